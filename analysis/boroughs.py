@@ -1,0 +1,82 @@
+"""The 33 London local authorities: reference table, name matching and slugs."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import pandas as pd
+
+from analysis.paths import REFERENCE
+
+#: Spellings met in councils' and DfE's files, mapped to the reference name.
+_ALIASES: dict[str, str] = {
+    "city of london corporation": "City of London",
+    "city": "City of London",
+    "hammersmith & fulham": "Hammersmith and Fulham",
+    "kensington & chelsea": "Kensington and Chelsea",
+    "royal borough of kensington and chelsea": "Kensington and Chelsea",
+    "rbkc": "Kensington and Chelsea",
+    "barking & dagenham": "Barking and Dagenham",
+    "kingston": "Kingston upon Thames",
+    "richmond": "Richmond upon Thames",
+    "lbbd": "Barking and Dagenham",
+    "royal borough of greenwich": "Greenwich",
+    "royal borough of kingston upon thames": "Kingston upon Thames",
+}
+
+
+@lru_cache(maxsize=1)
+def london_boroughs() -> pd.DataFrame:
+    """Return the reference table: ``la_name, dfe_code, ons_code, inner_outer, subregion``.
+
+    Inner/Outer follows the ONS statistical definition used by the DfE (Haringey and Newham
+    Inner, Greenwich Outer). Subregions are London's five sub-regional (ICS) footprints.
+    """
+    df = pd.read_csv(REFERENCE / "boroughs.csv", dtype={"dfe_code": str})
+    df["slug"] = df["la_name"].map(slugify)
+    return df
+
+
+def slugify(name: str) -> str:
+    """Lower-case, hyphen-separated form of a name: ``Kingston upon Thames`` -> ``kingston-upon-thames``."""
+    return re.sub(r"[^a-z0-9]+", "-", name.lower().replace("&", "and")).strip("-")
+
+
+def _key(text: str) -> str:
+    return re.sub(r"\s+", " ", str(text).strip().lower().replace("london borough of ", ""))
+
+
+def resolve_borough(name_or_code: str) -> str | None:
+    """Return the reference name for a borough given by name, usual spelling, slug, DfE or ONS code.
+
+    Returns ``None`` when nothing matches (callers list the valid names).
+    """
+    key = _key(name_or_code)
+    ref = london_boroughs()
+    for _, row in ref.iterrows():
+        if key in {
+            row["la_name"].lower(),
+            row["slug"],
+            str(row["dfe_code"]),
+            row["ons_code"].lower(),
+        }:
+            return str(row["la_name"])
+    if key in _ALIASES:
+        return _ALIASES[key]
+    key_and = key.replace("&", "and")
+    for _, row in ref.iterrows():
+        if key_and == row["la_name"].lower() or slugify(key) == row["slug"]:
+            return str(row["la_name"])
+    return None
+
+
+def london_ons_codes() -> frozenset[str]:
+    """ONS codes (E09...) of the 33 London LAs."""
+    return frozenset(london_boroughs()["ons_code"])
+
+
+def inner_outer(la_name: str) -> str:
+    """``Inner`` or ``Outer`` for a London borough's reference name."""
+    ref = london_boroughs().set_index("la_name")
+    return str(ref.loc[la_name, "inner_outer"])

@@ -1,0 +1,58 @@
+"""Charts in the UK Government Analysis Function style (``afcharts``), saved reproducibly.
+
+Every figure is saved as PNG and SVG with the table behind it (CSV) and a sidecar JSON holding
+its caption and alt text, which the report uses for ``fig-alt``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+from afcharts.af_colours import get_af_colours  # noqa: E402
+
+from analysis.outputs import EditionPaths, write_json, write_table  # noqa: E402
+
+_STYLE = Path(__import__("afcharts").__file__).parent / "afcharts.mplstyle"
+
+#: Analysis Function categorical palette (dark blue, turquoise, dark pink, orange, grey, purple).
+CATEGORICAL: list[str] = list(get_af_colours("categorical"))
+#: Two-colour palette (dark blue, orange) for comparisons.
+DUO: list[str] = list(get_af_colours("duo"))
+
+
+def use_af_style() -> None:
+    """Apply the afcharts matplotlib style with reproducible SVG output."""
+    plt.style.use(str(_STYLE))
+    plt.rcParams["svg.hashsalt"] = "london-provision"
+    plt.rcParams["font.family"] = "DejaVu Sans"
+    plt.rcParams["figure.dpi"] = 100
+
+
+def save_figure(
+    fig: plt.Figure,
+    paths: EditionPaths,
+    name: str,
+    *,
+    caption: str,
+    alt: str,
+    table: pd.DataFrame,
+) -> Path:
+    """Save ``fig`` as ``figures/<name>.png|.svg``, its data as ``tables/<name>.csv``.
+
+    ``alt`` describes what the chart shows (its message, not its appearance); ``caption`` is the
+    printed title. Returns the PNG path. Metadata that would change between runs is dropped.
+    """
+    if not alt.strip():
+        raise ValueError(f"figure {name!r} needs alt text")
+    png = paths.figures / f"{name}.png"
+    fig.savefig(png, dpi=150, bbox_inches="tight", metadata={"Software": None})
+    fig.savefig(paths.figures / f"{name}.svg", bbox_inches="tight", metadata={"Date": None})
+    plt.close(fig)
+    write_table(table, paths.tables / f"{name}.csv")
+    write_json(paths.figures / f"{name}.json", {"name": name, "caption": caption, "alt": alt})
+    return png

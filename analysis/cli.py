@@ -1,0 +1,99 @@
+"""The ``report`` command.
+
+Each sub-command is a thin wrapper: the work lives in the module it imports.
+Data problems end with a readable list and a non-zero exit code, never a traceback.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from analysis.paths import EXAMPLE_DATA
+
+app = typer.Typer(
+    help="Build the report on the under-use of London's children's homes by London's children.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+example_app = typer.Typer(help="The bundled synthetic example dataset.", no_args_is_help=True)
+public_app = typer.Typer(help="Official public data (Ofsted register, DfE tables).", no_args_is_help=True)
+app.add_typer(example_app, name="example")
+app.add_typer(public_app, name="public-data")
+
+
+@app.command()
+def validate(
+    data_dir: Annotated[Path, typer.Argument(help="Dataset directory.")] = EXAMPLE_DATA,
+    year: Annotated[int | None, typer.Option(help="Snapshot year to check (default: latest).")] = None,
+    problems_csv: Annotated[
+        Path | None, typer.Option(help="Where to write the problems CSV.")
+    ] = None,
+) -> None:
+    """Check a dataset directory against the data contract and list every problem."""
+    from analysis.contract.validate import validate_command
+
+    raise typer.Exit(validate_command(data_dir, year=year, problems_csv=problems_csv))
+
+
+@app.command()
+def build(
+    data: Annotated[Path, typer.Option(help="Dataset directory.")] = EXAMPLE_DATA,
+    year: Annotated[int | None, typer.Option(help="Report year (default: latest in the data).")] = None,
+    borough: Annotated[
+        str | None, typer.Option(help="Build one borough's edition (name, DfE or ONS code).")
+    ] = None,
+    all_boroughs: Annotated[
+        bool, typer.Option("--all-boroughs", help="Build the pan-London and all 33 borough editions.")
+    ] = False,
+    engine: Annotated[
+        str, typer.Option(help="auto | quarto | pandoc (auto prefers Quarto when installed).")
+    ] = "auto",
+    jobs: Annotated[int | None, typer.Option(help="Worker processes (default: number of cores).")] = None,
+    output: Annotated[Path | None, typer.Option(help="Output root (default: ./outputs).")] = None,
+    public_data: Annotated[
+        Path | None, typer.Option(help="Folder of the official public data files.")
+    ] = None,
+) -> None:
+    """Build the report: validate, run the notebooks, assemble HTML and PDF."""
+    from analysis.build import build_command
+
+    raise typer.Exit(
+        build_command(
+            data_dir=data,
+            year=year,
+            borough=borough,
+            all_boroughs=all_boroughs,
+            engine=engine,
+            jobs=jobs,
+            output_root=output,
+            public_data=public_data,
+        )
+    )
+
+
+@example_app.command("generate")
+def example_generate(
+    out: Annotated[Path, typer.Option(help="Where to write the dataset.")] = EXAMPLE_DATA,
+    config: Annotated[Path | None, typer.Option(help="Generator configuration YAML.")] = None,
+) -> None:
+    """Regenerate the synthetic example dataset from its seeded configuration."""
+    from analysis.example.generate import generate_command
+
+    raise typer.Exit(generate_command(out=out, config=config))
+
+
+@public_app.command("fetch")
+def public_fetch(
+    dest: Annotated[Path, typer.Option(help="Folder to download into.")] = Path("public-data"),
+) -> None:
+    """Download Ofsted's children's homes register and the DfE looked-after tables."""
+    from analysis.public_data.fetch import fetch_command
+
+    raise typer.Exit(fetch_command(dest))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,74 @@
+"""The in-memory form of one dataset directory, as every analysis sees it.
+
+The loader (``analysis.contract``) reads and validates a dataset directory and returns a
+:class:`Dataset`. Column names are the canonical ones below, whatever the file's spelling:
+
+- ``episodes``: ``CHILD, DECOM, RNE, LS, CIN, PLACE, PLACE_PROVIDER, DEC, REC,
+  REASON_PLACE_CHANGE, HOME_POST, PL_POST, URN, LA, YEAR`` plus the derived
+  ``PL_LA`` (ONS code), ``PL_LOCATION`` (IN/OUT of the placing LA), ``PL_DISTANCE`` (miles);
+  ``DECOM``/``DEC`` are ``datetime64``; ``URN`` is a string.
+- ``header``: ``CHILD, SEX, DOB, ETHNIC, LA, YEAR``.
+- ``homes``: snake_case of the Ofsted headings: ``urn, provision_type, local_authority, sector,
+  places, registration_status, grade, latest_inspection_date, owner`` (``grade`` is the
+  "Overall experiences and progress of children and young people" judgement, "" when not yet
+  inspected) plus the derived ``la_ons_code`` and ``in_london``.
+- ``home_registrations``, ``home_staffing``, ``needs``, ``referrals``, ``costs``, ``fieldwork``:
+  the contract's names as written there (already snake_case; ``CHILD``/``LA`` upper case).
+  ``needs``/``costs`` may carry ``YEAR`` when a dataset holds more than one snapshot year.
+  Y/N fields are booleans (``pd.BooleanDtype``, missing as ``<NA>``); ``risk_*`` fields are
+  booleans too ("Risk Present" -> True).
+- ``boroughs``: the reference table (``analysis.boroughs.london_boroughs``) unless the dataset
+  overrides it.
+
+Optional tables that are absent are simply missing from :attr:`Dataset.tables`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+REQUIRED_TABLES: tuple[str, ...] = ("episodes", "header", "homes")
+OPTIONAL_TABLES: tuple[str, ...] = (
+    "home_registrations",
+    "home_staffing",
+    "needs",
+    "referrals",
+    "costs",
+    "fieldwork",
+    "boroughs",
+)
+
+
+@dataclass
+class Dataset:
+    """A validated dataset: canonical tables plus where they came from."""
+
+    tables: dict[str, pd.DataFrame]
+    source_dir: Path
+    #: ``dataset.yaml`` beside the tables, when present (``name``, ``synthetic``, ``description``).
+    metadata: dict[str, Any] = field(default_factory=dict)
+    #: table name -> file it was read from.
+    files: dict[str, Path] = field(default_factory=dict)
+
+    @property
+    def synthetic(self) -> bool:
+        """True when the dataset declares itself synthetic (the bundled example does)."""
+        return bool(self.metadata.get("synthetic", False))
+
+    @property
+    def name(self) -> str:
+        return str(self.metadata.get("name", self.source_dir.name))
+
+    def has(self, table: str) -> bool:
+        return table in self.tables and not self.tables[table].empty
+
+    def table(self, name: str) -> pd.DataFrame:
+        return self.tables[name]
+
+    def years(self) -> list[int]:
+        """Snapshot years present in ``episodes.YEAR``, ascending."""
+        return sorted(int(y) for y in self.tables["episodes"]["YEAR"].dropna().unique())

@@ -1,0 +1,127 @@
+"""The shape of a hypothesis test's result, shared by the six hypothesis notebooks.
+
+``h<N>.json`` = :meth:`HypothesisResult.to_dict`:
+``hypothesis, title, verdict, decision_rule, indicators, fieldwork, fieldwork_agreement,
+caveats, insufficient`` (the parts that lacked data, with the reason).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+import pandas as pd
+
+Verdict = Literal["Supported", "Partly supported", "Not supported", "Insufficient data"]
+VERDICTS: tuple[str, ...] = ("Supported", "Partly supported", "Not supported", "Insufficient data")
+
+HYPOTHESIS_TITLES: dict[int, str] = {
+    1: "Available provision does not match the needs of the children requiring placements",
+    2: "The quality of provision does not meet the requirements of placing authorities",
+    3: "The practice of placement teams and social workers",
+    4: "The cost of provision compared with alternatives",
+    5: "Attitude to risk of providers or placing authorities, linked to inspection",
+    6: "Providers' ability to staff their homes",
+}
+
+
+@dataclass
+class Indicator:
+    """One estimate behind a verdict.
+
+    ``p_value`` is a frequentist p-value; ``posterior_probability`` is used instead by Bayesian
+    indicators. ``supports`` says whether this indicator, by its own declared rule, points
+    towards the hypothesis (None when it cannot say).
+    """
+
+    name: str
+    estimate: float | None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    p_value: float | None = None
+    posterior_probability: float | None = None
+    n: int | None = None
+    unit: str = ""
+    supports: bool | None = None
+    note: str = ""
+
+
+@dataclass
+class FieldworkSummary:
+    """Counts of coded fieldwork statements for a hypothesis, by stance."""
+
+    supports: int = 0
+    contradicts: int = 0
+    mixed: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.supports + self.contradicts + self.mixed
+
+    def leaning(self) -> str:
+        """``supports``/``contradicts``/``mixed``/``none``: the stance with a clear majority."""
+        if self.total == 0:
+            return "none"
+        if self.supports > self.contradicts + self.mixed:
+            return "supports"
+        if self.contradicts > self.supports + self.mixed:
+            return "contradicts"
+        return "mixed"
+
+
+def summarise_fieldwork(fieldwork: pd.DataFrame | None, hypothesis: int) -> FieldworkSummary:
+    """Count coded statements (``stance`` Supports/Contradicts/Mixed) for one hypothesis."""
+    if fieldwork is None or fieldwork.empty:
+        return FieldworkSummary()
+    rows = fieldwork[pd.to_numeric(fieldwork["hypothesis"], errors="coerce") == hypothesis]
+    stance = rows["stance"].astype(str).str.strip().str.lower()
+    return FieldworkSummary(
+        supports=int((stance == "supports").sum()),
+        contradicts=int((stance == "contradicts").sum()),
+        mixed=int((stance == "mixed").sum()),
+    )
+
+
+def fieldwork_agreement(verdict: str, fieldwork: FieldworkSummary) -> str:
+    """Whether the data verdict and the fieldwork agree: ``agree``, ``disagree``, ``partly`` or
+    ``no fieldwork``."""
+    lean = fieldwork.leaning()
+    if lean == "none":
+        return "no fieldwork"
+    if verdict == "Insufficient data":
+        return "data insufficient; fieldwork " + lean
+    data_supports = verdict in ("Supported", "Partly supported")
+    if lean == "mixed" or verdict == "Partly supported":
+        return "partly"
+    return "agree" if (lean == "supports") == data_supports else "disagree"
+
+
+@dataclass
+class HypothesisResult:
+    hypothesis: int
+    verdict: str
+    decision_rule: str
+    indicators: list[Indicator] = field(default_factory=list)
+    fieldwork: FieldworkSummary = field(default_factory=FieldworkSummary)
+    caveats: list[str] = field(default_factory=list)
+    insufficient: list[str] = field(default_factory=list)
+    title: str = ""
+
+    def __post_init__(self) -> None:
+        if self.verdict not in VERDICTS:
+            raise ValueError(f"unknown verdict {self.verdict!r}")
+        if not self.title:
+            self.title = HYPOTHESIS_TITLES.get(self.hypothesis, "")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "hypothesis": self.hypothesis,
+            "title": self.title,
+            "verdict": self.verdict,
+            "decision_rule": self.decision_rule,
+            "indicators": [asdict(i) for i in self.indicators],
+            "fieldwork": {**asdict(self.fieldwork), "leaning": self.fieldwork.leaning()},
+            "fieldwork_agreement": fieldwork_agreement(self.verdict, self.fieldwork),
+            "caveats": list(self.caveats),
+            "insufficient": list(self.insufficient),
+        }
