@@ -6,6 +6,7 @@ its caption and alt text, which the report uses for ``fig-alt``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import matplotlib
@@ -41,11 +42,14 @@ def save_figure(
     caption: str,
     alt: str,
     table: pd.DataFrame,
+    child_counts: Sequence[str] = (),
+    derived_from: Mapping[str, str] | None = None,
 ) -> Path:
     """Save ``fig`` as ``figures/<name>.png|.svg``, its data as ``tables/<name>.csv``.
 
     ``alt`` describes what the chart shows (its message, not its appearance); ``caption`` is the
-    printed title. Returns the PNG path. Metadata that would change between runs is dropped.
+    printed title. ``child_counts``/``derived_from`` as in :func:`analysis.outputs.write_table`:
+    a chart of counts of children must not label a suppressed value. Returns the PNG path. Metadata that would change between runs is dropped.
     """
     if not alt.strip():
         raise ValueError(f"figure {name!r} needs alt text")
@@ -53,6 +57,8 @@ def save_figure(
     fig.savefig(png, dpi=150, bbox_inches="tight", metadata={"Software": None})
     fig.savefig(paths.figures / f"{name}.svg", bbox_inches="tight", metadata={"Date": None})
     plt.close(fig)
-    write_table(table, paths.tables / f"{name}.csv")
+    write_table(
+        table, paths.tables / f"{name}.csv", child_counts=child_counts, derived_from=derived_from
+    )
     write_json(paths.figures / f"{name}.json", {"name": name, "caption": caption, "alt": alt})
     return png

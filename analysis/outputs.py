@@ -13,6 +13,7 @@ import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -83,8 +84,24 @@ def read_json(path: Path) -> Any:
     return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
-def write_table(df: pd.DataFrame, path: Path) -> Path:
-    """Write a published table as CSV (UTF-8, ``\\n`` line ends, floats to 6 significant digits)."""
+def write_table(
+    df: pd.DataFrame,
+    path: Path,
+    *,
+    child_counts: Sequence[str] = (),
+    derived_from: Mapping[str, str] | None = None,
+) -> Path:
+    """Write a published table as CSV (UTF-8, ``\\n`` line ends, floats to 6 significant digits).
+
+    ``child_counts`` names the columns that count children: they pass through statistical
+    disclosure control (:func:`analysis.disclosure.suppress_child_counts`) before writing;
+    ``derived_from`` maps a rate/percentage/average column to the count column it was computed
+    from, so that it is suppressed with it.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
+    if child_counts:
+        from analysis.disclosure import suppress_child_counts
+
+        df = suppress_child_counts(df, list(child_counts), derived_from=dict(derived_from or {}))
     df.to_csv(path, index=False, lineterminator="\n", float_format="%.6g")
     return path

@@ -2,7 +2,8 @@
 
 ``h<N>.json`` = :meth:`HypothesisResult.to_dict`:
 ``hypothesis, title, verdict, decision_rule, indicators, fieldwork, fieldwork_agreement,
-caveats, insufficient`` (the parts that lacked data, with the reason).
+caveats, insufficient`` (the parts that lacked data, with the reason), ``summary`` (plain
+language) and ``figures`` (names under ``figures/``, in report order).
 """
 
 from __future__ import annotations
@@ -106,6 +107,10 @@ class HypothesisResult:
     caveats: list[str] = field(default_factory=list)
     insufficient: list[str] = field(default_factory=list)
     title: str = ""
+    #: One or two plain-language sentences for a director: what the data shows.
+    summary: str = ""
+    #: Figure names (``figures/<name>.png``) in the order the report shows them.
+    figures: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.verdict not in VERDICTS:
@@ -124,4 +129,6 @@ class HypothesisResult:
             "fieldwork_agreement": fieldwork_agreement(self.verdict, self.fieldwork),
             "caveats": list(self.caveats),
             "insufficient": list(self.insufficient),
+            "summary": self.summary,
+            "figures": list(self.figures),
         }
