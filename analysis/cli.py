@@ -19,7 +19,9 @@ app = typer.Typer(
     add_completion=False,
 )
 example_app = typer.Typer(help="The bundled synthetic example dataset.", no_args_is_help=True)
-public_app = typer.Typer(help="Official public data (Ofsted register, DfE tables).", no_args_is_help=True)
+public_app = typer.Typer(
+    help="Official public data (Ofsted register, DfE tables).", no_args_is_help=True
+)
 app.add_typer(example_app, name="example")
 app.add_typer(public_app, name="public-data")
 
@@ -27,7 +29,9 @@ app.add_typer(public_app, name="public-data")
 @app.command()
 def validate(
     data_dir: Annotated[Path, typer.Argument(help="Dataset directory.")] = EXAMPLE_DATA,
-    year: Annotated[int | None, typer.Option(help="Snapshot year to check (default: latest).")] = None,
+    year: Annotated[
+        int | None, typer.Option(help="Snapshot year to check (default: latest).")
+    ] = None,
     problems_csv: Annotated[
         Path | None, typer.Option(help="Where to write the problems CSV.")
     ] = None,
@@ -41,17 +45,22 @@ def validate(
 @app.command()
 def build(
     data: Annotated[Path, typer.Option(help="Dataset directory.")] = EXAMPLE_DATA,
-    year: Annotated[int | None, typer.Option(help="Report year (default: latest in the data).")] = None,
+    year: Annotated[
+        int | None, typer.Option(help="Report year (default: latest in the data).")
+    ] = None,
     borough: Annotated[
         str | None, typer.Option(help="Build one borough's edition (name, DfE or ONS code).")
     ] = None,
     all_boroughs: Annotated[
-        bool, typer.Option("--all-boroughs", help="Build the pan-London and all 33 borough editions.")
+        bool,
+        typer.Option("--all-boroughs", help="Build the pan-London and all 33 borough editions."),
     ] = False,
     engine: Annotated[
         str, typer.Option(help="auto | quarto | pandoc (auto prefers Quarto when installed).")
     ] = "auto",
-    jobs: Annotated[int | None, typer.Option(help="Worker processes (default: number of cores).")] = None,
+    jobs: Annotated[
+        int | None, typer.Option(help="Worker processes (default: number of cores).")
+    ] = None,
     output: Annotated[Path | None, typer.Option(help="Output root (default: ./outputs).")] = None,
     public_data: Annotated[
         Path | None, typer.Option(help="Folder of the official public data files.")

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -29,7 +29,7 @@ class EditionPaths:
     root: Path
 
     @classmethod
-    def for_edition(cls, output_dir: Path | str) -> "EditionPaths":
+    def for_edition(cls, output_dir: Path | str) -> EditionPaths:
         paths = cls(Path(output_dir))
         for sub in (paths.results, paths.tables, paths.figures):
             sub.mkdir(parents=True, exist_ok=True)
