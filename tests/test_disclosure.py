@@ -1,0 +1,143 @@
+"""Disclosure control: primary and secondary suppression, derived figures, prose, config."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from analysis.disclosure import (
+    DisclosureRules,
+    load_rules,
+    suppress_child_counts,
+    suppress_count,
+    suppress_sentence_count,
+    symbols_note,
+)
+
+RULES = DisclosureRules(total_column_names=("total",), total_row_labels=("total",))
+
+
+def _feasible_range(hidden_sum: float, k: int) -> tuple[float, float]:
+    """Range of one of k suppressed cells (each >= 1) whose sum a reader knows."""
+    return 1.0, hidden_sum - (k - 1)
+
+
+def _recoverable(published: list, truth: list[float], total_known: bool) -> bool:
+    """Independent check: can a reader pin down a suppressed cell from the line total?"""
+    if not total_known:
+        return False
+    hidden = [v for p, v in zip(published, truth, strict=True) if p == "c"]
+    if not hidden:
+        return False
+    low, high = _feasible_range(sum(hidden), len(hidden))
+    return low == high or len(hidden) == 1
+
+
+def test_primary_suppression_defaults_follow_dfe():
+    df = pd.DataFrame({"la": list("abcdefg"), "n": [0, 1, 5, 6, 20, 3, 40]})
+    out = suppress_child_counts(df, ["n"])
+    assert out["n"].tolist()[:5] == [0, "c", "c", 6, 20]
+    assert out.loc[5, "n"] == "c"
+
+
+def test_single_suppressed_cell_gets_a_secondary_partner():
+    df = pd.DataFrame({"la": ["a", "b", "c", "d"], "n": [3, 10, 8, 30]})
+    out = suppress_child_counts(df, ["n"], rules=RULES)
+    # 3 is primary; a reader knowing the column total would recover it: 8 goes too.
+    assert out["n"].tolist() == ["c", 10, "c", 30]
+
+
+def test_row_total_column_protects_the_row():
+    df = pd.DataFrame({"la": ["a"], "in_la": [2], "out_la": [17], "far": [9], "total": [28]})
+    rules = DisclosureRules(assume_column_totals_published=False, total_column_names=("total",))
+    out = suppress_child_counts(df, ["in_la", "out_la", "far", "total"], rules=rules)
+    assert out.loc[0, "in_la"] == "c" and out.loc[0, "far"] == "c"
+    assert out.loc[0, "out_la"] == 17 and out.loc[0, "total"] == 28
+
+
+def test_all_ones_are_not_left_recoverable():
+    df = pd.DataFrame({"la": ["a", "b", "c"], "n": [1, 1, 12]})
+    out = suppress_child_counts(df, ["n"], rules=RULES)
+    assert out["n"].tolist() == ["c", "c", "c"]
+
+
+def test_total_row_is_suppressed_when_no_cell_is_left():
+    df = pd.DataFrame({"la": ["a", "b", "Total"], "n": [3, None, 10]})
+    rules = DisclosureRules(assume_column_totals_published=False, total_row_labels=("total",))
+    out = suppress_child_counts(df, ["n"], rules=rules)
+    assert out.loc[0, "n"] == "c" and out.loc[2, "n"] == "c"
+
+
+def test_derived_percentages_are_suppressed_with_their_count():
+    df = pd.DataFrame({"la": ["a", "b", "c"], "n": [4, 20, 30], "pct": [7.4, 37.0, 55.6]})
+    out = suppress_child_counts(df, ["n"], derived_from={"pct": "n"}, rules=RULES)
+    assert out["pct"].tolist() == ["c", "c", 55.6]
+
+
+def test_groups_make_separate_lines():
+    df = pd.DataFrame({"year": [2023, 2023, 2024, 2024], "n": [2, 30, 40, 50]})
+    out = suppress_child_counts(df, ["n"], by=["year"], rules=RULES)
+    assert out["n"].tolist() == ["c", "c", 40, 50]
+
+
+def test_rounding_when_configured():
+    df = pd.DataFrame({"la": ["a", "b", "c"], "n": [2, 23, 37]})
+    rules = DisclosureRules(rounding_base=5, assume_column_totals_published=False)
+    assert suppress_child_counts(df, ["n"], rules=rules)["n"].tolist() == ["c", 25, 35]
+
+
+def test_missing_column_is_an_error():
+    with pytest.raises(KeyError):
+        suppress_child_counts(pd.DataFrame({"n": [1]}), ["m"])
+
+
+def test_prose_and_single_values():
+    assert suppress_sentence_count(3) == "fewer than 6"
+    assert suppress_sentence_count(0) == "0"
+    assert suppress_sentence_count(1234) == "1,234"
+    assert suppress_sentence_count(None) == "an unknown number"
+    assert suppress_count(4) == "c" and suppress_count(6) == 6
+
+
+def test_config_file_is_read_and_note_explains_symbols():
+    rules = load_rules()
+    assert (rules.lower, rules.upper, rules.symbol) == (1, 5, "c")
+    note = symbols_note(rules)
+    for sym in ("`c`", "`z`", "`x`", "`low`"):
+        assert sym in note
+
+
+counts = st.integers(min_value=0, max_value=40) | st.integers(min_value=0, max_value=6)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(counts, min_size=3, max_size=3), min_size=1, max_size=12))
+def test_no_small_cell_published_and_none_recoverable_from_totals(rows):
+    truth = pd.DataFrame(rows, columns=["a", "b", "d"])
+    truth["total"] = truth.sum(axis=1)
+    truth.insert(0, "la", [f"la{i}" for i in range(len(truth))])
+    cols = ["a", "b", "d", "total"]
+    out = suppress_child_counts(truth, cols, rules=RULES)
+    published = out[cols].to_numpy()
+    # 1. no published count from 1 to 5
+    for value in published.ravel():
+        assert value == "c" or not (1 <= value <= 5)
+    # 2. no suppressed cell recoverable from its row total ...
+    for i in range(len(truth)):
+        row_truth = truth.loc[i, ["a", "b", "d"]].tolist()
+        assert not _recoverable(list(published[i, :3]), row_truth, published[i, 3] != "c")
+    # 3. ... or from its column total (assumed published elsewhere)
+    for j, col in enumerate(cols):
+        assert not _recoverable(list(published[:, j]), truth[col].tolist(), True) or (
+            all(v == "c" for v in published[:, j])  # nothing left to hide behind
+        )
+
+
+def test_suppressed_cells_are_never_zero_when_a_nonzero_partner_exists():
+    df = pd.DataFrame({"la": list("abcd"), "n": [0, 2, 0, 9]})
+    out = suppress_child_counts(df, ["n"], rules=RULES)
+    assert out["n"].tolist() == [0, "c", 0, "c"]
+    assert np.all(df["n"].to_numpy() >= 0)
