@@ -1,0 +1,236 @@
+"""London in national context, from the official public data (Ofsted register, DfE CLA tables).
+
+All figures here are published official statistics (Ofsted provider-level data at 31 March;
+DfE "Children looked after in England including adoptions", explore-education-statistics tidy
+files). DfE suppression symbols stay missing-with-reason: a share computed from a suppressed
+component is missing, never computed as if the component were zero.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from analysis.boroughs import london_boroughs, resolve_borough
+from analysis.public_data.fetch import check_public_folder, load_public_config
+from analysis.public_data.ofsted import GRADE_COLUMN, GRADES, childrens_homes, read_register
+from analysis.public_data.tidy import read_tidy
+
+LONDON_REGION_CODES = frozenset({"E12000007", "E13000001", "E13000002"})
+OUTSIDE = (
+    "Placed outside LA boundary less than 20 miles from home",
+    "Placed outside LA boundary more than 20 miles from home",
+)
+OVER_20 = (
+    "Placed inside LA boundary more than 20 miles from home",
+    "Placed outside LA boundary more than 20 miles from home",
+)
+TOTAL_NEW = "Total new placements"
+PLACED_IN = "1. Children who are the responsibility of other LAs placed within this LA boundary"
+PLACED_OUT = "2. Children who are the responsibility of this LA placed outside the LA boundary"
+NET_GAIN = "Net gain of children by responsible LA"
+
+
+@dataclass
+class PublicData:
+    """The parsed public files (None for a file that is absent) and the problems found."""
+
+    register: pd.DataFrame | None = None
+    net_gain: pd.DataFrame | None = None
+    new_placements: pd.DataFrame | None = None
+    problems: list[str] = field(default_factory=list)
+
+
+def load_public_data(folder: Path | str) -> PublicData:
+    """Read the public files of ``folder`` (names as in ``config/public_data.yaml``)."""
+    folder = Path(folder)
+    _, files = load_public_config()
+    names = {spec.key: folder / spec.save_as for spec in files}
+    data = PublicData(problems=check_public_folder(folder))
+    if names["ofsted_register"].exists():
+        data.register = read_register(names["ofsted_register"])
+    if names["dfe_net_gain"].exists():
+        data.net_gain = read_tidy(names["dfe_net_gain"])
+    if names["dfe_new_placements"].exists():
+        data.new_placements = read_tidy(names["dfe_new_placements"])
+    return data
+
+
+def homes_places_by_region(register: pd.DataFrame) -> pd.DataFrame:
+    """Children's homes and registered places by English region, plus an England row."""
+    homes = childrens_homes(register)
+    by_region = (
+        homes.groupby("Government Office Region", observed=True)
+        .agg(homes=("URN", "size"), places=("Places", "sum"))
+        .reset_index()
+        .rename(columns={"Government Office Region": "area"})
+        .sort_values("area")
+    )
+    england = pd.DataFrame(
+        {"area": ["England"], "homes": [len(homes)], "places": [homes["Places"].sum()]}
+    )
+    out = pd.concat([by_region, england], ignore_index=True)
+    out["places"] = out["places"].astype(int)
+    out["share_of_england_homes_pct"] = 100 * out["homes"] / len(homes)
+    return out
+
+
+def homes_places_by_borough(register: pd.DataFrame) -> pd.DataFrame:
+    """Children's homes and places in each of the 33 London LAs (zero where none)."""
+    homes = childrens_homes(register)
+    london = homes[homes["is_london"]]
+    counts = london.groupby("borough").agg(homes=("URN", "size"), places=("Places", "sum"))
+    ref = london_boroughs()[["la_name", "inner_outer"]].set_index("la_name")
+    out = ref.join(counts).fillna({"homes": 0, "places": 0}).reset_index()
+    out = out.rename(columns={"la_name": "borough"})
+    out[["homes", "places"]] = out[["homes", "places"]].astype(int)
+    return out.sort_values(["homes", "borough"], ascending=[False, True]).reset_index(drop=True)
+
+
+def grade_mix(register: pd.DataFrame) -> pd.DataFrame:
+    """Ofsted overall grade of children's homes, London vs England (share of graded homes)."""
+    homes = childrens_homes(register)
+    rows = []
+    for area, subset in (("London", homes[homes["is_london"]]), ("England", homes)):
+        grades = subset[GRADE_COLUMN].astype("string").str.strip()
+        graded = grades.isin(GRADES)
+        for grade in GRADES:
+            n = int((grades == grade).sum())
+            rows.append(
+                {
+                    "area": area,
+                    "grade": grade,
+                    "homes": n,
+                    "share_of_graded_pct": 100 * n / graded.sum() if graded.sum() else np.nan,
+                }
+            )
+        rows.append(
+            {
+                "area": area,
+                "grade": "Not yet graded",
+                "homes": int((~graded).sum()),
+                "share_of_graded_pct": np.nan,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _london_la_rows(tidy: pd.DataFrame) -> pd.DataFrame:
+    la = tidy[
+        tidy["geographic_level"].eq("Local authority")
+        & tidy["region_code"].isin(LONDON_REGION_CODES)
+    ]
+    la = la.copy()
+    la["area"] = la["la_name"].map(lambda n: resolve_borough(n) or n)
+    return la
+
+
+def _area_rows(tidy: pd.DataFrame) -> pd.DataFrame:
+    """London boroughs, plus the London and England aggregates, with an ``area`` column."""
+    boroughs = _london_la_rows(tidy)
+    london = tidy[
+        tidy["geographic_level"].eq("Regional") & tidy["region_code"].eq("E12000007")
+    ].copy()
+    london["area"] = "London"
+    england = tidy[tidy["geographic_level"].eq("National")].copy()
+    england["area"] = "England"
+    return pd.concat([boroughs, london, england], ignore_index=True)
+
+
+def _sum_or_missing(values: pd.Series) -> float:
+    """Sum, missing when any part is missing (a suppressed part is not zero)."""
+    return float(values.sum()) if values.notna().all() and len(values) else np.nan
+
+
+def placement_location_by_area(new_placements: pd.DataFrame) -> pd.DataFrame:
+    """Share of new placements outside the LA, and over 20 miles from home, by area and year.
+
+    Shares are of all new placements in the year (including those with distance not recorded);
+    missing when a component count is suppressed by the DfE.
+    """
+    loc = new_placements[
+        new_placements["cla_group"].eq("Location of new placements during the year")
+    ]
+    rows = []
+    for (area, year), g in _area_rows(loc).groupby(["area", "time_period"], sort=True):
+        number = g.set_index("characteristic")["number"]
+        total = number.get(TOTAL_NEW, np.nan)
+        outside = _sum_or_missing(number.reindex(list(OUTSIDE)))
+        far = _sum_or_missing(number.reindex(list(OVER_20)))
+        rows.append(
+            {
+                "area": area,
+                "year": int(year),
+                "new_placements": total,
+                "outside_la_pct": 100 * outside / total if total else np.nan,
+                "over_20_miles_pct": 100 * far / total if total else np.nan,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def net_gain_by_area(net_gain: pd.DataFrame) -> pd.DataFrame:
+    """Children placed into the area by other LAs, placed outside by it, and the net gain."""
+    rows = _area_rows(net_gain)
+    wide = rows.pivot_table(
+        index=["area", "time_period"], columns="characteristic", values="number", aggfunc="first"
+    )
+    out = pd.DataFrame(
+        {
+            "placed_in_by_other_las": wide.get(PLACED_IN),
+            "placed_outside_by_this_la": wide.get(PLACED_OUT),
+            "net_gain": wide.get(NET_GAIN),
+        }
+    ).reset_index()
+    return out.rename(columns={"time_period": "year"}).astype({"year": int})
+
+
+def national_context(folder: Path | str, *, borough: str | None = None) -> dict[str, Any]:
+    """Headline figures and tables of the national-context chapter (``available`` False if none).
+
+    ``borough`` (reference name) adds the borough's own figures beside London's.
+    """
+    data = load_public_data(folder)
+    result: dict[str, Any] = {"available": False, "problems": data.problems, "tables": {}}
+    if data.register is None and data.net_gain is None and data.new_placements is None:
+        result["reason"] = "no public data files found in " + str(folder)
+        return result
+    result["available"] = True
+    tables: dict[str, pd.DataFrame] = {}
+    if data.register is not None:
+        region = homes_places_by_region(data.register)
+        tables["homes_by_region"] = region
+        tables["homes_by_borough"] = homes_places_by_borough(data.register)
+        tables["grade_mix"] = grade_mix(data.register)
+        by_area = region.set_index("area")
+        result["london_homes"] = int(by_area.loc["London", "homes"])
+        result["england_homes"] = int(by_area.loc["England", "homes"])
+        result["london_places"] = int(by_area.loc["London", "places"])
+        result["london_share_of_england_homes_pct"] = float(
+            by_area.loc["London", "share_of_england_homes_pct"]
+        )
+        mix = tables["grade_mix"].set_index(["area", "grade"])["share_of_graded_pct"]
+        for area in ("London", "England"):
+            result[f"{area.lower()}_good_or_outstanding_pct"] = float(
+                mix.loc[(area, "Outstanding")] + mix.loc[(area, "Good")]
+            )
+    if data.new_placements is not None:
+        tables["placement_location"] = placement_location_by_area(data.new_placements)
+    if data.net_gain is not None:
+        tables["net_gain"] = net_gain_by_area(data.net_gain)
+        latest = tables["net_gain"][tables["net_gain"]["area"].eq("London")].sort_values("year")
+        if len(latest):
+            result["london_net_gain_latest"] = float(latest["net_gain"].iloc[-1])
+            result["net_gain_latest_year"] = int(latest["year"].iloc[-1])
+    if borough:
+        result["borough"] = borough
+        if "homes_by_borough" in tables:
+            row = tables["homes_by_borough"].set_index("borough").loc[borough]
+            result["borough_homes"] = int(row["homes"])
+            result["borough_places"] = int(row["places"])
+    result["tables"] = tables
+    return result
