@@ -90,18 +90,27 @@ def write_table(
     *,
     child_counts: Sequence[str] = (),
     derived_from: Mapping[str, str] | None = None,
+    row_total: str | None = None,
+    by: Sequence[str] | None = None,
 ) -> Path:
     """Write a published table as CSV (UTF-8, ``\\n`` line ends, floats to 6 significant digits).
 
     ``child_counts`` names the columns that count children: they pass through statistical
     disclosure control (:func:`analysis.disclosure.suppress_child_counts`) before writing;
     ``derived_from`` maps a rate/percentage/average column to the count column it was computed
-    from, so that it is suppressed with it.
+    from, so that it is suppressed with it; ``row_total``/``by`` as in that function. The columns
+    are recorded in ``<name>.disclosure.json`` beside the CSV for the published-outputs scan.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     if child_counts:
         from analysis.disclosure import suppress_child_counts
 
-        df = suppress_child_counts(df, list(child_counts), derived_from=dict(derived_from or {}))
+        df = suppress_child_counts(
+            df, list(child_counts), derived_from=dict(derived_from or {}), row_total=row_total, by=by
+        )
+        write_json(
+            path.with_suffix(".disclosure.json"),
+            {"child_counts": list(child_counts), "derived_from": dict(derived_from or {})},
+        )
     df.to_csv(path, index=False, lineterminator="\n", float_format="%.6g")
     return path
