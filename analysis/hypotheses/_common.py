@@ -1,0 +1,282 @@
+"""Helpers shared by hypotheses 4, 5 and 6: rules, proportions, regressions, joins.
+
+Small pure functions on canonical tables (see :mod:`analysis.dataset`). The regressions use
+statsmodels; every estimate comes back with a 95% interval (or the ``alpha`` of the rules).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+import yaml
+from scipy import stats
+
+from analysis.boroughs import london_boroughs
+from analysis.dataset import Dataset
+from analysis.paths import CONFIG, REFERENCE
+
+#: Needs fields that mark a "high-risk profile" for hypothesis 5 (National Placement Standard).
+HIGH_RISK_FIELDS: tuple[str, ...] = (
+    "risk_criminal_exploitation",
+    "risk_sexual_exploitation",
+    "risk_missing",
+    "risk_to_others",
+)
+
+
+def load_rules(hypothesis: int, config_dir: Path | str | None = None) -> dict[str, Any]:
+    """Read ``config/decision_rules/h<N>.yaml`` (``config_dir`` is the ``config/`` folder)."""
+    base = Path(config_dir) if config_dir else CONFIG
+    path = base / "decision_rules" / f"h{hypothesis}.yaml"
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+# --- proportions -------------------------------------------------------------------------
+
+
+def wilson_ci(successes: int, n: int, alpha: float = 0.05) -> tuple[float, float]:
+    """Wilson score interval for a binomial proportion (good coverage at small n)."""
+    if n <= 0:
+        return (math.nan, math.nan)
+    z = stats.norm.ppf(1 - alpha / 2)
+    p = successes / n
+    denom = 1 + z**2 / n
+    centre = (p + z**2 / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / denom
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+@dataclass(frozen=True)
+class ProportionDifference:
+    """``p1 - p2`` with Newcombe's hybrid-score interval and a two-proportion z-test p-value."""
+
+    p1: float
+    p2: float
+    n1: int
+    n2: int
+    difference: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+
+
+def difference_in_proportions(
+    x1: int, n1: int, x2: int, n2: int, alpha: float = 0.05
+) -> ProportionDifference:
+    """Difference of two independent proportions (Newcombe 1998, method 10).
+
+    Caveat: assumes independent observations; referrals of one child are not independent, so
+    the adjusted regressions (cluster-robust) are the inferential basis, this is descriptive.
+    """
+    if n1 == 0 or n2 == 0:
+        nan = math.nan
+        return ProportionDifference(nan, nan, n1, n2, nan, nan, nan, nan)
+    p1, p2 = x1 / n1, x2 / n2
+    l1, u1 = wilson_ci(x1, n1, alpha)
+    l2, u2 = wilson_ci(x2, n2, alpha)
+    d = p1 - p2
+    low = d - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
+    high = d + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
+    pooled = (x1 + x2) / (n1 + n2)
+    se = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
+    p_value = 1.0 if se == 0 else float(2 * stats.norm.sf(abs(d) / se))
+    return ProportionDifference(p1, p2, n1, n2, d, low, high, p_value)
+
+
+# --- regressions -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Coefficient:
+    """One regression coefficient with its interval and p-value, on the model's scale."""
+
+    term: str
+    estimate: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+    n: int
+
+
+def _design(df: pd.DataFrame, terms: list[str]) -> pd.DataFrame:
+    """Numeric design matrix with an intercept; constant columns and columns that are linear
+    combinations of earlier ones (e.g. "In-house" procurement = PR1 provider) dropped, so the
+    first-listed (focus) terms are kept."""
+    x = sm.add_constant(df[terms].astype(float), has_constant="add")
+    x = x.loc[:, (x.nunique() > 1) | (x.columns == "const")]
+    keep: list[str] = []
+    for col in x.columns:
+        if np.linalg.matrix_rank(x[[*keep, col]].to_numpy()) == len(keep) + 1:
+            keep.append(col)
+    return x[keep]
+
+
+def ols_coefficient(
+    df: pd.DataFrame, outcome: str, terms: list[str], focus: str, alpha: float = 0.05
+) -> Coefficient | None:
+    """OLS of ``outcome`` on ``terms`` with HC3 robust standard errors; returns ``focus``.
+
+    Returns None when the focus term has no variation or the model cannot be fitted.
+    """
+    data = df[[outcome, *terms]].dropna()
+    x = _design(data, terms)
+    if focus not in x.columns or len(data) <= x.shape[1] + 1:
+        return None
+    fit = sm.OLS(data[outcome].astype(float), x).fit(cov_type="HC3")
+    low, high = fit.conf_int(alpha).loc[focus]
+    return Coefficient(
+        focus,
+        float(fit.params[focus]),
+        float(low),
+        float(high),
+        float(fit.pvalues[focus]),
+        len(data),
+    )
+
+
+def logit_coefficients(
+    df: pd.DataFrame,
+    outcome: str,
+    terms: list[str],
+    focus: list[str],
+    *,
+    cluster: str | None = None,
+    alpha: float = 0.05,
+) -> dict[str, Coefficient]:
+    """Logistic regression (binomial GLM) of a 0/1 ``outcome``; log-odds for the ``focus`` terms.
+
+    Standard errors are cluster-robust on ``cluster`` (e.g. the home, because one home's
+    answers are correlated) when given, else HC1. Terms without variation are dropped and
+    missing from the result; an unfittable model (perfect separation) gives ``{}``.
+    """
+    cols = [outcome, *terms] + ([cluster] if cluster else [])
+    data = df[cols].dropna()
+    if data.empty or data[outcome].nunique() < 2:
+        return {}
+    x = _design(data, terms)
+    model = sm.GLM(data[outcome].astype(float), x, family=sm.families.Binomial())
+    try:
+        if cluster:
+            groups = pd.factorize(data[cluster])[0]
+            fit = model.fit(cov_type="cluster", cov_kwds={"groups": groups})
+        else:
+            fit = model.fit(cov_type="HC1")
+    except (np.linalg.LinAlgError, ValueError, sm.tools.sm_exceptions.PerfectSeparationError):
+        return {}
+    if not np.all(np.isfinite(fit.bse)):
+        return {}
+    ci = fit.conf_int(alpha)
+    out: dict[str, Coefficient] = {}
+    for term in focus:
+        if term in fit.params.index:
+            out[term] = Coefficient(
+                term,
+                float(fit.params[term]),
+                float(ci.loc[term, 0]),
+                float(ci.loc[term, 1]),
+                float(fit.pvalues[term]),
+                len(data),
+            )
+    return out
+
+
+def cluster_bootstrap_ratio(
+    numerator: pd.Series,
+    denominator: pd.Series,
+    *,
+    seed: int = 0,
+    n_boot: int = 999,
+    alpha: float = 0.05,
+) -> tuple[float, float, float]:
+    """Ratio of sums ``sum(num)/sum(den)`` over units (homes) with a percentile bootstrap CI.
+
+    Resamples whole units, so places within one home are not treated as independent.
+    """
+    num = numerator.to_numpy(dtype=float)
+    den = denominator.to_numpy(dtype=float)
+    if len(num) == 0 or den.sum() <= 0:
+        return (math.nan, math.nan, math.nan)
+    estimate = num.sum() / den.sum()
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, len(num), size=(n_boot, len(num)))
+    boot_den = den[idx].sum(axis=1)
+    boot = np.where(
+        boot_den > 0, num[idx].sum(axis=1) / np.where(boot_den > 0, boot_den, 1), np.nan
+    )
+    low, high = np.nanquantile(boot, [alpha / 2, 1 - alpha / 2])
+    return (float(estimate), float(low), float(high))
+
+
+# --- joins and flags ---------------------------------------------------------------------
+
+
+def flag_true(series: pd.Series) -> pd.Series:
+    """Boolean (nullable or text Y/N, "Risk Present") to plain bool, missing as False."""
+    if series.dtype == bool:
+        return series
+    if isinstance(series.dtype, pd.BooleanDtype):
+        return series.fillna(False).astype(bool)
+    text = series.astype("string").str.strip().str.lower()
+    return text.isin(["y", "yes", "true", "1", "risk present"]).fillna(False).astype(bool)
+
+
+def high_risk_flags(needs: pd.DataFrame, fields: tuple[str, ...] = HIGH_RISK_FIELDS) -> pd.Series:
+    """True for a child with any of the high-risk ``fields`` present (missing counts as absent).
+
+    Caveat: a blank risk field is read as "no known risk", so incomplete needs records
+    understate the high-risk group.
+    """
+    present = [flag_true(needs[f]) for f in fields if f in needs.columns]
+    if not present:
+        return pd.Series(False, index=needs.index)
+    return pd.concat(present, axis=1).any(axis=1)
+
+
+def ons_to_london_name() -> dict[str, str]:
+    """ONS code (E09...) -> reference name of the London borough."""
+    ref = london_boroughs()
+    return dict(zip(ref["ons_code"], ref["la_name"], strict=True))
+
+
+@lru_cache(maxsize=1)
+def london_adjacency() -> nx.Graph:
+    """Graph of London boroughs sharing a boundary (``data/reference/london_adjacency.csv``).
+
+    Boundaries include mid-Thames ones (``border == "river"``): boroughs facing each other
+    across the river are treated as neighbours, as a placement across a bridge is close to home.
+    """
+    df = pd.read_csv(REFERENCE / "london_adjacency.csv")
+    graph = nx.Graph()
+    graph.add_nodes_from(london_boroughs()["la_name"])
+    graph.add_edges_from(zip(df["la_name"], df["neighbour"], strict=True))
+    return graph
+
+
+def is_local(placing_la: str, home_la: str | None) -> bool:
+    """True when a home is in the placing borough itself or in a borough bordering it."""
+    if not isinstance(home_la, str) or not home_la:
+        return False
+    if home_la == placing_la:
+        return True
+    graph = london_adjacency()
+    return graph.has_node(placing_la) and graph.has_edge(placing_la, home_la)
+
+
+def fieldwork_table(ds: Dataset) -> pd.DataFrame | None:
+    """The coded fieldwork table when present, else None."""
+    return ds.table("fieldwork") if ds.has("fieldwork") else None
+
+
+def fmt_pct(x: float | None, digits: int = 1) -> str:
+    """``0.123`` -> ``12.3%``; missing as ``n/a``."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "n/a"
+    return f"{100 * x:.{digits}f}%"

@@ -1,0 +1,334 @@
+"""Hypothesis 4: under-use is a result of the cost of London provision compared with alternatives.
+
+The test: is a placement in London dearer than one outside London once the child's needs, the
+provider type (in-house / external / other public) and the procurement route are held equal?
+The statistic is the London coefficient of an OLS regression of log total weekly cost, shown as
+a percentage premium ``exp(b) - 1`` with a 95% CI from heteroskedasticity-robust (HC3) standard
+errors. A like-for-like check repeats it on externally provided placements (PR4/PR5) only.
+
+Caveat: costs are observed only for the placement a child has, not for the London option that
+was not taken, so the premium describes the placements made; if dearer London options were
+avoided the premium understates the London price. Associations, not causes.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from analysis.dataset import Dataset
+from analysis.hypotheses._common import (
+    Coefficient,
+    fieldwork_table,
+    flag_true,
+    fmt_pct,
+    ols_coefficient,
+)
+from analysis.snapshot import for_year, residential_placements
+from analysis.verdicts import HypothesisResult, Indicator, summarise_fieldwork
+
+HYPOTHESIS = 4
+
+#: Needs fields used as adjusters (those present in the data are used).
+NEED_FIELDS: tuple[str, ...] = (
+    "risk_criminal_exploitation",
+    "risk_sexual_exploitation",
+    "risk_missing",
+    "risk_self_harm",
+    "risk_to_others",
+    "risk_drug_alcohol",
+    "mental_health_need",
+    "mental_health_inpatient_stepdown",
+    "deprivation_of_liberty",
+    "solo_placement_recommended",
+    "ehcp",
+    "late_entry_to_care",
+    "uasc",
+)
+PROVIDER_GROUPS: dict[str, str] = {
+    "PR1": "In-house",
+    "PR4": "External",
+    "PR5": "External",
+    "PR2": "Other public",
+    "PR3": "Other public",
+}
+
+
+def costed_placements(ds: Dataset, year: int) -> pd.DataFrame:
+    """K2 placements of London boroughs at the snapshot joined to their weekly cost and needs.
+
+    One row per child with a cost: ``LA, in_london, provider_group, procurement,
+    total_weekly_cost, log_cost`` and one 0/1 column per need field present. Children without
+    a needs record keep all need flags 0 and ``has_needs`` False.
+    """
+    placements = residential_placements(ds.table("episodes"), year)
+    costs = for_year(ds.table("costs"), year)
+    costs = costs[pd.to_numeric(costs["total_weekly_cost"], errors="coerce") > 0]
+    keep = ["CHILD", "LA", "total_weekly_cost", "procurement"]
+    df = placements[["CHILD", "LA", "outside_london", "PLACE_PROVIDER"]].merge(
+        costs[keep], on=["CHILD", "LA"], how="inner"
+    )
+    df["in_london"] = (~df["outside_london"].astype(bool)).astype(int)
+    df["provider_group"] = df["PLACE_PROVIDER"].map(PROVIDER_GROUPS).fillna("Other public")
+    df["procurement"] = df["procurement"].astype("string").fillna("Unknown").astype(str)
+    df["total_weekly_cost"] = df["total_weekly_cost"].astype(float)
+    df["log_cost"] = np.log(df["total_weekly_cost"])
+    if ds.has("needs"):
+        needs = for_year(ds.table("needs"), year)
+        fields = [f for f in NEED_FIELDS if f in needs.columns]
+        flags = needs[["CHILD", "LA"]].copy()
+        for f in fields:
+            flags[f] = flag_true(needs[f]).astype(int)
+        flags = flags.drop_duplicates(["CHILD", "LA"])
+        flags["has_needs"] = True
+        df = df.merge(flags, on=["CHILD", "LA"], how="left")
+        df[fields] = df[fields].fillna(0).astype(int)
+        df["has_needs"] = df["has_needs"].fillna(False).astype(bool)
+    else:
+        df["has_needs"] = False
+    return df.drop(columns=["outside_london"]).reset_index(drop=True)
+
+
+def _dummies(df: pd.DataFrame, column: str, reference: str) -> pd.DataFrame:
+    """0/1 columns for each level of ``column`` except ``reference`` (or the commonest)."""
+    levels = sorted(df[column].unique())
+    ref = reference if reference in levels else df[column].mode().iloc[0]
+    out = pd.DataFrame(index=df.index)
+    for level in levels:
+        if level != ref:
+            out[f"{column}={level}"] = (df[column] == level).astype(int)
+    return out
+
+
+def design_frame(df: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """``df`` with dummy columns for provider group and procurement; returns the adjuster names."""
+    need_cols = [c for c in NEED_FIELDS if c in df.columns]
+    prov = _dummies(df, "provider_group", "External")
+    proc = _dummies(df, "procurement", "Spot")
+    out = pd.concat([df, prov, proc], axis=1)
+    return out, [*need_cols, *prov.columns, *proc.columns]
+
+
+def premium(coef: Coefficient | None) -> tuple[float, float, float]:
+    """A log-scale coefficient as a percentage premium ``exp(b) - 1`` with its interval."""
+    if coef is None:
+        return (math.nan, math.nan, math.nan)
+    return (math.expm1(coef.estimate), math.expm1(coef.ci_low), math.expm1(coef.ci_high))
+
+
+def london_premiums(df: pd.DataFrame, alpha: float = 0.05) -> dict[str, Coefficient | None]:
+    """The three comparisons of London vs outside London cost (log scale coefficients).
+
+    ``unadjusted``: ratio of geometric mean costs; ``adjusted``: needs, provider type and
+    procurement held equal; ``external_only``: adjusted, externally provided placements only.
+    """
+    frame, adjusters = design_frame(df)
+    ext = frame[frame["provider_group"] == "External"]
+    ext_adjusters = [a for a in adjusters if not a.startswith("provider_group=")]
+    return {
+        "unadjusted": ols_coefficient(frame, "log_cost", ["in_london"], "in_london", alpha),
+        "adjusted": ols_coefficient(
+            frame, "log_cost", ["in_london", *adjusters], "in_london", alpha
+        ),
+        "external_only": ols_coefficient(
+            ext, "log_cost", ["in_london", *ext_adjusters], "in_london", alpha
+        ),
+    }
+
+
+def decide(adjusted: Coefficient | None, external: Coefficient | None, rules: dict) -> str:
+    """Apply the declared rule (``config/decision_rules/h4.yaml``) to the premium estimates."""
+    if adjusted is None:
+        return "Insufficient data"
+    alpha = float(rules["alpha"])
+    est, _, _ = premium(adjusted)
+    significant = adjusted.ci_low > 0 and adjusted.p_value < alpha
+    if not significant:
+        return "Not supported"
+    confirmed = external is not None and external.ci_low > 0
+    if est >= float(rules["min_premium"]) and confirmed:
+        return "Supported"
+    return "Partly supported"
+
+
+def _premium_indicator(
+    name: str, coef: Coefficient | None, rules: dict, note: str, supports: bool | None = None
+) -> Indicator:
+    est, low, high = premium(coef)
+    if coef is None:
+        return Indicator(name, None, unit="proportion", note=note + " Not estimable.")
+    if supports is None:
+        supports = bool(coef.ci_low > 0 and est >= float(rules["min_premium"]))
+    return Indicator(
+        name,
+        est,
+        ci_low=low,
+        ci_high=high,
+        p_value=coef.p_value,
+        n=coef.n,
+        unit="proportion",
+        supports=supports,
+        note=note,
+    )
+
+
+def borough_premium(df: pd.DataFrame, la: str, rules: dict) -> Indicator:
+    """The borough's own unadjusted London premium (geometric mean ratio), when it has enough
+    costed placements on both sides; small numbers make this a description, not a test."""
+    sub = df[df["LA"] == la]
+    n_in, n_out = int(sub["in_london"].sum()), int((1 - sub["in_london"]).sum())
+    name = f"{la}: London premium, unadjusted"
+    if min(n_in, n_out) < int(rules["min_group_n_borough"]):
+        return Indicator(
+            name,
+            None,
+            n=len(sub),
+            unit="proportion",
+            note=f"Too few costed placements on one side ({n_in} in London, {n_out} outside).",
+        )
+    coef = ols_coefficient(sub, "log_cost", ["in_london"], "in_london", float(rules["alpha"]))
+    return _premium_indicator(name, coef, rules, "Borough's own placements; not adjusted.", None)
+
+
+def evaluate(
+    ds: Dataset, year: int, rules: dict[str, Any], *, la: str | None = None, seed: int = 0
+) -> HypothesisResult:
+    """Run the test of hypothesis 4; ``la`` adds the borough's own premium (verdict London's)."""
+    fieldwork = summarise_fieldwork(fieldwork_table(ds), HYPOTHESIS)
+    caveats = list(rules.get("caveats", []))
+    if ds.synthetic:
+        caveats.insert(0, "Synthetic example data: the figures illustrate the method only.")
+    missing = [t for t in ("costs",) if not ds.has(t)]
+    if missing:
+        return HypothesisResult(
+            HYPOTHESIS,
+            "Insufficient data",
+            rules["decision_rule"],
+            fieldwork=fieldwork,
+            caveats=caveats,
+            insufficient=["Weekly costs (`costs` table) are absent: no cost comparison possible."],
+            summary="The dataset holds no placement costs, so the cost hypothesis cannot be tested.",
+        )
+    df = costed_placements(ds, year)
+    insufficient: list[str] = []
+    if not ds.has("needs"):
+        insufficient.append(
+            "Needs (`needs` table) absent: the premium is adjusted for provider type and "
+            "procurement only, not for the child's needs."
+        )
+    n_in, n_out = int(df["in_london"].sum()), int((1 - df["in_london"]).sum())
+    if min(n_in, n_out) < int(rules["min_group_n"]):
+        return HypothesisResult(
+            HYPOTHESIS,
+            "Insufficient data",
+            rules["decision_rule"],
+            fieldwork=fieldwork,
+            caveats=caveats,
+            insufficient=[
+                f"Too few costed placements: {n_in} in London and {n_out} outside "
+                f"(at least {rules['min_group_n']} each needed)."
+            ],
+            summary="Too few placements have a recorded cost to compare London with elsewhere.",
+        )
+    alpha = float(rules["alpha"])
+    coefs = london_premiums(df, alpha)
+    verdict = decide(coefs["adjusted"], coefs["external_only"], rules)
+    indicators = [
+        _premium_indicator(
+            "London premium in weekly cost, adjusted",
+            coefs["adjusted"],
+            rules,
+            "OLS of log total weekly cost on London location, needs, provider type and "
+            "procurement; HC3 robust 95% CI.",
+        ),
+        _premium_indicator(
+            "London premium in weekly cost, unadjusted",
+            coefs["unadjusted"],
+            rules,
+            "Ratio of geometric mean weekly costs, London vs outside London.",
+        ),
+        _premium_indicator(
+            "London premium, externally provided placements only",
+            coefs["external_only"],
+            rules,
+            "Like-for-like check: PR4/PR5 placements, adjusted for needs and procurement.",
+            supports=None
+            if coefs["external_only"] is None
+            else bool(coefs["external_only"].ci_low > 0),
+        ),
+        Indicator(
+            "Placements with a recorded weekly cost",
+            float(len(df)),
+            n=len(df),
+            unit="count",
+            note=f"{n_in} in London, {n_out} outside London.",
+        ),
+    ]
+    if la is not None:
+        indicators.append(borough_premium(df, la, rules))
+    est = premium(coefs["adjusted"])
+    summary = (
+        f"After allowing for needs, provider type and procurement, a London placement costs "
+        f"{fmt_pct(est[0])} more than one outside London (95% CI {fmt_pct(est[1])} to "
+        f"{fmt_pct(est[2])}). Verdict: {verdict.lower()}."
+    )
+    return HypothesisResult(
+        HYPOTHESIS,
+        verdict,
+        rules["decision_rule"],
+        indicators=indicators,
+        fieldwork=fieldwork,
+        caveats=caveats,
+        insufficient=insufficient,
+        summary=summary,
+        figures=["h4_cost_by_location", "h4_premiums"],
+    )
+
+
+# --- tables and figures for the notebook --------------------------------------------------
+
+
+def cost_table(df: pd.DataFrame, la: str | None = None) -> pd.DataFrame:
+    """Weekly cost by location and provider group: placements, median and quartiles (pounds).
+
+    With ``la`` a ``scope`` column gives the borough's rows beside London's.
+    """
+    scopes = [("London boroughs", df)]
+    if la is not None:
+        scopes.append((la, df[df["LA"] == la]))
+    rows = []
+    for scope, sub in scopes:
+        for (loc, prov), g in sub.groupby(["in_london", "provider_group"]):
+            costs = g["total_weekly_cost"]
+            rows.append(
+                {
+                    "scope": scope,
+                    "location": "In London" if loc == 1 else "Outside London",
+                    "provider": prov,
+                    "placements": len(g),
+                    "median_weekly_cost": float(costs.median()),
+                    "lower_quartile": float(costs.quantile(0.25)),
+                    "upper_quartile": float(costs.quantile(0.75)),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def premium_table(result: HypothesisResult) -> pd.DataFrame:
+    """The premium indicators of a result as a table (estimate and CI as proportions)."""
+    rows = [
+        {
+            "comparison": i.name,
+            "premium": i.estimate,
+            "ci_low": i.ci_low,
+            "ci_high": i.ci_high,
+            "p_value": i.p_value,
+            "n": i.n,
+        }
+        for i in result.indicators
+        if i.unit == "proportion"
+    ]
+    return pd.DataFrame(rows)

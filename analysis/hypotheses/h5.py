@@ -1,0 +1,382 @@
+"""Hypothesis 5: under-use is a result of attitude to risk (providers' or boroughs'), linked to
+inspection.
+
+The test uses the referrals sent to homes and the children's needs:
+
+- acceptance of referrals for *high-risk profiles* (criminal or sexual exploitation, going
+  missing, risk to others) against the rest: a difference in acceptance rates (Newcombe CI)
+  and an adjusted odds ratio from a logistic regression (profile quality, urgency, the home
+  being in London and being local held equal; standard errors clustered on the home);
+- whether that gap is wider for homes in the child's own or a neighbouring borough (an
+  interaction term; neighbours from ``data/reference/london_adjacency.csv``);
+- the share of declines that cite "Risk or inspection concern".
+
+Caveat: referrals are requests, not a random allocation: boroughs may send high-risk referrals
+to different homes. The regression adjusts for what is recorded, not for what is not.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from analysis.dataset import Dataset
+from analysis.hypotheses._common import (
+    Coefficient,
+    difference_in_proportions,
+    fieldwork_table,
+    flag_true,
+    fmt_pct,
+    high_risk_flags,
+    is_local,
+    logit_coefficients,
+    ons_to_london_name,
+    wilson_ci,
+)
+from analysis.snapshot import for_year, year_window
+from analysis.verdicts import HypothesisResult, Indicator, summarise_fieldwork
+
+HYPOTHESIS = 5
+RISK_DECLINE = "Risk or inspection concern"
+
+
+def referrals_in_year(referrals: pd.DataFrame, year: int) -> tuple[pd.DataFrame, bool]:
+    """Referrals dated within the collection year ending 31 March ``year``.
+
+    Returns the rows and whether the year filter was applied (False when no referral date lies
+    in the window, in which case all rows are kept and the caller says so).
+    """
+    dates = pd.to_datetime(referrals["referral_date"], errors="coerce", dayfirst=True)
+    start, end = year_window(year)
+    inside = (dates > start) & (dates <= end)
+    if inside.any():
+        return referrals[inside].copy(), True
+    return referrals.copy(), False
+
+
+def home_locations(homes: pd.DataFrame) -> pd.DataFrame:
+    """``urn, home_in_london, home_la`` (reference name of the London borough, "" outside)."""
+    names = ons_to_london_name()
+    out = pd.DataFrame(
+        {
+            "URN": homes["urn"].astype(str),
+            "home_in_london": homes["in_london"].astype(bool).astype(int),
+            "home_la": homes["la_ons_code"].map(names).fillna("").astype(str),
+        }
+    )
+    return out.drop_duplicates("URN")
+
+
+def referral_frame(ds: Dataset, year: int, rules: dict[str, Any]) -> tuple[pd.DataFrame, bool]:
+    """One row per counted referral: ``accepted, high_risk, local, high_risk_local`` and the
+    adjusters (``strengths_based, completeness, urgent, home_in_london``), plus ``LA, URN,
+    response, decline_reason``.
+
+    Counted responses are those in ``rules["responses_counted"]`` (a withdrawn request was
+    never answered). Children without a needs record count as not high-risk.
+    """
+    refs, filtered = referrals_in_year(ds.table("referrals"), year)
+    refs = refs[refs["response"].astype(str).isin(rules["responses_counted"])].copy()
+    refs["URN"] = refs["URN"].astype(str)
+    needs = for_year(ds.table("needs"), year)
+    risk = needs[["CHILD", "LA"]].copy()
+    risk["high_risk"] = high_risk_flags(needs, tuple(rules["high_risk_fields"])).astype(int)
+    risk = risk.drop_duplicates(["CHILD", "LA"])
+    df = refs.merge(risk, on=["CHILD", "LA"], how="left")
+    df["has_needs"] = df["high_risk"].notna()
+    df["high_risk"] = df["high_risk"].fillna(0).astype(int)
+    df = df.merge(home_locations(ds.table("homes")), on="URN", how="left")
+    df["home_in_london"] = df["home_in_london"].fillna(0).astype(int)
+    df["home_la"] = df["home_la"].fillna("").astype(str)
+    df["local"] = [int(is_local(a, b)) for a, b in zip(df["LA"], df["home_la"], strict=True)]
+    df["high_risk_local"] = df["high_risk"] * df["local"]
+    df["accepted"] = (df["response"].astype(str) == "Accepted").astype(int)
+    df["strengths_based"] = flag_true(df["profile_strengths_based"]).astype(int)
+    df["completeness"] = pd.to_numeric(df["profile_completeness"], errors="coerce").fillna(0.0)
+    df["urgent"] = df["needed_by"].astype(str).isin(["Today", "Less than 5 days"]).astype(int)
+    cols = [
+        "LA",
+        "URN",
+        "response",
+        "decline_reason",
+        "accepted",
+        "high_risk",
+        "has_needs",
+        "local",
+        "high_risk_local",
+        "home_in_london",
+        "strengths_based",
+        "completeness",
+        "urgent",
+    ]
+    return df[cols].reset_index(drop=True), filtered
+
+
+ADJUSTERS: list[str] = ["strengths_based", "completeness", "urgent", "home_in_london"]
+
+
+def acceptance_gap(df: pd.DataFrame, alpha: float = 0.05):
+    """Acceptance rate of high-risk referrals minus that of the others (Newcombe CI)."""
+    hi, lo = df[df["high_risk"] == 1], df[df["high_risk"] == 0]
+    return difference_in_proportions(
+        int(hi["accepted"].sum()), len(hi), int(lo["accepted"].sum()), len(lo), alpha
+    )
+
+
+def risk_models(df: pd.DataFrame, alpha: float = 0.05) -> dict[str, Coefficient]:
+    """Log-odds of acceptance: ``high_risk`` (average effect, no interaction) and
+    ``high_risk_local`` (extra effect for homes in the own/neighbouring borough)."""
+    main = logit_coefficients(
+        df,
+        "accepted",
+        ["high_risk", "local", *ADJUSTERS],
+        ["high_risk"],
+        cluster="URN",
+        alpha=alpha,
+    )
+    inter = logit_coefficients(
+        df,
+        "accepted",
+        ["high_risk", "local", "high_risk_local", *ADJUSTERS],
+        ["high_risk_local"],
+        cluster="URN",
+        alpha=alpha,
+    )
+    return {**main, **inter}
+
+
+def risk_decline_shares(df: pd.DataFrame, alpha: float = 0.05):
+    """Share of declines citing "Risk or inspection concern", high-risk minus other referrals."""
+    declined = df[df["response"].astype(str) == "Declined"]
+    cites = declined["decline_reason"].astype(str) == RISK_DECLINE
+    hi = declined["high_risk"] == 1
+    return difference_in_proportions(
+        int(cites[hi].sum()), int(hi.sum()), int(cites[~hi].sum()), int((~hi).sum()), alpha
+    )
+
+
+def odds_ratio(coef: Coefficient | None) -> tuple[float, float, float]:
+    """Log-odds coefficient -> odds ratio with its interval."""
+    if coef is None:
+        return (math.nan, math.nan, math.nan)
+    return (math.exp(coef.estimate), math.exp(coef.ci_low), math.exp(coef.ci_high))
+
+
+def decide(
+    gap_estimate: float, main: Coefficient | None, local: Coefficient | None, rules: dict
+) -> str:
+    """Apply the declared rule (``config/decision_rules/h5.yaml``)."""
+    if main is None:
+        return "Insufficient data"
+    alpha = float(rules["alpha"])
+    risk_sig = main.ci_high < 0 and main.p_value < alpha
+    local_sig = local is not None and local.ci_high < 0 and local.p_value < alpha
+    if risk_sig and gap_estimate <= -float(rules["min_gap"]):
+        return "Supported"
+    if risk_sig or local_sig:
+        return "Partly supported"
+    return "Not supported"
+
+
+def _insufficient(rules: dict, fieldwork, caveats: list[str], reason: str) -> HypothesisResult:
+    return HypothesisResult(
+        HYPOTHESIS,
+        "Insufficient data",
+        rules["decision_rule"],
+        fieldwork=fieldwork,
+        caveats=caveats,
+        insufficient=[reason],
+        summary="The data needed to compare acceptance by risk profile is not available.",
+    )
+
+
+def borough_indicators(df: pd.DataFrame, la: str, rules: dict) -> list[Indicator]:
+    """The borough's own acceptance gap (descriptive; small numbers)."""
+    sub = df[df["LA"] == la]
+    gap = acceptance_gap(sub, float(rules["alpha"]))
+    name = f"{la}: acceptance gap, high-risk minus other referrals"
+    if min(gap.n1, gap.n2) < int(rules["min_group_n_borough"]):
+        return [
+            Indicator(
+                name,
+                None,
+                n=len(sub),
+                unit="proportion",
+                note=f"Too few referrals ({gap.n1} high-risk, {gap.n2} other).",
+            )
+        ]
+    return [
+        Indicator(
+            name,
+            gap.difference,
+            gap.ci_low,
+            gap.ci_high,
+            p_value=gap.p_value,
+            n=len(sub),
+            unit="proportion",
+            supports=bool(gap.ci_high < 0),
+            note="The borough's own referrals; unadjusted.",
+        )
+    ]
+
+
+def evaluate(
+    ds: Dataset, year: int, rules: dict[str, Any], *, la: str | None = None, seed: int = 0
+) -> HypothesisResult:
+    """Run the test of hypothesis 5; ``la`` adds the borough's own gap (verdict London's)."""
+    fieldwork = summarise_fieldwork(fieldwork_table(ds), HYPOTHESIS)
+    caveats = list(rules.get("caveats", []))
+    if ds.synthetic:
+        caveats.insert(0, "Synthetic example data: the figures illustrate the method only.")
+    for table, what in (("referrals", "Referrals and responses"), ("needs", "Child needs")):
+        if not ds.has(table):
+            return _insufficient(
+                rules, fieldwork, caveats, f"{what} (`{table}` table) absent: no test possible."
+            )
+    df, filtered = referral_frame(ds, year, rules)
+    if not filtered:
+        caveats.append("No referral is dated in the report year: all referrals were used.")
+    alpha = float(rules["alpha"])
+    gap = acceptance_gap(df, alpha)
+    if min(gap.n1, gap.n2) < int(rules["min_group_n"]):
+        return _insufficient(
+            rules,
+            fieldwork,
+            caveats,
+            f"Too few answered referrals: {gap.n1} high-risk, {gap.n2} other "
+            f"(at least {rules['min_group_n']} each needed).",
+        )
+    models = risk_models(df, alpha)
+    main, local = models.get("high_risk"), models.get("high_risk_local")
+    verdict = decide(gap.difference, main, local, rules)
+    declines = risk_decline_shares(df, alpha)
+    or_main, or_local = odds_ratio(main), odds_ratio(local)
+    n_decl = declines.n1 + declines.n2
+    n_risk_decl = round(declines.p1 * declines.n1 + declines.p2 * declines.n2) if n_decl else 0
+    share_low, share_high = wilson_ci(n_risk_decl, n_decl, alpha)
+    indicators = [
+        Indicator(
+            "Acceptance rate gap, high-risk minus other referrals",
+            gap.difference,
+            gap.ci_low,
+            gap.ci_high,
+            p_value=gap.p_value,
+            n=gap.n1 + gap.n2,
+            unit="proportion",
+            supports=bool(gap.ci_high < 0 and gap.difference <= -float(rules["min_gap"])),
+            note=f"High-risk {fmt_pct(gap.p1)} of {gap.n1}; others {fmt_pct(gap.p2)} of "
+            f"{gap.n2}. Newcombe 95% CI; referrals treated as independent.",
+        ),
+        Indicator(
+            "Adjusted odds ratio of acceptance, high-risk profile",
+            or_main[0],
+            or_main[1],
+            or_main[2],
+            p_value=None if main is None else main.p_value,
+            n=None if main is None else main.n,
+            unit="odds ratio",
+            supports=None if main is None else bool(main.ci_high < 0),
+            note="Logistic regression with profile quality, urgency, home in London and "
+            "local home held equal; SEs clustered on the home.",
+        ),
+        Indicator(
+            "Extra odds ratio for homes in the child's own or a neighbouring borough",
+            or_local[0],
+            or_local[1],
+            or_local[2],
+            p_value=None if local is None else local.p_value,
+            n=None if local is None else local.n,
+            unit="odds ratio",
+            supports=None if local is None else bool(local.ci_high < 0),
+            note="Interaction high-risk x local home; below 1 = the risk gap is wider close "
+            "to home.",
+        ),
+        Indicator(
+            "Share of declines citing risk or inspection concern",
+            n_risk_decl / n_decl if n_decl else None,
+            share_low,
+            share_high,
+            n=n_decl,
+            unit="proportion",
+            note=f"High-risk referrals {fmt_pct(declines.p1)}, others {fmt_pct(declines.p2)} "
+            "(Wilson 95% CI for the overall share).",
+        ),
+        Indicator(
+            "Difference in share of declines citing risk, high-risk minus other",
+            declines.difference,
+            declines.ci_low,
+            declines.ci_high,
+            p_value=declines.p_value,
+            n=n_decl,
+            unit="proportion",
+            supports=None if np.isnan(declines.ci_low) else bool(declines.ci_low > 0),
+        ),
+    ]
+    if la is not None:
+        indicators.extend(borough_indicators(df, la, rules))
+    summary = (
+        f"Referrals for children with high-risk profiles were accepted {fmt_pct(gap.p1)} of the "
+        f"time against {fmt_pct(gap.p2)} for others (adjusted odds ratio {or_main[0]:.2f}, 95% CI "
+        f"{or_main[1]:.2f} to {or_main[2]:.2f}). Verdict: {verdict.lower()}."
+    )
+    return HypothesisResult(
+        HYPOTHESIS,
+        verdict,
+        rules["decision_rule"],
+        indicators=indicators,
+        fieldwork=fieldwork,
+        caveats=caveats,
+        summary=summary,
+        figures=["h5_acceptance_by_risk", "h5_decline_reasons"],
+    )
+
+
+# --- tables for the notebook's figures ---------------------------------------------------
+
+
+def acceptance_table(df: pd.DataFrame, la: str | None = None, alpha: float = 0.05) -> pd.DataFrame:
+    """Acceptance by risk profile and home location (local / elsewhere in London / outside),
+    with Wilson CIs; ``scope`` separates London-wide rows from the borough's (``la``)."""
+    frame = df.assign(
+        home=np.select(
+            [df["local"] == 1, df["home_in_london"] == 1],
+            ["Own or neighbouring borough", "Elsewhere in London"],
+            "Outside London",
+        ),
+        profile=np.where(df["high_risk"] == 1, "High-risk profile", "Other"),
+    )
+    scopes = [("London boroughs", frame)]
+    if la is not None:
+        scopes.append((la, frame[frame["LA"] == la]))
+    rows = []
+    for scope, sub in scopes:
+        for (home, profile), g in sub.groupby(["home", "profile"]):
+            acc, n = int(g["accepted"].sum()), len(g)
+            low, high = wilson_ci(acc, n, alpha)
+            rows.append(
+                {
+                    "scope": scope,
+                    "home": home,
+                    "profile": profile,
+                    "referrals": n,
+                    "accepted": acc,
+                    "acceptance_rate": acc / n,
+                    "ci_low": low,
+                    "ci_high": high,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def decline_reason_table(df: pd.DataFrame) -> pd.DataFrame:
+    """Declines by reason and risk profile: count and share of that profile's declines."""
+    declined = df[df["response"].astype(str) == "Declined"].assign(
+        profile=lambda d: np.where(d["high_risk"] == 1, "High-risk profile", "Other"),
+        reason=lambda d: d["decline_reason"].astype("string").fillna("Not recorded").astype(str),
+    )
+    table = declined.groupby(["profile", "reason"]).size().rename("declines").reset_index()
+    table["share"] = table["declines"] / table.groupby("profile")["declines"].transform("sum")
+    return table

@@ -1,0 +1,378 @@
+"""Hypothesis 6: under-use is a result of providers' ability to staff their homes.
+
+The test uses ``home_staffing`` (one row per home at the snapshot) and, where present, the
+referrals:
+
+- the share of registered places out of use for lack of staff, London homes vs elsewhere
+  (ratio of sums over homes, CI from a bootstrap that resamples homes);
+- the staff vacancy rate (vacant FTE / establishment FTE) and its rank correlation with
+  occupancy across homes;
+- a logistic regression of a referral's acceptance on the home's vacancy rate (per 10
+  percentage points; SEs clustered on the home);
+- the share of declines citing "No staff available".
+
+Caveat: staffing is a single snapshot and self-reported by providers; a home's vacancy rate on
+the day may not be the one it had when a referral arrived.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pandas as pd
+from scipy import stats
+
+from analysis.dataset import Dataset
+from analysis.hypotheses._common import (
+    Coefficient,
+    cluster_bootstrap_ratio,
+    fieldwork_table,
+    fmt_pct,
+    logit_coefficients,
+    wilson_ci,
+)
+from analysis.hypotheses.h5 import home_locations, referrals_in_year
+from analysis.verdicts import HypothesisResult, Indicator, summarise_fieldwork
+
+HYPOTHESIS = 6
+STAFF_DECLINE = "No staff available"
+
+
+def staffing_frame(ds: Dataset, year: int) -> pd.DataFrame:
+    """One row per home with staffing: places, places out of use for staff, vacancy rate,
+    occupancy (occupied / registered, occupied = registered - available - unavailable for
+    staff) and ``home_in_london``, ``home_la``.
+
+    When ``snapshot_date`` spans several years, the rows dated in ``year`` are kept.
+    """
+    staff = ds.table("home_staffing").copy()
+    dates = pd.to_datetime(staff["snapshot_date"], errors="coerce", dayfirst=True)
+    if dates.dt.year.nunique() > 1 and (dates.dt.year == year).any():
+        staff = staff[dates.dt.year == year]
+    staff["URN"] = staff["URN"].astype(str)
+    num = [
+        "registered_places",
+        "places_available",
+        "places_unavailable_staffing",
+        "staff_vacancies_fte",
+        "staff_establishment_fte",
+    ]
+    for col in num:
+        staff[col] = pd.to_numeric(staff[col], errors="coerce")
+    staff = staff[staff["registered_places"] > 0].drop_duplicates("URN", keep="last")
+    df = staff.merge(home_locations(ds.table("homes")), on="URN", how="left")
+    df["home_in_london"] = df["home_in_london"].fillna(0).astype(int)
+    df["vacancy_rate"] = (df["staff_vacancies_fte"] / df["staff_establishment_fte"]).where(
+        df["staff_establishment_fte"] > 0
+    )
+    occupied = (
+        df["registered_places"]
+        - df["places_available"].fillna(0)
+        - df["places_unavailable_staffing"].fillna(0)
+    ).clip(lower=0)
+    df["occupancy"] = occupied / df["registered_places"]
+    df["unavailable_share"] = df["places_unavailable_staffing"].fillna(0) / df["registered_places"]
+    return df.reset_index(drop=True)
+
+
+def unavailable_share(df: pd.DataFrame, seed: int = 0, alpha: float = 0.05):
+    """Share of registered places out of use for lack of staff (ratio of sums, bootstrap CI)."""
+    return cluster_bootstrap_ratio(
+        df["places_unavailable_staffing"].fillna(0),
+        df["registered_places"],
+        seed=seed,
+        alpha=alpha,
+    )
+
+
+def vacancy_rate(df: pd.DataFrame, seed: int = 0, alpha: float = 0.05):
+    """Staff vacancy rate: vacant FTE / establishment FTE summed over homes (bootstrap CI)."""
+    ok = df[df["staff_establishment_fte"] > 0]
+    return cluster_bootstrap_ratio(
+        ok["staff_vacancies_fte"].fillna(0), ok["staff_establishment_fte"], seed=seed, alpha=alpha
+    )
+
+
+def vacancy_occupancy_correlation(df: pd.DataFrame, alpha: float = 0.05):
+    """Spearman correlation of vacancy rate with occupancy across homes, with a Fisher-z CI."""
+    ok = df[["vacancy_rate", "occupancy"]].dropna()
+    n = len(ok)
+    if n < 10 or ok["vacancy_rate"].nunique() < 2 or ok["occupancy"].nunique() < 2:
+        return (math.nan, math.nan, math.nan, math.nan, n)
+    rho, p = stats.spearmanr(ok["vacancy_rate"], ok["occupancy"])
+    z, se = math.atanh(max(min(rho, 0.999999), -0.999999)), 1 / math.sqrt(n - 3)
+    q = stats.norm.ppf(1 - alpha / 2)
+    return (float(rho), math.tanh(z - q * se), math.tanh(z + q * se), float(p), n)
+
+
+def referral_staffing_frame(ds: Dataset, year: int, staff: pd.DataFrame, rules: dict):
+    """Counted referrals joined to the home's vacancy rate: ``accepted, vacancy_10pp,
+    home_in_london, URN, response, decline_reason``."""
+    refs, _ = referrals_in_year(ds.table("referrals"), year)
+    refs = refs[refs["response"].astype(str).isin(rules["responses_counted"])].copy()
+    refs["URN"] = refs["URN"].astype(str)
+    df = refs.merge(staff[["URN", "vacancy_rate", "home_in_london"]], on="URN", how="left")
+    df["accepted"] = (df["response"].astype(str) == "Accepted").astype(int)
+    df["vacancy_10pp"] = df["vacancy_rate"] * 10
+    return df[
+        ["LA", "URN", "response", "decline_reason", "accepted", "vacancy_10pp", "home_in_london"]
+    ]
+
+
+def vacancy_acceptance_model(refs: pd.DataFrame, alpha: float = 0.05) -> Coefficient | None:
+    """Log-odds of acceptance per 10 percentage points of the home's vacancy rate (home in
+    London held equal; SEs clustered on the home). None when not estimable."""
+    coefs = logit_coefficients(
+        refs,
+        "accepted",
+        ["vacancy_10pp", "home_in_london"],
+        ["vacancy_10pp"],
+        cluster="URN",
+        alpha=alpha,
+    )
+    return coefs.get("vacancy_10pp")
+
+
+def staff_decline_share(refs: pd.DataFrame, alpha: float = 0.05) -> tuple[float, float, float, int]:
+    """Share of declines citing "No staff available" (Wilson CI), and the number of declines."""
+    declined = refs[refs["response"].astype(str) == "Declined"]
+    k, n = int((declined["decline_reason"].astype(str) == STAFF_DECLINE).sum()), len(declined)
+    low, high = wilson_ci(k, n, alpha)
+    return (k / n if n else math.nan, low, high, n)
+
+
+def decide(
+    london_share: tuple[float, float, float], vacancy: Coefficient | None, rules: dict
+) -> str:
+    """Apply the declared rule (``config/decision_rules/h6.yaml``)."""
+    alpha = float(rules["alpha"])
+    est, low, _ = london_share
+    capacity = not math.isnan(est) and est >= float(rules["min_unavailable_share"]) and low > 0
+    acceptance = vacancy is not None and vacancy.ci_high < 0 and vacancy.p_value < alpha
+    if capacity and acceptance:
+        return "Supported"
+    if capacity or acceptance:
+        return "Partly supported"
+    return "Not supported"
+
+
+def evaluate(
+    ds: Dataset, year: int, rules: dict[str, Any], *, la: str | None = None, seed: int = 0
+) -> HypothesisResult:
+    """Run the test of hypothesis 6; ``la`` adds the borough's homes' figures (verdict London's)."""
+    fieldwork = summarise_fieldwork(fieldwork_table(ds), HYPOTHESIS)
+    caveats = list(rules.get("caveats", []))
+    if ds.synthetic:
+        caveats.insert(0, "Synthetic example data: the figures illustrate the method only.")
+    if not ds.has("home_staffing"):
+        return HypothesisResult(
+            HYPOTHESIS,
+            "Insufficient data",
+            rules["decision_rule"],
+            fieldwork=fieldwork,
+            caveats=caveats,
+            insufficient=["Home staffing (`home_staffing` table) absent: no test possible."],
+            summary="The dataset holds no staffing returns, so the staffing hypothesis cannot "
+            "be tested.",
+        )
+    alpha = float(rules["alpha"])
+    staff = staffing_frame(ds, year)
+    london, elsewhere = staff[staff["home_in_london"] == 1], staff[staff["home_in_london"] == 0]
+    if len(london) < int(rules["min_homes"]):
+        return HypothesisResult(
+            HYPOTHESIS,
+            "Insufficient data",
+            rules["decision_rule"],
+            fieldwork=fieldwork,
+            caveats=caveats,
+            insufficient=[
+                f"Staffing returned by {len(london)} London homes (at least "
+                f"{rules['min_homes']} needed)."
+            ],
+            summary="Too few London homes returned staffing figures.",
+        )
+    share_l = unavailable_share(london, seed, alpha)
+    share_e = unavailable_share(elsewhere, seed, alpha)
+    vac_l = vacancy_rate(london, seed, alpha)
+    vac_e = vacancy_rate(elsewhere, seed, alpha)
+    rho = vacancy_occupancy_correlation(staff, alpha)
+    insufficient: list[str] = []
+    vacancy_coef: Coefficient | None = None
+    decline = (math.nan, math.nan, math.nan, 0)
+    if ds.has("referrals"):
+        refs = referral_staffing_frame(ds, year, staff, rules)
+        vacancy_coef = vacancy_acceptance_model(refs, alpha)
+        decline = staff_decline_share(refs, alpha)
+    else:
+        insufficient.append(
+            "Referrals (`referrals` table) absent: acceptance against vacancy rate and the "
+            "share of declines for lack of staff cannot be measured; the verdict rests on "
+            "places out of use only."
+        )
+    verdict = decide(share_l, vacancy_coef, rules)
+    or_ = (
+        (math.nan,) * 3
+        if vacancy_coef is None
+        else tuple(
+            math.exp(v) for v in (vacancy_coef.estimate, vacancy_coef.ci_low, vacancy_coef.ci_high)
+        )
+    )
+    min_share = float(rules["min_unavailable_share"])
+    indicators = [
+        Indicator(
+            "Share of London homes' registered places out of use for lack of staff",
+            share_l[0],
+            share_l[1],
+            share_l[2],
+            n=int(london["registered_places"].sum()),
+            unit="proportion",
+            supports=None
+            if math.isnan(share_l[0])
+            else bool(share_l[0] >= min_share and share_l[1] > 0),
+            note=f"{len(london)} London homes; bootstrap over homes (95% CI).",
+        ),
+        Indicator(
+            "Share of other homes' registered places out of use for lack of staff",
+            share_e[0],
+            share_e[1],
+            share_e[2],
+            n=int(elsewhere["registered_places"].sum()),
+            unit="proportion",
+            note=f"{len(elsewhere)} homes outside London with a staffing return.",
+        ),
+        Indicator(
+            "Staff vacancy rate, London homes",
+            vac_l[0],
+            vac_l[1],
+            vac_l[2],
+            n=len(london),
+            unit="proportion",
+            note="Vacant FTE / establishment FTE.",
+        ),
+        Indicator(
+            "Staff vacancy rate, homes outside London",
+            vac_e[0],
+            vac_e[1],
+            vac_e[2],
+            n=len(elsewhere),
+            unit="proportion",
+        ),
+        Indicator(
+            "Rank correlation of vacancy rate with occupancy",
+            rho[0],
+            rho[1],
+            rho[2],
+            p_value=rho[3],
+            n=rho[4],
+            unit="Spearman rho",
+            supports=None if math.isnan(rho[0]) else bool(rho[2] < 0),
+            note="Across homes; negative = homes short of staff fill fewer of their places.",
+        ),
+        Indicator(
+            "Odds ratio of acceptance per 10 points of vacancy rate",
+            or_[0],
+            or_[1],
+            or_[2],
+            p_value=None if vacancy_coef is None else vacancy_coef.p_value,
+            n=None if vacancy_coef is None else vacancy_coef.n,
+            unit="odds ratio",
+            supports=None if vacancy_coef is None else bool(vacancy_coef.ci_high < 0),
+            note="Logistic regression, home in London held equal; SEs clustered on the home.",
+        ),
+        Indicator(
+            "Share of declines citing no staff available",
+            decline[0],
+            decline[1],
+            decline[2],
+            n=decline[3],
+            unit="proportion",
+            note="Wilson 95% CI.",
+        ),
+    ]
+    if la is not None:
+        own = staff[staff["home_la"] == la]
+        est = unavailable_share(own, seed, alpha) if len(own) else (math.nan,) * 3
+        indicators.append(
+            Indicator(
+                f"{la}: share of its homes' places out of use for lack of staff",
+                None if math.isnan(est[0]) else est[0],
+                None if math.isnan(est[1]) else est[1],
+                None if math.isnan(est[2]) else est[2],
+                n=int(own["registered_places"].sum()),
+                unit="proportion",
+                note=f"{len(own)} homes in the borough with a staffing return.",
+            )
+        )
+    summary = (
+        f"{fmt_pct(share_l[0])} of London homes' registered places were out of use for lack of "
+        f"staff (95% CI {fmt_pct(share_l[1])} to {fmt_pct(share_l[2])}), against "
+        f"{fmt_pct(share_e[0])} elsewhere. Verdict: {verdict.lower()}."
+    )
+    return HypothesisResult(
+        HYPOTHESIS,
+        verdict,
+        rules["decision_rule"],
+        indicators=indicators,
+        fieldwork=fieldwork,
+        caveats=caveats,
+        insufficient=insufficient,
+        summary=summary,
+        figures=["h6_places_unavailable", "h6_vacancy_acceptance"],
+    )
+
+
+# --- tables for the notebook's figures ---------------------------------------------------
+
+
+def places_table(staff: pd.DataFrame, la: str | None = None, seed: int = 0) -> pd.DataFrame:
+    """Places out of use for lack of staff and vacancy rate by area (London / outside London /
+    Inner / Outer London, and the borough's own homes with ``la``), with bootstrap CIs."""
+    areas = [
+        ("London", staff[staff["home_in_london"] == 1]),
+        ("Outside London", staff[staff["home_in_london"] == 0]),
+    ]
+    if la is not None:
+        areas.append((la, staff[staff["home_la"] == la]))
+    rows = []
+    for area, sub in areas:
+        if sub.empty:
+            continue
+        share = unavailable_share(sub, seed)
+        vac = vacancy_rate(sub, seed)
+        rows.append(
+            {
+                "area": area,
+                "homes": len(sub),
+                "registered_places": int(sub["registered_places"].sum()),
+                "places_unavailable_staffing": int(sub["places_unavailable_staffing"].sum()),
+                "unavailable_share": share[0],
+                "unavailable_ci_low": share[1],
+                "unavailable_ci_high": share[2],
+                "vacancy_rate": vac[0],
+                "vacancy_ci_low": vac[1],
+                "vacancy_ci_high": vac[2],
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def acceptance_by_vacancy_band(refs: pd.DataFrame, bands: list[float]) -> pd.DataFrame:
+    """Acceptance rate of referrals by the home's vacancy-rate band, with Wilson CIs."""
+    ok = refs.dropna(subset=["vacancy_10pp"])
+    cut = pd.cut(ok["vacancy_10pp"] / 10, bins=bands, include_lowest=True, right=False)
+    rows = []
+    for band, g in ok.groupby(cut, observed=True):
+        acc, n = int(g["accepted"].sum()), len(g)
+        low, high = wilson_ci(acc, n)
+        rows.append(
+            {
+                "vacancy_band": f"{band.left:.0%} to {band.right:.0%}",
+                "referrals": n,
+                "accepted": acc,
+                "acceptance_rate": acc / n,
+                "ci_low": low,
+                "ci_high": high,
+            }
+        )
+    return pd.DataFrame(rows)
