@@ -53,6 +53,9 @@ class Dataset:
     metadata: dict[str, Any] = field(default_factory=dict)
     #: table name -> file it was read from.
     files: dict[str, Path] = field(default_factory=dict)
+    #: warnings found by the loader (``analysis.contract.Problem``, severity "warning"); local
+    #: only: they may quote cell values, so never publish them.
+    warnings: list[Any] = field(default_factory=list)
 
     @property
     def synthetic(self) -> bool:

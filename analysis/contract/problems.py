@@ -1,0 +1,58 @@
+"""What the validator reports: one :class:`Problem` per thing wrong, and the error carrying them."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import pandas as pd
+
+ERROR = "error"
+WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem in the input.
+
+    ``row`` is the row number a user sees in Excel or a text editor (the header is row 1 of a
+    CSV; title rows above an XLSX header count too); ``None`` for a whole-table or whole-column
+    problem. ``value`` is the offending cell as text (local report only, never published).
+    """
+
+    table: str
+    row: int | None
+    column: str
+    value: str
+    rule: str
+    severity: str = ERROR
+
+
+class DataValidationError(Exception):
+    """The dataset breaks the data contract; ``problems`` lists everything found."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        errors = [p for p in self.problems if p.severity == ERROR]
+        super().__init__(
+            f"{len(errors)} data problem(s) found; first: "
+            + (
+                f"{errors[0].table} row {errors[0].row} {errors[0].column}: {errors[0].rule}"
+                if errors
+                else "none"
+            )
+        )
+
+
+def problems_frame(problems: list[Problem]) -> pd.DataFrame:
+    """The problems as a table (``table, row, column, value, rule, severity``), in reading order."""
+    columns = ["table", "row", "column", "value", "rule", "severity"]
+    if not problems:
+        return pd.DataFrame(columns=columns)
+    frame = pd.DataFrame([asdict(p) for p in problems], columns=columns)
+    frame["row"] = frame["row"].astype("Int64")
+    return frame
+
+
+def errors_only(problems: list[Problem]) -> list[Problem]:
+    """The problems that stop a build (warnings excluded)."""
+    return [p for p in problems if p.severity == ERROR]

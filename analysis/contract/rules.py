@@ -1,0 +1,240 @@
+"""The contract's checks on canonical tables; each returns a list of :class:`Problem`.
+
+Single-table value checks run through the pandera schemas (``lazy=True``: every failure
+collected); checks across columns or tables (codes by YEAR, URNs known, cost totals, the
+snapshot year) are plain functions here.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pandera.pandas as pa
+
+from analysis.contract import codes
+from analysis.contract.problems import ERROR, WARNING, Problem
+from analysis.contract.schemas import TABLE_SPECS, pandera_schema
+from analysis.snapshot import open_episodes, snapshot_date
+
+#: tolerance (pounds per week) for total_weekly_cost against the sum of its parts.
+COST_TOLERANCE = 1.0
+COST_PARTS = (
+    "core_weekly_cost",
+    "additional_support_weekly_cost",
+    "education_weekly_cost",
+    "other_weekly_cost",
+)
+
+
+def _as_row(index_value: object) -> int | None:
+    try:
+        return None if pd.isna(index_value) else int(index_value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+
+
+def _readable_check(check: object) -> str:
+    text = str(check)
+    if text == "not_nullable":
+        return "must not be blank"
+    if text.startswith("isin("):
+        return "not an allowed value"
+    if text.startswith("dtype("):
+        return f"wrong type ({text})"
+    return text
+
+
+def schema_problems(table: str, frame: pd.DataFrame) -> list[Problem]:
+    """Run the table's pandera schema lazily; one Problem per failure (duplicate keys once per row)."""
+    schema = pandera_schema(table, tuple(frame.columns))
+    try:
+        schema.validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        return _failure_cases_to_problems(table, frame, exc.failure_cases)
+    return []
+
+
+def _failure_cases_to_problems(
+    table: str, frame: pd.DataFrame, cases: pd.DataFrame
+) -> list[Problem]:
+    problems: list[Problem] = []
+    key = [k for k in TABLE_SPECS[table].key + TABLE_SPECS[table].optional_key if k in frame]
+    duplicates = cases[cases["check"].astype(str).str.contains("uniqueness", na=False)]
+    for row in pd.unique(duplicates["index"].dropna()):
+        values = " / ".join(str(frame.at[row, k]) for k in key) if row in frame.index else ""
+        problems.append(
+            Problem(
+                table,
+                _as_row(row),
+                "+".join(key),
+                values,
+                f"duplicate key ({', '.join(key)}): the same key appears on another row",
+            )
+        )
+    others = cases.drop(index=duplicates.index)
+    for case in others.itertuples(index=False):
+        problems.append(
+            Problem(
+                table,
+                _as_row(case.index),
+                str(case.column),
+                str(case.failure_case),
+                _readable_check(case.check),
+            )
+        )
+    return problems
+
+
+def ssda_year_code_problems(episodes: pd.DataFrame) -> list[Problem]:
+    """Codes that exist in SSDA903 but not in the return for the row's YEAR (e.g. K3 before 2025)."""
+    problems: list[Problem] = []
+    if "YEAR" not in episodes:
+        return problems
+    for field in codes.SSDA903_CODES:
+        if field not in episodes:
+            continue
+        rows = episodes[episodes[field].notna() & episodes["YEAR"].notna()]
+        rows = rows[rows[field].isin(codes.all_codes(field))]
+        if rows.empty:
+            continue
+        bad = codes.invalid_for_year(field, rows[field], rows["YEAR"])
+        for row, code, year in rows.loc[bad, [field, "YEAR"]].itertuples():
+            problems.append(
+                Problem(
+                    "episodes",
+                    int(row),
+                    field,
+                    str(code),
+                    f"code not valid in the SSDA903 return for YEAR {year}",
+                )
+            )
+    return problems
+
+
+def episode_date_problems(episodes: pd.DataFrame) -> list[Problem]:
+    """An episode cannot end before it starts (``DEC < DECOM``)."""
+    if not {"DECOM", "DEC"} <= set(episodes.columns):
+        return []
+    bad = (
+        episodes["DEC"].notna() & episodes["DECOM"].notna() & (episodes["DEC"] < episodes["DECOM"])
+    )
+    return [
+        Problem(
+            "episodes", int(row), "DEC", value.strftime("%d/%m/%Y"), "episode ends before DECOM"
+        )
+        for row, value in episodes.loc[bad, "DEC"].items()
+    ]
+
+
+def urn_problems(
+    table: str, frame: pd.DataFrame, homes: pd.DataFrame | None, severity: str = ERROR
+) -> list[Problem]:
+    """Non-blank URNs of ``table`` that are not in ``homes``."""
+    if homes is None or "URN" not in frame or "urn" not in homes:
+        return []
+    known = set(homes["urn"].dropna())
+    bad = frame["URN"].notna() & ~frame["URN"].isin(known)
+    return [
+        Problem(table, int(row), "URN", str(urn), "URN not found in homes", severity)
+        for row, urn in frame.loc[bad, "URN"].items()
+    ]
+
+
+def home_la_problems(homes: pd.DataFrame) -> list[Problem]:
+    """Homes whose ``local_authority`` is not an English LA the reference knows."""
+    if "la_ons_code" not in homes:
+        return []
+    bad = homes["local_authority"].notna() & homes["la_ons_code"].isna()
+    return [
+        Problem(
+            "homes",
+            int(row),
+            "Local authority",
+            str(name),
+            "not an English local authority (see data/reference/english_las.csv)",
+        )
+        for row, name in homes.loc[bad, "local_authority"].items()
+    ]
+
+
+def cost_total_problems(costs: pd.DataFrame) -> list[Problem]:
+    """``total_weekly_cost`` must equal the sum of the parts (blank parts count as 0), within £1."""
+    parts = [c for c in COST_PARTS if c in costs]
+    if "total_weekly_cost" not in costs or not parts:
+        return []
+    total = costs["total_weekly_cost"]
+    summed = costs[parts].fillna(0).sum(axis=1)
+    bad = total.notna() & ((total - summed).abs() > COST_TOLERANCE)
+    return [
+        Problem(
+            "costs",
+            int(row),
+            "total_weekly_cost",
+            f"{total[row]:g}",
+            f"does not equal the sum of the cost parts ({summed[row]:g})",
+        )
+        for row in costs.index[bad]
+    ]
+
+
+def referral_consistency_problems(referrals: pd.DataFrame) -> list[Problem]:
+    """A decline reason only on declined referrals (warning) and declined ones should give one."""
+    if not {"response", "decline_reason"} <= set(referrals.columns):
+        return []
+    declined = referrals["response"] == "Declined"
+    has_reason = referrals["decline_reason"].notna()
+    problems = [
+        Problem(
+            "referrals",
+            int(row),
+            "decline_reason",
+            str(v),
+            "decline reason given but the response is not Declined",
+            WARNING,
+        )
+        for row, v in referrals.loc[~declined & has_reason, "decline_reason"].items()
+    ]
+    problems += [
+        Problem(
+            "referrals",
+            int(row),
+            "decline_reason",
+            "",
+            "response is Declined but no decline reason is given",
+            WARNING,
+        )
+        for row in referrals.index[declined & ~has_reason]
+    ]
+    return problems
+
+
+def snapshot_year_problems(episodes: pd.DataFrame, year: int | None) -> list[Problem]:
+    """The snapshot year (requested, else every YEAR in the file) must have open episodes."""
+    if not {"DECOM", "DEC", "YEAR"} <= set(episodes.columns):
+        return []
+    present = sorted(int(y) for y in episodes["YEAR"].dropna().unique())
+    years = [year] if year is not None else present[-1:]
+    problems: list[Problem] = []
+    for snapshot_year in years:
+        if snapshot_year not in present:
+            problems.append(
+                Problem(
+                    "episodes",
+                    None,
+                    "YEAR",
+                    str(snapshot_year),
+                    f"no episodes for YEAR {snapshot_year} (years present: "
+                    f"{', '.join(map(str, present)) or 'none'})",
+                )
+            )
+        elif open_episodes(episodes, snapshot_year).empty:
+            date = snapshot_date(snapshot_year).strftime("%d/%m/%Y")
+            problems.append(
+                Problem(
+                    "episodes",
+                    None,
+                    "DECOM",
+                    str(snapshot_year),
+                    f"no episode open on {date} (DECOM on or before it, DEC blank or after)",
+                )
+            )
+    return problems
