@@ -115,5 +115,11 @@ def test_borough_edition_adds_borough_indicator(rules):
 def test_cost_table_counts_every_placement():
     df = h4.costed_placements(make_dataset(premium=0.0), YEAR)
     table = h4.cost_table(df)
+    assert (
+        h4.cost_figure(
+            df, [("London boroughs", ["Camden", "Hackney"]), ("Camden", ["Camden"])]
+        ).name
+        == "h4_cost_by_location"
+    )
     assert table["placements"].sum() == len(df) == 400
     assert {"In London", "Outside London"} == set(table["location"])

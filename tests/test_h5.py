@@ -145,9 +145,13 @@ def test_tables_for_borough_edition(rules):
     ds = make_dataset(risk_effect=1.0)
     df, filtered = h5.referral_frame(ds, YEAR, rules)
     assert filtered
-    table = h5.acceptance_table(df, la="Camden")
+    table = h5.acceptance_table(
+        df, [("London boroughs", sorted(df["LA"].unique())), ("Camden", ["Camden"])]
+    )
     assert set(table["scope"]) == {"London boroughs", "Camden"}
     london = table[table["scope"] == "London boroughs"]
     assert london["referrals"].sum() == len(df)
     reasons = h5.decline_reason_table(df)
     assert reasons.groupby("profile")["share"].sum().round(6).eq(1).all()
+    assert h5.decline_reason_figure(df).alt
+    assert h5.acceptance_figure(df).child_counts == ("referrals", "accepted")

@@ -127,8 +127,14 @@ def test_bootstrap_ratio_is_ratio_of_sums_and_reproducible():
 def test_tables_for_figures(rules):
     ds = make_dataset(0.08, 0.6)
     staff = h6.staffing_frame(ds, YEAR)
-    table = h6.places_table(staff, la="Camden")
+    scopes = [("London boroughs", []), ("Camden", ["Camden"])]
+    table = h6.places_table(staff, scopes)
     assert table["homes"].iloc[:2].sum() == len(staff)
+    assert table["area"].iloc[-1] == "Homes in Camden"
+    assert h6.places_figure(staff, scopes).alt
     refs = h6.referral_staffing_frame(ds, YEAR, staff, rules)
     bands = h6.acceptance_by_vacancy_band(refs, rules["vacancy_bands"])
     assert bands["referrals"].sum() == len(refs)
+    assert (
+        h6.vacancy_acceptance_figure(refs, rules["vacancy_bands"]).name == "h6_vacancy_acceptance"
+    )

@@ -280,3 +280,131 @@ def fmt_pct(x: float | None, digits: int = 1) -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "n/a"
     return f"{100 * x:.{digits}f}%"
+
+
+# --- borough editions: the borough against London and its behaviour group ----------------
+
+
+def behaviour_group(
+    ds: Dataset, year: int, la: str, config_dir: Path | str | None = None
+) -> tuple[str, list[str]]:
+    """The borough's comparison group: its 2022-typology behaviour group (``analysis.groups``),
+    or, when the typology cannot place it (not grouped, or the groups module fails on this
+    data), its Inner/Outer London half. Returns (label, member boroughs including ``la``)."""
+    ref = london_boroughs()
+    try:
+        from analysis.groups.indicators import borough_indicators
+        from analysis.groups.typology import assign_typology, group_labels, load_config
+
+        rules = load_config(config_dir)["typology"]
+        groups = assign_typology(borough_indicators(ds, year), rules)
+        number = groups.get(la)
+        if number is not None and not pd.isna(number):
+            members = sorted(groups[groups == number].index)
+            return (f"Group {int(number)}: {group_labels(rules)[int(number)]}", members)
+    except Exception:  # noqa: BLE001 - the comparison falls back, the analysis goes on
+        pass
+    half = str(ref.set_index("la_name").loc[la, "inner_outer"])
+    return (f"{half} London", sorted(ref.loc[ref["inner_outer"] == half, "la_name"]))
+
+
+def comparison_scopes(
+    ds: Dataset, year: int, la: str | None, config_dir: Path | str | None = None
+) -> list[tuple[str, list[str]]]:
+    """``[("London boroughs", all 33)]`` plus, for a borough edition, its group and itself."""
+    scopes = [("London boroughs", sorted(london_boroughs()["la_name"]))]
+    if la is not None:
+        scopes.append(behaviour_group(ds, year, la, config_dir))
+        scopes.append((la, [la]))
+    return scopes
+
+
+# --- charts ------------------------------------------------------------------------------
+
+
+def interval_chart(
+    table: pd.DataFrame,
+    *,
+    label: str,
+    estimate: str,
+    low: str,
+    high: str,
+    series: str | None = None,
+    xlabel: str,
+    reference: float | None = None,
+    percent: bool = True,
+):
+    """Horizontal dot-and-interval chart (one row per ``label``, one colour per ``series``).
+
+    Suppressed values (``"c"``) or missing estimates are not drawn. Returns the figure.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import PercentFormatter
+
+    from analysis.charts import CATEGORICAL
+
+    data = table.copy()
+    for col in (estimate, low, high):
+        data[col] = pd.to_numeric(data[col], errors="coerce")
+    labels = list(dict.fromkeys(data[label].astype(str)))
+    groups = list(dict.fromkeys(data[series].astype(str))) if series else [""]
+    fig, ax = plt.subplots(figsize=(8, 0.55 * len(labels) * max(1, len(groups)) + 1.4))
+    step = 0.8 / max(1, len(groups))
+    for g_i, group in enumerate(groups):
+        rows = data if not series else data[data[series].astype(str) == group]
+        for _, row in rows.iterrows():
+            if pd.isna(row[estimate]):
+                continue
+            y = labels.index(str(row[label])) + (g_i - (len(groups) - 1) / 2) * step
+            ax.errorbar(
+                row[estimate],
+                y,
+                xerr=[[row[estimate] - row[low]], [row[high] - row[estimate]]]
+                if pd.notna(row[low]) and pd.notna(row[high])
+                else None,
+                fmt="o",
+                color=CATEGORICAL[g_i % len(CATEGORICAL)],
+                capsize=3,
+                label=group if series and group not in ax.get_legend_handles_labels()[1] else None,
+            )
+    ax.set_yticks(range(len(labels)), labels)
+    ax.invert_yaxis()
+    if reference is not None:
+        ax.axvline(reference, color="#808080", linewidth=1, linestyle="--")
+    if percent:
+        ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.set_xlabel(xlabel)
+    if series:
+        ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=min(3, len(groups)))
+    fig.tight_layout()
+    return fig
+
+
+@dataclass
+class FigureSpec:
+    """A figure ready to publish: the figure, its name, caption, alt text and the table behind
+    it (with the columns that count children, for disclosure control)."""
+
+    name: str
+    fig: Any
+    caption: str
+    alt: str
+    table: pd.DataFrame
+    child_counts: tuple[str, ...] = ()
+    derived_from: dict[str, str] | None = None
+
+
+def publish(spec: FigureSpec, paths: Any) -> Path:
+    """Save a :class:`FigureSpec` with :func:`analysis.charts.save_figure` (PNG, SVG, CSV, JSON)."""
+    from analysis.charts import save_figure
+
+    return save_figure(
+        spec.fig,
+        paths,
+        spec.name,
+        caption=spec.caption,
+        alt=spec.alt,
+        table=spec.table,
+        child_counts=spec.child_counts,
+        derived_from=spec.derived_from,
+    )

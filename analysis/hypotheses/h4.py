@@ -22,9 +22,11 @@ import pandas as pd
 from analysis.dataset import Dataset
 from analysis.hypotheses._common import (
     Coefficient,
+    FigureSpec,
     fieldwork_table,
     flag_true,
     fmt_pct,
+    interval_chart,
     ols_coefficient,
 )
 from analysis.snapshot import for_year, residential_placements
@@ -291,16 +293,16 @@ def evaluate(
 # --- tables and figures for the notebook --------------------------------------------------
 
 
-def cost_table(df: pd.DataFrame, la: str | None = None) -> pd.DataFrame:
+def cost_table(df: pd.DataFrame, scopes: list[tuple[str, list[str]]] | None = None) -> pd.DataFrame:
     """Weekly cost by location and provider group: placements, median and quartiles (pounds).
 
-    With ``la`` a ``scope`` column gives the borough's rows beside London's.
+    ``scopes`` (from :func:`analysis.hypotheses._common.comparison_scopes`) gives one block of
+    rows per scope (London, the borough's group, the borough); default London only.
     """
-    scopes = [("London boroughs", df)]
-    if la is not None:
-        scopes.append((la, df[df["LA"] == la]))
+    scopes = scopes or [("London boroughs", sorted(df["LA"].unique()))]
     rows = []
-    for scope, sub in scopes:
+    for scope, members in scopes:
+        sub = df[df["LA"].isin(members)]
         for (loc, prov), g in sub.groupby(["in_london", "provider_group"]):
             costs = g["total_weekly_cost"]
             rows.append(
@@ -332,3 +334,76 @@ def premium_table(result: HypothesisResult) -> pd.DataFrame:
         if i.unit == "proportion"
     ]
     return pd.DataFrame(rows)
+
+
+def cost_figure(df: pd.DataFrame, scopes: list[tuple[str, list[str]]] | None = None) -> FigureSpec:
+    """Median weekly cost (with the interquartile range) by location and provider type."""
+    table = cost_table(df, scopes)
+    table["group"] = table["provider"] + ", " + table["location"].str.lower()
+    multi = table["scope"].nunique() > 1
+    fig = interval_chart(
+        table,
+        label="group",
+        estimate="median_weekly_cost",
+        low="lower_quartile",
+        high="upper_quartile",
+        series="scope" if multi else None,
+        xlabel="Weekly cost (pounds): median and interquartile range",
+        percent=False,
+    )
+    london = table[table["scope"] == table["scope"].iloc[0]]
+    by_loc = df.groupby("in_london")["total_weekly_cost"].median()
+    alt = (
+        "Dot chart of the median weekly cost of residential placements by provider type, in "
+        f"and outside London. Across all placements the median is £{by_loc.get(1, float('nan')):,.0f}"
+        f" in London and £{by_loc.get(0, float('nan')):,.0f} outside; "
+        f"{len(london)} provider-and-location groups are shown"
+        + (", for London, the borough's group and the borough." if multi else ".")
+    )
+    return FigureSpec(
+        "h4_cost_by_location",
+        fig,
+        "Weekly cost of residential placements by location and provider type",
+        alt,
+        table.drop(columns="group"),
+        child_counts=("placements",),
+        derived_from={
+            "median_weekly_cost": "placements",
+            "lower_quartile": "placements",
+            "upper_quartile": "placements",
+        },
+    )
+
+
+def premium_figure(result: HypothesisResult, rules: dict[str, Any]) -> FigureSpec:
+    """The London premium estimates (unadjusted, adjusted, like for like, borough) with CIs."""
+    table = premium_table(result)
+    fig = interval_chart(
+        table,
+        label="comparison",
+        estimate="premium",
+        low="ci_low",
+        high="ci_high",
+        xlabel="Weekly cost of a London placement relative to one outside London",
+        reference=0.0,
+    )
+    fig.axes[0].axvline(float(rules["min_premium"]), color="#F46A25", linewidth=1, linestyle=":")
+    adjusted = table.iloc[0] if len(table) else None
+    alt = (
+        "Chart of the London cost premium with 95% confidence intervals. "
+        + (
+            f"Adjusted for needs, provider type and procurement it is {fmt_pct(adjusted['premium'])}"
+            f" ({fmt_pct(adjusted['ci_low'])} to {fmt_pct(adjusted['ci_high'])}); "
+            if adjusted is not None
+            else ""
+        )
+        + f"the dotted line marks the {fmt_pct(float(rules['min_premium']), 0)} threshold of the "
+        "decision rule and the dashed line no difference."
+    )
+    return FigureSpec(
+        "h4_premiums",
+        fig,
+        "London premium in weekly placement cost, with 95% confidence intervals",
+        alt,
+        table,
+    )

@@ -26,11 +26,13 @@ import pandas as pd
 from analysis.dataset import Dataset
 from analysis.hypotheses._common import (
     Coefficient,
+    FigureSpec,
     difference_in_proportions,
     fieldwork_table,
     flag_true,
     fmt_pct,
     high_risk_flags,
+    interval_chart,
     is_local,
     logit_coefficients,
     ons_to_london_name,
@@ -337,9 +339,11 @@ def evaluate(
 # --- tables for the notebook's figures ---------------------------------------------------
 
 
-def acceptance_table(df: pd.DataFrame, la: str | None = None, alpha: float = 0.05) -> pd.DataFrame:
+def acceptance_table(
+    df: pd.DataFrame, scopes: list[tuple[str, list[str]]] | None = None, alpha: float = 0.05
+) -> pd.DataFrame:
     """Acceptance by risk profile and home location (local / elsewhere in London / outside),
-    with Wilson CIs; ``scope`` separates London-wide rows from the borough's (``la``)."""
+    with Wilson CIs; one block per scope (placing boroughs: London, the group, the borough)."""
     frame = df.assign(
         home=np.select(
             [df["local"] == 1, df["home_in_london"] == 1],
@@ -348,11 +352,10 @@ def acceptance_table(df: pd.DataFrame, la: str | None = None, alpha: float = 0.0
         ),
         profile=np.where(df["high_risk"] == 1, "High-risk profile", "Other"),
     )
-    scopes = [("London boroughs", frame)]
-    if la is not None:
-        scopes.append((la, frame[frame["LA"] == la]))
+    scopes = scopes or [("London boroughs", sorted(df["LA"].unique()))]
     rows = []
-    for scope, sub in scopes:
+    for scope, members in scopes:
+        sub = frame[frame["LA"].isin(members)]
         for (home, profile), g in sub.groupby(["home", "profile"]):
             acc, n = int(g["accepted"].sum()), len(g)
             low, high = wilson_ci(acc, n, alpha)
@@ -380,3 +383,79 @@ def decline_reason_table(df: pd.DataFrame) -> pd.DataFrame:
     table = declined.groupby(["profile", "reason"]).size().rename("declines").reset_index()
     table["share"] = table["declines"] / table.groupby("profile")["declines"].transform("sum")
     return table
+
+
+def acceptance_figure(
+    df: pd.DataFrame, scopes: list[tuple[str, list[str]]] | None = None
+) -> FigureSpec:
+    """Acceptance rate by risk profile and where the home is, with Wilson 95% CIs."""
+    table = acceptance_table(df, scopes)
+    table["row"] = table["home"] + ": " + table["profile"].str.lower()
+    if table["scope"].nunique() > 1:
+        table["row"] = table["scope"] + " - " + table["row"]
+    fig = interval_chart(
+        table,
+        label="row",
+        estimate="acceptance_rate",
+        low="ci_low",
+        high="ci_high",
+        series="profile",
+        xlabel="Share of referrals accepted (95% confidence interval)",
+    )
+    gap = acceptance_gap(df)
+    alt = (
+        "Dot chart of the share of referrals accepted, for children with high-risk profiles and "
+        f"others, by where the home is. Overall {fmt_pct(gap.p1)} of high-risk referrals were "
+        f"accepted against {fmt_pct(gap.p2)} of others."
+    )
+    return FigureSpec(
+        "h5_acceptance_by_risk",
+        fig,
+        "Acceptance of referrals by risk profile and location of the home",
+        alt,
+        table.drop(columns="row"),
+        child_counts=("referrals", "accepted"),
+        derived_from={"acceptance_rate": "accepted", "ci_low": "accepted", "ci_high": "accepted"},
+    )
+
+
+def decline_reason_figure(df: pd.DataFrame) -> FigureSpec:
+    """Share of declines by reason, high-risk profiles against others."""
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import PercentFormatter
+
+    from analysis.charts import DUO
+
+    table = decline_reason_table(df)
+    wide = table.pivot(index="reason", columns="profile", values="share").fillna(0.0)
+    wide = wide.sort_values(wide.columns[0])
+    fig, ax = plt.subplots(figsize=(8, 0.45 * len(wide) + 1.5))
+    height = 0.4
+    for i, profile in enumerate(wide.columns):
+        ax.barh(
+            [y + (i - 0.5) * height for y in range(len(wide))],
+            wide[profile],
+            height=height,
+            color=DUO[i % len(DUO)],
+            label=profile,
+        )
+    ax.set_yticks(range(len(wide)), wide.index)
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.set_xlabel("Share of the profile's declined referrals")
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2)
+    fig.tight_layout()
+    shares = risk_decline_shares(df)
+    alt = (
+        "Bar chart of the reasons providers gave for declining referrals. "
+        f'"{RISK_DECLINE}" was cited in {fmt_pct(shares.p1)} of declines of high-risk profiles '
+        f"and {fmt_pct(shares.p2)} of declines of others."
+    )
+    return FigureSpec(
+        "h5_decline_reasons",
+        fig,
+        "Reasons given for declining referrals, by risk profile",
+        alt,
+        table,
+        child_counts=("declines",),
+        derived_from={"share": "declines"},
+    )

@@ -26,9 +26,11 @@ from scipy import stats
 from analysis.dataset import Dataset
 from analysis.hypotheses._common import (
     Coefficient,
+    FigureSpec,
     cluster_bootstrap_ratio,
     fieldwork_table,
     fmt_pct,
+    interval_chart,
     logit_coefficients,
     wilson_ci,
 )
@@ -325,15 +327,20 @@ def evaluate(
 # --- tables for the notebook's figures ---------------------------------------------------
 
 
-def places_table(staff: pd.DataFrame, la: str | None = None, seed: int = 0) -> pd.DataFrame:
-    """Places out of use for lack of staff and vacancy rate by area (London / outside London /
-    Inner / Outer London, and the borough's own homes with ``la``), with bootstrap CIs."""
+def places_table(
+    staff: pd.DataFrame, scopes: list[tuple[str, list[str]]] | None = None, seed: int = 0
+) -> pd.DataFrame:
+    """Places out of use for lack of staff and vacancy rate by area, with bootstrap CIs.
+
+    Always London homes and homes outside London; each further scope (a borough's behaviour
+    group, the borough) selects the homes located in its boroughs.
+    """
     areas = [
-        ("London", staff[staff["home_in_london"] == 1]),
-        ("Outside London", staff[staff["home_in_london"] == 0]),
+        ("London homes", staff[staff["home_in_london"] == 1]),
+        ("Homes outside London", staff[staff["home_in_london"] == 0]),
     ]
-    if la is not None:
-        areas.append((la, staff[staff["home_la"] == la]))
+    for scope, members in (scopes or [])[1:]:
+        areas.append((f"Homes in {scope}", staff[staff["home_la"].isin(members)]))
     rows = []
     for area, sub in areas:
         if sub.empty:
@@ -376,3 +383,82 @@ def acceptance_by_vacancy_band(refs: pd.DataFrame, bands: list[float]) -> pd.Dat
             }
         )
     return pd.DataFrame(rows)
+
+
+def places_figure(
+    staff: pd.DataFrame, scopes: list[tuple[str, list[str]]] | None = None, seed: int = 0
+) -> FigureSpec:
+    """Share of places out of use for lack of staff and staff vacancy rate, by area."""
+    table = places_table(staff, scopes, seed)
+    long = pd.concat(
+        [
+            table.assign(
+                measure="Places out of use for lack of staff",
+                estimate=table["unavailable_share"],
+                low=table["unavailable_ci_low"],
+                high=table["unavailable_ci_high"],
+            ),
+            table.assign(
+                measure="Staff vacancy rate (FTE)",
+                estimate=table["vacancy_rate"],
+                low=table["vacancy_ci_low"],
+                high=table["vacancy_ci_high"],
+            ),
+        ]
+    )
+    fig = interval_chart(
+        long,
+        label="area",
+        estimate="estimate",
+        low="low",
+        high="high",
+        series="measure",
+        xlabel="Share (95% confidence interval, bootstrap over homes)",
+    )
+    first = table.iloc[0]
+    alt = (
+        "Dot chart of the share of registered places out of use for lack of staff and the staff "
+        f"vacancy rate by area. In London homes {fmt_pct(first['unavailable_share'])} of places "
+        f"were out of use for lack of staff and {fmt_pct(first['vacancy_rate'])} of staff posts "
+        "were vacant."
+    )
+    return FigureSpec(
+        "h6_places_unavailable",
+        fig,
+        "Places out of use for lack of staff, and staff vacancy rates, by area",
+        alt,
+        table,
+    )
+
+
+def vacancy_acceptance_figure(refs: pd.DataFrame, bands: list[float]) -> FigureSpec:
+    """Acceptance rate of referrals by the home's staff vacancy-rate band (Wilson CIs)."""
+    table = acceptance_by_vacancy_band(refs, bands)
+    fig = interval_chart(
+        table,
+        label="vacancy_band",
+        estimate="acceptance_rate",
+        low="ci_low",
+        high="ci_high",
+        xlabel="Share of referrals accepted (95% confidence interval)",
+    )
+    fig.axes[0].set_ylabel("Home's staff vacancy rate")
+    if len(table):
+        lo, hi = table.iloc[0], table.iloc[-1]
+        trend = (
+            f"from {fmt_pct(lo['acceptance_rate'])} in homes with vacancy rate "
+            f"{lo['vacancy_band']} to {fmt_pct(hi['acceptance_rate'])} in homes with "
+            f"{hi['vacancy_band']}"
+        )
+    else:
+        trend = "no referral could be linked to a home's staffing"
+    alt = f"Dot chart of the share of referrals accepted by the home's staff vacancy rate: {trend}."
+    return FigureSpec(
+        "h6_vacancy_acceptance",
+        fig,
+        "Acceptance of referrals by the home's staff vacancy rate",
+        alt,
+        table,
+        child_counts=("referrals", "accepted"),
+        derived_from={"acceptance_rate": "accepted", "ci_low": "accepted", "ci_high": "accepted"},
+    )
