@@ -170,7 +170,9 @@ def placement_location_by_area(new_placements: pd.DataFrame) -> pd.DataFrame:
                 "over_20_miles_pct": 100 * far / total if total else np.nan,
             }
         )
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    out["new_placements"] = out["new_placements"].round().astype("Int64")
+    return out
 
 
 def net_gain_by_area(net_gain: pd.DataFrame) -> pd.DataFrame:
@@ -186,7 +188,10 @@ def net_gain_by_area(net_gain: pd.DataFrame) -> pd.DataFrame:
             "net_gain": wide.get(NET_GAIN),
         }
     ).reset_index()
-    return out.rename(columns={"time_period": "year"}).astype({"year": int})
+    out = out.rename(columns={"time_period": "year"}).astype({"year": int})
+    counts = ["placed_in_by_other_las", "placed_outside_by_this_la", "net_gain"]
+    out[counts] = out[counts].round().astype("Int64")
+    return out
 
 
 def national_context(folder: Path | str, *, borough: str | None = None) -> dict[str, Any]:
@@ -234,3 +239,204 @@ def national_context(folder: Path | str, *, borough: str | None = None) -> dict[
             result["borough_places"] = int(row["places"])
     result["tables"] = tables
     return result
+
+
+# --- outputs of the national-context chapter -------------------------------------------------
+
+#: Tables whose columns count children (DfE figures pass through disclosure control again).
+CHILD_COUNT_TABLES: dict[str, dict[str, Any]] = {
+    "national_net_gain": {
+        "child_counts": ["placed_in_by_other_las", "placed_outside_by_this_la"],
+        "derived_from": {"net_gain": "placed_in_by_other_las"},
+        "by": ["year"],
+    },
+    "national_placement_location": {
+        "child_counts": ["new_placements"],
+        "derived_from": {"outside_la_pct": "new_placements", "over_20_miles_pct": "new_placements"},
+        "by": ["year"],
+    },
+}
+
+
+def edition_borough(edition: str) -> str | None:
+    """The reference name of a borough edition's borough (None for the London edition)."""
+    return None if edition in ("", "london") else resolve_borough(edition)
+
+
+def _bar_colours(labels: list[str], highlight: set[str]) -> list[str]:
+    from analysis.charts import CATEGORICAL
+
+    return [CATEGORICAL[1] if label in highlight else CATEGORICAL[0] for label in labels]
+
+
+def _figure_homes_by_region(table: pd.DataFrame, paths: Any) -> None:
+    import matplotlib.pyplot as plt
+
+    from analysis.charts import save_figure
+
+    regions = table[table["area"] != "England"].sort_values("homes")
+    fig, ax = plt.subplots(figsize=(7, 4))
+    ax.barh(
+        regions["area"], regions["homes"], color=_bar_colours(list(regions["area"]), {"London"})
+    )
+    ax.set_xlabel("Children's homes registered at 31 March 2023")
+    london = int(table.set_index("area").loc["London", "homes"])
+    england = int(table.set_index("area").loc["England", "homes"])
+    save_figure(
+        fig,
+        paths,
+        "national_homes_by_region",
+        caption="Children's homes by region of England, 31 March 2023 (Ofsted)",
+        alt=(
+            f"Horizontal bar chart of children's homes by region: London has {london} of "
+            f"England's {england} homes ({100 * london / england:.1f}%), fewer than most regions; "
+            f"the North West has the most ({int(regions['homes'].max())})."
+        ),
+        table=table,
+    )
+
+
+def _figure_grade_mix(table: pd.DataFrame, paths: Any) -> None:
+    import matplotlib.pyplot as plt
+
+    from analysis.charts import DUO, save_figure
+
+    graded = table[table["grade"].isin(GRADES)]
+    wide = graded.pivot(index="grade", columns="area", values="share_of_graded_pct").reindex(GRADES)
+    fig, ax = plt.subplots(figsize=(7, 4))
+    x = np.arange(len(GRADES))
+    ax.bar(x - 0.2, wide["London"], width=0.4, color=DUO[0], label="London")
+    ax.bar(x + 0.2, wide["England"], width=0.4, color=DUO[1], label="England")
+    ax.set_xticks(x, ["Outstanding", "Good", "Requires\nimprovement", "Inadequate"])
+    ax.set_ylabel("% of graded children's homes")
+    ax.legend()
+    good = {a: wide.loc["Outstanding", a] + wide.loc["Good", a] for a in ("London", "England")}
+    save_figure(
+        fig,
+        paths,
+        "national_grade_mix",
+        caption="Ofsted overall grade of children's homes, London and England, 31 March 2023",
+        alt=(
+            f"Grouped bar chart: {good['London']:.0f}% of London's graded children's homes are "
+            f"good or outstanding against {good['England']:.0f}% in England; London has a smaller "
+            "share rated outstanding."
+        ),
+        table=table,
+    )
+
+
+def _figure_borough_bars(
+    table: pd.DataFrame,
+    column: str,
+    paths: Any,
+    name: str,
+    caption: str,
+    alt: str,
+    xlabel: str,
+    borough: str | None,
+    **table_options: Any,
+) -> None:
+    import matplotlib.pyplot as plt
+
+    from analysis.charts import save_figure
+
+    data = table.dropna(subset=[column]).sort_values(column)
+    fig, ax = plt.subplots(figsize=(7, 8))
+    ax.barh(
+        data["area"],
+        data[column],
+        color=_bar_colours(list(data["area"]), {borough or "", "London", "England"}),
+    )
+    ax.set_xlabel(xlabel)
+    ax.tick_params(axis="y", labelsize=8)
+    options = {k: v for k, v in table_options.items() if k in ("child_counts", "derived_from")}
+    save_figure(fig, paths, name, caption=caption, alt=alt, table=table, **options)
+
+
+def write_national_outputs(
+    public_data_dir: str | Path, output_dir: str | Path, edition: str = "london"
+) -> dict[str, Any]:
+    """Write ``results/national.json``, the tables and the figures of the national chapter.
+
+    With no public data (``public_data_dir`` empty or without files) writes ``available: false``
+    and the reason. In a borough edition the borough is highlighted and its figures added.
+    """
+    from analysis.charts import use_af_style
+    from analysis.outputs import EditionPaths, write_json, write_table
+
+    paths = EditionPaths.for_edition(output_dir)
+    borough = edition_borough(edition)
+    if not str(public_data_dir).strip():
+        result: dict[str, Any] = {
+            "available": False,
+            "reason": "no public data folder given (report build --public-data DIR)",
+        }
+        write_json(paths.results / "national.json", result)
+        return result
+    context = national_context(public_data_dir, borough=borough)
+    tables = context.pop("tables")
+    if not context["available"]:
+        write_json(paths.results / "national.json", context)
+        return context
+    use_af_style()
+    if "homes_by_region" in tables:
+        _figure_homes_by_region(tables["homes_by_region"], paths)
+        _figure_grade_mix(tables["grade_mix"], paths)
+        write_table(tables["homes_by_borough"], paths.tables / "national_homes_by_borough.csv")
+    if "placement_location" in tables:
+        loc = tables["placement_location"]
+        latest = int(loc["year"].max())
+        latest_rows = loc[loc["year"] == latest]
+        by_area = latest_rows.set_index("area")
+        _figure_borough_bars(
+            latest_rows,
+            "outside_la_pct",
+            paths,
+            "national_placement_location",
+            caption=f"New placements outside the placing LA, London boroughs, year to 31 March {latest} (DfE)",
+            alt=(
+                f"Bar chart by borough: in London {by_area.loc['London', 'outside_la_pct']:.0f}% of new "
+                f"placements in {latest} were outside the placing LA, against "
+                f"{by_area.loc['England', 'outside_la_pct']:.0f}% in England."
+            ),
+            xlabel="% of new placements outside the LA",
+            borough=borough,
+            **CHILD_COUNT_TABLES["national_placement_location"],
+        )
+        write_table(
+            loc,
+            paths.tables / "national_placement_location_2020_2024.csv",
+            **CHILD_COUNT_TABLES["national_placement_location"],
+        )
+        context["placement_location_latest_year"] = latest
+        for area in ("London", "England", *([borough] if borough else [])):
+            if area in by_area.index:
+                key = "borough" if area == borough else area.lower()
+                context[f"{key}_outside_la_pct"] = by_area.loc[area, "outside_la_pct"]
+                context[f"{key}_over_20_miles_pct"] = by_area.loc[area, "over_20_miles_pct"]
+    if "net_gain" in tables:
+        gain = tables["net_gain"]
+        latest = int(gain["year"].max())
+        latest_rows = gain[(gain["year"] == latest) & ~gain["area"].isin(["London", "England"])]
+        _figure_borough_bars(
+            latest_rows,
+            "net_gain",
+            paths,
+            "national_net_gain",
+            caption=f"Net gain of looked-after children by London borough, 31 March {latest} (DfE)",
+            alt=(
+                f"Bar chart by borough of children placed in by other LAs minus children placed outside: "
+                f"{int((latest_rows['net_gain'] < 0).sum())} of {len(latest_rows)} London boroughs place "
+                "more children outside than they receive."
+            ),
+            xlabel="Net gain (children placed in minus placed out)",
+            borough=borough,
+            **CHILD_COUNT_TABLES["national_net_gain"],
+        )
+        write_table(
+            gain,
+            paths.tables / "national_net_gain_2020_2024.csv",
+            **CHILD_COUNT_TABLES["national_net_gain"],
+        )
+    write_json(paths.results / "national.json", context)
+    return context
