@@ -1,0 +1,119 @@
+"""Orchestration of ``report build``: editions, Papermill workers, content cache, atomic publish.
+
+:func:`build_command` is what the CLI calls; :func:`analysis.build.pipeline.run_build` does the
+work. Exit codes: 0 built (or nothing to do), 1 invalid data or a failing notebook, 2 bad
+command-line value (unknown borough, year not in the data, unknown engine).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from analysis.build.editions import UnknownBoroughError, editions_to_build
+from analysis.build.pipeline import (
+    BuildFailed,
+    BuildSettings,
+    default_jobs,
+    load_report_config,
+    run_build,
+)
+from analysis.build.validation import DatasetFacts, InvalidDataset, dataset_facts
+from analysis.paths import CONFIG, OUTPUTS
+
+ENGINES = ("auto", "quarto", "pandoc")
+
+__all__ = ["build_command", "run_build", "BuildSettings", "BuildFailed"]
+
+
+def build_command(
+    *,
+    data_dir: Path,
+    year: int | None = None,
+    borough: str | None = None,
+    all_boroughs: bool = False,
+    engine: str = "auto",
+    jobs: int | None = None,
+    output_root: Path | None = None,
+    public_data: Path | None = None,
+) -> int:
+    """Run a build from command-line values, printing progress and a summary; returns the exit code."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from analysis.build import publish
+
+    console = Console(stderr=True)
+    if engine not in ENGINES:
+        console.print(f"[red]Unknown engine {engine!r}[/]: choose one of {', '.join(ENGINES)}.")
+        return 2
+    try:
+        editions = editions_to_build(borough, all_boroughs)
+    except UnknownBoroughError as exc:
+        console.print(f"[red]Unknown borough {exc.given!r}.[/] Valid names (or DfE/ONS codes):")
+        console.print(", ".join(exc.valid))
+        return 2
+    output_root = Path(output_root or OUTPUTS)
+    data_dir = Path(data_dir)
+    if not data_dir.is_dir():
+        console.print(f"[red]No dataset folder at {data_dir}[/]")
+        return 2
+    restored = publish.recover(output_root)
+    for item in restored:
+        console.print(f"Recovered the previous {item} edition left by an interrupted build.")
+    try:
+        facts: DatasetFacts = dataset_facts(data_dir, output_root / ".cache")
+    except InvalidDataset as exc:
+        console.print(exc.render())
+        console.print("[red]The dataset is invalid: nothing was built.[/]")
+        return 1
+    report_year = year if year is not None else facts.latest_year
+    if report_year not in facts.years:
+        console.print(
+            f"[red]Year {report_year} is not in the data[/] (years present: "
+            + ", ".join(map(str, facts.years))
+            + ")."
+        )
+        return 2
+    previous = report_year - 1 if (report_year - 1) in facts.years else None
+    settings = BuildSettings(
+        data_dir=data_dir,
+        year=report_year,
+        editions=editions,
+        output_root=output_root,
+        engine=engine,
+        jobs=jobs or default_jobs(),
+        public_data=Path(public_data) if public_data else None,
+        config_dir=CONFIG,
+        previous_year=previous,
+        metadata=facts.metadata,
+        report_config=load_report_config(CONFIG),
+    )
+
+    def bar() -> Progress:
+        return Progress(
+            TextColumn("{task.description:<32}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=False,
+        )
+
+    try:
+        summary = run_build(settings, progress_factory=bar)
+    except BuildFailed as exc:
+        console.print(f"[red]Build failed:[/] {exc}")
+        console.print("Nothing was published; the previous outputs are unchanged.")
+        return 1
+    where = output_root / str(report_year)
+    if summary.published:
+        console.print(
+            f"Built {len(summary.published)} edition(s) of {report_year} into {where} "
+            f"({summary.executed} notebook run(s), {summary.from_cache} from cache, "
+            f"{summary.seconds:.1f} s)."
+        )
+    if summary.unchanged:
+        console.print(
+            f"{len(summary.unchanged)} edition(s) unchanged since the last build: nothing to do."
+        )
+    return 0

@@ -1,0 +1,59 @@
+"""Load each dataset once per kernel: a memo around ``analysis.contract.load_dataset``.
+
+Installed in every worker kernel before each notebook runs. A worker executes many notebooks
+(all editions, all hypotheses) on the same data; loading and validating it once instead of each
+time is the main saving of a full build. The memo is keyed by the folder, the year and the
+size and modification time of every file in it, so changed data is re-read. Each call returns
+a new :class:`~analysis.dataset.Dataset` holding shallow copies of the tables: with pandas'
+copy-on-write a notebook that modifies a table cannot change what the next notebook sees.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any
+
+_MEMO: dict[tuple[Any, ...], Any] = {}
+
+
+def _fingerprint(data_dir: Path) -> tuple[tuple[str, int, int], ...]:
+    return tuple(
+        (p.as_posix(), p.stat().st_size, p.stat().st_mtime_ns)
+        for p in sorted(Path(data_dir).rglob("*"))
+        if p.is_file()
+    )
+
+
+def _fresh_copy(ds: Any) -> Any:
+    from dataclasses import replace
+
+    return replace(ds, tables={k: v.copy(deep=False) for k, v in ds.tables.items()})
+
+
+def install() -> bool:
+    """Wrap ``analysis.contract.load_dataset`` once; returns False if the loader is absent."""
+    try:
+        import analysis.contract as contract
+    except ImportError:
+        return False
+    original = getattr(contract, "load_dataset", None)
+    if original is None or getattr(original, "_memoised", False):
+        return original is not None
+
+    @functools.wraps(original)
+    def load_dataset(data_dir: Any, *args: Any, **kwargs: Any) -> Any:
+        key = (
+            str(Path(data_dir).resolve()),
+            repr(args),
+            repr(sorted(kwargs.items())),
+            _fingerprint(Path(data_dir)),
+        )
+        if key not in _MEMO:
+            _MEMO.clear()
+            _MEMO[key] = original(data_dir, *args, **kwargs)
+        return _fresh_copy(_MEMO[key])
+
+    load_dataset._memoised = True  # type: ignore[attr-defined]
+    contract.load_dataset = load_dataset
+    return True

@@ -1,0 +1,202 @@
+"""Executing one notebook with Papermill into a scratch folder (runs in a worker process)."""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+KERNEL = "python3"
+
+
+@dataclass(frozen=True)
+class NotebookTask:
+    """One notebook to execute for one edition; ``workdir`` receives everything it writes."""
+
+    notebook: Path
+    edition: str
+    parameters: dict[str, Any]
+    workdir: Path
+    key: str
+    html: bool = True
+
+
+@dataclass
+class NotebookOutcome:
+    """What happened: ``ok``, or the failing cell and error (picklable, crosses processes)."""
+
+    notebook: str
+    edition: str
+    key: str
+    ok: bool
+    seconds: float = 0.0
+    cell: int | None = None
+    cell_source: str = ""
+    error: str = ""
+    cached: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def message(self) -> str:
+        """One readable line naming the notebook, the edition, the cell and the error."""
+        where = f"cell {self.cell}" if self.cell is not None else "before any cell ran"
+        first_line = self.cell_source.strip().splitlines()[0] if self.cell_source.strip() else ""
+        src = f" (`{first_line[:80]}`)" if first_line else ""
+        return f"{self.notebook} [{self.edition}] failed at {where}{src}: {self.error}"
+
+
+def _export_html(executed: Path, target: Path) -> None:
+    """Render the executed notebook to a standalone HTML page for reviewers (no inputs hidden)."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    nb = nbformat.read(executed, as_version=4)
+    body, _ = HTMLExporter(template_name="classic").from_notebook_node(nb)
+    target.write_text(body, encoding="utf-8")
+
+
+def run_notebook(task: NotebookTask) -> NotebookOutcome:
+    """Execute ``task.notebook`` with Papermill, output folder = ``task.workdir``.
+
+    Never raises for a notebook error: the outcome carries the failing cell's index (0-based,
+    as in the .ipynb), its source and ``ename: evalue``.
+    """
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    start = time.perf_counter()
+    workdir = Path(task.workdir)
+    (workdir / "notebooks").mkdir(parents=True, exist_ok=True)
+    executed = workdir / "notebooks" / task.notebook.name
+    params = {**task.parameters, "output_dir": str(workdir)}
+    outcome = NotebookOutcome(task.notebook.stem, task.edition, task.key, ok=False)
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    try:
+        pm.execute_notebook(
+            str(task.notebook),
+            str(executed),
+            parameters=params,
+            kernel_name=KERNEL,
+            cwd=str(task.notebook.parent),
+            progress_bar=False,
+            log_output=False,
+        )
+        outcome.ok = True
+    except PapermillExecutionError as exc:
+        outcome.cell = exc.cell_index
+        outcome.cell_source = exc.source
+        outcome.error = f"{exc.ename}: {exc.evalue}"
+    except Exception as exc:  # kernel died, notebook unreadable, ...
+        outcome.error = f"{type(exc).__name__}: {exc}"
+    if outcome.ok and task.html:
+        _export_html(executed, executed.with_suffix(".html"))
+    outcome.seconds = time.perf_counter() - start
+    return outcome
+
+
+class KernelSession:
+    """One long-lived Jupyter kernel that executes notebook after notebook.
+
+    Starting a kernel and importing pandas/matplotlib/scipy costs about 3 s; a worker that keeps
+    its kernel pays that once. Between notebooks the namespace is reset (``%reset -f``) and
+    figures are closed, so notebooks do not see each other's variables; imported modules stay
+    loaded (that is the saving). Caveat: module-level state changed by a notebook (e.g.
+    matplotlib rcParams) persists, so notebooks must set the style they need themselves.
+    """
+
+    def __init__(self, cwd: Path) -> None:
+        from jupyter_client.manager import KernelManager
+
+        self.cwd = Path(cwd)
+        self.km = KernelManager(kernel_name=KERNEL)
+        self.km.start_kernel(cwd=str(self.cwd), env={**os.environ, "MPLBACKEND": "Agg"})
+
+    def alive(self) -> bool:
+        return bool(self.km.is_alive())
+
+    def shutdown(self) -> None:
+        try:
+            self.km.shutdown_kernel(now=True)
+        except Exception:  # pragma: no cover - already gone
+            pass
+
+    def run(self, task: NotebookTask) -> NotebookOutcome:
+        """Execute ``task`` in this kernel; same contract as :func:`run_notebook`."""
+        import nbformat
+        from nbclient import NotebookClient
+        from nbclient.exceptions import CellExecutionError
+        from papermill.parameterize import parameterize_notebook
+
+        start = time.perf_counter()
+        workdir = Path(task.workdir)
+        (workdir / "notebooks").mkdir(parents=True, exist_ok=True)
+        executed = workdir / "notebooks" / task.notebook.name
+        outcome = NotebookOutcome(task.notebook.stem, task.edition, task.key, ok=False)
+        try:
+            nb = nbformat.read(task.notebook, as_version=4)
+            for cell in nb.cells:
+                cell.metadata.setdefault("tags", [])
+            nb.metadata.setdefault("papermill", {})
+            nb = parameterize_notebook(nb, {**task.parameters, "output_dir": str(workdir)})
+        except Exception as exc:
+            outcome.error = f"{type(exc).__name__}: {exc}"
+            return outcome
+        client = NotebookClient(
+            nb, km=self.km, kernel_name=KERNEL, timeout=1800, allow_errors=False
+        )
+        index = None
+        try:
+            with client.setup_kernel():
+                prelude = (
+                    "%reset -f\nimport os as _os\n_os.chdir("
+                    + repr(str(task.notebook.parent))
+                    + ")\n"
+                    "import matplotlib.pyplot as _plt\n_plt.close('all')\ndel _os, _plt\n"
+                    "from analysis.build import dataset_memo as _m\n_m.install()\ndel _m"
+                )
+                client.kc.execute_interactive(prelude, timeout=60, store_history=False)
+                for index, cell in enumerate(nb.cells):
+                    client.execute_cell(cell, index)
+            outcome.ok = True
+        except CellExecutionError as exc:
+            outcome.cell = index
+            outcome.cell_source = nb.cells[index].source if index is not None else ""
+            outcome.error = f"{exc.ename}: {exc.evalue}"
+        except Exception as exc:  # kernel died or timed out
+            outcome.cell = index
+            outcome.error = f"{type(exc).__name__}: {exc}"
+        nbformat.write(nb, executed)
+        if outcome.ok and task.html:
+            _export_html(executed, executed.with_suffix(".html"))
+        outcome.seconds = time.perf_counter() - start
+        return outcome
+
+
+_SESSION: KernelSession | None = None
+
+
+def _shutdown_session() -> None:
+    global _SESSION
+    if _SESSION is not None:
+        _SESSION.shutdown()
+        _SESSION = None
+
+
+def run_in_worker_kernel(task: NotebookTask) -> NotebookOutcome:
+    """Worker-process entry point: run ``task`` in this process's persistent kernel.
+
+    The kernel is started on first use and restarted when it has died (or after a failure,
+    so one broken notebook cannot poison the next).
+    """
+    global _SESSION
+    if _SESSION is None or not _SESSION.alive():
+        from multiprocessing import util
+
+        _shutdown_session()
+        _SESSION = KernelSession(task.notebook.parent)
+        util.Finalize(None, _shutdown_session, exitpriority=10)
+    outcome = _SESSION.run(task)
+    if not outcome.ok:
+        _shutdown_session()
+    return outcome

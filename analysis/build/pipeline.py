@@ -1,0 +1,337 @@
+"""``report build``: validate, execute the notebooks per edition (cached), render, publish.
+
+Flow for one run:
+
+1. recover from any interrupted earlier build (:mod:`analysis.build.publish`);
+2. hash the input files; validate the dataset (result cached by the data hash), stop with the
+   problem list if it is invalid - nothing is built and earlier outputs are untouched;
+3. for every edition x notebook compute the content key; execute only the misses, in worker
+   processes that each keep one kernel (:mod:`analysis.build.execute`);
+4. a failing notebook stops the build: the message names the notebook, cell and error, the
+   staging folders are deleted and nothing is published;
+5. assemble and render each edition in its staging folder, then swap them all into
+   ``outputs/<year>/<edition>`` and write ``outputs/<year>/index.html``.
+
+An edition whose inputs, notebooks and report sources are all unchanged is not touched at all.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_EXCEPTION, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from analysis.build import publish
+from analysis.build.cache import NotebookCache
+from analysis.build.editions import Edition
+from analysis.build.execute import NotebookOutcome, NotebookTask, run_in_worker_kernel
+from analysis.build.hashing import (
+    digest,
+    directory_hashes,
+    file_sha256,
+    inputs_for,
+    package_version,
+)
+from analysis.outputs import read_json, write_json
+from analysis.paths import CONFIG, HYPOTHESES, REPORT_SOURCES, ROOT
+
+BUILD_MANIFEST = "build.json"
+PREVIOUS_YEAR_DIR = "previous"
+
+
+class BuildFailed(RuntimeError):
+    """A notebook or the rendering failed; nothing from this run was published."""
+
+
+@dataclass
+class BuildSettings:
+    """Everything one build needs to know (resolved from the command line and config)."""
+
+    data_dir: Path
+    year: int
+    editions: list[Edition]
+    output_root: Path
+    engine: str = "auto"
+    jobs: int = 2
+    public_data: Path | None = None
+    notebooks_dir: Path = HYPOTHESES
+    config_dir: Path = CONFIG
+    report_sources: Path = REPORT_SOURCES
+    previous_year: int | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    report_config: dict[str, Any] = field(default_factory=dict)
+    render: bool = True
+
+
+@dataclass
+class BuildSummary:
+    year: int
+    published: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    executed: int = 0
+    from_cache: int = 0
+    seconds: float = 0.0
+
+
+def load_report_config(config_dir: Path = CONFIG) -> dict[str, Any]:
+    path = Path(config_dir) / "report.yaml"
+    return yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+def discover_notebooks(folder: Path, order: Sequence[str]) -> list[Path]:
+    """The notebooks in ``folder`` (``_*.ipynb`` and checkpoints skipped): configured order
+    first, then any others alphabetically."""
+    found = {p.stem: p for p in sorted(Path(folder).glob("*.ipynb")) if not p.stem.startswith("_")}
+    ordered = [found.pop(name) for name in order if name in found]
+    return ordered + [found[k] for k in sorted(found)]
+
+
+def notebook_parameters(settings: BuildSettings, edition: str, year: int) -> dict[str, Any]:
+    """The Papermill parameters shared by every notebook (``output_dir`` set per run)."""
+    return {
+        "data_dir": str(Path(settings.data_dir).resolve()),
+        "year": int(year),
+        "edition": edition,
+        "output_dir": "",
+        "seed": int(settings.report_config.get("seed", 0)),
+        "config_dir": str(Path(settings.config_dir).resolve()),
+        "public_data_dir": str(Path(settings.public_data).resolve())
+        if settings.public_data
+        else "",
+    }
+
+
+@dataclass
+class PlannedRun:
+    """One notebook for one edition (and year): its key and whether the cache has it."""
+
+    edition: str
+    year: int
+    notebook: Path
+    parameters: dict[str, Any]
+    key: str
+    cached: bool
+    target: str  # edition slug, or "previous": London's previous-year results, used by all
+
+
+def plan_runs(
+    settings: BuildSettings,
+    notebooks: list[Path],
+    data_hashes: dict[str, str],
+    cache: NotebookCache,
+) -> list[PlannedRun]:
+    """Every notebook execution the build needs, with content keys."""
+    config_hashes = directory_hashes(settings.config_dir)
+    public_hashes = directory_hashes(settings.public_data) if settings.public_data else {}
+    deps: dict[str, list[str]] = settings.report_config.get("notebook_inputs", {}) or {}
+    runs: list[PlannedRun] = []
+    jobs: list[tuple[str, int, str]] = [(e.slug, settings.year, e.slug) for e in settings.editions]
+    if settings.previous_year is not None:
+        jobs.append(("london", settings.previous_year, PREVIOUS_YEAR_DIR))
+    for edition, year, target in jobs:
+        params = notebook_parameters(settings, edition, year)
+        for nb in notebooks:
+            inputs = inputs_for(data_hashes, deps.get(nb.stem))
+            if nb.stem == "national":
+                inputs = {**inputs, **{f"public/{k}": v for k, v in public_hashes.items()}}
+            from analysis.build.hashing import notebook_key
+
+            key = notebook_key(nb, params, inputs, config_hashes)
+            runs.append(PlannedRun(edition, year, nb, params, key, cache.has(key), target))
+    return runs
+
+
+def edition_key(settings: BuildSettings, runs: list[PlannedRun], edition: str) -> str:
+    """Key of a whole published edition: its notebook keys, the report sources and renderer."""
+    from analysis.report import renderer_fingerprint
+
+    keys = sorted(r.key for r in runs if r.target in (edition, PREVIOUS_YEAR_DIR))
+    return digest(
+        {
+            "notebooks": keys,
+            "report_sources": directory_hashes(settings.report_sources),
+            "quarto_yml": file_sha256(ROOT / "_quarto.yml")
+            if (ROOT / "_quarto.yml").exists()
+            else "",
+            "config": directory_hashes(settings.config_dir),
+            "renderer": renderer_fingerprint(),
+            "engine": settings.engine,
+            "version": package_version(),
+            "metadata": settings.metadata,
+        }
+    )
+
+
+def _unchanged(settings: BuildSettings, edition: str, key: str) -> bool:
+    manifest = publish.published_dir(settings.output_root, settings.year, edition) / BUILD_MANIFEST
+    if not manifest.exists():
+        return False
+    try:
+        return read_json(manifest).get("edition_key") == key
+    except (ValueError, OSError):
+        return False
+
+
+def _execute_missing(
+    runs: list[PlannedRun],
+    settings: BuildSettings,
+    scratch: Path,
+    cache: NotebookCache,
+    progress: Callable[[NotebookOutcome], None],
+) -> list[NotebookOutcome]:
+    """Execute the cache misses in worker processes; stop at the first failure."""
+    html = bool(settings.report_config.get("notebook_html", True))
+    tasks = []
+    seen: set[str] = set()
+    for r in runs:
+        if r.cached or r.key in seen:
+            continue
+        seen.add(r.key)
+        workdir = scratch / r.key
+        tasks.append(NotebookTask(r.notebook, r.edition, r.parameters, workdir, r.key, html))
+    outcomes: list[NotebookOutcome] = []
+    if not tasks:
+        return outcomes
+    with ProcessPoolExecutor(max_workers=max(1, min(settings.jobs, len(tasks)))) as pool:
+        pending: set[Future[NotebookOutcome]] = {
+            pool.submit(run_in_worker_kernel, t) for t in tasks
+        }
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_EXCEPTION, timeout=1)
+            for fut in done:
+                outcome = fut.result()
+                outcomes.append(outcome)
+                progress(outcome)
+                if not outcome.ok:
+                    for other in pending:
+                        other.cancel()
+                    raise BuildFailed(outcome.message())
+                cache.store(outcome.key, scratch / outcome.key)
+    return outcomes
+
+
+def _render_one(args: tuple[Path, dict[str, Any]]) -> str:
+    from analysis.report import render_edition
+
+    staged, options = args
+    render_edition(staged, **options)
+    return str(staged)
+
+
+def run_build(settings: BuildSettings, *, progress_factory: Any = None) -> BuildSummary:
+    """Build the requested editions; raises :class:`BuildFailed` (nothing published) on error."""
+    start = time.perf_counter()
+    summary = BuildSummary(year=settings.year)
+    cache = NotebookCache(settings.output_root / ".cache")
+    data_hashes = directory_hashes(settings.data_dir)
+    notebooks = discover_notebooks(
+        settings.notebooks_dir, settings.report_config.get("notebook_order", [])
+    )
+    runs = plan_runs(settings, notebooks, data_hashes, cache)
+    keys = {e.slug: edition_key(settings, runs, e.slug) for e in settings.editions}
+    todo = [e for e in settings.editions if not _unchanged(settings, e.slug, keys[e.slug])]
+    summary.unchanged = [e.slug for e in settings.editions if e not in todo]
+    if not todo:
+        summary.seconds = time.perf_counter() - start
+        return summary
+    wanted = {e.slug for e in todo}
+    runs = [r for r in runs if r.target in wanted or r.target == PREVIOUS_YEAR_DIR]
+    scratch = publish.new_staging_dir(settings.output_root, settings.year, "_work")
+    staged: dict[str, Path] = {}
+    try:
+        with _progress(progress_factory, sum(not r.cached for r in runs)) as tick:
+            outcomes = _execute_missing(runs, settings, scratch, cache, tick)
+        summary.executed = len(outcomes)
+        summary.from_cache = sum(r.cached for r in runs)
+        for e in todo:
+            staged[e.slug] = publish.new_staging_dir(settings.output_root, settings.year, e.slug)
+        for r in runs:
+            if r.target == PREVIOUS_YEAR_DIR:
+                for path in staged.values():
+                    cache.restore(r.key, path / PREVIOUS_YEAR_DIR)
+            else:
+                cache.restore(r.key, staged[r.target])
+        if settings.render:
+            options = [
+                (
+                    staged[e.slug],
+                    {
+                        "edition": e.slug,
+                        "la_name": e.la_name,
+                        "year": settings.year,
+                        "previous_year": settings.previous_year,
+                        "metadata": settings.metadata,
+                        "data_hashes": data_hashes,
+                        "parameters": notebook_parameters(settings, e.slug, settings.year),
+                        "notebooks": [nb.stem for nb in notebooks],
+                        "engine": settings.engine,
+                        "config_dir": settings.config_dir,
+                        "report_sources": settings.report_sources,
+                    },
+                )
+                for e in todo
+            ]
+            try:
+                if settings.jobs > 1 and len(options) > 1:
+                    with ProcessPoolExecutor(max_workers=settings.jobs) as pool:
+                        list(pool.map(_render_one, options))
+                else:
+                    for item in options:
+                        _render_one(item)
+            except Exception as exc:
+                raise BuildFailed(
+                    f"rendering the report failed: {type(exc).__name__}: {exc}"
+                ) from exc
+        for e in todo:
+            write_json(
+                staged[e.slug] / BUILD_MANIFEST,
+                {"edition": e.slug, "edition_key": keys[e.slug], "year": settings.year},
+            )
+        for e in todo:
+            publish.publish(staged.pop(e.slug), settings.output_root, settings.year, e.slug)
+            summary.published.append(e.slug)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+        for path in staged.values():
+            shutil.rmtree(path, ignore_errors=True)
+    from analysis.report import write_index
+
+    write_index(settings.output_root / str(settings.year), settings.metadata)
+    summary.seconds = time.perf_counter() - start
+    return summary
+
+
+class _progress:
+    """A rich progress bar over notebook executions (silent when no factory is given)."""
+
+    def __init__(self, factory: Any, total: int) -> None:
+        self.factory, self.total, self.bar, self.task = factory, total, None, None
+
+    def __enter__(self) -> Callable[[NotebookOutcome], None]:
+        if self.factory is not None and self.total:
+            self.bar = self.factory()
+            self.bar.__enter__()
+            self.task = self.bar.add_task("Executing notebooks", total=self.total)
+
+        def tick(outcome: NotebookOutcome) -> None:
+            if self.bar is not None:
+                self.bar.update(
+                    self.task, advance=1, description=f"{outcome.edition}: {outcome.notebook}"
+                )
+
+        return tick
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
+
+
+def default_jobs() -> int:
+    return max(1, os.cpu_count() or 1)

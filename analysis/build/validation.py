@@ -1,0 +1,73 @@
+"""Validating the dataset before anything is built, cached by the data's content hash.
+
+Validation (``analysis.contract.load_dataset``) reads every table; a rebuild with unchanged data
+must not pay for it again, so the facts a build needs (years present, metadata) are stored in
+``outputs/.cache/validation/<data hash>.json`` after a successful validation. Invalid data is
+never cached: it is re-checked (and reported) on every run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from analysis.build.hashing import digest, directory_hashes
+from analysis.outputs import read_json, write_json
+
+
+@dataclass
+class DatasetFacts:
+    years: list[int]
+    metadata: dict[str, Any]
+
+    @property
+    def latest_year(self) -> int:
+        return max(self.years)
+
+
+class InvalidDataset(Exception):
+    """The data broke the contract; ``problems`` is the validator's list."""
+
+    def __init__(self, problems: list[Any]) -> None:
+        self.problems = problems
+        super().__init__(f"{len(problems)} problem(s) in the dataset")
+
+    def render(self) -> Any:
+        """A rich table of the problems (first 50)."""
+        from rich.table import Table
+
+        table = Table(title=f"Data problems ({len(self.problems)})")
+        for col in ("table", "row", "column", "value", "rule", "severity"):
+            table.add_column(col)
+        for p in self.problems[:50]:
+            table.add_row(
+                *(
+                    str(getattr(p, c, ""))
+                    for c in ("table", "row", "column", "value", "rule", "severity")
+                )
+            )
+        return table
+
+
+def dataset_facts(data_dir: Path, cache_root: Path) -> DatasetFacts:
+    """Validate ``data_dir`` (or reuse the cached verdict for identical bytes) and return its facts."""
+    key = digest(directory_hashes(data_dir))
+    cached = Path(cache_root) / "validation" / f"{key}.json"
+    if cached.exists():
+        stored = read_json(cached)
+        return DatasetFacts(years=list(stored["years"]), metadata=dict(stored["metadata"]))
+    from analysis.contract import DataValidationError, load_dataset
+
+    try:
+        ds = load_dataset(Path(data_dir))
+    except DataValidationError as exc:
+        raise InvalidDataset(list(exc.problems)) from exc
+    metadata = {
+        k: v for k, v in (ds.metadata or {}).items() if isinstance(v, (str, int, float, bool))
+    }
+    metadata.setdefault("name", ds.name)
+    metadata["synthetic"] = bool(ds.synthetic)
+    facts = DatasetFacts(years=ds.years(), metadata=metadata)
+    write_json(cached, {"years": facts.years, "metadata": facts.metadata})
+    return facts

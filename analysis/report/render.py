@@ -1,0 +1,132 @@
+"""Rendering the generated sources: Quarto when installed, else pandoc (HTML) + Typst (PDF)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from analysis.paths import ROOT
+
+
+def quarto_available() -> bool:
+    return shutil.which("quarto") is not None
+
+
+def choose_engine(engine: str) -> str:
+    """``auto`` -> ``quarto`` when the binary is on PATH, else ``pandoc``."""
+    if engine == "auto":
+        return "quarto" if quarto_available() else "pandoc"
+    if engine == "quarto" and not quarto_available():
+        raise RuntimeError("--engine quarto was asked for but the quarto binary is not installed")
+    return engine
+
+
+def build_time() -> str:
+    """The build timestamp shown in the report: ``SOURCE_DATE_EPOCH`` when set (reproducible)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    when = (
+        dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
+        if epoch
+        else dt.datetime.now(tz=dt.UTC).replace(microsecond=0)
+    )
+    return when.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _variables(meta: dict[str, Any]) -> list[str]:
+    args = []
+    for key, value in meta.items():
+        if value not in (None, ""):
+            args += ["-V", f"{key}={value}"]
+    return args
+
+
+def _add_th_scope(html: str) -> str:
+    """Header cells get ``scope="col"`` (pandoc does not write it)."""
+    return re.sub(r"<th(?![^>]*scope=)", '<th scope="col"', html)
+
+
+def render_pandoc(
+    chapters: list[Path], workdir: Path, meta: dict[str, Any], sources: Path
+) -> dict[str, Path]:
+    """HTML (self-contained, no network) and PDF (pandoc -> Typst -> typst.compile)."""
+    import pypandoc
+    import typst
+
+    filt = str(sources / "filters" / "portable.lua")
+    inputs = [str(c) for c in chapters]
+    common = [
+        "--lua-filter",
+        filt,
+        "--metadata",
+        f"title={meta['title']}",
+        "--resource-path",
+        str(workdir),
+    ]
+    html_out = workdir / "report.html"
+    pypandoc.convert_file(
+        inputs,
+        "html5",
+        format="markdown",
+        outputfile=str(html_out),
+        extra_args=[
+            *common,
+            "--standalone",
+            "--embed-resources",
+            "--mathml",
+            "--toc",
+            "--toc-depth=2",
+            "--section-divs",
+            "--template",
+            str(sources / "assets" / "template.html"),
+            "--css",
+            str(sources / "assets" / "report.css"),
+            *_variables(meta),
+        ],
+        cworkdir=str(workdir),
+    )
+    html_out.write_text(_add_th_scope(html_out.read_text(encoding="utf-8")), encoding="utf-8")
+    typ = workdir / "report.typ"
+    pypandoc.convert_file(
+        inputs,
+        "typst",
+        format="markdown",
+        outputfile=str(typ),
+        extra_args=[
+            *common,
+            "--standalone",
+            "--template",
+            str(sources / "assets" / "template.typ"),
+            *_variables(meta),
+        ],
+        cworkdir=str(workdir),
+    )
+    pdf = workdir / "report.pdf"
+    typst.compile(str(typ), output=str(pdf), root=str(workdir))
+    return {"html": html_out, "pdf": pdf}
+
+
+def render_quarto(
+    chapters: list[Path], workdir: Path, meta: dict[str, Any], sources: Path
+) -> dict[str, Path]:
+    """``quarto render`` of a book project made from the repository's ``_quarto.yml``."""
+    import yaml
+
+    project = yaml.safe_load((ROOT / "_quarto.yml").read_text(encoding="utf-8"))
+    project["book"]["chapters"] = [c.name for c in chapters]
+    for key in ("title", "subtitle", "author"):
+        if meta.get(key):
+            project["book"][key] = meta[key]
+    (workdir / "_quarto.yml").write_text(yaml.safe_dump(project, sort_keys=False), encoding="utf-8")
+    shutil.copy(sources / "assets" / "report.css", workdir / "report.css")
+    subprocess.run(["quarto", "render", str(workdir)], check=True, cwd=workdir)
+    out = workdir / "_book"
+    html = next(out.glob("*.html"))
+    pdf = next(out.glob("*.pdf"))
+    shutil.copy(html, workdir / "report.html")
+    shutil.copy(pdf, workdir / "report.pdf")
+    return {"html": workdir / "report.html", "pdf": workdir / "report.pdf"}
