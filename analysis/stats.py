@@ -1,0 +1,427 @@
+"""Shared statistical helpers for the hypothesis tests.
+
+Every function returns an estimate *with* its uncertainty (a confidence interval, a p-value or
+both). They are small and pure so that the simulation study can call them hundreds of times.
+The API is shared by the hypothesis modules: add to it, do not change signatures.
+
+Caveat common to all of them: on observational data these are associations, not causes.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+from scipy import stats as sps
+
+Z95 = 1.959963984540054
+
+
+def z_for(alpha: float) -> float:
+    """Two-sided normal quantile for a ``1 - alpha`` interval."""
+    return float(sps.norm.ppf(1 - alpha / 2))
+
+
+# --- proportions -----------------------------------------------------------------------------
+
+
+def wilson_ci(successes: int, n: int, alpha: float = 0.05) -> tuple[float, float, float]:
+    """Proportion ``successes / n`` with its Wilson score interval: ``(p, low, high)``.
+
+    Caveat: assumes independent trials; with ``n == 0`` everything is NaN.
+    """
+    if n <= 0:
+        return (math.nan, math.nan, math.nan)
+    z = z_for(alpha)
+    p = successes / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return (p, max(0.0, centre - half), min(1.0, centre + half))
+
+
+def newcombe_diff_ci(
+    x1: int, n1: int, x2: int, n2: int, alpha: float = 0.05
+) -> tuple[float, float, float]:
+    """Difference of two independent proportions ``x1/n1 - x2/n2`` with Newcombe's hybrid
+    score interval (method 10), built from the two Wilson intervals: ``(diff, low, high)``."""
+    p1, l1, u1 = wilson_ci(x1, n1, alpha)
+    p2, l2, u2 = wilson_ci(x2, n2, alpha)
+    if math.isnan(p1) or math.isnan(p2):
+        return (math.nan, math.nan, math.nan)
+    d = p1 - p2
+    low = d - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
+    high = d + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
+    return (d, low, high)
+
+
+# --- standardised differences ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A point estimate with a confidence interval, p-value and sample size."""
+
+    estimate: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+    n: int
+
+
+def standardised_mean_difference(
+    treated: Sequence[float] | pd.Series,
+    control: Sequence[float] | pd.Series,
+    alpha: float = 0.05,
+) -> Estimate:
+    """Standardised mean difference (Cohen's d with the pooled-average SD, as used for covariate
+    balance: ``(m1 - m0) / sqrt((s1^2 + s0^2) / 2)``) of ``treated`` vs ``control``.
+
+    For a 0/1 variable this is the usual SMD of proportions. The CI uses the large-sample SE
+    ``sqrt((n1 + n0) / (n1 n0) + d^2 / (2 (n1 + n0)))``; the p-value is Welch's t-test of the
+    means. Missing values are dropped. Caveat: |d| > 0.1 is the conventional "imbalance" mark,
+    not a test; the CI is approximate for rare binary traits.
+    """
+    a = pd.to_numeric(pd.Series(treated, dtype="float64"), errors="coerce").dropna().to_numpy()
+    b = pd.to_numeric(pd.Series(control, dtype="float64"), errors="coerce").dropna().to_numpy()
+    n1, n0 = len(a), len(b)
+    if n1 < 2 or n0 < 2:
+        return Estimate(math.nan, math.nan, math.nan, math.nan, n1 + n0)
+    sd = math.sqrt((a.var(ddof=1) + b.var(ddof=1)) / 2)
+    diff = float(a.mean() - b.mean())
+    if sd == 0:
+        d = 0.0 if diff == 0 else math.copysign(math.inf, diff)
+        return Estimate(d, math.nan, math.nan, 1.0 if diff == 0 else 0.0, n1 + n0)
+    d = diff / sd
+    se = math.sqrt((n1 + n0) / (n1 * n0) + d * d / (2 * (n1 + n0)))
+    z = z_for(alpha)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        p = float(sps.ttest_ind(a, b, equal_var=False).pvalue)
+    return Estimate(d, d - z * se, d + z * se, p, n1 + n0)
+
+
+def cliffs_delta(
+    x: Sequence[float] | pd.Series, y: Sequence[float] | pd.Series, alpha: float = 0.05
+) -> Estimate:
+    """Cliff's delta ``P(X > Y) - P(X < Y)`` (ordinal effect size of X vs Y) with the
+    Mann-Whitney two-sided p-value and a CI from the Mann-Whitney U's normal approximation
+    (Hanley-McNeil variance of the AUC, delta = 2 AUC - 1). Ties count half.
+    Caveat: the CI is approximate for small groups.
+    """
+    a = pd.to_numeric(pd.Series(x, dtype="float64"), errors="coerce").dropna().to_numpy()
+    b = pd.to_numeric(pd.Series(y, dtype="float64"), errors="coerce").dropna().to_numpy()
+    n1, n2 = len(a), len(b)
+    if n1 == 0 or n2 == 0:
+        return Estimate(math.nan, math.nan, math.nan, math.nan, n1 + n2)
+    res = sps.mannwhitneyu(a, b, alternative="two-sided")
+    auc = float(res.statistic) / (n1 * n2)
+    q1 = auc / (2 - auc)
+    q2 = 2 * auc * auc / (1 + auc)
+    var = (auc * (1 - auc) + (n1 - 1) * (q1 - auc * auc) + (n2 - 1) * (q2 - auc * auc)) / (n1 * n2)
+    se = math.sqrt(max(var, 0.0))
+    z = z_for(alpha)
+    lo, hi = max(0.0, auc - z * se), min(1.0, auc + z * se)
+    return Estimate(2 * auc - 1, 2 * lo - 1, 2 * hi - 1, float(res.pvalue), n1 + n2)
+
+
+def one_sided_p(two_sided_p: float, estimate: float, positive: bool = True) -> float:
+    """One-sided p-value (for ``estimate > 0`` when ``positive``) from a symmetric two-sided one."""
+    if math.isnan(two_sided_p) or math.isnan(estimate):
+        return math.nan
+    right_way = estimate > 0 if positive else estimate < 0
+    return two_sided_p / 2 if right_way else 1 - two_sided_p / 2
+
+
+# --- logistic regression ---------------------------------------------------------------------
+
+
+@dataclass
+class LogitFit:
+    """A fitted logistic regression: coefficients table, log-likelihood and what was dropped."""
+
+    coefficients: (
+        pd.DataFrame
+    )  # index term; columns coef, se, ci_low, ci_high, p_value, odds_ratio...
+    llf: float
+    n: int
+    df_model: int
+    dropped_groups: list[str]
+    converged: bool
+
+
+def _fit_glm_logit(
+    y: np.ndarray, x: pd.DataFrame, groups: np.ndarray | None = None, alpha: float = 0.05
+) -> tuple[object, pd.DataFrame]:
+    model = sm.GLM(y, x.astype(float), family=sm.families.Binomial())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if groups is not None:
+            res = model.fit(cov_type="cluster", cov_kwds={"groups": groups}, maxiter=100)
+        else:
+            res = model.fit(maxiter=100)
+    ci = np.asarray(res.conf_int(alpha=alpha))
+    table = pd.DataFrame(
+        {
+            "coef": np.asarray(res.params),
+            "se": np.asarray(res.bse),
+            "ci_low": ci[:, 0],
+            "ci_high": ci[:, 1],
+            "p_value": np.asarray(res.pvalues),
+        },
+        index=x.columns,
+    )
+    table["odds_ratio"] = np.exp(table["coef"])
+    table["or_ci_low"] = np.exp(table["ci_low"])
+    table["or_ci_high"] = np.exp(table["ci_high"])
+    return res, table
+
+
+def separated_groups(y: pd.Series, groups: pd.Series) -> list[str]:
+    """Groups whose outcome is all 0 or all 1 (perfect separation by a fixed effect)."""
+    rate = pd.Series(np.asarray(y, dtype=float), index=groups.index).groupby(groups).mean()
+    return sorted(str(g) for g in rate[(rate == 0) | (rate == 1)].index)
+
+
+def logit_fixed_effects(
+    df: pd.DataFrame,
+    outcome: str,
+    covariates: Sequence[str],
+    group: str | None = None,
+    *,
+    cluster: str | None = None,
+    alpha: float = 0.05,
+    drop_separated: bool = True,
+) -> LogitFit:
+    """Logistic regression of 0/1 ``outcome`` on ``covariates`` with fixed effects (dummies) for
+    ``group`` (e.g. the placing borough).
+
+    Groups with an all-0 or all-1 outcome are perfectly separated by their dummy (their MLE is
+    infinite) and contribute nothing to the within-group covariate effects, so they are dropped
+    from the fit when ``drop_separated`` (the conditional-logit answer) and listed in
+    ``dropped_groups``. ``cluster`` gives cluster-robust SEs (e.g. by child). Rows with a
+    missing value are dropped. Caveat: Wald CIs; the fixed-effects estimator has a small
+    incidental-parameter bias with few rows per group.
+    """
+    cols = [outcome, *covariates] + ([group] if group else []) + ([cluster] if cluster else [])
+    data = df[list(dict.fromkeys(cols))].dropna()
+    dropped: list[str] = []
+    if group and drop_separated:
+        dropped = separated_groups(data[outcome], data[group])
+        data = data[~data[group].astype(str).isin(dropped)]
+    x = data[list(covariates)].astype(float)
+    x = x.loc[:, x.std(ddof=0) > 0] if len(x) else x
+    if group:
+        dummies = pd.get_dummies(data[group].astype(str), prefix="G", drop_first=True, dtype=float)
+        x = pd.concat([x, dummies], axis=1)
+    x.insert(0, "const", 1.0)
+    y = data[outcome].astype(float).to_numpy()
+    if len(y) == 0 or y.min() == y.max():
+        empty = pd.DataFrame(columns=["coef", "se", "ci_low", "ci_high", "p_value"])
+        return LogitFit(empty, math.nan, len(y), 0, dropped, False)
+    groups = pd.factorize(data[cluster])[0] if cluster else None
+    res, table = _fit_glm_logit(y, x, groups, alpha)
+    return LogitFit(
+        coefficients=table,
+        llf=float(res.llf),
+        n=len(y),
+        df_model=int(x.shape[1]),
+        dropped_groups=dropped,
+        converged=bool(getattr(res, "converged", True)),
+    )
+
+
+def likelihood_ratio_test(full: LogitFit, reduced: LogitFit) -> tuple[float, int, float]:
+    """LR test of nested models fitted to the same rows: ``(statistic, df, p_value)``."""
+    if full.n != reduced.n:
+        raise ValueError("likelihood-ratio test needs both models fitted to the same rows")
+    stat = max(0.0, 2 * (full.llf - reduced.llf))
+    df = full.df_model - reduced.df_model
+    if df <= 0 or math.isnan(stat):
+        return (stat, df, math.nan)
+    return (stat, df, float(sps.chi2.sf(stat, df)))
+
+
+def group_effects_lr_test(
+    df: pd.DataFrame, outcome: str, covariates: Sequence[str], group: str
+) -> tuple[float, int, float, int]:
+    """LR test of ``group`` fixed effects on top of ``covariates`` in a logistic model.
+
+    Both models are fitted to all rows (no groups dropped): under separation the fixed-effects
+    likelihood is a supremum that the fit approaches, so the statistic stays finite and valid.
+    Returns ``(statistic, df, p_value, n_groups)``. Caveat: with many small groups the chi-square
+    reference distribution is approximate (conservative or liberal depending on group sizes).
+    """
+    data = df[[outcome, *covariates, group]].dropna()
+    full = logit_fixed_effects(data, outcome, covariates, group, drop_separated=False)
+    reduced = logit_fixed_effects(data, outcome, covariates, None)
+    stat, dof, p = likelihood_ratio_test(full, reduced)
+    return stat, dof, p, int(data[group].nunique())
+
+
+def logit_contrast(
+    df: pd.DataFrame,
+    outcome: str,
+    covariates: Sequence[str],
+    weights: dict[str, float],
+    *,
+    cluster: str | None = None,
+    alpha: float = 0.05,
+) -> tuple[Estimate, pd.DataFrame]:
+    """Logistic regression ``outcome ~ covariates`` and a linear combination of its coefficients
+    ``sum(w_k * b_k)`` (a log-odds contrast, e.g. strengths-based + complete profile vs neither)
+    with its Wald CI and two-sided p-value (cluster-robust when ``cluster`` is given).
+
+    Returns ``(contrast, coefficients table)``. Caveat: Wald inference; covariates with no
+    variation are dropped (and then contribute nothing to the contrast).
+    """
+    cols = [outcome, *covariates] + ([cluster] if cluster else [])
+    data = df[list(dict.fromkeys(cols))].dropna()
+    x = data[list(covariates)].astype(float)
+    x = x.loc[:, x.std(ddof=0) > 0] if len(x) else x
+    x.insert(0, "const", 1.0)
+    y = data[outcome].astype(float).to_numpy()
+    nan = Estimate(math.nan, math.nan, math.nan, math.nan, len(y))
+    if len(y) == 0 or y.min() == y.max() or not (set(weights) & set(x.columns)):
+        return nan, pd.DataFrame()
+    groups = pd.factorize(data[cluster])[0] if cluster else None
+    res, table = _fit_glm_logit(y, x, groups, alpha)
+    w = np.array([weights.get(c, 0.0) for c in x.columns])
+    est = float(w @ np.asarray(res.params))
+    se = float(np.sqrt(w @ np.asarray(res.cov_params()) @ w))
+    if not np.isfinite(se) or se == 0:
+        return Estimate(est, math.nan, math.nan, math.nan, len(y)), table
+    z = z_for(alpha)
+    p = float(2 * sps.norm.sf(abs(est) / se))
+    return Estimate(est, est - z * se, est + z * se, p, len(y)), table
+
+
+def predicted_probabilities(df: pd.DataFrame, outcome: str, covariates: Sequence[str]) -> pd.Series:
+    """Fitted probabilities of a plain logistic model ``outcome ~ covariates`` (rows with missing
+    values get NaN)."""
+    data = df[[outcome, *covariates]].dropna()
+    x = data[list(covariates)].astype(float)
+    x = x.loc[:, x.std(ddof=0) > 0]
+    x.insert(0, "const", 1.0)
+    y = data[outcome].astype(float).to_numpy()
+    out = pd.Series(np.nan, index=df.index)
+    if len(y) == 0 or y.min() == y.max():
+        out.loc[data.index] = y.mean() if len(y) else np.nan
+        return out
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = sm.GLM(y, x, family=sm.families.Binomial()).fit(maxiter=100)
+    out.loc[data.index] = np.asarray(res.fittedvalues)
+    return out
+
+
+# --- intraclass correlation ------------------------------------------------------------------
+
+
+def _anova_icc_codes(v: np.ndarray, codes: np.ndarray) -> float:
+    """ANOVA ICC of values ``v`` in groups given as integer codes 0..k-1 (all present)."""
+    k = int(codes.max()) + 1 if len(codes) else 0
+    n = len(v)
+    if k < 2 or n <= k:
+        return math.nan
+    sizes = np.bincount(codes, minlength=k).astype(float)
+    sums = np.bincount(codes, weights=v, minlength=k)
+    means = sums / np.where(sizes > 0, sizes, 1)
+    grand = v.mean()
+    ssb = float((sizes * (means - grand) ** 2).sum())
+    ssw = float(((v - means[codes]) ** 2).sum())
+    msb, msw = ssb / (k - 1), ssw / (n - k)
+    n0 = (n - float((sizes**2).sum()) / n) / (k - 1)
+    denom = msb + (n0 - 1) * msw
+    return math.nan if denom == 0 else (msb - msw) / denom
+
+
+def anova_icc(values: pd.Series, groups: pd.Series) -> float:
+    """One-way ANOVA (method-of-moments) intraclass correlation of ``values`` within ``groups``:
+    ``(MSB - MSW) / (MSB + (n0 - 1) MSW)`` with ``n0`` the adjusted mean group size.
+    Can be negative (sampling error when there is no true between-group variance)."""
+    d = pd.DataFrame({"v": np.asarray(values, dtype=float), "g": np.asarray(groups)}).dropna()
+    codes = pd.factorize(d["g"])[0]
+    return _anova_icc_codes(d["v"].to_numpy(), codes)
+
+
+def bootstrap_icc(
+    values: pd.Series, groups: pd.Series, n_boot: int = 200, seed: int = 0, alpha: float = 0.05
+) -> Estimate:
+    """ANOVA ICC with a percentile bootstrap CI resampling whole groups (clusters).
+    ``p_value`` is the one-way ANOVA F-test of no between-group variance."""
+    d = pd.DataFrame({"v": np.asarray(values, dtype=float), "g": np.asarray(groups)}).dropna()
+    codes = pd.factorize(d["g"])[0]
+    v = d["v"].to_numpy()
+    est = _anova_icc_codes(v, codes)
+    parts = [v[codes == j] for j in range(codes.max() + 1)] if len(codes) else []
+    if len(parts) < 2:
+        return Estimate(math.nan, math.nan, math.nan, math.nan, len(d))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        p = float(sps.f_oneway(*parts).pvalue)
+    rng = np.random.default_rng(seed)
+    boots = np.empty(n_boot)
+    for b in range(n_boot):
+        pick = rng.integers(0, len(parts), len(parts))
+        vb = np.concatenate([parts[i] for i in pick])
+        gb = np.concatenate([np.full(len(parts[i]), j) for j, i in enumerate(pick)])
+        boots[b] = _anova_icc_codes(vb, gb)
+    lo, hi = (
+        np.nanpercentile(boots, [100 * alpha / 2, 100 * (1 - alpha / 2)])
+        if n_boot
+        else (
+            math.nan,
+            math.nan,
+        )
+    )
+    return Estimate(est, float(lo), float(hi), p, len(d))
+
+
+# --- rank correlation ------------------------------------------------------------------------
+
+
+def spearman_bootstrap(
+    x: Sequence[float] | pd.Series,
+    y: Sequence[float] | pd.Series,
+    n_boot: int = 500,
+    seed: int = 0,
+    alpha: float = 0.05,
+) -> Estimate:
+    """Spearman's rank correlation with a percentile bootstrap CI (pairs resampled) and the
+    asymptotic two-sided p-value. Caveat: ties (e.g. grades) make the bootstrap CI lumpy."""
+    d = pd.DataFrame({"x": np.asarray(x, dtype=float), "y": np.asarray(y, dtype=float)}).dropna()
+    n = len(d)
+    if n < 4 or d["x"].nunique() < 2 or d["y"].nunique() < 2:
+        return Estimate(math.nan, math.nan, math.nan, math.nan, n)
+    res = sps.spearmanr(d["x"], d["y"])
+    rng = np.random.default_rng(seed)
+    xs, ys = d["x"].to_numpy(), d["y"].to_numpy()
+    # rank once per resample: vectorised via argsort of resampled arrays
+    boots = np.empty(n_boot)
+    for b in range(n_boot):
+        idx = rng.integers(0, n, n)
+        rx, ry = sps.rankdata(xs[idx]), sps.rankdata(ys[idx])
+        sx, sy = rx.std(), ry.std()
+        boots[b] = np.nan if sx == 0 or sy == 0 else float(np.corrcoef(rx, ry)[0, 1])
+    lo, hi = np.nanpercentile(boots, [100 * alpha / 2, 100 * (1 - alpha / 2)])
+    return Estimate(float(res.statistic), float(lo), float(hi), float(res.pvalue), n)
+
+
+# --- contingency tables ----------------------------------------------------------------------
+
+
+def chi_square_independence(table: pd.DataFrame) -> tuple[float, int, float]:
+    """Pearson chi-square test of independence of a contingency table (rows x columns, counts):
+    ``(statistic, df, p_value)``. Empty rows/columns are dropped. Caveat: expected counts under 5
+    make the p-value approximate."""
+    t = table.loc[table.sum(axis=1) > 0, table.sum(axis=0) > 0]
+    if t.shape[0] < 2 or t.shape[1] < 2:
+        return (math.nan, 0, math.nan)
+    stat, p, dof, _ = sps.chi2_contingency(t.to_numpy(), correction=False)
+    return (float(stat), int(dof), float(p))
