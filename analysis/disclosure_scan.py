@@ -1,0 +1,337 @@
+"""Scan published files for what must never be published: identifiers, postcodes, small counts.
+
+``scan_published(root, identifiers)`` reads every published file under ``root`` (HTML, PDF
+text, CSV, XLSX, JSON, SVG, Markdown, Typst) and reports:
+
+* ``child_id`` / ``referral_id`` - any CHILD or referral id of the dataset (whole-token match);
+* ``postcode`` - a full UK postcode or postcode sector (``E1 6``) by pattern, and any of the
+  dataset's own ``HOME_POST``/``PL_POST`` values;
+* ``small_count`` - an unsuppressed count from 1 to 5 in a table that counts children: the
+  columns declared in the table's ``.disclosure.json`` sidecar (written by
+  :func:`analysis.outputs.write_table`), or, without a sidecar, columns whose header names a
+  count of children (``children``, ``placements``, ``n`` ...; not rates, homes or places), in CSV,
+  XLSX and HTML tables; and phrases such as "3 children" in prose.
+
+Caveat: a count in a PDF table is only checked through the same table in the HTML report (PDF
+text loses the table structure); heuristics on headers can miss an undeclared, oddly named column.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import shutil
+import subprocess
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pandas as pd
+
+#: UK postcode areas (the letters before the first digit of every postcode).
+POSTCODE_AREAS = (
+    "AB AL B BA BB BD BH BL BN BR BS BT CA CB CF CH CM CO CR CT CV CW DA DD DE DG DH DL DN DT DY "
+    "E EC EH EN EX FK FY G GL GU HA HD HG HP HR HS HU HX IG IP IV JE GY IM KA KT KW KY L LA LD LE "
+    "LL LN LS LU M ME MK ML N NE NG NN NP NR NW OL OX PA PE PH PL PO PR RG RH RM S SA SE SG SK SL "
+    "SM SN SO SP SR SS ST SW SY TA TD TF TN TQ TR TS TW UB W WA WC WD WF WN WR WS WV YO ZE"
+).split()
+_AREA = "(?:" + "|".join(sorted(POSTCODE_AREAS, key=len, reverse=True)) + ")"
+FULL_POSTCODE = re.compile(
+    rf"(?<![A-Za-z0-9]){_AREA}[0-9][0-9A-Z]? ?[0-9][ABD-HJLNP-UW-Z]{{2}}(?![A-Za-z0-9])"
+)
+POSTCODE_SECTOR = re.compile(rf"(?<![A-Za-z0-9]){_AREA}[0-9][0-9A-Z]? [0-9](?![A-Za-z0-9])")
+#: SSDA903 placement-provider codes that look like Preston outward codes (PR0-PR5).
+NOT_POSTCODES = frozenset({"PR0", "PR1", "PR2", "PR3", "PR4", "PR5"})
+
+CHILD_HEADER = re.compile(
+    r"\b(n|count|number|children|child|young people|placements?|placed|cla|looked after|"
+    r"referrals?|episodes?|starters|leavers|moves|requests)\b",
+    re.IGNORECASE,
+)
+NOT_CHILD_HEADER = re.compile(
+    r"pct|percent|%|rate|share|mean|median|average|avg|\bhomes?\b|\bplaces\b|providers?|beds|"
+    r"distance|miles|km|year|\bage\b|cost|£|rank|score|ratio|\bper\b|index|code|urn|\bid\b|grade|"
+    r"weeks?|days?|\bse\b|\bci\b|lower|upper|p[ _]?value|\bsd\b|std|occupancy|vacanc",
+    re.IGNORECASE,
+)
+SMALL_COUNT_PROSE = re.compile(
+    r"(?<![0-9.,£-])\b([1-5])\s+(children|child|young people|looked-after children|placements|"
+    r"referrals|girls|boys)\b",
+    re.IGNORECASE,
+)
+TEXT_SUFFIXES = {".html", ".htm", ".json", ".svg", ".md", ".txt", ".typ", ".qmd", ".csv"}
+SCANNED_SUFFIXES = TEXT_SUFFIXES | {".pdf", ".xlsx"}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing that must not be published, where it was found (value masked)."""
+
+    path: str
+    kind: str
+    where: str
+    detail: str = ""
+
+
+@dataclass
+class Identifiers:
+    """The values of the dataset under test that must never appear in a published file."""
+
+    child_ids: set[str] = field(default_factory=set)
+    referral_ids: set[str] = field(default_factory=set)
+    postcodes: set[str] = field(default_factory=set)
+
+
+def _mask(value: str) -> str:
+    return value[:2] + "*" * max(len(value) - 2, 0)
+
+
+def dataset_identifiers(data_dir: Path | str) -> Identifiers:
+    """CHILD ids, referral ids and HOME_POST/PL_POST values of every table in a dataset folder."""
+    ids = Identifiers()
+    wanted = {"child": ids.child_ids, "referral_id": ids.referral_ids}
+    for path in sorted(Path(data_dir).iterdir()):
+        if path.suffix.lower() == ".csv":
+            frames = {path.name: pd.read_csv(path, dtype=str, encoding_errors="replace")}
+        elif path.suffix.lower() == ".xlsx":
+            frames = pd.read_excel(path, dtype=str, sheet_name=None)
+        else:
+            continue
+        for df in frames.values():
+            for col in df.columns:
+                key = str(col).strip().lower()
+                values = {v.strip() for v in df[col].dropna().astype(str) if v.strip()}
+                if key in wanted:
+                    wanted[key].update(values)
+                elif key in {"home_post", "pl_post"}:
+                    ids.postcodes.update(v.upper() for v in values)
+    return ids
+
+
+# --- reading published files as text and tables -----------------------------------------------
+
+
+class _HTMLTables(HTMLParser):
+    """Collects the visible text (one piece per element) and the tables of an HTML page."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.texts: list[str] = []
+        self.tables: list[list[list[str]]] = []
+        self._skip = 0
+        self._row: list[str] | None = None
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("script", "style"):
+            self._skip += 1
+        elif tag == "table":
+            self.tables.append([])
+        elif tag == "tr" and self.tables:
+            self._row = []
+        elif tag in ("td", "th") and self._row is not None:
+            self._cell = []
+        for name, value in attrs:
+            if name in ("alt", "title", "aria-label") and value:
+                self.texts.append(value)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style"):
+            self._skip = max(self._skip - 1, 0)
+        elif tag in ("td", "th") and self._cell is not None and self._row is not None:
+            self._row.append(" ".join("".join(self._cell).split()))
+            self._cell = None
+        elif tag == "tr" and self._row is not None and self.tables:
+            self.tables[-1].append(self._row)
+            self._row = None
+
+    def handle_data(self, data: str) -> None:
+        if self._skip:
+            return
+        self.texts.append(data)
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def pdf_text(path: Path) -> str:
+    """Text of a PDF (``pdftotext``, else ``pypdf``); raises RuntimeError when neither exists."""
+    if shutil.which("pdftotext"):
+        done = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, check=True)
+        return done.stdout.decode("utf-8", errors="replace")
+    try:
+        from pypdf import PdfReader
+    except ImportError as exc:  # pragma: no cover - depends on the machine
+        raise RuntimeError("neither pdftotext nor pypdf is available to read PDFs") from exc
+    return "\n".join(page.extract_text() or "" for page in PdfReader(str(path)).pages)
+
+
+def _csv_rows(text: str) -> list[list[str]]:
+    return [row for row in csv.reader(io.StringIO(text))]
+
+
+def _xlsx_tables(path: Path) -> list[list[list[str]]]:
+    sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=str)
+    return [df.fillna("").astype(str).values.tolist() for df in sheets.values()]
+
+
+@dataclass
+class Published:
+    """A published file read for scanning."""
+
+    visible: list[str]  # text a reader sees, piece by piece (patterns, prose)
+    raw: list[str]  # everything, incl. markup and scripts (exact identifier search)
+    tables: list[list[list[str]]]
+
+
+def read_published(path: Path) -> Published:
+    """The visible text, raw text and tables of a published file."""
+    suffix = path.suffix.lower()
+    if suffix == ".pdf":
+        text = pdf_text(path)
+        return Published([text], [text], [])
+    if suffix == ".xlsx":
+        tables = _xlsx_tables(path)
+        cells = [cell for table in tables for row in table for cell in row]
+        return Published(cells, cells, tables)
+    text = path.read_text(encoding="utf-8", errors="replace")
+    if suffix in (".html", ".htm", ".svg"):
+        parser = _HTMLTables()
+        parser.feed(text)
+        return Published(parser.texts, [text], parser.tables if suffix != ".svg" else [])
+    if suffix == ".csv":
+        rows = _csv_rows(text)
+        cells = [cell for row in rows for cell in row]
+        return Published(cells, [text], [rows])
+    return Published([text], [text], [])
+
+
+# --- the checks --------------------------------------------------------------------------------
+
+
+def _is_small_count(cell: str) -> bool:
+    try:
+        value = float(cell.replace(",", "").strip())
+    except ValueError:
+        return False
+    return value.is_integer() and 1 <= value <= 5
+
+
+def is_child_count_header(header: str) -> bool:
+    """True when a column header names a count of children (heuristic, see module doc)."""
+    text = re.sub(r"[_\-]+", " ", header).strip()
+    return bool(CHILD_HEADER.search(text)) and not NOT_CHILD_HEADER.search(text)
+
+
+def small_counts_in_table(
+    rows: list[list[str]], declared: Iterable[str] | None = None
+) -> Iterator[tuple[int, str]]:
+    """(row number, column) of every published count from 1 to 5 in a child-count column.
+
+    The first row is the header. ``declared`` (from a sidecar) overrides the header heuristic.
+    """
+    if not rows:
+        return
+    header = [str(h) for h in rows[0]]
+    if declared is not None:
+        columns = [j for j, h in enumerate(header) if h in set(declared)]
+    else:
+        columns = [j for j, h in enumerate(header) if is_child_count_header(h)]
+    for i, row in enumerate(rows[1:], start=2):
+        for j in columns:
+            if j < len(row) and _is_small_count(str(row[j])):
+                yield i, header[j]
+
+
+def _token_hits(texts: list[str], values: set[str]) -> set[str]:
+    if not values:
+        return set()
+    found: set[str] = set()
+    plain = {v for v in values if re.fullmatch(r"[A-Za-z0-9]+", v)}
+    for text in texts:
+        found.update(set(re.findall(r"[A-Za-z0-9]+", text)) & plain)
+    for value in values - plain:
+        pattern = re.compile(rf"(?<![A-Za-z0-9]){re.escape(value)}(?![A-Za-z0-9])")
+        if any(pattern.search(text) for text in texts):
+            found.add(value)
+    return found
+
+
+def postcode_patterns_in(texts: list[str]) -> set[str]:
+    """Full UK postcodes and postcode sectors (by pattern) in ``texts``."""
+    found: set[str] = set()
+    for text in texts:
+        for match in [*FULL_POSTCODE.findall(text), *POSTCODE_SECTOR.findall(text)]:
+            if match.split(" ")[0] not in NOT_POSTCODES:
+                found.add(match)
+    return found
+
+
+def known_postcodes_in(texts: list[str], known: set[str]) -> set[str]:
+    """The dataset's own postcode values (whole-token, any case) found in ``texts``."""
+    upper = [t.upper() for t in texts]
+    found = _token_hits(upper, {k for k in known if " " not in k})
+    for value in (k for k in known if " " in k):
+        pattern = re.compile(rf"(?<![A-Z0-9]){re.escape(value)}(?![A-Z0-9])")
+        if any(pattern.search(t) for t in upper):
+            found.add(value)
+    return found
+
+
+def _declared_columns(path: Path) -> list[str] | None:
+    sidecar = path.with_suffix(".disclosure.json")
+    if not sidecar.exists():
+        return None
+    return list(json.loads(sidecar.read_text(encoding="utf-8")).get("child_counts", []))
+
+
+def scan_file(path: Path, identifiers: Identifiers, root: Path | None = None) -> list[Finding]:
+    """Every finding in one published file."""
+    name = str(path.relative_to(root)) if root else str(path)
+    published = read_published(path)
+    findings: list[Finding] = []
+    for kind, values in (
+        ("child_id", identifiers.child_ids),
+        ("referral_id", identifiers.referral_ids),
+    ):
+        for hit in sorted(_token_hits(published.raw, values)):
+            findings.append(Finding(name, kind, "text", _mask(hit)))
+    hits = postcode_patterns_in(published.visible) | known_postcodes_in(
+        published.raw, identifiers.postcodes
+    )
+    for hit in sorted(hits):
+        findings.append(Finding(name, "postcode", "text", _mask(hit)))
+    declared = _declared_columns(path) if path.suffix.lower() == ".csv" else None
+    for t, rows in enumerate(published.tables):
+        for row, column in small_counts_in_table(rows, declared):
+            findings.append(
+                Finding(name, "small_count", f"table {t + 1} row {row} column {column!r}")
+            )
+    if path.suffix.lower() in (".html", ".htm", ".pdf", ".md", ".txt", ".typ", ".qmd", ".svg"):
+        for text in published.visible:
+            for match in SMALL_COUNT_PROSE.finditer(text):
+                findings.append(Finding(name, "small_count_prose", "text", match.group(0)))
+    return findings
+
+
+def published_files(root: Path | str) -> list[Path]:
+    """Every file under ``root`` that is published (by suffix), sorted; sidecars excluded."""
+    return sorted(
+        p
+        for p in Path(root).rglob("*")
+        if p.is_file()
+        and p.suffix.lower() in SCANNED_SUFFIXES
+        and not p.name.endswith(".disclosure.json")
+    )
+
+
+def scan_published(root: Path | str, identifiers: Identifiers | None = None) -> list[Finding]:
+    """Scan every published file under ``root``; an empty list means nothing disclosive was found."""
+    root = Path(root)
+    identifiers = identifiers or Identifiers()
+    findings: list[Finding] = []
+    for path in published_files(root):
+        findings += scan_file(path, identifiers, root)
+    return findings

@@ -1,0 +1,142 @@
+"""The published-outputs scan: proven on planted violations, then run on every built edition."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from analysis.disclosure_scan import (
+    Identifiers,
+    dataset_identifiers,
+    is_child_count_header,
+    published_files,
+    scan_published,
+)
+from analysis.outputs import write_table
+
+IDS = Identifiers(child_ids={"3fa2b9c01d7e"}, referral_ids={"R0a1b2c3d4e"}, postcodes={"SE15 4"})
+
+
+def _kinds(findings):
+    return sorted({f.kind for f in findings})
+
+
+def test_clean_files_give_no_findings(tmp_path):
+    (tmp_path / "t.csv").write_text(
+        "borough,children,pct\nCamden,c,c\nBrent,12,40\n", encoding="utf-8"
+    )
+    (tmp_path / "r.html").write_text(
+        "<html><body><h1>Report</h1><p>Fewer than 6 children; 40 placements. PR1 5 in-house.</p>"
+        "<table><tr><th>Borough</th><th>Children</th><th>Homes</th></tr>"
+        "<tr><td>Camden</td><td>c</td><td>3</td></tr></table></body></html>",
+        encoding="utf-8",
+    )
+    assert scan_published(tmp_path, IDS) == []
+
+
+def test_finds_child_and_referral_ids_in_csv_and_html(tmp_path):
+    (tmp_path / "t.csv").write_text("id,x\n3fa2b9c01d7e,20\n", encoding="utf-8")
+    (tmp_path / "r.html").write_text('<p data-x="R0a1b2c3d4e">text</p>', encoding="utf-8")
+    findings = scan_published(tmp_path, IDS)
+    assert {(f.path, f.kind) for f in findings} == {
+        ("t.csv", "child_id"),
+        ("r.html", "referral_id"),
+    }
+    assert all("3fa2b9c01d7e" not in f.detail for f in findings)  # masked in the report
+
+
+def test_id_inside_a_longer_token_is_not_a_hit(tmp_path):
+    (tmp_path / "t.csv").write_text("x\nab3fa2b9c01d7e99\n", encoding="utf-8")
+    assert scan_published(tmp_path, IDS) == []
+
+
+def test_finds_postcodes_by_pattern_and_dataset_value(tmp_path):
+    (tmp_path / "a.html").write_text("<p>Home at N1 9GU</p>", encoding="utf-8")
+    (tmp_path / "b.csv").write_text("sector\nE1 6\n", encoding="utf-8")
+    (tmp_path / "c.json").write_text(json.dumps({"home": "se15 4"}), encoding="utf-8")
+    found = {f.path for f in scan_published(tmp_path, IDS) if f.kind == "postcode"}
+    assert found == {"a.html", "b.csv", "c.json"}
+
+
+def test_finds_small_counts_in_declared_and_recognised_columns(tmp_path):
+    # declared through write_table's sidecar, under a name the heuristic would not know
+    df = pd.DataFrame({"la": ["a", "b"], "kids_out": [3, 30]})
+    write_table(df, tmp_path / "ok.csv", child_counts=["kids_out"])
+    assert scan_published(tmp_path, IDS) == []
+    (tmp_path / "ok.csv").write_text("la,kids_out\na,3\nb,30\n", encoding="utf-8")  # tampered
+    assert _kinds(scan_published(tmp_path, IDS)) == ["small_count"]
+
+
+def test_finds_small_count_in_html_table_and_prose(tmp_path):
+    (tmp_path / "r.html").write_text(
+        "<table><tr><th>Borough</th><th>Children placed</th></tr>"
+        "<tr><td>Camden</td><td>4</td></tr></table><p>Only 2 children moved.</p>",
+        encoding="utf-8",
+    )
+    assert _kinds(scan_published(tmp_path, IDS)) == ["small_count", "small_count_prose"]
+
+
+def test_finds_violations_in_xlsx(tmp_path):
+    with pd.ExcelWriter(tmp_path / "t.xlsx") as writer:
+        pd.DataFrame({"Borough": ["Camden"], "Number of children": [5]}).to_excel(
+            writer, index=False
+        )
+        pd.DataFrame({"CHILD": ["3fa2b9c01d7e"]}).to_excel(writer, sheet_name="x", index=False)
+    assert _kinds(scan_published(tmp_path, IDS)) == ["child_id", "small_count"]
+
+
+def test_finds_violations_in_pdf_text(tmp_path):
+    typst = pytest.importorskip("typst", reason="typst (PyPI) not installed")
+    src = tmp_path / "doc.typ"
+    src.write_text("= Report\nChild 3fa2b9c01d7e lives near SE15 4.\n", encoding="utf-8")
+    typst.compile(str(src), output=str(tmp_path / "doc.pdf"))
+    src.unlink()
+    try:
+        findings = scan_published(tmp_path, IDS)
+    except RuntimeError as exc:
+        pytest.skip(str(exc))
+    assert {(f.path, f.kind) for f in findings} == {
+        ("doc.pdf", "child_id"),
+        ("doc.pdf", "postcode"),
+    }
+
+
+def test_header_heuristic():
+    assert is_child_count_header("n_children")
+    assert is_child_count_header("Placements outside LA")
+    for header in ("pct_children", "homes", "places", "rate per 10,000", "year", "URN", "mean age"):
+        assert not is_child_count_header(header)
+
+
+def test_dataset_identifiers_reads_every_table(tmp_path):
+    pd.DataFrame({"CHILD": ["a1"], "HOME_POST": ["se15 4"], "PL_POST": ["E1 6"]}).to_csv(
+        tmp_path / "episodes.csv", index=False
+    )
+    pd.DataFrame({"referral_id": ["R1"], "child": ["b2"]}).to_csv(
+        tmp_path / "referrals.csv", index=False
+    )
+    ids = dataset_identifiers(tmp_path)
+    assert ids.child_ids == {"a1", "b2"} and ids.referral_ids == {"R1"}
+    assert ids.postcodes == {"SE15 4", "E1 6"}
+
+
+@pytest.mark.slow
+def test_every_built_edition_publishes_nothing_disclosive(built_outputs):
+    root, data_dir = built_outputs
+    editions = sorted({p.parent for p in root.rglob("report.html")})
+    files = published_files(root)
+    findings = scan_published(root, dataset_identifiers(data_dir))
+    summary = {
+        "editions": len(editions),
+        "files": len(files),
+        "findings": len(findings),
+    }
+    print(f"\nPUBLISHED-OUTPUTS SCAN: {summary}")
+    for finding in findings[:40]:
+        print("  ", finding)
+    assert len(editions) >= 34, (
+        f"expected the London and 33 borough editions, found {len(editions)}"
+    )
+    assert findings == []
