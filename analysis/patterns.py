@@ -1,0 +1,297 @@
+"""Placement patterns: where London's children in children's homes are placed, the destinations
+outside London, and how much each borough's homes are used by London boroughs.
+
+All counts are of children in K2 placements open on the snapshot date (31 March), one per child
+(:func:`analysis.snapshot.residential_placements`). Caveat: a snapshot undercounts short stays;
+"places" are registered places from the homes table, which may include places out of use.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from analysis.boroughs import london_boroughs
+
+#: Ofsted sectors counted as externally provided (not council-run).
+EXTERNAL_SECTORS = frozenset({"private", "voluntary"})
+
+
+def _share(part: float, whole: float) -> float | None:
+    return None if not whole else float(part) / float(whole)
+
+
+def placements_by_borough(res: pd.DataFrame) -> pd.DataFrame:
+    """Per placing London borough: ``placements``, ``outside_london``, ``in_own_borough``,
+    ``in_other_london`` and the shares of placements outside London and in the own borough.
+
+    Boroughs with no residential placement appear with zeros (and missing shares)."""
+    ref = london_boroughs()[["la_name", "ons_code", "inner_outer"]]
+    df = res.merge(ref[["la_name", "ons_code"]], left_on="LA", right_on="la_name", how="left")
+    df["in_own_borough"] = df["PL_LA"] == df["ons_code"]
+    grouped = df.groupby("LA").agg(
+        placements=("CHILD", "size"),
+        outside_london=("outside_london", "sum"),
+        in_own_borough=("in_own_borough", "sum"),
+    )
+    out = ref.set_index("la_name").join(grouped).fillna({c: 0 for c in grouped.columns})
+    for col in ("placements", "outside_london", "in_own_borough"):
+        out[col] = out[col].astype(int)
+    out["in_other_london"] = out["placements"] - out["outside_london"] - out["in_own_borough"]
+    total = out["placements"].where(out["placements"] > 0)
+    out["pct_outside_london"] = out["outside_london"] / total
+    out["pct_in_own_borough"] = out["in_own_borough"] / total
+    return out.reset_index().rename(columns={"index": "la_name"})
+
+
+def destinations(res: pd.DataFrame, top: int = 10) -> pd.DataFrame:
+    """The ``top`` local authorities outside London receiving most London children (``la``,
+    ``ons_code``, ``placements``, ``share`` of all placements outside London)."""
+    from analysis.geography import english_las
+
+    outside = res[res["outside_london"] & res["PL_LA"].notna()]
+    counts = outside.groupby("PL_LA").size().sort_values(ascending=False, kind="stable")
+    names = english_las().set_index("ons_code")["la_name"]
+    out = pd.DataFrame({"ons_code": counts.index, "placements": counts.to_numpy()})
+    out["la"] = out["ons_code"].map(names).fillna(out["ons_code"]).astype(str)
+    out["share"] = out["placements"] / max(len(outside), 1)
+    out = out.sort_values(["placements", "la"], ascending=[False, True], kind="stable")
+    return out.head(top)[["la", "ons_code", "placements", "share"]].reset_index(drop=True)
+
+
+def home_use_by_borough(res: pd.DataFrame, homes: pd.DataFrame) -> pd.DataFrame:
+    """Per London borough where homes are: ``external_places`` (private/voluntary homes' places),
+    ``used_by_london`` (London children placed in those homes), ``pct_places_used_by_london`` and
+    ``placing_boroughs`` (how many London boroughs placed a child there).
+
+    Caveat: a child is linked to a home by URN; placements without a URN are not counted."""
+    ref = london_boroughs()[["la_name", "ons_code"]]
+    sector = homes["sector"].astype(str).str.strip().str.lower()
+    ext = homes[sector.isin(EXTERNAL_SECTORS) & homes["la_ons_code"].isin(ref["ons_code"])]
+    places = ext.groupby("la_ons_code")["places"].sum()
+    placed = res[res["URN"].astype(str).isin(set(ext["urn"].astype(str)))]
+    placed = placed.merge(
+        ext[["urn", "la_ons_code"]].astype({"urn": str}), left_on="URN", right_on="urn"
+    )
+    used = placed.groupby("la_ons_code").size()
+    placers = placed.groupby("la_ons_code")["LA"].nunique()
+    out = ref.copy()
+    out["external_places"] = out["ons_code"].map(places).fillna(0).astype(int)
+    out["used_by_london"] = out["ons_code"].map(used).fillna(0).astype(int)
+    out["placing_boroughs"] = out["ons_code"].map(placers).fillna(0).astype(int)
+    out["pct_places_used_by_london"] = out["used_by_london"] / out["external_places"].where(
+        out["external_places"] > 0
+    )
+    return out
+
+
+def london_summary(by_borough: pd.DataFrame, use: pd.DataFrame) -> dict[str, Any]:
+    """London-wide figures: placements, outside London (all, Inner, Outer), external places in
+    London and the share of them filled by London boroughs' children."""
+    tot = by_borough["placements"].sum()
+    io = by_borough.groupby("inner_outer")[["placements", "outside_london"]].sum()
+
+    def io_share(part: str) -> float | None:
+        if part not in io.index:
+            return None
+        return _share(io.loc[part, "outside_london"], io.loc[part, "placements"])
+
+    with_any = by_borough[by_borough["placements"] > 0]["pct_outside_london"]
+    return {
+        "placements": int(tot),
+        "outside_london": int(by_borough["outside_london"].sum()),
+        "pct_outside_london": _share(by_borough["outside_london"].sum(), tot),
+        "pct_in_own_borough": _share(by_borough["in_own_borough"].sum(), tot),
+        "pct_outside_inner": io_share("Inner"),
+        "pct_outside_outer": io_share("Outer"),
+        "boroughs_none_outside": int((with_any == 0).sum()),
+        "boroughs_all_outside": int((with_any == 1).sum()),
+        "external_places_in_london": int(use["external_places"].sum()),
+        "external_places_used_by_london": int(use["used_by_london"].sum()),
+        "pct_external_places_used_by_london": _share(
+            use["used_by_london"].sum(), use["external_places"].sum()
+        ),
+    }
+
+
+def borough_summary(la_name: str, by_borough: pd.DataFrame, use: pd.DataFrame) -> dict[str, Any]:
+    """One borough's own figures, for its edition (same keys as its rows in the two tables)."""
+    row = by_borough.set_index("la_name").loc[la_name]
+    urow = use.set_index("la_name").loc[la_name]
+    return {
+        "la_name": la_name,
+        "placements": int(row["placements"]),
+        "outside_london": int(row["outside_london"]),
+        "pct_outside_london": row["pct_outside_london"],
+        "pct_in_own_borough": row["pct_in_own_borough"],
+        "external_places": int(urow["external_places"]),
+        "used_by_london": int(urow["used_by_london"]),
+        "pct_places_used_by_london": urow["pct_places_used_by_london"],
+        "placing_boroughs": int(urow["placing_boroughs"]),
+    }
+
+
+_BOROUGH_COUNTS = {
+    "placements": ("pct_outside_london", "pct_in_own_borough"),
+    "outside_london": (),
+    "used_by_london": ("pct_places_used_by_london",),
+}
+
+
+def suppress_borough_summary(summary: dict[str, Any]) -> dict[str, Any]:
+    """A borough's counts of children from 1 to 5 (and the shares computed from them) as ``c``."""
+    from analysis.disclosure import LOWER, SUPPRESSED, UPPER
+
+    out = dict(summary)
+    for count, derived in _BOROUGH_COUNTS.items():
+        value = summary.get(count)
+        if isinstance(value, int) and LOWER <= value <= UPPER:
+            out[count] = SUPPRESSED
+            for d in derived:
+                out[d] = SUPPRESSED
+    if out.get("outside_london") == SUPPRESSED:
+        out["pct_outside_london"] = SUPPRESSED
+    return out
+
+
+def placement_patterns(ds: Any, year: int, la: str | None = None, top: int = 10) -> dict[str, Any]:
+    """All pattern tables and figures' data for one year (and one borough's edition)."""
+    from analysis.snapshot import residential_placements
+
+    res = residential_placements(ds.table("episodes"), year)
+    by_borough = placements_by_borough(res)
+    use = home_use_by_borough(res, ds.table("homes"))
+    result: dict[str, Any] = {
+        "year": year,
+        "london": london_summary(by_borough, use),
+        "by_borough": by_borough,
+        "destinations": destinations(res, top),
+        "home_use": use,
+    }
+    if la is not None:
+        result["borough"] = borough_summary(la, by_borough, use)
+    return result
+
+
+def _bar_outside_by_borough(by_borough: pd.DataFrame, highlight: str | None) -> Any:
+    import matplotlib.pyplot as plt
+
+    from analysis.charts import CATEGORICAL, use_af_style
+
+    use_af_style()
+    df = by_borough[by_borough["placements"] > 0].sort_values("pct_outside_london", kind="stable")
+    fig, ax = plt.subplots(figsize=(8, 8))
+    colours = [CATEGORICAL[3] if n == highlight else CATEGORICAL[0] for n in df["la_name"]]
+    ax.barh(df["la_name"], df["pct_outside_london"] * 100, color=colours)
+    ax.set_xlabel("% of the borough's children in children's homes placed outside London")
+    ax.set_xlim(0, 100)
+    fig.tight_layout()
+    return fig
+
+
+def _bar_destinations(dest: pd.DataFrame) -> Any:
+    import matplotlib.pyplot as plt
+
+    from analysis.charts import CATEGORICAL, use_af_style
+
+    use_af_style()
+    df = dest.iloc[::-1]
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    ax.barh(df["la"], df["placements"], color=CATEGORICAL[1])
+    ax.set_xlabel("London children placed in children's homes there")
+    fig.tight_layout()
+    return fig
+
+
+def _bar_home_use(use: pd.DataFrame, highlight: str | None) -> Any:
+    import matplotlib.pyplot as plt
+
+    from analysis.charts import CATEGORICAL, use_af_style
+
+    use_af_style()
+    df = use[use["external_places"] > 0].sort_values("external_places", kind="stable")
+    fig, ax = plt.subplots(figsize=(8, 8))
+    ax.barh(df["la_name"], df["external_places"], color="#cfd8e3", label="External places")
+    colours = [CATEGORICAL[3] if n == highlight else CATEGORICAL[0] for n in df["la_name"]]
+    ax.barh(df["la_name"], df["used_by_london"], color=colours, label="Used by London boroughs")
+    ax.set_xlabel("Places in private and voluntary children's homes")
+    ax.legend(loc="lower right", frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+def write_patterns_outputs(
+    ds: Any, year: int, edition: str, output_dir: str, la: str | None = None
+) -> dict[str, Any]:
+    """Compute the patterns and write ``results/patterns.json``, the tables and three figures.
+
+    Tables counting children go through disclosure control; ``patterns.json`` holds London's
+    totals and the destinations and borough rows with small counts suppressed as in the tables.
+    """
+    from analysis.charts import save_figure
+    from analysis.outputs import EditionPaths, write_json, write_table
+
+    paths = EditionPaths.for_edition(output_dir)
+    pat = placement_patterns(ds, year, la=la)
+    L = pat["london"]
+    counts = ["placements", "outside_london", "in_own_borough", "in_other_london"]
+    by_b = pat["by_borough"]
+    write_table(
+        by_b,
+        paths.tables / "patterns_by_borough.csv",
+        child_counts=counts,
+        derived_from={"pct_outside_london": "placements", "pct_in_own_borough": "placements"},
+    )
+    save_figure(
+        _bar_outside_by_borough(by_b, la),
+        paths,
+        "patterns_outside_by_borough",
+        caption=f"Share of each borough's children in children's homes placed outside London, 31 March {year}",
+        alt=(
+            f"Bar chart: across London {L['pct_outside_london'] * 100 if L['pct_outside_london'] is not None else 0:.0f}% "
+            f"of children in children's homes were placed outside London; {L['boroughs_all_outside']} "
+            f"boroughs placed all of theirs outside London and {L['boroughs_none_outside']} none."
+        ),
+        table=by_b[["la_name", "placements", "outside_london", "pct_outside_london"]],
+        child_counts=["placements", "outside_london"],
+        derived_from={"pct_outside_london": "outside_london"},
+    )
+    dest = pat["destinations"]
+    top = ", ".join(dest["la"].head(3))
+    save_figure(
+        _bar_destinations(dest),
+        paths,
+        "patterns_destinations",
+        caption=f"Most frequent destinations outside London, 31 March {year}",
+        alt=f"Bar chart of the local authorities outside London receiving most London children; the top three are {top}.",
+        table=dest,
+        child_counts=["placements"],
+        derived_from={"share": "placements"},
+    )
+    use = pat["home_use"]
+    save_figure(
+        _bar_home_use(use, la),
+        paths,
+        "patterns_home_use",
+        caption=f"Places in external children's homes in each borough and the number used by London boroughs, 31 March {year}",
+        alt=(
+            f"Bar chart: of {L['external_places_in_london']} places in private and voluntary homes in London, "
+            f"London boroughs' children filled {L['external_places_used_by_london']}."
+        ),
+        table=use,
+        child_counts=["used_by_london"],
+        derived_from={"pct_places_used_by_london": "used_by_london"},
+    )
+    from analysis.disclosure import suppress_child_counts
+
+    dest_public = suppress_child_counts(dest, ["placements"], derived_from={"share": "placements"})
+    result = {
+        "year": year,
+        "edition": edition,
+        "london": L,
+        "destinations": dest_public.to_dict(orient="records"),
+        "borough": suppress_borough_summary(pat["borough"]) if "borough" in pat else None,
+    }
+    write_json(paths.results / "patterns.json", result)
+    return result
