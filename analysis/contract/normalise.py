@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 
 from analysis.boroughs import resolve_borough
@@ -153,6 +154,34 @@ def convert_column(
     return out, problems
 
 
+def convert_by_unique(
+    table: str, spec: ColumnSpec, values: pd.Series
+) -> tuple[pd.Series, list[Problem]]:
+    """:func:`convert_column` run once per distinct value (fast: most columns repeat a few
+    values), then spread back to every row; each problem is reported on every row it occurs."""
+    codes_, uniques = pd.factorize(values, use_na_sentinel=True)
+    distinct = pd.Series(np.asarray(uniques, dtype=object), dtype="str")
+    converted, problems = convert_column(table, spec, distinct)
+    converted = converted.reset_index(drop=True)
+    missing = pd.Series([None], dtype=object).astype(converted.dtype)
+    extended = pd.concat([converted, missing], ignore_index=True)
+    out = extended.iloc[np.where(codes_ < 0, len(converted), codes_)]
+    out.index = values.index
+    if not problems:
+        return out, []
+    rows_of: dict[int, list[int]] = {}
+    wanted = {p.row for p in problems}
+    for row, code in zip(values.index, codes_, strict=True):
+        if code in wanted:
+            rows_of.setdefault(int(code), []).append(int(row))
+    spread = [
+        Problem(p.table, row, p.column, p.value, p.rule, p.severity)
+        for p in problems
+        for row in rows_of.get(int(p.row), [])  # type: ignore[arg-type]
+    ]
+    return out, sorted(spread, key=lambda p: (p.column, p.row))
+
+
 def normalise_table(frame: pd.DataFrame, spec: TableSpec) -> tuple[pd.DataFrame, list[Problem]]:
     """Rename to canonical headings, convert every known column, keep unknown columns.
 
@@ -172,7 +201,7 @@ def normalise_table(frame: pd.DataFrame, spec: TableSpec) -> tuple[pd.DataFrame,
             if column.required:
                 problems.append(Problem(table, None, column.name, "", "required column missing"))
             continue
-        converted, column_problems = convert_column(table, column, out[column.name])
+        converted, column_problems = convert_by_unique(table, column, out[column.name])
         out[column.name] = converted
         problems += column_problems
     known = [c.name for c in spec.columns if c.name in out.columns]

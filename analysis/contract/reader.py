@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -67,9 +68,16 @@ def _clean_text_frame(frame: pd.DataFrame, first_row_number: int) -> pd.DataFram
     frame.columns = [str(c).strip() for c in frame.columns]
     frame.index = pd.RangeIndex(first_row_number, first_row_number + len(frame))
     for column in frame.columns:
-        values = frame[column].astype("str").str.strip()
-        frame[column] = values.where(values.ne("") & values.notna(), None).astype("str")
+        frame[column] = stripped_text(frame[column])
     return frame.dropna(how="all")
+
+
+def stripped_text(values: pd.Series) -> pd.Series:
+    """Cells trimmed of spaces, blank -> missing, as ``str`` (each distinct value handled once)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    cleaned = [str(u).strip() or None for u in uniques] + [None]
+    out = pd.Series(np.asarray(cleaned, dtype=object)[codes], index=values.index, dtype="str")
+    return out
 
 
 def read_csv_text(text: str) -> pd.DataFrame:

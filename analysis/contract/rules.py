@@ -7,6 +7,8 @@ snapshot year) are plain functions here.
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pandera.pandas as pa
 
@@ -40,6 +42,11 @@ def _readable_check(check: object) -> str:
         return "not an allowed value"
     if text.startswith("dtype("):
         return f"wrong type ({text})"
+    if text == "greater_than_or_equal_to(0)":
+        return "must not be negative"
+    in_range = re.match(r"in_range\((.+), (.+)\)", text)
+    if in_range:
+        return f"must be between {in_range.group(1)} and {in_range.group(2)}"
     return text
 
 

@@ -248,21 +248,18 @@ _DTYPES: dict[str, object] = {
 
 
 def _checks(spec: ColumnSpec) -> list[pa.Check]:
+    """Value checks of one column (rule text is made readable in :mod:`analysis.contract.rules`)."""
     checks: list[pa.Check] = []
     if spec.kind in {"enum", "code", "grade"} and spec.allowed:
-        checks.append(pa.Check.isin(list(spec.allowed), name=f"one of {', '.join(spec.allowed)}"))
-    if spec.kind == "float" and spec.name != "PL_DISTANCE":
-        checks.append(pa.Check.ge(0, name="must not be negative"))
-    if spec.name == "PL_DISTANCE":
-        checks.append(pa.Check.ge(0, name="must not be negative"))
+        checks.append(pa.Check.isin(list(spec.allowed)))
+    if spec.kind == "float" or spec.name == "places":
+        checks.append(pa.Check.ge(0))
     if spec.kind == "share":
-        checks.append(pa.Check.in_range(0, 1, name="between 0 and 1"))
-    if spec.name == "places":
-        checks.append(pa.Check.ge(0, name="must not be negative"))
+        checks.append(pa.Check.in_range(0, 1))
     if spec.name == "hypothesis":
-        checks.append(pa.Check.in_range(1, 6, name="between 1 and 6"))
+        checks.append(pa.Check.in_range(1, 6))
     if spec.name == "YEAR":
-        checks.append(pa.Check.in_range(2000, 2100, name="a year such as 2022"))
+        checks.append(pa.Check.in_range(2000, 2100))
     return checks
 
 
