@@ -229,6 +229,7 @@ def run_build(settings: BuildSettings, *, progress_factory: Any = None) -> Build
     """Build the requested editions; raises :class:`BuildFailed` (nothing published) on error."""
     start = time.perf_counter()
     summary = BuildSummary(year=settings.year)
+    publish.recover(settings.output_root)  # leftovers of an interrupted build, if any
     cache = NotebookCache(settings.output_root / ".cache")
     data_hashes = directory_hashes(settings.data_dir)
     notebooks = discover_notebooks(

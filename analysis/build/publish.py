@@ -64,6 +64,7 @@ def recover(output_root: Path) -> list[str]:
                 edition = leftover.name.split(PREVIOUS)[0]
                 target = published_dir(output_root, int(year_dir.name), edition)
                 if not target.exists():
+                    target.parent.mkdir(parents=True, exist_ok=True)
                     os.replace(leftover, target)
                     restored.append(f"{year_dir.name}/{edition}")
                     continue

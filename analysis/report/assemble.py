@@ -197,7 +197,7 @@ def write_sources(ctx: ReportContext, templates: Path, target: Path) -> list[Pat
     """
     env = _environment(templates)
 
-    def fig(name: str, width: str = "90%") -> str:
+    def fig(name: str, width: str = "75%") -> str:
         meta = ctx.figures.get(name)
         if meta is None:
             return md.callout(
@@ -213,7 +213,7 @@ def write_sources(ctx: ReportContext, templates: Path, target: Path) -> list[Pat
     env.globals["figure"] = fig
     files = []
     for name, template in CHAPTERS:
-        if name == "national" and not ctx.national:
+        if name == "national" and not (ctx.national and ctx.national.get("available", True)):
             continue
         if name == "changes" and not ctx.previous:
             continue

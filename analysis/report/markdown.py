@@ -62,7 +62,7 @@ def pipe_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], caption: s
     return out
 
 
-def figure(path: str, caption: str, alt: str, ident: str, width: str = "90%") -> str:
+def figure(path: str, caption: str, alt: str, ident: str, width: str = "75%") -> str:
     """A figure paragraph: ``![Caption](path){#fig-x fig-alt="..." width=..}``."""
     alt_q = alt.replace('"', "'").replace("\n", " ")
     cap = caption.replace("\n", " ").replace("[", "(").replace("]", ")")

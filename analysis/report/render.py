@@ -58,7 +58,12 @@ def render_pandoc(
     import typst
 
     filt = str(sources / "filters" / "portable.lua")
-    inputs = [str(c) for c in chapters]
+    # One combined source keeps the chapter order (pypandoc reorders a list of inputs).
+    combined = workdir / "report.md"
+    combined.write_text(
+        "\n\n".join(c.read_text(encoding="utf-8") for c in chapters), encoding="utf-8"
+    )
+    inputs = str(combined)
     common = [
         "--lua-filter",
         filt,
@@ -107,6 +112,7 @@ def render_pandoc(
     )
     pdf = workdir / "report.pdf"
     typst.compile(str(typ), output=str(pdf), root=str(workdir))
+    combined.unlink()
     return {"html": html_out, "pdf": pdf}
 
 

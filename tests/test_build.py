@@ -1,0 +1,239 @@
+"""Orchestration: editions, content cache, failing notebooks, crash-safe publish, reproducibility.
+
+These tests run tiny throwaway notebooks from ``tmp_path`` through the real pipeline (worker
+processes, persistent kernels, cache, rendering), so they do not depend on the analysis notebooks.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from analysis.build import build_command
+from analysis.build.editions import UnknownBoroughError, borough_edition, editions_to_build
+from analysis.build.pipeline import (
+    BuildFailed,
+    BuildSettings,
+    discover_notebooks,
+    load_report_config,
+    run_build,
+)
+from analysis.build.publish import PREVIOUS, recover
+
+pytestmark = pytest.mark.xdist_group("build")
+
+PARAMS = (
+    'data_dir = ""\nyear = 0\nedition = ""\noutput_dir = ""\nseed = 0\n'
+    'config_dir = ""\npublic_data_dir = ""'
+)
+
+WRITE_RESULT = """
+import pandas as pd
+from pathlib import Path
+from analysis.outputs import EditionPaths, write_json, write_table
+paths = EditionPaths.for_edition(output_dir)
+rows = pd.read_csv(Path(data_dir) / "{table}.csv")
+write_json(paths.results / "{name}.json", {{"rows": len(rows), "edition": edition, "total": float(rows["n"].sum())}})
+write_table(rows, paths.tables / "{name}.csv", child_counts=["n"])
+"""
+
+FIGURE = """
+import matplotlib.pyplot as plt
+from analysis.charts import save_figure, use_af_style
+from analysis.verdicts import HypothesisResult, Indicator
+use_af_style()
+fig, ax = plt.subplots()
+ax.bar(["a", "b"], [3, 9])
+save_figure(fig, paths, "h1_demo", caption="Demo", alt="b is three times a", table=rows, child_counts=["n"])
+r = HypothesisResult(1, "Supported", "Supported when x > 0", [Indicator("x", 0.4, 0.1, 0.7, 0.01, n=100)],
+                     figures=["h1_demo"], summary="x is positive.")
+write_json(paths.results / "h1.json", r.to_dict())
+"""
+
+
+def make_notebook(path: Path, *cells: str) -> Path:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    params = nbformat.v4.new_code_cell(PARAMS)
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, *(nbformat.v4.new_code_cell(c) for c in cells)]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(nbformat.writes(nb), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> dict[str, Path]:
+    """A dataset of two tables and two notebooks, each reading one table."""
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "episodes.csv").write_text("k,n\na,10\nb,20\n", encoding="utf-8")
+    (data / "costs.csv").write_text("k,n\na,7\nb,30\n", encoding="utf-8")
+    nbs = tmp_path / "nbs"
+    make_notebook(
+        nbs / "h1_needs.ipynb", WRITE_RESULT.format(table="episodes", name="h1_data") + FIGURE
+    )
+    make_notebook(nbs / "h4_cost.ipynb", WRITE_RESULT.format(table="costs", name="h4_data"))
+    return {"data": data, "nbs": nbs, "out": tmp_path / "out"}
+
+
+def settings_for(project: dict[str, Path], editions=None, **kw) -> BuildSettings:
+    config = load_report_config()
+    config["notebook_html"] = False
+    config["notebook_inputs"] = {"h1_needs": ["episodes"], "h4_cost": ["costs"]}
+    return BuildSettings(
+        data_dir=project["data"],
+        year=2022,
+        editions=editions or editions_to_build(None, False),
+        output_root=project["out"],
+        jobs=2,
+        notebooks_dir=project["nbs"],
+        metadata={"name": "test data", "synthetic": True},
+        report_config=config,
+        **kw,
+    )
+
+
+def test_borough_names_codes_and_unknown():
+    assert borough_edition("camden").la_name == "Camden"
+    assert borough_edition("E09000007").slug == "camden"
+    assert borough_edition("Hammersmith & Fulham").slug == "hammersmith-and-fulham"
+    with pytest.raises(UnknownBoroughError) as err:
+        borough_edition("Gotham")
+    assert "Camden" in err.value.valid and len(err.value.valid) == 33
+    assert [e.slug for e in editions_to_build(None, True)][:2] == ["london", "barking-and-dagenham"]
+    assert len(editions_to_build(None, True)) == 34
+
+
+def test_unknown_borough_exits_2(tmp_path, capsys):
+    code = build_command(data_dir=tmp_path, borough="Gotham", output_root=tmp_path / "o")
+    assert code == 2
+    assert "Camden" in capsys.readouterr().err
+
+
+def test_notebook_discovery_follows_configured_order(tmp_path):
+    for name in ("zeta", "h1_needs", "patterns", "_draft"):
+        make_notebook(tmp_path / f"{name}.ipynb", "pass")
+    found = [p.stem for p in discover_notebooks(tmp_path, ["patterns", "h1_needs"])]
+    assert found == ["patterns", "h1_needs", "zeta"]
+
+
+def test_build_cache_and_selective_rebuild(project):
+    s = settings_for(project)
+    first = run_build(s)
+    assert first.published == ["london"] and first.executed == 2
+    edition = project["out"] / "2022" / "london"
+    for rel in (
+        "results/h1_data.json",
+        "results/h4_data.json",
+        "report.html",
+        "report.pdf",
+        "tables.xlsx",
+        "figures/h1_demo.png",
+        "figures/h1_demo.svg",
+        "tables/h1_data.csv",
+    ):
+        assert (edition / rel).exists(), rel
+    assert (project["out"] / "2022" / "index.html").exists()
+
+    started = time.perf_counter()
+    again = run_build(s)
+    assert again.unchanged == ["london"] and again.executed == 0
+    assert time.perf_counter() - started < 5
+
+    (project["data"] / "costs.csv").write_text("k,n\na,8\nb,30\n", encoding="utf-8")
+    changed = run_build(s)
+    assert changed.executed == 1 and changed.from_cache == 1  # only h4_cost re-ran
+    assert '"total": 38.0' in (edition / "results" / "h4_data.json").read_text()
+    # input files are never modified
+    assert (project["data"] / "episodes.csv").read_text() == "k,n\na,10\nb,20\n"
+
+
+def test_failing_notebook_names_cell_and_publishes_nothing(project):
+    s = settings_for(project)
+    run_build(s)
+    before = (project["out"] / "2022" / "london" / "report.html").read_bytes()
+    make_notebook(project["nbs"] / "h5_risk.ipynb", "x = 1", "raise ValueError('planted failure')")
+    with pytest.raises(BuildFailed) as err:
+        run_build(s)
+    msg = str(err.value)
+    assert "h5_risk" in msg and "cell" in msg and "ValueError: planted failure" in msg
+    assert (project["out"] / "2022" / "london" / "report.html").read_bytes() == before
+    assert not any((project["out"] / ".staging").glob("2022/london-*"))
+
+
+def test_recover_restores_edition_left_aside(tmp_path):
+    aside = tmp_path / ".staging" / "2022" / f"london{PREVIOUS}abc"
+    aside.mkdir(parents=True)
+    (aside / "report.html").write_text("old")
+    (tmp_path / ".staging" / "2022" / "camden-123").mkdir()
+    assert recover(tmp_path) == ["2022/london"]
+    assert (tmp_path / "2022" / "london" / "report.html").read_text() == "old"
+    assert not (tmp_path / ".staging").exists()
+
+
+KILL_SCRIPT = """
+import sys
+from pathlib import Path
+sys.path.insert(0, {tests!r})
+from test_build import settings_for
+from analysis.build.pipeline import run_build
+run_build(settings_for({{"data": Path({data!r}), "nbs": Path({nbs!r}), "out": Path({out!r})}}))
+"""
+
+
+def test_sigkill_mid_build_leaves_previous_outputs(project):
+    run_build(settings_for(project))
+    edition = project["out"] / "2022" / "london"
+    before = {p.relative_to(edition): p.read_bytes() for p in edition.rglob("*") if p.is_file()}
+    make_notebook(project["nbs"] / "h6_staffing.ipynb", "import time\ntime.sleep(60)")
+    script = KILL_SCRIPT.format(
+        tests=str(Path(__file__).parent),
+        data=str(project["data"]),
+        nbs=str(project["nbs"]),
+        out=str(project["out"]),
+    )
+    proc = subprocess.Popen([sys.executable, "-c", script], start_new_session=True)
+    deadline = time.time() + 60
+    while time.time() < deadline and not any((project["out"] / ".staging").glob("2022/_work-*/*")):
+        time.sleep(0.2)
+    time.sleep(1.0)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    after = {p.relative_to(edition): p.read_bytes() for p in edition.rglob("*") if p.is_file()}
+    assert after == before
+    (project["nbs"] / "h6_staffing.ipynb").unlink()
+    (project["data"] / "costs.csv").write_text("k,n\na,9\nb,30\n", encoding="utf-8")
+    summary = run_build(settings_for(project))  # recovers without manual cleaning
+    assert summary.published == ["london"]
+    assert not list((project["out"] / ".staging").glob("2022/*"))
+
+
+def test_two_builds_are_byte_identical(project, tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    a = settings_for(project)
+    run_build(a)
+    project_b = {**project, "out": tmp_path / "out-b"}
+    run_build(settings_for(project_b))
+    ea, eb = project["out"] / "2022" / "london", project_b["out"] / "2022" / "london"
+    files = sorted(
+        p.relative_to(ea)
+        for p in ea.rglob("*")
+        if p.is_file()
+        and p.parts[-2] in ("results", "tables", "figures")
+        or p.name in ("report.html", "report.pdf", "tables.xlsx")
+    )
+    assert len(files) >= 8
+    for rel in files:
+        assert (ea / rel).read_bytes() == (eb / rel).read_bytes(), rel
