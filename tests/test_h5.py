@@ -49,7 +49,7 @@ def make_dataset(
         {
             "CHILD": [f"C{i}" for i in range(n_children)],
             "LA": child_la,
-            "risk_missing": pd.array(high, dtype="boolean"),
+            "risk_to_others": pd.array(high, dtype="boolean"),
         }
     )
     rows = []

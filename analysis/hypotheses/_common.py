@@ -27,7 +27,6 @@ from analysis.paths import CONFIG, REFERENCE
 HIGH_RISK_FIELDS: tuple[str, ...] = (
     "risk_criminal_exploitation",
     "risk_sexual_exploitation",
-    "risk_missing",
     "risk_to_others",
 )
 
@@ -408,3 +407,52 @@ def publish(spec: FigureSpec, paths: Any) -> Path:
         child_counts=spec.child_counts,
         derived_from=spec.derived_from,
     )
+
+
+# --- notebook helpers --------------------------------------------------------------------
+
+
+def resolve_path(path: str | Path) -> Path:
+    """A notebook parameter path: as given when it exists from the working directory, else
+    relative to the project root (papermill runs notebooks from ``hypotheses/``)."""
+    from analysis.paths import ROOT
+
+    p = Path(path)
+    if p.is_absolute() or p.exists():
+        return p
+    return ROOT / p
+
+
+def edition_la(edition: str) -> str | None:
+    """``london`` -> None; a borough slug or name -> its reference name (ValueError if unknown)."""
+    from analysis.boroughs import resolve_borough
+
+    if edition.strip().lower() == "london":
+        return None
+    la = resolve_borough(edition)
+    if la is None:
+        raise ValueError(f"unknown edition {edition!r}: use 'london' or a London borough slug")
+    return la
+
+
+def indicator_table(result: Any) -> pd.DataFrame:
+    """The result's indicators as a table for the notebook (estimate, CI, p, n, supports)."""
+    rows = [
+        {
+            "indicator": i.name,
+            "estimate": i.estimate,
+            "ci_low": i.ci_low,
+            "ci_high": i.ci_high,
+            "p_value": i.p_value,
+            "n": i.n,
+            "unit": i.unit,
+            "supports": i.supports,
+        }
+        for i in result.indicators
+    ]
+    return pd.DataFrame(rows)
+
+
+def coverage_row(what: str, n: int, of: int | None = None) -> dict[str, Any]:
+    """One row of a coverage table: ``what``, ``n``, ``of`` and the share ``n / of``."""
+    return {"what": what, "n": n, "of": of, "share": (n / of) if of else None}

@@ -1,7 +1,7 @@
 """Hypothesis 4: under-use is a result of the cost of London provision compared with alternatives.
 
 The test: is a placement in London dearer than one outside London once the child's needs, the
-provider type (in-house / external / other public) and the procurement route are held equal?
+provider type (in-house / private / voluntary / other public) and the procurement route are held equal?
 The statistic is the London coefficient of an OLS regression of log total weekly cost, shown as
 a percentage premium ``exp(b) - 1`` with a 95% CI from heteroskedasticity-robust (HC3) standard
 errors. A like-for-like check repeats it on externally provided placements (PR4/PR5) only.
@@ -23,6 +23,7 @@ from analysis.dataset import Dataset
 from analysis.hypotheses._common import (
     Coefficient,
     FigureSpec,
+    coverage_row,
     fieldwork_table,
     flag_true,
     fmt_pct,
@@ -52,11 +53,13 @@ NEED_FIELDS: tuple[str, ...] = (
 )
 PROVIDER_GROUPS: dict[str, str] = {
     "PR1": "In-house",
-    "PR4": "External",
-    "PR5": "External",
+    "PR4": "Private",
+    "PR5": "Voluntary",
     "PR2": "Other public",
     "PR3": "Other public",
 }
+#: Externally provided placements (the like-for-like comparison).
+EXTERNAL_GROUPS: frozenset[str] = frozenset({"Private", "Voluntary"})
 
 
 def costed_placements(ds: Dataset, year: int) -> pd.DataFrame:
@@ -108,7 +111,7 @@ def _dummies(df: pd.DataFrame, column: str, reference: str) -> pd.DataFrame:
 def design_frame(df: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     """``df`` with dummy columns for provider group and procurement; returns the adjuster names."""
     need_cols = [c for c in NEED_FIELDS if c in df.columns]
-    prov = _dummies(df, "provider_group", "External")
+    prov = _dummies(df, "provider_group", "Private")
     proc = _dummies(df, "procurement", "Spot")
     out = pd.concat([df, prov, proc], axis=1)
     return out, [*need_cols, *prov.columns, *proc.columns]
@@ -128,8 +131,10 @@ def london_premiums(df: pd.DataFrame, alpha: float = 0.05) -> dict[str, Coeffici
     procurement held equal; ``external_only``: adjusted, externally provided placements only.
     """
     frame, adjusters = design_frame(df)
-    ext = frame[frame["provider_group"] == "External"]
-    ext_adjusters = [a for a in adjusters if not a.startswith("provider_group=")]
+    ext = frame[frame["provider_group"].isin(EXTERNAL_GROUPS)]
+    ext_adjusters = [
+        a for a in adjusters if not a.startswith("provider_group=") or a.endswith("=Voluntary")
+    ]
     return {
         "unadjusted": ols_coefficient(frame, "log_cost", ["in_london"], "in_london", alpha),
         "adjusted": ols_coefficient(
@@ -407,3 +412,18 @@ def premium_figure(result: HypothesisResult, rules: dict[str, Any]) -> FigureSpe
         alt,
         table,
     )
+
+
+def coverage(ds: Dataset, year: int) -> pd.DataFrame:
+    """What the cost test can see: placements at the snapshot, with a cost, with needs."""
+    placements = residential_placements(ds.table("episodes"), year)
+    rows = [coverage_row("K2 placements of London boroughs at the snapshot", len(placements))]
+    if ds.has("costs"):
+        df = costed_placements(ds, year)
+        rows.append(coverage_row("with a recorded weekly cost", len(df), len(placements)))
+        rows.append(
+            coverage_row(
+                "with a cost and a needs record", int(df["has_needs"].sum()), len(placements)
+            )
+        )
+    return pd.DataFrame(rows)

@@ -3,8 +3,8 @@ inspection.
 
 The test uses the referrals sent to homes and the children's needs:
 
-- acceptance of referrals for *high-risk profiles* (criminal or sexual exploitation, going
-  missing, risk to others) against the rest: a difference in acceptance rates (Newcombe CI)
+- acceptance of referrals for *high-risk profiles* (criminal or sexual exploitation, risk
+  to others) against the rest: a difference in acceptance rates (Newcombe CI)
   and an adjusted odds ratio from a logistic regression (profile quality, urgency, the home
   being in London and being local held equal; standard errors clustered on the home);
 - whether that gap is wider for homes in the child's own or a neighbouring borough (an
@@ -27,6 +27,7 @@ from analysis.dataset import Dataset
 from analysis.hypotheses._common import (
     Coefficient,
     FigureSpec,
+    coverage_row,
     difference_in_proportions,
     fieldwork_table,
     flag_true,
@@ -458,4 +459,24 @@ def decline_reason_figure(df: pd.DataFrame) -> FigureSpec:
         table,
         child_counts=("declines",),
         derived_from={"share": "declines"},
+    )
+
+
+def coverage(ds: Dataset, year: int, rules: dict[str, Any]) -> pd.DataFrame:
+    """What the risk test can see: referrals, answered referrals, with needs, home located."""
+    if not (ds.has("referrals") and ds.has("needs")):
+        return pd.DataFrame([coverage_row("referrals with needs", 0)])
+    refs, _ = referrals_in_year(ds.table("referrals"), year)
+    df, _ = referral_frame(ds, year, rules)
+    located = int(df["URN"].isin(home_locations(ds.table("homes"))["URN"]).sum())
+    return pd.DataFrame(
+        [
+            coverage_row("referrals in the report year", len(refs)),
+            coverage_row("answered (counted) referrals", len(df), len(refs)),
+            coverage_row(
+                "answered, with the child's needs record", int(df["has_needs"].sum()), len(df)
+            ),
+            coverage_row("answered, to a home in the homes table", located, len(df)),
+            coverage_row("answered, high-risk profile", int(df["high_risk"].sum()), len(df)),
+        ]
     )

@@ -28,6 +28,7 @@ from analysis.hypotheses._common import (
     Coefficient,
     FigureSpec,
     cluster_bootstrap_ratio,
+    coverage_row,
     fieldwork_table,
     fmt_pct,
     interval_chart,
@@ -462,3 +463,30 @@ def vacancy_acceptance_figure(refs: pd.DataFrame, bands: list[float]) -> FigureS
         child_counts=("referrals", "accepted"),
         derived_from={"acceptance_rate": "accepted", "ci_low": "accepted", "ci_high": "accepted"},
     )
+
+
+def coverage(ds: Dataset, year: int, rules: dict[str, Any]) -> pd.DataFrame:
+    """What the staffing test can see: London homes, with a staffing return, linked referrals."""
+    homes = ds.table("homes")
+    london_homes = int(homes["in_london"].astype(bool).sum())
+    if not ds.has("home_staffing"):
+        return pd.DataFrame([coverage_row("London homes with a staffing return", 0, london_homes)])
+    staff = staffing_frame(ds, year)
+    rows = [
+        coverage_row(
+            "London homes with a staffing return", int(staff["home_in_london"].sum()), london_homes
+        ),
+        coverage_row(
+            "homes outside London with a staffing return", int((staff["home_in_london"] == 0).sum())
+        ),
+    ]
+    if ds.has("referrals"):
+        refs = referral_staffing_frame(ds, year, staff, rules)
+        rows.append(
+            coverage_row(
+                "answered referrals to a home with a staffing return",
+                int(refs["vacancy_10pp"].notna().sum()),
+                len(refs),
+            )
+        )
+    return pd.DataFrame(rows)
