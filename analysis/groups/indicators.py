@@ -1,0 +1,155 @@
+"""Borough placement indicators: one row per London LA, the columns of the 2022 report's table
+and more a commissioner would want.
+
+All shares are percentages (0-100) of the borough's children in residential children's homes
+(K2) at the snapshot, except ``pct_residential`` (share of the borough's whole looked-after cohort).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from analysis.boroughs import london_boroughs, london_ons_codes
+from analysis.dataset import Dataset
+from analysis.snapshot import open_episodes, residential_placements
+
+GOOD_OR_BETTER = frozenset({"outstanding", "good"})
+
+#: Indicator columns and what they measure (used for table notes and chart labels).
+INDICATOR_LABELS: dict[str, str] = {
+    "cla_cohort": "Children looked after at the snapshot",
+    "k2_children": "Children in residential children's homes",
+    "pct_residential": "% of looked-after cohort in residential homes",
+    "pct_in_borough": "% placed in own borough",
+    "pct_london_oob": "% in London, out of borough",
+    "pct_outside_london": "% placed outside London",
+    "n_london_las": "London LAs used",
+    "children_per_london_la": "Children per London LA used",
+    "in_house_k2": "Children in in-house homes",
+    "pct_in_house": "% in in-house homes",
+    "la_home_places": "Places in LA-run homes in the borough",
+    "median_distance_miles": "Median distance from home (miles)",
+    "pct_good_or_better": "% in homes rated Good or better",
+}
+
+#: Count-of-children columns and the percentages derived from each (disclosure control).
+CHILD_COUNT_COLUMNS: tuple[str, ...] = ("cla_cohort", "k2_children", "in_house_k2")
+DERIVED_FROM: dict[str, str] = {
+    "pct_residential": "k2_children",
+    "pct_in_borough": "k2_children",
+    "pct_london_oob": "k2_children",
+    "pct_outside_london": "k2_children",
+    "children_per_london_la": "k2_children",
+    "pct_in_house": "in_house_k2",
+    "median_distance_miles": "k2_children",
+    "pct_good_or_better": "k2_children",
+}
+
+
+def _share(part: pd.Series, whole: pd.Series) -> pd.Series:
+    """``100 * part / whole``, missing where ``whole`` is 0."""
+    return (100.0 * part / whole.where(whole > 0)).astype(float)
+
+
+def cohort_sizes(episodes: pd.DataFrame, year: int) -> pd.Series:
+    """Distinct children with an open episode on the snapshot date, per placing LA (``LA``).
+
+    Caveat: the cohort is every open episode of the borough (all placement types), as in 2022.
+    """
+    eps = open_episodes(episodes, year)
+    return eps.groupby("LA")["CHILD"].nunique()
+
+
+def placement_location_counts(k2: pd.DataFrame, ons_of: pd.Series) -> pd.DataFrame:
+    """Per borough: K2 children in own borough, in London out of borough, outside London, and
+    the number of distinct London LAs used (own borough included)."""
+    london = london_ons_codes()
+    own = k2["LA"].map(ons_of)
+    in_borough = k2["PL_LA"] == own
+    in_london = k2["PL_LA"].isin(london)
+    frame = pd.DataFrame(
+        {
+            "LA": k2["LA"],
+            "PL_LA": k2["PL_LA"].where(in_london),
+            "in_borough": in_borough,
+            "london_oob": in_london & ~in_borough,
+            "outside_london": ~in_london,
+            "in_london": in_london,
+            "in_house": k2["in_house"],
+        }
+    )
+    grouped = frame.groupby("LA")
+    return pd.DataFrame(
+        {
+            "k2_children": grouped.size(),
+            "k2_in_borough": grouped["in_borough"].sum(),
+            "k2_london_oob": grouped["london_oob"].sum(),
+            "k2_outside_london": grouped["outside_london"].sum(),
+            "k2_in_london": grouped["in_london"].sum(),
+            "n_london_las": grouped["PL_LA"].nunique(),
+            "in_house_k2": grouped["in_house"].sum(),
+        }
+    )
+
+
+def home_grades_of_placements(k2: pd.DataFrame, homes: pd.DataFrame) -> pd.Series:
+    """Percentage of each borough's K2 children (with a graded home) in homes rated Good or
+    Outstanding. Caveat: the home's latest grade, not its grade when the child was placed."""
+    grade = homes.drop_duplicates("urn").set_index("urn")["grade"].astype(str).str.lower()
+    child_grade = k2["URN"].astype(str).map(grade)
+    graded = child_grade.notna() & (child_grade.str.strip() != "") & (child_grade != "nan")
+    good = child_grade.isin(GOOD_OR_BETTER)
+    frame = pd.DataFrame({"LA": k2["LA"], "graded": graded, "good": good & graded})
+    sums = frame.groupby("LA")[["graded", "good"]].sum()
+    return _share(sums["good"], sums["graded"])
+
+
+def la_home_places(homes: pd.DataFrame) -> pd.Series:
+    """Registered places in local-authority-run homes located in each borough (by ONS code).
+
+    Caveat: a home run by a neighbouring council would count for the borough it stands in.
+    """
+    sector = homes["sector"].astype(str).str.strip().str.lower()
+    la_run = homes[sector == "local authority"]
+    places = pd.to_numeric(la_run["places"], errors="coerce")
+    return places.groupby(la_run["la_ons_code"]).sum()
+
+
+def borough_indicators(ds: Dataset, year: int) -> pd.DataFrame:
+    """One row per London LA (index ``la_name``, all 33 in reference order) with the 2022 table's
+    columns and commissioning indicators (see :data:`INDICATOR_LABELS`).
+
+    ``children_per_london_la`` is London-placed K2 children / London LAs used (0 when none);
+    percentages of K2 children are missing for a borough with no K2 children.
+    """
+    ref = london_boroughs().set_index("la_name")
+    episodes = ds.table("episodes")
+    k2 = residential_placements(episodes, year)
+    counts = placement_location_counts(k2, ref["ons_code"]).reindex(ref.index, fill_value=0)
+    out = pd.DataFrame(index=ref.index)
+    out["ons_code"] = ref["ons_code"]
+    out["inner_outer"] = ref["inner_outer"]
+    out["cla_cohort"] = cohort_sizes(episodes, year).reindex(ref.index, fill_value=0).astype(int)
+    for col in ("k2_children", "in_house_k2", "n_london_las"):
+        out[col] = counts[col].astype(int)
+    out["pct_residential"] = _share(out["k2_children"], out["cla_cohort"])
+    out["pct_in_borough"] = _share(counts["k2_in_borough"], counts["k2_children"])
+    out["pct_london_oob"] = _share(counts["k2_london_oob"], counts["k2_children"])
+    out["pct_outside_london"] = _share(counts["k2_outside_london"], counts["k2_children"])
+    per_la = counts["k2_in_london"] / counts["n_london_las"].where(counts["n_london_las"] > 0)
+    out["children_per_london_la"] = per_la.fillna(0.0).astype(float)
+    out["pct_in_house"] = _share(counts["in_house_k2"], counts["k2_children"])
+    homes = ds.table("homes")
+    out["la_home_places"] = (
+        out["ons_code"].map(la_home_places(homes)).fillna(0).astype(int)
+        if "la_ons_code" in homes.columns
+        else pd.NA
+    )
+    if "PL_DISTANCE" in k2.columns:
+        dist = pd.to_numeric(k2["PL_DISTANCE"], errors="coerce").groupby(k2["LA"]).median()
+        out["median_distance_miles"] = dist.reindex(ref.index).astype(float)
+    else:
+        out["median_distance_miles"] = float("nan")
+    out["pct_good_or_better"] = home_grades_of_placements(k2, homes).reindex(ref.index)
+    out.index.name = "la_name"
+    return out

@@ -1,0 +1,200 @@
+"""Real LA-level placement indicators for the 33 London LAs from the DfE and Ofsted files in the
+public-data folder (explore-education-statistics tidy format; Ofsted provider-level register).
+
+Uses ``analysis.public_data.tidy.read_tidy`` when that parser exists; otherwise a minimal local
+reader that treats the suppression symbols ``c, z, x, k, low`` (and blanks) as missing, never 0.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from analysis.boroughs import london_boroughs
+
+SUPPRESSION_SYMBOLS = frozenset({"c", "z", "x", "k", "low", "u", ":", ""})
+
+NETGAIN_FILE = "dfe_cla_placed_in_out_netgain_2020-2024.csv"
+NEW_PLACEMENTS_FILE = "dfe_cla_new_placements_location_reason_2020-2024.csv"
+NUMBER_RATE_FILE = "dfe_cla_number_rate_per_10k_2020-2024.csv"
+OFSTED_HOMES_GLOB = "ofsted_childrens_homes_*.csv"
+
+PUBLIC_INDICATOR_LABELS: dict[str, str] = {
+    "cla_at_31_march": "Children looked after at 31 March",
+    "cla_rate_per_10k": "Children looked after per 10,000 children",
+    "pct_placed_outside_la": "% of looked-after children placed outside the LA",
+    "pct_new_placements_over_20_miles": "% of new placements over 20 miles from home",
+    "net_gain_per_10k": "Net gain of children from other LAs per 10,000 children",
+    "homes_per_10k": "Children's homes per 10,000 children",
+    "places_per_10k": "Children's home places per 10,000 children",
+}
+
+
+def to_number(values: pd.Series) -> pd.Series:
+    """Numbers from a tidy-format column; suppression symbols and blanks become NaN."""
+    text = values.astype(str).str.strip().str.replace(",", "", regex=False)
+    text = text.where(~text.str.lower().isin(SUPPRESSION_SYMBOLS))
+    return pd.to_numeric(text, errors="coerce")
+
+
+def read_tidy_file(path: Path) -> pd.DataFrame:
+    """A DfE tidy file with ``number``/``percentage``/``rate``/``population`` columns numeric."""
+    try:
+        from analysis.public_data.tidy import read_tidy  # type: ignore[import-not-found]
+    except ImportError:
+        read_tidy = None
+    if read_tidy is not None:
+        return read_tidy(path)
+    df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    for col in (
+        "number",
+        "percentage",
+        "rate_per_10000",
+        "population_count",
+        "population_estimate",
+    ):
+        if col in df.columns and looks_numeric(df[col]):
+            df[col] = to_number(df[col])
+    return df
+
+
+def looks_numeric(values: pd.Series) -> bool:
+    """True when most non-symbol cells of a column parse as numbers."""
+    parsed = to_number(values)
+    text = values.astype(str).str.strip().str.lower()
+    return bool(parsed.notna().sum() >= 0.5 * (~text.isin(SUPPRESSION_SYMBOLS)).sum())
+
+
+def with_characteristic(df: pd.DataFrame) -> pd.DataFrame:
+    """Name the column holding the row labels ``characteristic``.
+
+    The 2024 number/rate file labels its characteristic column ``population_count`` (its header
+    is one name out of step with the data); the column is found by its text content.
+    """
+    if "characteristic" in df.columns:
+        return df
+    for col in df.columns:
+        if df[col].astype(str).str.contains("looked after", case=False).any():
+            return df.rename(columns={col: "characteristic"})
+    raise ValueError("no characteristic column in the DfE file")
+
+
+def london_la_rows(df: pd.DataFrame, year: int) -> pd.DataFrame:
+    """Rows of the 33 London LAs for ``year`` (matched on the ONS code ``new_la_code``)."""
+    ref = london_boroughs()
+    rows = df[
+        (df["geographic_level"] == "Local authority")
+        & (df["time_period"].astype(str) == str(year))
+        & df["new_la_code"].isin(set(ref["ons_code"]))
+    ]
+    name_of = ref.set_index("ons_code")["la_name"]
+    return rows.assign(la=rows["new_la_code"].map(name_of))
+
+
+def characteristic_numbers(df: pd.DataFrame, startswith: str, column: str = "number") -> pd.Series:
+    """Per London LA (``la``), the value of the row whose ``characteristic`` starts with text."""
+    rows = df[df["characteristic"].astype(str).str.startswith(startswith)]
+    return rows.set_index("la")[column].astype(float)
+
+
+def share_over_20_miles(new_placements: pd.DataFrame) -> pd.Series:
+    """Per LA, % of new placements with a known distance that were more than 20 miles from home.
+
+    When the two "more than 20 miles" cells are suppressed but the total, the unknown-distance
+    and both "less than 20 miles" cells are published, their sum is the published remainder
+    (total - unknown - under-20s); otherwise the LA is missing. Never treats ``c`` as 0.
+    """
+
+    def part(text: str) -> pd.Series:
+        return characteristic_numbers(new_placements, text)
+
+    total = part("Total new placements")
+    unknown = part("Distance not known")
+    under = part("Placed inside LA boundary less than 20") + part(
+        "Placed outside LA boundary less than 20"
+    )
+    over = part("Placed inside LA boundary more than 20") + part(
+        "Placed outside LA boundary more than 20"
+    )
+    over = over.fillna(total - unknown - under)
+    known = (total - unknown).where(lambda s: s > 0)
+    return 100.0 * over / known
+
+
+def ofsted_homes_by_la(path: Path, provision_type: str) -> pd.DataFrame:
+    """Active homes of ``provision_type`` and their registered places per LA name (Ofsted)."""
+    homes = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    homes = homes[
+        (homes["Provision type"] == provision_type)
+        & (homes["Registration status"].str.lower() == "active")
+    ]
+    places = to_number(homes["Places"])
+    from analysis.boroughs import resolve_borough
+
+    names = {name: resolve_borough(name) for name in homes["Local authority"].unique()}
+    la = homes["Local authority"].map(names)
+    frame = pd.DataFrame({"la": la, "places": places}).dropna(subset=["la"])
+    return frame.groupby("la").agg(homes=("places", "size"), places=("places", "sum"))
+
+
+def public_data_indicators(
+    public_dir: Path | str, year: int, *, provision_type: str = "Children's home"
+) -> pd.DataFrame:
+    """One row per London LA (index ``la_name``) of real indicators for ``year``:
+
+    - ``pct_placed_outside_la``: children placed outside the LA boundary / children looked after
+      at 31 March (DfE in/out/net-gain and number/rate tables);
+    - ``pct_new_placements_over_20_miles``: new placements more than 20 miles from home (inside
+      or outside the LA) / new placements with a known distance; missing when any part is
+      suppressed;
+    - ``net_gain_per_10k``: net gain of children (placed in by others minus placed out) per
+      10,000 children aged 0-17;
+    - ``homes_per_10k``, ``places_per_10k``: active children's homes and registered places in
+      the LA per 10,000 children (Ofsted register: the latest file in the folder, whatever the
+      year - a caveat for other years);
+    - ``cla_rate_per_10k``: children looked after per 10,000 children.
+    """
+    public_dir = Path(public_dir)
+    ref = london_boroughs().set_index("la_name")
+    rate = london_la_rows(with_characteristic(read_tidy_file(public_dir / NUMBER_RATE_FILE)), year)
+    cla = rate[rate["characteristic"] == "Children looked after at 31 March each year"]
+    cla = cla.set_index("la")
+    netgain = london_la_rows(read_tidy_file(public_dir / NETGAIN_FILE), year)
+    newp = london_la_rows(read_tidy_file(public_dir / NEW_PLACEMENTS_FILE), year)
+    newp = newp[newp["cla_group"] == "Location of new placements during the year"]
+
+    out = pd.DataFrame(index=ref.index)
+    out["cla_at_31_march"] = cla["number"].reindex(ref.index)
+    out["population_0_17"] = cla["population_estimate"].reindex(ref.index)
+    out["cla_rate_per_10k"] = cla["rate_per_10000"].reindex(ref.index)
+    placed_out = characteristic_numbers(netgain, "2.").reindex(ref.index)
+    out["pct_placed_outside_la"] = 100.0 * placed_out / out["cla_at_31_march"]
+    gain = characteristic_numbers(netgain, "Net gain").reindex(ref.index)
+    out["net_gain_per_10k"] = 1e4 * gain / out["population_0_17"]
+    out["pct_new_placements_over_20_miles"] = share_over_20_miles(newp).reindex(ref.index)
+
+    ofsted = sorted(public_dir.glob(OFSTED_HOMES_GLOB))
+    if ofsted:
+        homes = ofsted_homes_by_la(ofsted[-1], provision_type).reindex(ref.index).fillna(0)
+        out["homes"] = homes["homes"].astype(int)
+        out["places"] = homes["places"]
+        out["homes_per_10k"] = 1e4 * out["homes"] / out["population_0_17"]
+        out["places_per_10k"] = 1e4 * out["places"] / out["population_0_17"]
+        out.attrs["ofsted_file"] = ofsted[-1].name
+    else:
+        for col in ("homes", "places", "homes_per_10k", "places_per_10k"):
+            out[col] = np.nan
+    out.index.name = "la_name"
+    return out
+
+
+def public_data_available(public_dir: Path | str | None) -> bool:
+    """True when the three DfE files the public-data grouping needs are in ``public_dir``."""
+    if not public_dir:
+        return False
+    public_dir = Path(public_dir)
+    return all(
+        (public_dir / f).exists() for f in (NETGAIN_FILE, NEW_PLACEMENTS_FILE, NUMBER_RATE_FILE)
+    )
