@@ -1,0 +1,265 @@
+#!/usr/bin/env python3
+"""Accessibility and self-containment check of a report's HTML (and its PDF outline).
+
+Checks, each a function returning a list of problems (empty = pass):
+
+* ``axe_violations``: axe-core (``node_modules/axe-core/axe.min.js``) run in headless Chromium
+  (Debian's ``chromium``) on a copy of the page with axe injected, network resolution blocked;
+  serious or critical violations of WCAG 2.0/2.1/2.2 A and AA rules are returned.
+* ``external_resources``: anything the page would *load* from the network when opened
+  (``src``, stylesheet/icon/preload ``href``, CSS ``url()``/``@import``); ordinary links that a
+  reader may follow are not requests and are allowed.
+* ``images_without_alt``: every ``<img>`` (and ``<svg role=img>``) needs a non-empty alt text.
+* ``figures_without_data``: every figure image must be followed, before the next figure, by a
+  data table or a link to one (``.csv``/``.xlsx``/``#tbl-...``).
+* ``pdf_outline_problems``: the PDF has a document outline (bookmarks).
+
+Usage: ``python scripts/axe_check.py report.html [report.pdf]`` (exit 1 when a check fails).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from html.parser import HTMLParser
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+BLOCKING_IMPACTS = {"serious", "critical"}
+RESULT_ID = "axe-check-results"
+LOADING_REL = {"stylesheet", "icon", "preload", "prefetch", "modulepreload", "manifest", "shortcut"}
+
+
+def chromium_binary() -> str | None:
+    """Path of Chromium (``chromium``, ``chromium-browser`` or ``google-chrome``), if installed."""
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        if shutil.which(name):
+            return shutil.which(name)
+    return None
+
+
+def _runner_script() -> str:
+    options = json.dumps({"runOnly": {"type": "tag", "values": WCAG_TAGS}})
+    return (
+        "<script>axe.run(document, " + options + ").then(function (r) {"
+        "var out = document.createElement('pre'); out.id = '" + RESULT_ID + "';"
+        "out.textContent = JSON.stringify(r.violations.map(function (v) {"
+        "return {id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.length,"
+        " targets: v.nodes.slice(0, 3).map(function (n) { return n.target.join(' '); })}; }));"
+        "document.body.appendChild(out); }).catch(function (e) {"
+        "var out = document.createElement('pre'); out.id = '" + RESULT_ID + "';"
+        "out.textContent = JSON.stringify({error: String(e)}); document.body.appendChild(out); });"
+        "</script>"
+    )
+
+
+def axe_all_violations(html_path: Path, *, timeout: int = 120) -> list[dict]:
+    """Every axe-core violation (WCAG A/AA tags) of the page, as dicts (id, impact, help ...).
+
+    The page is copied beside the original (so relative images still resolve) with axe-core
+    injected, opened in headless Chromium with all host names unresolvable, and the results read
+    back from the dumped DOM. Raises ``RuntimeError`` when Chromium or axe-core is missing.
+    """
+    browser = chromium_binary()
+    if browser is None:
+        raise RuntimeError("Chromium not installed (scripts/system-deps.sh)")
+    if not AXE.exists():
+        raise RuntimeError(f"axe-core not installed at {AXE} (scripts/system-deps.sh)")
+    html = html_path.read_text(encoding="utf-8")
+    injected = "<script>" + AXE.read_text(encoding="utf-8") + "</script>" + _runner_script()
+    if re.search(r"</body>", html, re.IGNORECASE):
+        page = re.sub(
+            r"</body>", lambda _: injected + "</body>", html, count=1, flags=re.IGNORECASE
+        )
+    else:
+        page = html + injected
+    fd, tmp_name = tempfile.mkstemp(suffix=".axe.html", dir=html_path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        tmp.write_text(page, encoding="utf-8")
+        with tempfile.TemporaryDirectory() as profile:
+            done = subprocess.run(
+                [
+                    browser,
+                    "--headless",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-dev-shm-usage",
+                    f"--user-data-dir={profile}",
+                    "--host-resolver-rules=MAP * ~NOTFOUND",
+                    "--virtual-time-budget=30000",
+                    "--dump-dom",
+                    tmp.as_uri(),
+                ],
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+            )
+    finally:
+        tmp.unlink(missing_ok=True)
+    match = re.search(rf'<pre id="{RESULT_ID}">(.*?)</pre>', done.stdout, re.DOTALL)
+    if not match:
+        raise RuntimeError(
+            f"axe did not report (chromium exit {done.returncode}): {done.stderr[-500:]}"
+        )
+    import html as html_lib
+
+    result = json.loads(html_lib.unescape(match.group(1)))
+    if isinstance(result, dict) and "error" in result:
+        raise RuntimeError(f"axe failed: {result['error']}")
+    return result
+
+
+def axe_violations(html_path: Path) -> list[str]:
+    """Serious or critical WCAG 2.2 AA violations found by axe-core, one line each."""
+    return [
+        f"axe {v['impact']}: {v['id']} ({v['help']}) on {v['nodes']} element(s), e.g. {v['targets'][:1]}"
+        for v in axe_all_violations(html_path)
+        if v.get("impact") in BLOCKING_IMPACTS
+    ]
+
+
+class _PageParser(HTMLParser):
+    """Document-order events the static checks need."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.events: list[tuple[str, dict[str, str]]] = []
+        self.styles: list[str] = []
+        self._in_style = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.events.append((tag, {k: (v or "") for k, v in attrs}))
+        if tag == "style":
+            self._in_style = True
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "style":
+            self._in_style = False
+        if tag == "figure":
+            self.events.append(("/figure", {}))
+
+    def handle_data(self, data: str) -> None:
+        if self._in_style:
+            self.styles.append(data)
+
+
+def _parse(html_path: Path) -> _PageParser:
+    parser = _PageParser()
+    parser.feed(html_path.read_text(encoding="utf-8"))
+    return parser
+
+
+def _is_remote(url: str) -> bool:
+    return bool(re.match(r"\s*(https?:)?//", url, re.IGNORECASE))
+
+
+def external_resources(html_path: Path) -> list[str]:
+    """Resources the page would fetch from the network when opened (must be none)."""
+    parser = _parse(html_path)
+    problems = []
+    for tag, attrs in parser.events:
+        for attr in ("src", "data", "poster", "srcset"):
+            if attr in attrs and _is_remote(attrs[attr].split(",")[0]):
+                problems.append(f"<{tag} {attr}={attrs[attr]!r}> loads from the network")
+        rel = set(attrs.get("rel", "").lower().split())
+        if tag == "link" and rel & LOADING_REL and _is_remote(attrs.get("href", "")):
+            problems.append(
+                f"<link rel={attrs['rel']!r} href={attrs['href']!r}> loads from the network"
+            )
+        if "style" in attrs:
+            parser.styles.append(attrs["style"])
+    for css in parser.styles:
+        for url in re.findall(r"url\(\s*['\"]?([^'\")]+)", css) + re.findall(
+            r"@import\s+['\"]([^'\"]+)", css
+        ):
+            if _is_remote(url):
+                problems.append(f"CSS loads {url!r} from the network")
+    return problems
+
+
+def images_without_alt(html_path: Path) -> list[str]:
+    """Images with no alt text (decorative images must be marked ``role=presentation``)."""
+    problems = []
+    for tag, attrs in _parse(html_path).events:
+        if (
+            tag == "img"
+            and not attrs.get("alt", "").strip()
+            and attrs.get("role") != "presentation"
+        ):
+            problems.append(f"<img src={attrs.get('src', '')[:60]!r}> has no alt text")
+        if tag == "svg" and attrs.get("role") == "img" and not attrs.get("aria-label", "").strip():
+            problems.append("<svg role=img> has no aria-label")
+    return problems
+
+
+def _data_link(tag: str, attrs: dict[str, str]) -> bool:
+    href = attrs.get("href", "")
+    return tag == "a" and bool(re.search(r"\.(csv|xlsx)(\b|$)|#tbl-", href, re.IGNORECASE))
+
+
+def figures_without_data(html_path: Path) -> list[str]:
+    """Figure images not followed (before the next figure image) by a table or a link to one."""
+    events = _parse(html_path).events
+    images = [
+        i
+        for i, (tag, attrs) in enumerate(events)
+        if tag == "img" and attrs.get("role") != "presentation"
+    ]
+    problems = []
+    for n, start in enumerate(images):
+        end = images[n + 1] if n + 1 < len(images) else len(events)
+        following = events[start + 1 : end]
+        if not any(tag == "table" or _data_link(tag, attrs) for tag, attrs in following):
+            alt = events[start][1].get("alt", "")[:50]
+            problems.append(f"figure {n + 1} ({alt!r}) has no data table or link to one after it")
+    return problems
+
+
+def pdf_outline_problems(pdf_path: Path) -> list[str]:
+    """The PDF must have a document outline (bookmarks) with at least one entry."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(str(pdf_path))
+    if not reader.outline:
+        return [f"{pdf_path.name} has no document outline (bookmarks)"]
+    return []
+
+
+def check_page(html_path: Path, *, run_axe: bool = True) -> list[str]:
+    """All HTML checks of one page."""
+    problems = (
+        external_resources(html_path)
+        + images_without_alt(html_path)
+        + figures_without_data(html_path)
+    )
+    if run_axe:
+        problems += axe_violations(html_path)
+    return problems
+
+
+def main(argv: list[str]) -> int:
+    if not argv:
+        print(__doc__)
+        return 2
+    problems: list[str] = []
+    for name in argv:
+        path = Path(name)
+        found = pdf_outline_problems(path) if path.suffix.lower() == ".pdf" else check_page(path)
+        problems += [f"{path}: {p}" for p in found]
+    for problem in problems:
+        print(problem)
+    print(f"{len(problems)} problem(s) in {len(argv)} file(s)")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
