@@ -155,3 +155,14 @@ def test_tables_for_borough_edition(rules):
     assert reasons.groupby("profile")["share"].sum().round(6).eq(1).all()
     assert h5.decline_reason_figure(df).alt
     assert h5.acceptance_figure(df).child_counts == ("referrals", "accepted")
+
+
+def test_chart_does_not_draw_suppressed_borough_values(rules):
+    df, _ = h5.referral_frame(make_dataset(risk_effect=1.0), YEAR, rules)
+    scopes = [("London boroughs", sorted(df["LA"].unique())), ("Camden", ["Camden"])]
+    table = h5.acceptance_table(df, scopes)
+    small = table["accepted"].between(1, 5) | table["referrals"].between(1, 5)
+    assert small.any()  # Camden has only a handful of referrals
+    spec = h5.acceptance_figure(df, scopes)
+    drawn = len(spec.fig.axes[0].containers)
+    assert drawn == int((~table["accepted"].between(1, 5)).sum()) < len(table)

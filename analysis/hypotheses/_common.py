@@ -349,12 +349,23 @@ def interval_chart(
     groups = list(dict.fromkeys(data[series].astype(str))) if series else [""]
     fig, ax = plt.subplots(figsize=(8, 0.55 * len(labels) * max(1, len(groups)) + 1.4))
     step = 0.8 / max(1, len(groups))
+    # series drawn on each label's row, so that a label with one series sits on its row
+    present = {
+        lab: [
+            g
+            for g in groups
+            if not series
+            or ((data[label].astype(str) == lab) & (data[series].astype(str) == g)).any()
+        ]
+        for lab in labels
+    }
     for g_i, group in enumerate(groups):
         rows = data if not series else data[data[series].astype(str) == group]
         for _, row in rows.iterrows():
             if pd.isna(row[estimate]):
                 continue
-            y = labels.index(str(row[label])) + (g_i - (len(groups) - 1) / 2) * step
+            here = present[str(row[label])]
+            y = labels.index(str(row[label])) + (here.index(group) - (len(here) - 1) / 2) * step
             ax.errorbar(
                 row[estimate],
                 y,
@@ -391,6 +402,16 @@ class FigureSpec:
     table: pd.DataFrame
     child_counts: tuple[str, ...] = ()
     derived_from: dict[str, str] | None = None
+
+
+def as_published(
+    table: pd.DataFrame, child_counts: tuple[str, ...], derived_from: dict[str, str]
+) -> pd.DataFrame:
+    """The table as it will be published (disclosure control applied), so that a chart drawn
+    from it never shows a suppressed value (suppressed cells become ``"c"`` and are not drawn)."""
+    from analysis.disclosure import suppress_child_counts
+
+    return suppress_child_counts(table, list(child_counts), derived_from=derived_from)
 
 
 def publish(spec: FigureSpec, paths: Any) -> Path:

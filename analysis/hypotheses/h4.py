@@ -23,6 +23,7 @@ from analysis.dataset import Dataset
 from analysis.hypotheses._common import (
     Coefficient,
     FigureSpec,
+    as_published,
     coverage_row,
     fieldwork_table,
     flag_true,
@@ -344,10 +345,11 @@ def premium_table(result: HypothesisResult) -> pd.DataFrame:
 def cost_figure(df: pd.DataFrame, scopes: list[tuple[str, list[str]]] | None = None) -> FigureSpec:
     """Median weekly cost (with the interquartile range) by location and provider type."""
     table = cost_table(df, scopes)
-    table["group"] = table["provider"] + ", " + table["location"].str.lower()
+    table["group"] = table["provider"] + ": " + table["location"]
     multi = table["scope"].nunique() > 1
+    derived = {c: "placements" for c in ("median_weekly_cost", "lower_quartile", "upper_quartile")}
     fig = interval_chart(
-        table,
+        as_published(table, ("placements",), derived),
         label="group",
         estimate="median_weekly_cost",
         low="lower_quartile",
@@ -372,11 +374,7 @@ def cost_figure(df: pd.DataFrame, scopes: list[tuple[str, list[str]]] | None = N
         alt,
         table.drop(columns="group"),
         child_counts=("placements",),
-        derived_from={
-            "median_weekly_cost": "placements",
-            "lower_quartile": "placements",
-            "upper_quartile": "placements",
-        },
+        derived_from=derived,
     )
 
 

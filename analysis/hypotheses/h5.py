@@ -27,6 +27,7 @@ from analysis.dataset import Dataset
 from analysis.hypotheses._common import (
     Coefficient,
     FigureSpec,
+    as_published,
     coverage_row,
     difference_in_proportions,
     fieldwork_table,
@@ -391,11 +392,13 @@ def acceptance_figure(
 ) -> FigureSpec:
     """Acceptance rate by risk profile and where the home is, with Wilson 95% CIs."""
     table = acceptance_table(df, scopes)
-    table["row"] = table["home"] + ": " + table["profile"].str.lower()
+    table["row"] = table["home"]
     if table["scope"].nunique() > 1:
         table["row"] = table["scope"] + " - " + table["row"]
+    counts = ("referrals", "accepted")
+    derived = {"acceptance_rate": "accepted", "ci_low": "accepted", "ci_high": "accepted"}
     fig = interval_chart(
-        table,
+        as_published(table, counts, derived),
         label="row",
         estimate="acceptance_rate",
         low="ci_low",
@@ -415,8 +418,8 @@ def acceptance_figure(
         "Acceptance of referrals by risk profile and location of the home",
         alt,
         table.drop(columns="row"),
-        child_counts=("referrals", "accepted"),
-        derived_from={"acceptance_rate": "accepted", "ci_low": "accepted", "ci_high": "accepted"},
+        child_counts=counts,
+        derived_from=derived,
     )
 
 
@@ -428,7 +431,9 @@ def decline_reason_figure(df: pd.DataFrame) -> FigureSpec:
     from analysis.charts import DUO
 
     table = decline_reason_table(df)
-    wide = table.pivot(index="reason", columns="profile", values="share").fillna(0.0)
+    shown = as_published(table, ("declines",), {"share": "declines"})
+    shown["share"] = pd.to_numeric(shown["share"], errors="coerce")
+    wide = shown.pivot(index="reason", columns="profile", values="share").fillna(0.0)
     wide = wide.sort_values(wide.columns[0])
     fig, ax = plt.subplots(figsize=(8, 0.45 * len(wide) + 1.5))
     height = 0.4

@@ -27,6 +27,7 @@ from analysis.dataset import Dataset
 from analysis.hypotheses._common import (
     Coefficient,
     FigureSpec,
+    as_published,
     cluster_bootstrap_ratio,
     coverage_row,
     fieldwork_table,
@@ -435,8 +436,10 @@ def places_figure(
 def vacancy_acceptance_figure(refs: pd.DataFrame, bands: list[float]) -> FigureSpec:
     """Acceptance rate of referrals by the home's staff vacancy-rate band (Wilson CIs)."""
     table = acceptance_by_vacancy_band(refs, bands)
+    counts = ("referrals", "accepted")
+    derived = {"acceptance_rate": "accepted", "ci_low": "accepted", "ci_high": "accepted"}
     fig = interval_chart(
-        table,
+        as_published(table, counts, derived),
         label="vacancy_band",
         estimate="acceptance_rate",
         low="ci_low",
@@ -460,8 +463,8 @@ def vacancy_acceptance_figure(refs: pd.DataFrame, bands: list[float]) -> FigureS
         "Acceptance of referrals by the home's staff vacancy rate",
         alt,
         table,
-        child_counts=("referrals", "accepted"),
-        derived_from={"acceptance_rate": "accepted", "ci_low": "accepted", "ci_high": "accepted"},
+        child_counts=counts,
+        derived_from=derived,
     )
 
 
