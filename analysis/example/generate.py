@@ -12,6 +12,7 @@ The planted mechanisms are described in ``docs/mechanisms.md``.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import math
 from pathlib import Path
 from typing import Any
@@ -47,8 +48,15 @@ REGISTRATION_BASE: dict[str, float] = {
 }
 #: Registrations whose London prevalence the H1 mechanism lowers.
 H1_REGISTRATIONS = frozenset({"Mental disorders", "Alcohol misuse", "Drug misuse"})
-ETHNIC = {"WBRI": 0.22, "WOTH": 0.10, "BAFR": 0.14, "BCRB": 0.12, "BOTH": 0.06, "MWBC": 0.09,
+ETHNIC: dict[str, float] = {"WBRI": 0.22, "WOTH": 0.10, "BAFR": 0.14, "BCRB": 0.12, "BOTH": 0.06, "MWBC": 0.09,
           "MOTH": 0.07, "AIND": 0.02, "APKN": 0.02, "ABAN": 0.04, "AOTH": 0.04, "OOTH": 0.08}
+
+_ETHNIC_CODES: tuple[str, ...] = tuple(ETHNIC)
+_ETHNIC_CUM = np.cumsum(np.array(list(ETHNIC.values())) / sum(ETHNIC.values()))
+#: Ages 0-17 at the snapshot: 4% a year under 10, 7.5% a year from 10 (teenagers dominate).
+_AGE_CUM = np.cumsum(np.r_[np.full(10, 0.04), np.full(8, 0.075)])
+_LS_CUM = np.cumsum([0.7, 0.25, 0.05])  # legal status C2, V2, C1
+_CIN_CUM = np.cumsum([0.55, 0.05, 0.02, 0.15, 0.13, 0.03, 0.02, 0.05])  # CIN codes N1-N8
 
 TABLE_COLUMNS: dict[str, list[str]] = {
     "episodes": ["CHILD", "DECOM", "RNE", "LS", "CIN", "PLACE", "PLACE_PROVIDER", "DEC", "REC",
@@ -126,9 +134,20 @@ def weighted_pick(rng: np.random.Generator, weights: np.ndarray, k: int) -> np.n
     return np.argsort(-keys, kind="stable")[:k]
 
 
-def fmt_date(ts: pd.Timestamp | None) -> str:
+def fmt_date(day: dt.date | None) -> str:
     """``dd/mm/yyyy`` or "" for a missing date."""
-    return "" if ts is None or pd.isna(ts) else ts.strftime("%d/%m/%Y")
+    return "" if day is None else f"{day.day:02d}/{day.month:02d}/{day.year:04d}"
+
+
+def days(n: int) -> dt.timedelta:
+    """A span of ``n`` days (plain ``datetime`` arithmetic: pandas scalars are slow here)."""
+    return dt.timedelta(days=int(n))
+
+
+def cumulative(probs: Any) -> np.ndarray:
+    """Cumulative, normalised probabilities for :meth:`_Generator.pick`."""
+    p = np.asarray(list(probs.values()) if isinstance(probs, dict) else probs, dtype=float)
+    return np.cumsum(p / p.sum())
 
 
 def logistic(x: np.ndarray | float) -> np.ndarray | float:
@@ -193,7 +212,7 @@ class _Generator:
     # -- ids and places
     def new_id(self, prefix: str, digits: int) -> str:
         while True:
-            value = prefix + "".join(self.rng.choice(list("0123456789abcdef"), size=digits))
+            value = prefix + f"{int(self.rng.integers(0, 16**digits)):0{digits}x}"
             if value not in self.used_ids:
                 self.used_ids.add(value)
                 return value
@@ -210,7 +229,7 @@ class _Generator:
             p = p * np.exp(-self.fx["h2_quality"] * np.arange(len(GRADES)))
         if self.rng.random() < self.cfg["not_yet_inspected_share"]:
             return ""
-        return GRADES[int(self.rng.choice(len(GRADES), p=p / p.sum()))]
+        return GRADES[self.pick(cumulative(p))]
 
     def add_home(self, la: str, sector: str, places: int, in_london: bool) -> dict[str, Any]:
         n = len(self.homes) + 1
@@ -220,7 +239,7 @@ class _Generator:
             owner = f"Synthetic {sector} Care Provider {1 + n % 97:03d}"
         grade = self.grade(in_london)
         inspected = "" if grade == "" else fmt_date(
-            pd.Timestamp(2021, 4, 1) + pd.Timedelta(days=int(self.rng.integers(0, 720))))
+            dt.date(2021, 4, 1) + days(self.rng.integers(0, 720)))
         home = {"URN": f"SC9{90000 + n:05d}", "la": la, "sector": sector, "places": int(places),
                 "in_london": in_london, "grade": grade, "inspected": inspected, "owner": owner,
                 "post": self.sector_in(la), "vacancy_rate": float(self.rng.beta(*self.cfg["vacancy_rate_beta"])),
@@ -249,23 +268,23 @@ class _Generator:
             ext_places = int(b["external_places_target"])
             in_house_need = int(design.loc[la, "in_house"])
             n_la_homes = 0 if in_house_need == 0 else math.ceil((in_house_need + 2) / 6)
-            n_ext = max(int(b["homes"]) - n_la_homes, 1 if ext_places else 0) if ext_places else 0
+            n_ext = min(max(int(b["homes"]) - n_la_homes, 1), ext_places) if ext_places else 0
             if n_la_homes:
                 per = largest_remainder(np.ones(n_la_homes), in_house_need + 2 * n_la_homes)
                 for p in per:
                     self.add_home(la, "Local Authority", int(p), True)
             if n_ext:
-                sizes = largest_remainder(1 + self.rng.random(n_ext), ext_places)
+                sizes = 1 + largest_remainder(1 + self.rng.random(n_ext), ext_places - n_ext)
                 for p in sizes:
                     sector = "Voluntary" if self.rng.random() < 16 / 143 else "Private"
-                    self.add_home(la, sector, max(int(p), 1), True)
+                    self.add_home(la, sector, int(p), True)
 
     # -- cohort
     def cohort(self, year: int) -> dict[str, list[dict[str, Any]]]:
         """Every looked-after child of each borough at 31 March (DfE count), carrying over
         a share of the previous year's children with the same CHILD id."""
         prev = self.children
-        snap = pd.Timestamp(year, 3, 31)
+        snap = dt.date(year, 3, 31)
         out: dict[str, list[dict[str, Any]]] = {}
         for la in self.london:
             n = int(self.cfg["boroughs"][la][f"cla_{year}"])
@@ -281,13 +300,15 @@ class _Generator:
         self.children = out
         return out
 
-    def new_child(self, snap: pd.Timestamp) -> dict[str, Any]:
-        age = int(self.rng.choice(18, p=np.r_[np.full(10, 0.04), np.full(8, 0.075)]))
-        dob = (snap - pd.Timedelta(days=int(age * 365.25 + self.rng.integers(0, 360)))).replace(day=1)
-        eth = list(ETHNIC)
-        return {"CHILD": self.new_id("", 12), "dob": dob, "sex": int(self.rng.choice([1, 2], p=[0.56, 0.44])),
-                "ethnic": eth[int(self.rng.choice(len(eth), p=np.array(list(ETHNIC.values())) / sum(ETHNIC.values())))],
-                "carried": False, "last": None}
+    def pick(self, cum: np.ndarray) -> int:
+        """Index drawn with the probabilities whose cumulative sums are ``cum``."""
+        return min(int(np.searchsorted(cum, self.rng.random(), side="right")), len(cum) - 1)
+
+    def new_child(self, snap: dt.date) -> dict[str, Any]:
+        age = self.pick(_AGE_CUM)
+        dob = (snap - days(age * 365.25 + self.rng.integers(0, 360))).replace(day=1)
+        return {"CHILD": self.new_id("", 12), "dob": dob, "sex": 1 if self.rng.random() < 0.56 else 2,
+                "ethnic": _ETHNIC_CODES[self.pick(_ETHNIC_CUM)], "carried": False, "last": None}
 
     def needs(self, kid: dict[str, Any]) -> dict[str, bool]:
         return {k: bool(self.rng.random() < p) for k, p in self.cfg["needs_prevalence"].items()}
@@ -296,7 +317,7 @@ class _Generator:
     def year(self, year: int) -> None:
         design = year_design(self.cfg, year)
         kids = self.cohort(year)
-        snap = pd.Timestamp(year, 3, 31)
+        snap = dt.date(year, 3, 31)
         k2_by_la: dict[str, list[dict[str, Any]]] = {}
         for la in self.london:
             pool = kids[la]
@@ -401,7 +422,7 @@ class _Generator:
             n_hosts = max(1, min(len(oob), int(design.loc[la, "london_las"]) - (1 if any(
                 c["loc"] == "IN" for c in k2_by_la[la]) else 0)))
             hosts = [h for h in self.london if h != la and self.ext_capacity(h, year) > 0
-                     and (len(placers[h]) < cap_busiest - 1 or la in placers[h])]
+                     and (len(placers[h]) < cap_busiest - (h != busiest) or la in placers[h])]
             chosen: list[str] = []
             if busiest != la and len(placers[busiest]) < cap_busiest and busiest in hosts:
                 chosen.append(busiest)
@@ -446,8 +467,8 @@ class _Generator:
 
     # -- writing rows
     def write_child(self, year: int, la: str, c: dict[str, Any]) -> None:
-        snap = pd.Timestamp(year, 3, 31)
-        start_window = pd.Timestamp(year - 1, 4, 1)
+        snap = dt.date(year, 3, 31)
+        start_window = dt.date(year - 1, 4, 1)
         self.rows["header"].append({"CHILD": c["CHILD"], "SEX": c["sex"], "DOB": fmt_date(c["dob"]),
                                     "ETHNIC": c["ethnic"], "LA": la, "YEAR": year})
         home_post = self.sector_in(la)
@@ -460,7 +481,7 @@ class _Generator:
             opts = self.cfg["other_placements"]
             codes = list(opts)
             p = np.array([opts[k][0] for k in codes])
-            place = codes[int(self.rng.choice(len(codes), p=p / p.sum()))]
+            place = codes[self.pick(np.cumsum(p / p.sum()))]
             provs = opts[place][1]
             provider = provs[int(self.rng.integers(0, len(provs)))]
             r = self.rng.random()
@@ -468,23 +489,23 @@ class _Generator:
                                          if r < 0.9 else list(self.out_las)[int(self.rng.integers(0, len(self.out_las)))])
             pl_post = self.sector_in(where) if where in self.sectors else self.sector_in(la)
             urn = ""
-        earliest = max(c["dob"] + pd.Timedelta(days=30), snap - pd.Timedelta(days=3 * 365))
+        earliest = max(c["dob"] + days(30), snap - days(3 * 365))
         if started_in_year:
             lo = max(start_window, earliest)
         else:
             lo, start_window = earliest, min(start_window, snap)
         hi = start_window if not started_in_year and start_window > lo else snap
         span = max((hi - lo).days, 1)
-        decom = lo + pd.Timedelta(days=int(self.rng.integers(0, span)))
+        decom = lo + days(self.rng.integers(0, span))
         decom = min(decom, snap)
         c["decom"] = decom
-        c["started_in_year"] = started_in_year and decom >= pd.Timestamp(year - 1, 4, 1)
-        ls = ["C2", "V2", "C1"][int(self.rng.choice(3, p=[0.7, 0.25, 0.05]))]
-        cin = f"N{int(self.rng.choice(8, p=[0.55, 0.05, 0.02, 0.15, 0.13, 0.03, 0.02, 0.05])) + 1}"
+        c["started_in_year"] = started_in_year and decom >= dt.date(year - 1, 4, 1)
+        ls = ("C2", "V2", "C1")[self.pick(_LS_CUM)]
+        cin = f"N{self.pick(_CIN_CUM) + 1}"
         rne = "S"
         if c["carried"] and c["started_in_year"] and decom > start_window:
-            prev_start = decom - pd.Timedelta(days=int(self.rng.integers(120, 500)))
-            prev_start = max(prev_start, c["dob"] + pd.Timedelta(days=1))
+            prev_start = decom - days(self.rng.integers(120, 500))
+            prev_start = max(prev_start, c["dob"] + days(1))
             if prev_start < decom:
                 self.rows["episodes"].append({
                     "CHILD": c["CHILD"], "DECOM": fmt_date(prev_start), "RNE": "S", "LS": ls, "CIN": cin,
@@ -516,7 +537,7 @@ class _Generator:
             proc = "In-house"
         else:
             pm = cfg["procurement"]
-            proc = list(pm)[int(self.rng.choice(len(pm), p=np.array(list(pm.values())) / sum(pm.values())))]
+            proc = list(pm)[self.pick(cumulative(pm))]
         log_cost = (cfg["cost_log_mean"] + cfg["cost_need_loading"] * c["hard"]
                     + (cfg["cost_voluntary"] if home["sector"] == "Voluntary" else 0.0)
                     + (cfg["cost_in_house"] if proc == "In-house" else 0.0)
@@ -524,9 +545,9 @@ class _Generator:
                     + self.fx["h4_cost"] * float(home["in_london"])
                     + self.rng.normal(0, cfg["cost_log_sd"]))
         core = round(math.exp(log_cost), 2)
-        add = round(core * float(self.rng.choice([0, 0, 0.1, 0.2, 0.35])), 2)
-        edu = round(float(self.rng.choice([0, 0, 450, 900])), 2)
-        other = round(float(self.rng.choice([0, 0, 0, 120])), 2)
+        add = round(core * (0, 0, 0.1, 0.2, 0.35)[int(self.rng.integers(0, 5))], 2)
+        edu = float((0, 0, 450, 900)[int(self.rng.integers(0, 4))])
+        other = float((0, 0, 0, 120)[int(self.rng.integers(0, 4))])
         self.rows["costs"].append({
             "CHILD": c["CHILD"], "LA": la, "URN": home["URN"], "placement_start": fmt_date(c["decom"]),
             "core_weekly_cost": f"{core:.2f}", "additional_support_weekly_cost": f"{add:.2f}",
@@ -560,8 +581,9 @@ class _Generator:
         out_homes = [h for h in self.homes if not h["in_london"]]
         sub = self.ref["subregion"].to_dict()
         mean_vac = cfg["vacancy_rate_beta"][0] / sum(cfg["vacancy_rate_beta"])
-        window_start = pd.Timestamp(year - 1, 4, 1)
+        window_start = dt.date(year - 1, 4, 1)
         nb = cfg["needed_by"]
+        nb_names, nb_cum = list(nb), cumulative(nb)
         for la in self.london:
             for c in k2_by_la[la]:
                 if not c.get("started_in_year"):
@@ -599,13 +621,13 @@ class _Generator:
                         w[2] *= 1 + 4 * fx["h5_risk"] * high_risk
                         w[3] *= 1 + 10 * fx["h6_staffing"] * vac
                         w[5] *= 1 + 2 * fx["h3_practice"] * (1 - complete)
-                        reason = DECLINE_REASONS[int(self.rng.choice(len(w), p=w / w.sum()))]
-                    lo = max(window_start, c["decom"] - pd.Timedelta(days=60))
-                    date = lo + pd.Timedelta(days=int(self.rng.integers(0, max((c["decom"] - lo).days, 0) + 1)))
+                        reason = DECLINE_REASONS[self.pick(cumulative(w))]
+                    lo = max(window_start, c["decom"] - days(60))
+                    date = lo + days(self.rng.integers(0, max((c["decom"] - lo).days, 0) + 1))
                     self.rows["referrals"].append({
                         "referral_id": self.new_id("R", 10), "CHILD": c["CHILD"], "LA": la, "URN": home["URN"],
                         "referral_date": fmt_date(date),
-                        "needed_by": list(nb)[int(self.rng.choice(len(nb), p=np.array(list(nb.values()))))],
+                        "needed_by": nb_names[self.pick(nb_cum)],
                         "response": response, "decline_reason": reason,
                         "profile_strengths_based": "Y" if strengths else "N",
                         "profile_completeness": f"{complete:.2f}"})
