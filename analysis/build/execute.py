@@ -150,12 +150,18 @@ class KernelSession:
             with client.setup_kernel():
                 prelude = (
                     "%reset -f\nimport os as _os\n_os.chdir("
-                    + repr(str(task.notebook.parent))
+                    + repr(str(task.notebook.parent.resolve()))
                     + ")\n"
                     "import matplotlib.pyplot as _plt\n_plt.close('all')\ndel _os, _plt\n"
                     "from analysis.build import dataset_memo as _m\n_m.install()\ndel _m"
                 )
-                client.kc.execute_interactive(prelude, timeout=60, store_history=False)
+                reply = client.kc.execute_interactive(
+                    prelude, timeout=60, store_history=False, output_hook=lambda _msg: None
+                )
+                if reply["content"].get("status") != "ok":
+                    raise RuntimeError(
+                        f"kernel preparation failed: {reply['content'].get('evalue')}"
+                    )
                 for index, cell in enumerate(nb.cells):
                     client.execute_cell(cell, index)
             outcome.ok = True

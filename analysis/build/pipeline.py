@@ -121,6 +121,15 @@ class PlannedRun:
     target: str  # edition slug, or "previous": London's previous-year results, used by all
 
 
+def _config_hashes(config_dir: Path) -> dict[str, str]:
+    """Hashes of the configuration YAML files (editor backups and caches ignored)."""
+    return {
+        k: v
+        for k, v in directory_hashes(config_dir).items()
+        if k.endswith((".yaml", ".yml", ".csv", ".json"))
+    }
+
+
 def plan_runs(
     settings: BuildSettings,
     notebooks: list[Path],
@@ -128,7 +137,7 @@ def plan_runs(
     cache: NotebookCache,
 ) -> list[PlannedRun]:
     """Every notebook execution the build needs, with content keys."""
-    config_hashes = directory_hashes(settings.config_dir)
+    config_hashes = _config_hashes(settings.config_dir)
     public_hashes = directory_hashes(settings.public_data) if settings.public_data else {}
     deps: dict[str, list[str]] = settings.report_config.get("notebook_inputs", {}) or {}
     runs: list[PlannedRun] = []
@@ -160,7 +169,7 @@ def edition_key(settings: BuildSettings, runs: list[PlannedRun], edition: str) -
             "quarto_yml": file_sha256(ROOT / "_quarto.yml")
             if (ROOT / "_quarto.yml").exists()
             else "",
-            "config": directory_hashes(settings.config_dir),
+            "config": _config_hashes(settings.config_dir),
             "renderer": renderer_fingerprint(),
             "engine": settings.engine,
             "version": package_version(),
@@ -187,7 +196,7 @@ def _execute_missing(
     progress: Callable[[NotebookOutcome], None],
 ) -> list[NotebookOutcome]:
     """Execute the cache misses in worker processes; stop at the first failure."""
-    html = bool(settings.report_config.get("notebook_html", True))
+    html_setting = settings.report_config.get("notebook_html", True)
     tasks = []
     seen: set[str] = set()
     for r in runs:
@@ -195,6 +204,7 @@ def _execute_missing(
             continue
         seen.add(r.key)
         workdir = scratch / r.key
+        html = html_setting is True or (html_setting == "london" and r.edition == "london")
         tasks.append(NotebookTask(r.notebook, r.edition, r.parameters, workdir, r.key, html))
     outcomes: list[NotebookOutcome] = []
     if not tasks:

@@ -22,7 +22,8 @@ __all__ = ["render_edition", "write_index", "renderer_fingerprint"]
 
 def renderer_fingerprint() -> str:
     """Hash of the report code, so a change to it re-renders editions."""
-    return digest(directory_hashes(ROOT / "analysis" / "report"))
+    files = directory_hashes(ROOT / "analysis" / "report")
+    return digest({k: v for k, v in files.items() if k.endswith(".py")})
 
 
 def _report_settings(config_dir: Path) -> dict[str, Any]:
@@ -81,7 +82,11 @@ def render_edition(
         "year": str(year),
         "snapshot-date": snapshot_date(year).strftime("%-d %B %Y"),
         "data-source": str(metadata.get("name", "dataset"))
-        + (" (synthetic example data)" if synthetic else ""),
+        + (
+            " (synthetic example data)"
+            if synthetic and "synthetic" not in str(metadata.get("name", "")).lower()
+            else ""
+        ),
         "synthetic-banner": settings.get("synthetic_banner", "") if synthetic else "",
         "build-time": build_time(),
     }
