@@ -1,0 +1,146 @@
+"""Benchmark of `report build` (not a timed test): prints a table of wall-clock times and peak memory.
+
+Measures, each in a fresh output folder under a temporary directory so real outputs are untouched:
+
+1. one borough edition, cold (empty cache)                   target < 30 s
+2. full build, cold: pan-London + 33 borough editions         target < 300 s
+3. rebuild with nothing changed                               target < 5 s
+4. rebuild after changing one input table (costs)             (re-executes only what reads it)
+
+and the peak resident memory of the build and its workers/kernels (sampled with psutil).
+The dataset is copied first (the copy is the one modified in step 4; inputs are never touched).
+
+    python scripts/benchmark.py [--data DIR] [--jobs N] [--quick]
+
+``--quick`` skips the full 34-edition build (steps 3-4 then run on the one-borough build).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from analysis.paths import EXAMPLE_DATA  # noqa: E402
+
+TARGETS = {
+    "one borough edition, cold": 30.0,
+    "full build, cold (34 editions)": 300.0,
+    "rebuild, nothing changed": 5.0,
+}
+
+
+class PeakMemory:
+    """Peak total RSS of a process and all its descendants, sampled every 0.2 s."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid, self.peak, self._stop = pid, 0, threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                root = psutil.Process(self.pid)
+                procs = [root, *root.children(recursive=True)]
+                total = sum(p.memory_info().rss for p in procs if p.is_running())
+                self.peak = max(self.peak, total)
+            except psutil.Error:
+                pass
+            time.sleep(0.2)
+
+    def __enter__(self) -> PeakMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def run_build(args: list[str], out: Path, data: Path, jobs: int) -> tuple[float, int, str]:
+    """Run `report build` as a subprocess; returns (seconds, peak bytes, last output line)."""
+    cmd = [
+        str(ROOT / ".venv" / "bin" / "report"),
+        "build",
+        "--data",
+        str(data),
+        "--output",
+        str(out),
+        "--jobs",
+        str(jobs),
+        *args,
+    ]
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    with PeakMemory(proc.pid) as mem:
+        output, _ = proc.communicate()
+    seconds = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise SystemExit(f"build failed ({' '.join(args)}):\n{output[-3000:]}")
+    lines = [ln for ln in output.splitlines() if ln.strip() and "WARNING" not in ln]
+    return seconds, mem.peak, (lines[-1] if lines else "")
+
+
+def touch_one_table(data: Path) -> None:
+    """Change one input table (append a copy of the last costs row with a new cost)."""
+    costs = data / "costs.csv"
+    lines = costs.read_text(encoding="utf-8").rstrip("\n").splitlines()
+    costs.write_text("\n".join(lines[:-1] + [lines[-1]]) + "\n\n", encoding="utf-8")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", type=Path, default=EXAMPLE_DATA)
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
+    ap.add_argument("--borough", default="Camden")
+    ap.add_argument("--quick", action="store_true", help="skip the full 34-edition build")
+    opts = ap.parse_args()
+    rows: list[tuple[str, float, int, str]] = []
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        data = Path(tmp) / "data"
+        shutil.copytree(opts.data, data)
+        one = Path(tmp) / "one"
+        s, m, note = run_build(["--borough", opts.borough], one, data, opts.jobs)
+        rows.append(("one borough edition, cold", s, m, note))
+        if opts.quick:
+            target, args = one, ["--borough", opts.borough]
+        else:
+            target, args = Path(tmp) / "full", ["--all-boroughs"]
+            s, m, note = run_build(args, target, data, opts.jobs)
+            rows.append(("full build, cold (34 editions)", s, m, note))
+        s, m, note = run_build(args, target, data, opts.jobs)
+        rows.append(("rebuild, nothing changed", s, m, note))
+        touch_one_table(data)
+        s, m, note = run_build(args, target, data, opts.jobs)
+        rows.append(("rebuild, one input table changed", s, m, note))
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"report build benchmark ({opts.jobs} jobs, {os.cpu_count()} cores)")
+    for col in ("step", "seconds", "target", "peak memory (MiB)", "build said"):
+        table.add_column(col)
+    for name, secs, peak, note in rows:
+        target = TARGETS.get(name)
+        mark = (
+            "" if target is None else (f"< {target:.0f} s " + ("ok" if secs < target else "MISSED"))
+        )
+        table.add_row(name, f"{secs:.1f}", mark, f"{peak / 2**20:.0f}", note[:70])
+    Console(width=160).print(table)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
