@@ -603,7 +603,8 @@ class _Generator:
                     vac = home["vacancy_rate"]
                     eta = (cfg["acceptance_base_logodds"] + fx["h3_practice"] * (strengths - cfg["strengths_based_share"])
                            + 2 * fx["h3_practice"] * (complete - 4 / 6)
-                           - fx["h5_risk"] * high_risk - fx["h5_local_extra"] * (high_risk and local)
+                           - fx["h5_risk"] * high_risk
+                           - fx["h5_local_extra"] * (high_risk and local) * (fx["h5_risk"] != 0)
                            - fx["h6_staffing"] * 10 * (vac - mean_vac))
                     u = self.rng.random()
                     reason = ""
