@@ -144,9 +144,12 @@ def plan_runs(
     jobs: list[tuple[str, int, str]] = [(e.slug, settings.year, e.slug) for e in settings.editions]
     if settings.previous_year is not None:
         jobs.append(("london", settings.previous_year, PREVIOUS_YEAR_DIR))
+    previous_only = settings.report_config.get("previous_year_notebooks")
     for edition, year, target in jobs:
         params = notebook_parameters(settings, edition, year)
         for nb in notebooks:
+            if target == PREVIOUS_YEAR_DIR and previous_only and nb.stem not in previous_only:
+                continue
             inputs = inputs_for(data_hashes, deps.get(nb.stem))
             if nb.stem == "national":
                 inputs = {**inputs, **{f"public/{k}": v for k, v in public_hashes.items()}}
