@@ -50,7 +50,8 @@ def wilson_ci(successes: int, n: int, alpha: float = 0.05) -> tuple[float, float
     denom = 1 + z**2 / n
     centre = (p + z**2 / (2 * n)) / denom
     half = z * math.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / denom
-    return (max(0.0, centre - half), min(1.0, centre + half))
+    # clamp to [0, 1] and around p (rounding can put a bound a hair on the wrong side of p)
+    return (max(0.0, min(p, centre - half)), min(1.0, max(p, centre + half)))
 
 
 @dataclass(frozen=True)
@@ -369,7 +370,7 @@ def interval_chart(
             ax.errorbar(
                 row[estimate],
                 y,
-                xerr=[[row[estimate] - row[low]], [row[high] - row[estimate]]]
+                xerr=[[max(0.0, row[estimate] - row[low])], [max(0.0, row[high] - row[estimate])]]
                 if pd.notna(row[low]) and pd.notna(row[high])
                 else None,
                 fmt="o",

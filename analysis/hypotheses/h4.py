@@ -278,10 +278,11 @@ def evaluate(
     if la is not None:
         indicators.append(borough_premium(df, la, rules))
     est = premium(coefs["adjusted"])
+    direction = "more" if est[0] >= 0 else "less"
     summary = (
         f"After allowing for needs, provider type and procurement, a London placement costs "
-        f"{fmt_pct(est[0])} more than one outside London (95% CI {fmt_pct(est[1])} to "
-        f"{fmt_pct(est[2])}). Verdict: {verdict.lower()}."
+        f"{fmt_pct(abs(est[0]))} {direction} than one outside London (premium 95% CI "
+        f"{fmt_pct(est[1])} to {fmt_pct(est[2])}). Verdict: {verdict.lower()}."
     )
     return HypothesisResult(
         HYPOTHESIS,
@@ -300,7 +301,7 @@ def evaluate(
 
 
 def cost_table(df: pd.DataFrame, scopes: list[tuple[str, list[str]]] | None = None) -> pd.DataFrame:
-    """Weekly cost by location and provider group: placements, median and quartiles (pounds).
+    """Weekly cost by location and provider group: placements, median and quartiles (whole pounds).
 
     ``scopes`` (from :func:`analysis.hypotheses._common.comparison_scopes`) gives one block of
     rows per scope (London, the borough's group, the borough); default London only.
@@ -317,9 +318,9 @@ def cost_table(df: pd.DataFrame, scopes: list[tuple[str, list[str]]] | None = No
                     "location": "In London" if loc == 1 else "Outside London",
                     "provider": prov,
                     "placements": len(g),
-                    "median_weekly_cost": float(costs.median()),
-                    "lower_quartile": float(costs.quantile(0.25)),
-                    "upper_quartile": float(costs.quantile(0.75)),
+                    "median_weekly_cost": round(float(costs.median())),
+                    "lower_quartile": round(float(costs.quantile(0.25))),
+                    "upper_quartile": round(float(costs.quantile(0.75))),
                 }
             )
     return pd.DataFrame(rows)
