@@ -8,6 +8,7 @@ cannot be parsed. Parsing never raises on bad data.
 from __future__ import annotations
 
 import re
+from functools import cache
 
 import numpy as np
 import pandas as pd
@@ -87,9 +88,14 @@ def _enum(values: pd.Series, allowed: tuple[str, ...]) -> pd.Series:
     return mapped.fillna(values).astype("str")
 
 
+@cache
+def _borough_name(text: str) -> str | None:
+    return resolve_borough(text)
+
+
 def _la_names(values: pd.Series) -> pd.Series:
     uniques = pd.unique(values.dropna())
-    table = {v: resolve_borough(str(v)) for v in uniques}
+    table = {v: _borough_name(str(v)) for v in uniques}
     return values.map(table).astype("str")
 
 
