@@ -51,3 +51,23 @@ def test_flip_h5_risk_removed_turns_not_supported():
 def test_flip_h6_staffing_removed_turns_not_supported():
     assert verdict(6, generated()) == "Supported"
     assert verdict(6, generated(h6_staffing=0.0)) == "Not supported"
+
+
+# --- hypotheses 1-3 ----------------------------------------------------------------------
+
+
+def test_flip_h1_needs_removed_changes_verdict():
+    assert verdict(1, generated()) == "Supported"
+    # the feasibility part is capacity-bound in the example, so removing the needs effect
+    # turns the verdict to Partly supported (the needs part no longer holds)
+    assert verdict(1, generated(h1_needs=0.0)) != "Supported"
+
+
+def test_flip_h2_quality_planted_turns_supported():
+    assert verdict(2, generated()) == "Not supported"
+    assert verdict(2, generated(h2_quality=0.6)) == "Supported"
+
+
+def test_flip_h3_practice_removed_changes_verdict():
+    assert verdict(3, generated()) == "Supported"
+    assert verdict(3, generated(h3_practice=0.0)) != "Supported"
