@@ -109,6 +109,13 @@ def main() -> int:
     ap.add_argument("--quick", action="store_true", help="skip the full 34-edition build")
     opts = ap.parse_args()
     rows: list[tuple[str, float, int, str]] = []
+
+    class Rows(list):
+        def append(self, row: tuple[str, float, int, str]) -> None:  # progress as we go
+            print(f"{row[0]}: {row[1]:.1f} s, peak {row[2] / 2**20:.0f} MiB", flush=True)
+            super().append(row)
+
+    rows = Rows()
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         data = Path(tmp) / "data"
         shutil.copytree(opts.data, data)
