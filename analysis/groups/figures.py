@@ -16,8 +16,14 @@ from analysis.charts import CATEGORICAL, use_af_style
 from analysis.paths import REFERENCE
 
 NOT_GROUPED_COLOUR = "#D9D9D9"
-#: AF categorical colours whose tiles need white text (dark blue, dark pink, purple).
-_DARK = {CATEGORICAL[0], CATEGORICAL[2], CATEGORICAL[5]} if len(CATEGORICAL) > 5 else set()
+
+
+def text_colour_on(hex_colour: str) -> str:
+    """``white`` on dark fills, ``black`` on light ones (WCAG relative luminance below 0.4)."""
+    rgb = [int(hex_colour.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+    lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+    luminance = 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+    return "white" if luminance < 0.4 else "black"
 
 
 def load_tiles(path: Path | None = None) -> pd.DataFrame:
@@ -54,7 +60,7 @@ def tile_map(
         y = n_rows - 1 - int(t["row"])
         edge, lw = ("black", 3.0) if t["la_name"] == highlight else ("white", 2.0)
         ax.add_patch(Rectangle((t["col"], y), 0.95, 0.95, facecolor=colour, edgecolor=edge, lw=lw))
-        text_colour = "white" if colour in _DARK else "black"
+        text_colour = text_colour_on(colour)
         ax.text(
             t["col"] + 0.475,
             y + 0.6,

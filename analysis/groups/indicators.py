@@ -19,6 +19,10 @@ GOOD_OR_BETTER = frozenset({"outstanding", "good"})
 INDICATOR_LABELS: dict[str, str] = {
     "cla_cohort": "Children looked after at the snapshot",
     "k2_children": "Children in residential children's homes",
+    "k2_in_borough": "Children placed in own borough",
+    "k2_london_oob": "Children placed in London, out of borough",
+    "k2_outside_london": "Children placed outside London",
+    "k2_in_london": "Children placed in London",
     "pct_residential": "% of looked-after cohort in residential homes",
     "pct_in_borough": "% placed in own borough",
     "pct_london_oob": "% in London, out of borough",
@@ -33,13 +37,23 @@ INDICATOR_LABELS: dict[str, str] = {
 }
 
 #: Count-of-children columns and the percentages derived from each (disclosure control).
-CHILD_COUNT_COLUMNS: tuple[str, ...] = ("cla_cohort", "k2_children", "in_house_k2")
+#: A percentage is suppressed with its numerator (a share of a large total can reveal a small
+#: count) - the numerators are published counts too.
+CHILD_COUNT_COLUMNS: tuple[str, ...] = (
+    "cla_cohort",
+    "k2_children",
+    "k2_in_borough",
+    "k2_london_oob",
+    "k2_outside_london",
+    "k2_in_london",
+    "in_house_k2",
+)
 DERIVED_FROM: dict[str, str] = {
     "pct_residential": "k2_children",
-    "pct_in_borough": "k2_children",
-    "pct_london_oob": "k2_children",
-    "pct_outside_london": "k2_children",
-    "children_per_london_la": "k2_children",
+    "pct_in_borough": "k2_in_borough",
+    "pct_london_oob": "k2_london_oob",
+    "pct_outside_london": "k2_outside_london",
+    "children_per_london_la": "k2_in_london",
     "pct_in_house": "in_house_k2",
     "median_distance_miles": "k2_children",
     "pct_good_or_better": "k2_children",
@@ -130,7 +144,15 @@ def borough_indicators(ds: Dataset, year: int) -> pd.DataFrame:
     out["ons_code"] = ref["ons_code"]
     out["inner_outer"] = ref["inner_outer"]
     out["cla_cohort"] = cohort_sizes(episodes, year).reindex(ref.index, fill_value=0).astype(int)
-    for col in ("k2_children", "in_house_k2", "n_london_las"):
+    for col in (
+        "k2_children",
+        "k2_in_borough",
+        "k2_london_oob",
+        "k2_outside_london",
+        "k2_in_london",
+        "in_house_k2",
+        "n_london_las",
+    ):
         out[col] = counts[col].astype(int)
     out["pct_residential"] = _share(out["k2_children"], out["cla_cohort"])
     out["pct_in_borough"] = _share(counts["k2_in_borough"], counts["k2_children"])
