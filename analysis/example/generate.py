@@ -11,6 +11,7 @@ The planted mechanisms are described in ``docs/mechanisms.md``.
 
 from __future__ import annotations
 
+import bisect
 import copy
 import datetime as dt
 import math
@@ -48,36 +49,106 @@ REGISTRATION_BASE: dict[str, float] = {
 }
 #: Registrations whose London prevalence the H1 mechanism lowers.
 H1_REGISTRATIONS = frozenset({"Mental disorders", "Alcohol misuse", "Drug misuse"})
-ETHNIC: dict[str, float] = {"WBRI": 0.22, "WOTH": 0.10, "BAFR": 0.14, "BCRB": 0.12, "BOTH": 0.06, "MWBC": 0.09,
-          "MOTH": 0.07, "AIND": 0.02, "APKN": 0.02, "ABAN": 0.04, "AOTH": 0.04, "OOTH": 0.08}
+ETHNIC: dict[str, float] = {
+    "WBRI": 0.22,
+    "WOTH": 0.10,
+    "BAFR": 0.14,
+    "BCRB": 0.12,
+    "BOTH": 0.06,
+    "MWBC": 0.09,
+    "MOTH": 0.07,
+    "AIND": 0.02,
+    "APKN": 0.02,
+    "ABAN": 0.04,
+    "AOTH": 0.04,
+    "OOTH": 0.08,
+}
 
-_ETHNIC_CODES: tuple[str, ...] = tuple(ETHNIC)
-_ETHNIC_CUM = np.cumsum(np.array(list(ETHNIC.values())) / sum(ETHNIC.values()))
-#: Ages 0-17 at the snapshot: 4% a year under 10, 7.5% a year from 10 (teenagers dominate).
-_AGE_CUM = np.cumsum(np.r_[np.full(10, 0.04), np.full(8, 0.075)])
-_LS_CUM = np.cumsum([0.7, 0.25, 0.05])  # legal status C2, V2, C1
-_CIN_CUM = np.cumsum([0.55, 0.05, 0.02, 0.15, 0.13, 0.03, 0.02, 0.05])  # CIN codes N1-N8
 
 TABLE_COLUMNS: dict[str, list[str]] = {
-    "episodes": ["CHILD", "DECOM", "RNE", "LS", "CIN", "PLACE", "PLACE_PROVIDER", "DEC", "REC",
-                 "REASON_PLACE_CHANGE", "HOME_POST", "PL_POST", "URN", "LA", "YEAR"],
+    "episodes": [
+        "CHILD",
+        "DECOM",
+        "RNE",
+        "LS",
+        "CIN",
+        "PLACE",
+        "PLACE_PROVIDER",
+        "DEC",
+        "REC",
+        "REASON_PLACE_CHANGE",
+        "HOME_POST",
+        "PL_POST",
+        "URN",
+        "LA",
+        "YEAR",
+    ],
     "header": ["CHILD", "SEX", "DOB", "ETHNIC", "LA", "YEAR"],
-    "homes": ["URN", "Provision type", "Local authority", "Sector", "Places", "Registration status",
-              "Overall experiences and progress of children and young people",
-              "Latest full inspection date", "Organisation which owns the provider"],
+    "homes": [
+        "URN",
+        "Provision type",
+        "Local authority",
+        "Sector",
+        "Places",
+        "Registration status",
+        "Overall experiences and progress of children and young people",
+        "Latest full inspection date",
+        "Organisation which owns the provider",
+    ],
     "home_registrations": ["URN", "category"],
-    "home_staffing": ["URN", "snapshot_date", "registered_places", "places_available",
-                      "places_unavailable_staffing", "staff_vacancies_fte", "staff_establishment_fte",
-                      "staff_leavers_12m"],
-    "needs": ["CHILD", "LA", "risk_criminal_exploitation", "risk_sexual_exploitation", "risk_missing",
-              "risk_self_harm", "risk_to_others", "risk_drug_alcohol", "mental_health_need",
-              "mental_health_inpatient_stepdown", "deprivation_of_liberty",
-              "solo_placement_recommended", "ehcp", "late_entry_to_care", "uasc", "YEAR"],
-    "referrals": ["referral_id", "CHILD", "LA", "URN", "referral_date", "needed_by", "response",
-                  "decline_reason", "profile_strengths_based", "profile_completeness"],
-    "costs": ["CHILD", "LA", "URN", "placement_start", "core_weekly_cost",
-              "additional_support_weekly_cost", "education_weekly_cost", "other_weekly_cost",
-              "total_weekly_cost", "procurement", "YEAR"],
+    "home_staffing": [
+        "URN",
+        "snapshot_date",
+        "registered_places",
+        "places_available",
+        "places_unavailable_staffing",
+        "staff_vacancies_fte",
+        "staff_establishment_fte",
+        "staff_leavers_12m",
+    ],
+    "needs": [
+        "CHILD",
+        "LA",
+        "risk_criminal_exploitation",
+        "risk_sexual_exploitation",
+        "risk_missing",
+        "risk_self_harm",
+        "risk_to_others",
+        "risk_drug_alcohol",
+        "mental_health_need",
+        "mental_health_inpatient_stepdown",
+        "deprivation_of_liberty",
+        "solo_placement_recommended",
+        "ehcp",
+        "late_entry_to_care",
+        "uasc",
+        "YEAR",
+    ],
+    "referrals": [
+        "referral_id",
+        "CHILD",
+        "LA",
+        "URN",
+        "referral_date",
+        "needed_by",
+        "response",
+        "decline_reason",
+        "profile_strengths_based",
+        "profile_completeness",
+    ],
+    "costs": [
+        "CHILD",
+        "LA",
+        "URN",
+        "placement_start",
+        "core_weekly_cost",
+        "additional_support_weekly_cost",
+        "education_weekly_cost",
+        "other_weekly_cost",
+        "total_weekly_cost",
+        "procurement",
+        "YEAR",
+    ],
     "fieldwork": ["evidence_id", "source_type", "LA", "hypothesis", "stance", "theme", "summary"],
 }
 
@@ -100,7 +171,9 @@ def with_effects(config: dict[str, Any], **effects: float) -> dict[str, Any]:
 
 
 # ----------------------------------------------------------------------------- small helpers
-def largest_remainder(weights: np.ndarray, total: int, caps: np.ndarray | None = None) -> np.ndarray:
+def largest_remainder(
+    weights: np.ndarray, total: int, caps: np.ndarray | None = None
+) -> np.ndarray:
     """Integers summing to ``total`` proportional to ``weights`` (largest remainder), within ``caps``."""
     w = np.asarray(weights, dtype=float)
     out = np.zeros(len(w), dtype=int)
@@ -144,10 +217,18 @@ def days(n: int) -> dt.timedelta:
     return dt.timedelta(days=int(n))
 
 
-def cumulative(probs: Any) -> np.ndarray:
+def cumulative(probs: Any) -> tuple[float, ...]:
     """Cumulative, normalised probabilities for :meth:`_Generator.pick`."""
     p = np.asarray(list(probs.values()) if isinstance(probs, dict) else probs, dtype=float)
-    return np.cumsum(p / p.sum())
+    return tuple(float(x) for x in np.cumsum(p / p.sum()))
+
+
+_ETHNIC_CODES: tuple[str, ...] = tuple(ETHNIC)
+_ETHNIC_CUM = cumulative(ETHNIC)
+#: Ages 0-17 at the snapshot: 4% a year under 10, 7.5% a year from 10 (teenagers dominate).
+_AGE_CUM = cumulative([0.04] * 10 + [0.075] * 8)
+_LS_CUM = cumulative([0.7, 0.25, 0.05])  # legal status C2, V2, C1
+_CIN_CUM = cumulative([0.55, 0.05, 0.02, 0.15, 0.13, 0.03, 0.02, 0.05])  # CIN codes N1-N8
 
 
 def logistic(x: np.ndarray | float) -> np.ndarray | float:
@@ -166,20 +247,38 @@ def year_design(config: dict[str, Any], year: int) -> pd.DataFrame:
     t = config["targets_2021"]
     k2 = largest_remainder(d["k2"].to_numpy(), t["placements_total"])
     share = np.where(d["k2"] > 0, d["outside"] / d["k2"].clip(lower=1), 0.0)
-    outside = largest_remainder(k2 * share + 1e-9 * (share > 0), t["placements_outside_london"], caps=k2)
+    outside = largest_remainder(
+        k2 * share + 1e-9 * (share > 0), t["placements_outside_london"], caps=k2
+    )
     london = k2 - outside
     london_22 = (d["in_borough"] + d["london_oob"]).to_numpy()
     frac_in = np.where(london_22 > 0, d["in_borough"] / np.maximum(london_22, 1), 0.5)
     in_b = np.round(london * frac_in).astype(int)
-    in_house = np.minimum(in_b, np.round(d["in_house"] * np.where(d["in_borough"] > 0,
-                                                                    in_b / np.maximum(d["in_borough"], 1), 0)).astype(int))
+    in_house = np.minimum(
+        in_b,
+        np.round(
+            d["in_house"] * np.where(d["in_borough"] > 0, in_b / np.maximum(d["in_borough"], 1), 0)
+        ).astype(int),
+    )
     in_house = np.where((d["in_house"] > 0) & (in_b > 0), np.maximum(in_house, 1), in_house)
     oob = london - in_b
     las_ratio = np.where(london_22 > 0, d["london_las"] / np.maximum(london_22, 1), 0)
-    las = np.maximum(np.round(london * las_ratio).astype(int), (in_b > 0).astype(int) + (oob > 0).astype(int))
+    las = np.maximum(
+        np.round(london * las_ratio).astype(int), (in_b > 0).astype(int) + (oob > 0).astype(int)
+    )
     las = np.minimum(las, (in_b > 0).astype(int) + oob)
-    return pd.DataFrame({"group": d["group"], "k2": k2, "in_borough": in_b, "in_house": in_house,
-                         "london_oob": oob, "london_las": las, "outside": outside}, index=d.index)
+    return pd.DataFrame(
+        {
+            "group": d["group"],
+            "k2": k2,
+            "in_borough": in_b,
+            "in_house": in_house,
+            "london_oob": oob,
+            "london_las": las,
+            "outside": outside,
+        },
+        index=d.index,
+    )
 
 
 # ----------------------------------------------------------------------------- the generator
@@ -203,6 +302,9 @@ class _Generator:
         }
         self.sectors.update({la: by_code[self.ref.loc[la, "ons_code"]] for la in self.london})
         self.sectors = {k: v for k, v in self.sectors.items() if v}
+        self.out_names = list(self.out_las)
+        self.other_codes = list(config["other_placements"])
+        self.other_cum = cumulative([config["other_placements"][k][0] for k in self.other_codes])
         self.homes: list[dict[str, Any]] = []
         self.home_index: dict[str, dict[str, Any]] = {}
         self.children: dict[str, list[dict[str, Any]]] = {}
@@ -212,14 +314,14 @@ class _Generator:
     # -- ids and places
     def new_id(self, prefix: str, digits: int) -> str:
         while True:
-            value = prefix + f"{int(self.rng.integers(0, 16**digits)):0{digits}x}"
+            value = prefix + f"{self.randint(0, 16**digits):0{digits}x}"
             if value not in self.used_ids:
                 self.used_ids.add(value)
                 return value
 
     def sector_in(self, la: str) -> str:
         pool = self.sectors[la]
-        return pool[int(self.rng.integers(0, len(pool)))]
+        return pool[self.randint(0, len(pool))]
 
     def grade(self, in_london: bool) -> str:
         """Grade from England's mix; London homes shifted worse by ``h2_quality`` per grade step."""
@@ -238,12 +340,23 @@ class _Generator:
         else:
             owner = f"Synthetic {sector} Care Provider {1 + n % 97:03d}"
         grade = self.grade(in_london)
-        inspected = "" if grade == "" else fmt_date(
-            dt.date(2021, 4, 1) + days(self.rng.integers(0, 720)))
-        home = {"URN": f"SC9{90000 + n:05d}", "la": la, "sector": sector, "places": int(places),
-                "in_london": in_london, "grade": grade, "inspected": inspected, "owner": owner,
-                "post": self.sector_in(la), "vacancy_rate": float(self.rng.beta(*self.cfg["vacancy_rate_beta"])),
-                "regs": self.registrations(in_london), "occupants": {}}
+        inspected = (
+            "" if grade == "" else fmt_date(dt.date(2021, 4, 1) + days(self.randint(0, 720)))
+        )
+        home = {
+            "URN": f"SC9{90000 + n:05d}",
+            "la": la,
+            "sector": sector,
+            "places": int(places),
+            "in_london": in_london,
+            "grade": grade,
+            "inspected": inspected,
+            "owner": owner,
+            "post": self.sector_in(la),
+            "vacancy_rate": float(self.rng.beta(*self.cfg["vacancy_rate_beta"])),
+            "regs": self.registrations(in_london),
+            "occupants": {},
+        }
         self.homes.append(home)
         self.home_index[home["URN"]] = home
         return home
@@ -293,22 +406,35 @@ class _Generator:
                 old = prev[la]
                 k = min(n, round(len(old) * self.cfg["children_still_looked_after_next_year"]))
                 idx = sorted(self.rng.choice(len(old), size=k, replace=False)) if k else []
-                carried = [dict(old[i], carried=True) for i in idx
-                           if (snap - old[i]["dob"]).days < 18 * 365]
+                carried = [
+                    dict(old[i], carried=True)
+                    for i in idx
+                    if (snap - old[i]["dob"]).days < 18 * 365
+                ]
             kids = carried + [self.new_child(snap) for _ in range(n - len(carried))]
             out[la] = kids
         self.children = out
         return out
 
-    def pick(self, cum: np.ndarray) -> int:
+    def pick(self, cum: tuple[float, ...]) -> int:
         """Index drawn with the probabilities whose cumulative sums are ``cum``."""
-        return min(int(np.searchsorted(cum, self.rng.random(), side="right")), len(cum) - 1)
+        return min(bisect.bisect_right(cum, self.rng.random()), len(cum) - 1)
+
+    def randint(self, low: int, high: int) -> int:
+        """A uniform integer in ``[low, high)`` (one uniform draw: scalar ``integers`` is slow)."""
+        return int(low) + int(self.rng.random() * (int(high) - int(low)))
 
     def new_child(self, snap: dt.date) -> dict[str, Any]:
         age = self.pick(_AGE_CUM)
-        dob = (snap - days(age * 365.25 + self.rng.integers(0, 360))).replace(day=1)
-        return {"CHILD": self.new_id("", 12), "dob": dob, "sex": 1 if self.rng.random() < 0.56 else 2,
-                "ethnic": _ETHNIC_CODES[self.pick(_ETHNIC_CUM)], "carried": False, "last": None}
+        dob = (snap - days(age * 365.25 + self.randint(0, 360))).replace(day=1)
+        return {
+            "CHILD": self.new_id("", 12),
+            "dob": dob,
+            "sex": 1 if self.rng.random() < 0.56 else 2,
+            "ethnic": _ETHNIC_CODES[self.pick(_ETHNIC_CUM)],
+            "carried": False,
+            "last": None,
+        }
 
     def needs(self, kid: dict[str, Any]) -> dict[str, bool]:
         return {k: bool(self.rng.random() < p) for k, p in self.cfg["needs_prevalence"].items()}
@@ -323,7 +449,9 @@ class _Generator:
             pool = kids[la]
             n_k2 = int(design.loc[la, "k2"])
             age = np.array([(snap - c["dob"]).days / 365.25 for c in pool])
-            w = np.where(age >= 11, 1.0, 0.0) * (1 + 2 * np.array([c["last"] == "K2" for c in pool]))
+            w = np.where(age >= 11, 1.0, 0.0) * (
+                1 + 2 * np.array([c["last"] == "K2" for c in pool])
+            )
             chosen = weighted_pick(self.rng, w + 1e-12, n_k2)
             k2_by_la[la] = [pool[i] for i in sorted(chosen)]
             for c in pool:
@@ -340,12 +468,15 @@ class _Generator:
         self.write_staffing(year)
         self.write_referrals(year, k2_by_la)
         self.rows["fieldwork"].extend(
-            fieldwork_frame(self.rng, year, 60 + int(self.rng.integers(0, 31))).to_dict("records"))
+            fieldwork_frame(self.rng, year, 60 + self.randint(0, 31)).to_dict("records")
+        )
         for la in self.london:
             for c in kids[la]:
                 c["last"] = c["place"]
 
-    def allocate_location(self, design: pd.DataFrame, k2_by_la: dict[str, list[dict[str, Any]]]) -> None:
+    def allocate_location(
+        self, design: pd.DataFrame, k2_by_la: dict[str, list[dict[str, Any]]]
+    ) -> None:
         """Mark ``loc`` = OUT / IN (own borough) / OOB (other London) for every K2 child.
 
         Weight of going outside London: ``exp(h1_needs * hard-to-place needs)``. With
@@ -371,7 +502,11 @@ class _Generator:
             d = design.loc[la]
             planned = int(d["in_borough"]) + int(d["london_oob"])
             frac = int(d["in_borough"]) / planned if planned else 0.5
-            n_in = min(len(lon), round(len(lon) * frac)) if planned != len(lon) else int(d["in_borough"])
+            n_in = (
+                min(len(lon), round(len(lon) * frac))
+                if planned != len(lon)
+                else int(d["in_borough"])
+            )
             for i, c in enumerate(lon):
                 c["loc"] = "IN" if i < n_in else "OOB"
 
@@ -383,18 +518,32 @@ class _Generator:
         c["home"] = home
 
     def pick_london_home(self, la: str, year: int, sectors: set[str]) -> dict[str, Any] | None:
-        homes = [h for h in self.homes if h["la"] == la and h["sector"] in sectors and self.capacity(h, year) > 0]
+        homes = [
+            h
+            for h in self.homes
+            if h["la"] == la and h["sector"] in sectors and self.capacity(h, year) > 0
+        ]
         if not homes:
             return None
-        w = np.array([self.capacity(h, year) * math.exp(self.fx["h2_quality"] * GRADE_SCORE.get(h["grade"], 1.5))
-                      for h in homes])
+        w = np.array(
+            [
+                self.capacity(h, year)
+                * math.exp(self.fx["h2_quality"] * GRADE_SCORE.get(h["grade"], 1.5))
+                for h in homes
+            ]
+        )
         return homes[int(weighted_pick(self.rng, w, 1)[0])]
 
     def ext_capacity(self, la: str, year: int) -> int:
-        return sum(self.capacity(h, year) for h in self.homes
-                   if h["la"] == la and h["sector"] in {"Private", "Voluntary"})
+        return sum(
+            self.capacity(h, year)
+            for h in self.homes
+            if h["la"] == la and h["sector"] in {"Private", "Voluntary"}
+        )
 
-    def allocate_homes(self, year: int, design: pd.DataFrame, k2_by_la: dict[str, list[dict[str, Any]]]) -> None:
+    def allocate_homes(
+        self, year: int, design: pd.DataFrame, k2_by_la: dict[str, list[dict[str, Any]]]
+    ) -> None:
         """Put every K2 child in a home: in-house first, then own borough, then London hosts
         (the busiest host, Redbridge, takes the first 14 placing boroughs), then outside London."""
         ext = {"Private", "Voluntary"}
@@ -419,10 +568,21 @@ class _Generator:
             oob = [c for c in k2_by_la[la] if c["loc"] == "OOB"]
             if not oob:
                 continue
-            n_hosts = max(1, min(len(oob), int(design.loc[la, "london_las"]) - (1 if any(
-                c["loc"] == "IN" for c in k2_by_la[la]) else 0)))
-            hosts = [h for h in self.london if h != la and self.ext_capacity(h, year) > 0
-                     and (len(placers[h]) < cap_busiest - (h != busiest) or la in placers[h])]
+            n_hosts = max(
+                1,
+                min(
+                    len(oob),
+                    int(design.loc[la, "london_las"])
+                    - (1 if any(c["loc"] == "IN" for c in k2_by_la[la]) else 0),
+                ),
+            )
+            hosts = [
+                h
+                for h in self.london
+                if h != la
+                and self.ext_capacity(h, year) > 0
+                and (len(placers[h]) < cap_busiest - (h != busiest) or la in placers[h])
+            ]
             chosen: list[str] = []
             if busiest != la and len(placers[busiest]) < cap_busiest and busiest in hosts:
                 chosen.append(busiest)
@@ -449,7 +609,9 @@ class _Generator:
         others = [n for n in self.cfg["other_destinations"] if n in self.sectors]
         n8 = round(len(outs) * self.cfg["eight_destinations_share"])
         alloc8 = largest_remainder(np.array([dest[n]["weight"] for n in eight], dtype=float), n8)
-        alloc_o = largest_remainder(np.ones(len(others)) + self.rng.random(len(others)), len(outs) - n8)
+        alloc_o = largest_remainder(
+            np.ones(len(others)) + self.rng.random(len(others)), len(outs) - n8
+        )
         targets = [n for n, k in zip(eight, alloc8, strict=True) for _ in range(k)]
         targets += [n for n, k in zip(others, alloc_o, strict=True) for _ in range(k)]
         order = self.rng.permutation(len(outs))
@@ -458,10 +620,10 @@ class _Generator:
             c = outs[child_i]
             free = [h for h in self.homes if h["la"] == la and self.capacity(h, year) > 0]
             if free and self.rng.random() < 0.85:
-                home = free[int(self.rng.integers(0, len(free)))]
+                home = free[self.randint(0, len(free))]
             else:
                 sector = "Voluntary" if self.rng.random() < 0.12 else "Private"
-                home = self.add_home(la, sector, int(sizes[int(self.rng.integers(0, len(sizes)))]), False)
+                home = self.add_home(la, sector, int(sizes[self.randint(0, len(sizes))]), False)
             c["provider"] = "PR4" if home["sector"] == "Private" else "PR5"
             self.place(c, home, year)
 
@@ -469,8 +631,16 @@ class _Generator:
     def write_child(self, year: int, la: str, c: dict[str, Any]) -> None:
         snap = dt.date(year, 3, 31)
         start_window = dt.date(year - 1, 4, 1)
-        self.rows["header"].append({"CHILD": c["CHILD"], "SEX": c["sex"], "DOB": fmt_date(c["dob"]),
-                                    "ETHNIC": c["ethnic"], "LA": la, "YEAR": year})
+        self.rows["header"].append(
+            {
+                "CHILD": c["CHILD"],
+                "SEX": c["sex"],
+                "DOB": fmt_date(c["dob"]),
+                "ETHNIC": c["ethnic"],
+                "LA": la,
+                "YEAR": year,
+            }
+        )
         home_post = self.sector_in(la)
         if c["place"] == "K2":
             started_in_year = self.rng.random() < self.cfg["k2_current_placement_started_in_year"]
@@ -479,14 +649,19 @@ class _Generator:
         else:
             started_in_year = self.rng.random() < 0.35
             opts = self.cfg["other_placements"]
-            codes = list(opts)
-            p = np.array([opts[k][0] for k in codes])
-            place = codes[self.pick(np.cumsum(p / p.sum()))]
+            place = self.other_codes[self.pick(self.other_cum)]
             provs = opts[place][1]
-            provider = provs[int(self.rng.integers(0, len(provs)))]
+            provider = provs[self.randint(0, len(provs))]
             r = self.rng.random()
-            where = la if r < 0.6 else (self.london[int(self.rng.integers(0, len(self.london)))]
-                                         if r < 0.9 else list(self.out_las)[int(self.rng.integers(0, len(self.out_las)))])
+            where = (
+                la
+                if r < 0.6
+                else (
+                    self.london[self.randint(0, len(self.london))]
+                    if r < 0.9
+                    else self.out_names[self.randint(0, len(self.out_names))]
+                )
+            )
             pl_post = self.sector_in(where) if where in self.sectors else self.sector_in(la)
             urn = ""
         earliest = max(c["dob"] + days(30), snap - days(3 * 365))
@@ -496,7 +671,7 @@ class _Generator:
             lo, start_window = earliest, min(start_window, snap)
         hi = start_window if not started_in_year and start_window > lo else snap
         span = max((hi - lo).days, 1)
-        decom = lo + days(self.rng.integers(0, span))
+        decom = lo + days(self.randint(0, span))
         decom = min(decom, snap)
         c["decom"] = decom
         c["started_in_year"] = started_in_year and decom >= dt.date(year - 1, 4, 1)
@@ -504,19 +679,50 @@ class _Generator:
         cin = f"N{self.pick(_CIN_CUM) + 1}"
         rne = "S"
         if c["carried"] and c["started_in_year"] and decom > start_window:
-            prev_start = decom - days(self.rng.integers(120, 500))
+            prev_start = decom - days(self.randint(120, 500))
             prev_start = max(prev_start, c["dob"] + days(1))
             if prev_start < decom:
-                self.rows["episodes"].append({
-                    "CHILD": c["CHILD"], "DECOM": fmt_date(prev_start), "RNE": "S", "LS": ls, "CIN": cin,
-                    "PLACE": "U4", "PLACE_PROVIDER": "PR1", "DEC": fmt_date(decom), "REC": "X1",
-                    "REASON_PLACE_CHANGE": ["CARPL", "CHILD", "PLACE", "LAREQ"][int(self.rng.integers(0, 4))],
-                    "HOME_POST": home_post, "PL_POST": self.sector_in(la), "URN": "", "LA": la, "YEAR": year})
+                self.rows["episodes"].append(
+                    {
+                        "CHILD": c["CHILD"],
+                        "DECOM": fmt_date(prev_start),
+                        "RNE": "S",
+                        "LS": ls,
+                        "CIN": cin,
+                        "PLACE": "U4",
+                        "PLACE_PROVIDER": "PR1",
+                        "DEC": fmt_date(decom),
+                        "REC": "X1",
+                        "REASON_PLACE_CHANGE": ["CARPL", "CHILD", "PLACE", "LAREQ"][
+                            self.randint(0, 4)
+                        ],
+                        "HOME_POST": home_post,
+                        "PL_POST": self.sector_in(la),
+                        "URN": "",
+                        "LA": la,
+                        "YEAR": year,
+                    }
+                )
                 rne = "P"
-        self.rows["episodes"].append({
-            "CHILD": c["CHILD"], "DECOM": fmt_date(decom), "RNE": rne, "LS": ls, "CIN": cin, "PLACE": place,
-            "PLACE_PROVIDER": provider, "DEC": "", "REC": "", "REASON_PLACE_CHANGE": "",
-            "HOME_POST": home_post, "PL_POST": pl_post, "URN": urn, "LA": la, "YEAR": year})
+        self.rows["episodes"].append(
+            {
+                "CHILD": c["CHILD"],
+                "DECOM": fmt_date(decom),
+                "RNE": rne,
+                "LS": ls,
+                "CIN": cin,
+                "PLACE": place,
+                "PLACE_PROVIDER": provider,
+                "DEC": "",
+                "REC": "",
+                "REASON_PLACE_CHANGE": "",
+                "HOME_POST": home_post,
+                "PL_POST": pl_post,
+                "URN": urn,
+                "LA": la,
+                "YEAR": year,
+            }
+        )
         if c["place"] == "K2":
             self.write_needs_and_cost(year, la, c)
 
@@ -538,21 +744,34 @@ class _Generator:
         else:
             pm = cfg["procurement"]
             proc = list(pm)[self.pick(cumulative(pm))]
-        log_cost = (cfg["cost_log_mean"] + cfg["cost_need_loading"] * c["hard"]
-                    + (cfg["cost_voluntary"] if home["sector"] == "Voluntary" else 0.0)
-                    + (cfg["cost_in_house"] if proc == "In-house" else 0.0)
-                    + {"Framework": -0.05, "Spot": 0.05, "Block": -0.08, "In-house": 0.0}[proc]
-                    + self.fx["h4_cost"] * float(home["in_london"])
-                    + self.rng.normal(0, cfg["cost_log_sd"]))
+        log_cost = (
+            cfg["cost_log_mean"]
+            + cfg["cost_need_loading"] * c["hard"]
+            + (cfg["cost_voluntary"] if home["sector"] == "Voluntary" else 0.0)
+            + (cfg["cost_in_house"] if proc == "In-house" else 0.0)
+            + {"Framework": -0.05, "Spot": 0.05, "Block": -0.08, "In-house": 0.0}[proc]
+            + self.fx["h4_cost"] * float(home["in_london"])
+            + self.rng.normal(0, cfg["cost_log_sd"])
+        )
         core = round(math.exp(log_cost), 2)
-        add = round(core * (0, 0, 0.1, 0.2, 0.35)[int(self.rng.integers(0, 5))], 2)
-        edu = float((0, 0, 450, 900)[int(self.rng.integers(0, 4))])
-        other = float((0, 0, 0, 120)[int(self.rng.integers(0, 4))])
-        self.rows["costs"].append({
-            "CHILD": c["CHILD"], "LA": la, "URN": home["URN"], "placement_start": fmt_date(c["decom"]),
-            "core_weekly_cost": f"{core:.2f}", "additional_support_weekly_cost": f"{add:.2f}",
-            "education_weekly_cost": f"{edu:.2f}", "other_weekly_cost": f"{other:.2f}",
-            "total_weekly_cost": f"{core + add + edu + other:.2f}", "procurement": proc, "YEAR": year})
+        add = round(core * (0, 0, 0.1, 0.2, 0.35)[self.randint(0, 5)], 2)
+        edu = float((0, 0, 450, 900)[self.randint(0, 4)])
+        other = float((0, 0, 0, 120)[self.randint(0, 4)])
+        self.rows["costs"].append(
+            {
+                "CHILD": c["CHILD"],
+                "LA": la,
+                "URN": home["URN"],
+                "placement_start": fmt_date(c["decom"]),
+                "core_weekly_cost": f"{core:.2f}",
+                "additional_support_weekly_cost": f"{add:.2f}",
+                "education_weekly_cost": f"{edu:.2f}",
+                "other_weekly_cost": f"{other:.2f}",
+                "total_weekly_cost": f"{core + add + edu + other:.2f}",
+                "procurement": proc,
+                "YEAR": year,
+            }
+        )
 
     def write_staffing(self, year: int) -> None:
         """Occupancy at the snapshot: London children (known), other LAs' children (a share of
@@ -561,23 +780,41 @@ class _Generator:
         for h in self.homes:
             occ = len(h["occupants"].get(year, []))
             rest = h["places"] - occ
-            others = int(self.rng.binomial(rest, self.cfg["home_occupancy_by_others"])) if rest > 0 else 0
+            others = (
+                int(self.rng.binomial(rest, self.cfg["home_occupancy_by_others"]))
+                if rest > 0
+                else 0
+            )
             rest -= others
-            unavailable = int(self.rng.binomial(rest, min(1.0, h["vacancy_rate"] * 2.5))) if (h6 > 0 and rest > 0) else 0
-            est = round(h["places"] * self.cfg["staff_per_place"] + float(self.rng.normal(1.5, 0.5)), 1)
+            unavailable = (
+                int(self.rng.binomial(rest, min(1.0, h["vacancy_rate"] * 2.5)))
+                if (h6 > 0 and rest > 0)
+                else 0
+            )
+            est = round(
+                h["places"] * self.cfg["staff_per_place"] + float(self.rng.normal(1.5, 0.5)), 1
+            )
             est = max(est, 1.0)
             h.setdefault("vac", {})[year] = h["vacancy_rate"]
-            self.rows["home_staffing"].append({
-                "URN": h["URN"], "snapshot_date": f"31/03/{year}", "registered_places": h["places"],
-                "places_available": rest - unavailable, "places_unavailable_staffing": unavailable,
-                "staff_vacancies_fte": f"{round(h['vacancy_rate'] * est, 1):.1f}",
-                "staff_establishment_fte": f"{est:.1f}",
-                "staff_leavers_12m": int(self.rng.poisson(est * self.cfg["leavers_per_fte"]))})
+            self.rows["home_staffing"].append(
+                {
+                    "URN": h["URN"],
+                    "snapshot_date": f"31/03/{year}",
+                    "registered_places": h["places"],
+                    "places_available": rest - unavailable,
+                    "places_unavailable_staffing": unavailable,
+                    "staff_vacancies_fte": f"{round(h['vacancy_rate'] * est, 1):.1f}",
+                    "staff_establishment_fte": f"{est:.1f}",
+                    "staff_leavers_12m": int(self.rng.poisson(est * self.cfg["leavers_per_fte"])),
+                }
+            )
 
     def write_referrals(self, year: int, k2_by_la: dict[str, list[dict[str, Any]]]) -> None:
         """Referrals for K2 children whose placement started in the year (see mechanisms.md)."""
         cfg, fx = self.cfg, self.fx
-        london_homes = [h for h in self.homes if h["in_london"] and h["sector"] != "Local Authority"]
+        london_homes = [
+            h for h in self.homes if h["in_london"] and h["sector"] != "Local Authority"
+        ]
         out_homes = [h for h in self.homes if not h["in_london"]]
         sub = self.ref["subregion"].to_dict()
         mean_vac = cfg["vacancy_rate_beta"][0] / sum(cfg["vacancy_rate_beta"])
@@ -594,18 +831,27 @@ class _Generator:
                 n = int(self.rng.poisson(cfg["referrals_per_child_mean"]))
                 targets = []
                 for _ in range(n):
-                    pool = london_homes if self.rng.random() < cfg["referral_share_to_london_homes"] else out_homes
-                    targets.append(pool[int(self.rng.integers(0, len(pool)))])
+                    pool = (
+                        london_homes
+                        if self.rng.random() < cfg["referral_share_to_london_homes"]
+                        else out_homes
+                    )
+                    targets.append(pool[self.randint(0, len(pool))])
                 targets.append(c["home"])
                 for j, home in enumerate(targets):
                     final = j == len(targets) - 1
-                    local = home["in_london"] and (home["la"] == la or sub.get(home["la"]) == sub[la])
+                    local = home["in_london"] and (
+                        home["la"] == la or sub.get(home["la"]) == sub[la]
+                    )
                     vac = home["vacancy_rate"]
-                    eta = (cfg["acceptance_base_logodds"] + fx["h3_practice"] * (strengths - cfg["strengths_based_share"])
-                           + 2 * fx["h3_practice"] * (complete - 4 / 6)
-                           - fx["h5_risk"] * high_risk
-                           - fx["h5_local_extra"] * (high_risk and local) * (fx["h5_risk"] != 0)
-                           - fx["h6_staffing"] * 10 * (vac - mean_vac))
+                    eta = (
+                        cfg["acceptance_base_logodds"]
+                        + fx["h3_practice"] * (strengths - cfg["strengths_based_share"])
+                        + 2 * fx["h3_practice"] * (complete - 4 / 6)
+                        - fx["h5_risk"] * high_risk
+                        - fx["h5_local_extra"] * (high_risk and local) * (fx["h5_risk"] != 0)
+                        - fx["h6_staffing"] * 10 * (vac - mean_vac)
+                    )
                     u = self.rng.random()
                     reason = ""
                     if final:
@@ -624,23 +870,42 @@ class _Generator:
                         w[5] *= 1 + 2 * fx["h3_practice"] * (1 - complete)
                         reason = DECLINE_REASONS[self.pick(cumulative(w))]
                     lo = max(window_start, c["decom"] - days(60))
-                    date = lo + days(self.rng.integers(0, max((c["decom"] - lo).days, 0) + 1))
-                    self.rows["referrals"].append({
-                        "referral_id": self.new_id("R", 10), "CHILD": c["CHILD"], "LA": la, "URN": home["URN"],
-                        "referral_date": fmt_date(date),
-                        "needed_by": nb_names[self.pick(nb_cum)],
-                        "response": response, "decline_reason": reason,
-                        "profile_strengths_based": "Y" if strengths else "N",
-                        "profile_completeness": f"{complete:.2f}"})
+                    date = lo + days(self.randint(0, max((c["decom"] - lo).days, 0) + 1))
+                    self.rows["referrals"].append(
+                        {
+                            "referral_id": self.new_id("R", 10),
+                            "CHILD": c["CHILD"],
+                            "LA": la,
+                            "URN": home["URN"],
+                            "referral_date": fmt_date(date),
+                            "needed_by": nb_names[self.pick(nb_cum)],
+                            "response": response,
+                            "decline_reason": reason,
+                            "profile_strengths_based": "Y" if strengths else "N",
+                            "profile_completeness": f"{complete:.2f}",
+                        }
+                    )
 
     def homes_frames(self) -> tuple[pd.DataFrame, pd.DataFrame]:
-        homes = pd.DataFrame([{
-            "URN": h["URN"], "Provision type": "Children's home", "Local authority": h["la"],
-            "Sector": h["sector"], "Places": h["places"], "Registration status": "Active",
-            "Overall experiences and progress of children and young people": h["grade"],
-            "Latest full inspection date": h["inspected"],
-            "Organisation which owns the provider": h["owner"]} for h in self.homes])
-        regs = pd.DataFrame([{"URN": h["URN"], "category": r} for h in self.homes for r in h["regs"]])
+        homes = pd.DataFrame(
+            [
+                {
+                    "URN": h["URN"],
+                    "Provision type": "Children's home",
+                    "Local authority": h["la"],
+                    "Sector": h["sector"],
+                    "Places": h["places"],
+                    "Registration status": "Active",
+                    "Overall experiences and progress of children and young people": h["grade"],
+                    "Latest full inspection date": h["inspected"],
+                    "Organisation which owns the provider": h["owner"],
+                }
+                for h in self.homes
+            ]
+        )
+        regs = pd.DataFrame(
+            [{"URN": h["URN"], "category": r} for h in self.homes for r in h["regs"]]
+        )
         return homes, regs
 
 
@@ -655,7 +920,9 @@ def generate_frames(config: dict[str, Any]) -> dict[str, pd.DataFrame]:
     return frames
 
 
-def write_dataset(frames: dict[str, pd.DataFrame], out_dir: Path | str, *, metadata: dict[str, Any] | None = None) -> None:
+def write_dataset(
+    frames: dict[str, pd.DataFrame], out_dir: Path | str, *, metadata: dict[str, Any] | None = None
+) -> None:
     """Write each table as ``<name>.csv`` (sorted rows, ``\\n`` line ends, UTF-8) plus ``dataset.yaml``."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
