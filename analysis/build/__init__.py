@@ -46,6 +46,13 @@ def build_command(
     if engine not in ENGINES:
         console.print(f"[red]Unknown engine {engine!r}[/]: choose one of {', '.join(ENGINES)}.")
         return 2
+    from analysis.report.render import quarto_available
+
+    if engine == "quarto" and not quarto_available():
+        console.print(
+            "[red]--engine quarto: the quarto binary is not installed.[/] Use --engine pandoc."
+        )
+        return 2
     try:
         editions = editions_to_build(borough, all_boroughs)
     except UnknownBoroughError as exc:
