@@ -417,7 +417,7 @@ def evaluate(
         caveats=caveats,
         insufficient=insufficient,
         summary=_summary(verdict, needs_supports, feasibility_supports),
-        figures=["h1_needs_balance", "h1_feasibility"],
+        figures=["h1_needs_balance", "h1_outside_by_scope"],
     )
 
 
@@ -440,3 +440,100 @@ def _summary(verdict: str, needs: bool | None, feas: bool | None) -> str:
     if not parts:
         return "The data needed to test this hypothesis is not available."
     return f"{verdict}: " + "; ".join(parts) + "."
+
+
+# --- notebook tables and figures -------------------------------------------------------------
+
+
+def needs_balance_figure(balance: pd.DataFrame):
+    """Standardised difference of each need (outside minus inside London) with 95% CIs."""
+    from analysis.hypotheses._common import FigureSpec, interval_chart
+
+    counts = ("children_outside", "with_need_outside", "children_inside", "with_need_inside")
+    derived = {"share_outside": "with_need_outside", "share_inside": "with_need_inside"}
+    fig = interval_chart(
+        balance,
+        label="need",
+        estimate="smd",
+        low="smd_ci_low",
+        high="smd_ci_high",
+        xlabel="Standardised difference (placed outside minus inside London)",
+        reference=0.0,
+        percent=False,
+    )
+    top = balance.sort_values("smd", ascending=False).iloc[0] if len(balance) else None
+    alt = (
+        "Dot-and-interval chart of the standardised difference in each need between London "
+        "children placed in children's homes outside London and those inside London. "
+        + (
+            f"The largest difference is for {top['need']} ({top['smd']:.2f})."
+            if top is not None
+            else ""
+        )
+    )
+    return FigureSpec(
+        "h1_needs_balance",
+        fig,
+        "Needs and risks of children placed outside vs inside London (standardised differences, "
+        "95% CI)",
+        alt,
+        balance.drop(columns=["column"]),
+        counts,
+        derived,
+    )
+
+
+def outside_by_scope_table(
+    ds: Dataset, year: int, scopes: list[tuple[str, list[str]]], alpha: float = 0.05
+) -> pd.DataFrame:
+    """Share of children in children's homes placed outside London for each comparison scope
+    (London, the borough's group, the borough) with Wilson CIs."""
+    placements = residential_placements(ds.table("episodes"), year)
+    rows = []
+    for label, members in scopes:
+        sub = placements[placements["LA"].isin(members)]
+        k, n = int(sub["outside_london"].sum()), len(sub)
+        p, lo, hi = stats.wilson_ci(k, n, alpha)
+        rows.append(
+            {
+                "scope": label,
+                "children": n,
+                "placed_outside": k,
+                "share": p,
+                "ci_low": lo,
+                "ci_high": hi,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def outside_by_scope_figure(table: pd.DataFrame):
+    """Share placed outside London by scope, with 95% CIs (suppressed groups not drawn)."""
+    from analysis.hypotheses._common import FigureSpec, as_published, interval_chart
+
+    counts = ("children", "placed_outside")
+    derived = {"share": "placed_outside", "ci_low": "placed_outside", "ci_high": "placed_outside"}
+    shown = as_published(table, counts, derived)
+    fig = interval_chart(
+        shown,
+        label="scope",
+        estimate="share",
+        low="ci_low",
+        high="ci_high",
+        xlabel="Children in children's homes placed outside London",
+    )
+    london = table.iloc[0]
+    alt = (
+        f"Chart of the share of London boroughs' children in children's homes who live outside "
+        f"London: {100 * london['share']:.0f}% across London"
+        + (f", compared with {', '.join(table['scope'].iloc[1:])}." if len(table) > 1 else ".")
+    )
+    return FigureSpec(
+        "h1_outside_by_scope",
+        fig,
+        "Children in children's homes placed outside London (95% CI)",
+        alt,
+        table,
+        counts,
+        derived,
+    )

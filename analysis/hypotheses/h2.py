@@ -305,3 +305,104 @@ def _summary(verdict: str, grade: bool | None, use: bool | None) -> str:
     if not parts:
         return "The data needed to test this hypothesis is not available."
     return f"{verdict}: " + "; ".join(parts) + "."
+
+
+# --- notebook tables and figures -------------------------------------------------------------
+
+
+def good_or_better_table(
+    compared: pd.DataFrame, england: pd.DataFrame | None, alpha: float = 0.05
+) -> pd.DataFrame:
+    """Share of homes graded good or outstanding by group (Wilson CI); England when given."""
+    groups = [(g, compared[compared["group"] == g]) for g in compared["group"].unique()]
+    if england is not None and not england.empty:
+        groups.append(("England children's homes", england))
+    rows = []
+    for label, df in groups:
+        k, n = good_or_better(df)
+        p, lo, hi = stats.wilson_ci(k, n, alpha)
+        rows.append(
+            {
+                "group": label,
+                "homes": n,
+                "good_or_better": k,
+                "share": p,
+                "ci_low": lo,
+                "ci_high": hi,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def grade_mix_figure(table: pd.DataFrame):
+    """Share of homes good or outstanding by group, with 95% CIs."""
+    from analysis.hypotheses._common import FigureSpec, interval_chart
+
+    fig = interval_chart(
+        table,
+        label="group",
+        estimate="share",
+        low="ci_low",
+        high="ci_high",
+        xlabel="Homes graded good or outstanding",
+    )
+    desc = "; ".join(f"{r['group']} {100 * r['share']:.0f}%" for _, r in table.iterrows())
+    return FigureSpec(
+        "h2_grade_mix",
+        fig,
+        "Children's homes graded good or outstanding (95% CI)",
+        f"Chart comparing the share of children's homes graded good or outstanding: {desc}.",
+        table,
+    )
+
+
+def use_by_grade_table(use: pd.DataFrame, rules: Mapping[str, Any], alpha: float = 0.05):
+    """Per grade: London homes, places, London children in them, share of places (Wilson CI)."""
+    rows = []
+    for grade in rules["grade_scores"]:
+        g = use[use["grade"] == grade]
+        places, kids = int(g["places"].sum()), int(g["london_children"].sum())
+        p, lo, hi = stats.wilson_ci(min(kids, places), places, alpha)
+        rows.append(
+            {
+                "grade": grade,
+                "homes": len(g),
+                "places": places,
+                "london_children": kids,
+                "share": p,
+                "ci_low": lo,
+                "ci_high": hi,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def use_by_grade_figure(table: pd.DataFrame):
+    """Share of London homes' places used by London children, by grade (95% CI)."""
+    from analysis.hypotheses._common import FigureSpec, as_published, interval_chart
+
+    counts = ("london_children",)
+    derived = {
+        "share": "london_children",
+        "ci_low": "london_children",
+        "ci_high": "london_children",
+    }
+    shown = as_published(table, counts, derived)
+    fig = interval_chart(
+        shown,
+        label="grade",
+        estimate="share",
+        low="ci_low",
+        high="ci_high",
+        xlabel="Places in London homes occupied by London boroughs' children",
+    )
+    return FigureSpec(
+        "h2_use_by_grade",
+        fig,
+        "Use of London homes by London boroughs, by Ofsted grade (95% CI)",
+        "Chart of the share of London children's homes' places occupied by London boroughs' "
+        "children, for each Ofsted grade, to show whether boroughs use better-graded homes more.",
+        table,
+        counts,
+        derived,
+    )

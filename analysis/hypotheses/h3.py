@@ -295,3 +295,67 @@ def _summary(verdict: str, variation: bool | None, profile: bool | None) -> str:
     if not parts:
         return "The data needed to test this hypothesis is not available."
     return f"{verdict}: " + "; ".join(parts) + "."
+
+
+# --- notebook figures ------------------------------------------------------------------------
+
+
+def borough_variation_figure(residuals: pd.DataFrame, la: str | None = None):
+    """Observed minus expected (from needs) share placed outside London, per borough."""
+    from analysis.hypotheses._common import FigureSpec, as_published, interval_chart
+
+    table = residuals.copy()
+    lo, hi = [], []
+    for _, r in table.iterrows():
+        _, a, b = stats.wilson_ci(int(r["placed_outside"]), int(r["children"]))
+        lo.append(a - r["expected_share"])
+        hi.append(b - r["expected_share"])
+    table["ci_low"], table["ci_high"] = lo, hi
+    table["series"] = ["This borough" if x == la else "Other boroughs" for x in table["LA"]]
+    counts = ("children", "placed_outside")
+    derived = {c: "placed_outside" for c in ("observed_share", "excess_share", "ci_low", "ci_high")}
+    shown = as_published(table, counts, derived)
+    fig = interval_chart(
+        shown,
+        label="LA",
+        estimate="excess_share",
+        low="ci_low",
+        high="ci_high",
+        series="series" if la else None,
+        xlabel="Placed outside London minus expected from needs (percentage points)",
+        reference=0.0,
+    )
+    return FigureSpec(
+        "h3_borough_variation",
+        fig,
+        "Boroughs' placements outside London beyond what needs explain (95% CI)",
+        "Chart of each London borough's share of children's-home placements outside London "
+        "minus the share expected from its children's recorded needs; boroughs far from zero "
+        "place differently from what needs alone predict.",
+        table.drop(columns=["series"]),
+        counts,
+        derived,
+    )
+
+
+def acceptance_by_profile_figure(table: pd.DataFrame):
+    """Acceptance rate by profile type and completeness band (95% CI)."""
+    from analysis.hypotheses._common import FigureSpec, interval_chart
+
+    fig = interval_chart(
+        table,
+        label="completeness",
+        estimate="acceptance_rate",
+        low="ci_low",
+        high="ci_high",
+        series="profile",
+        xlabel="Referrals accepted",
+    )
+    return FigureSpec(
+        "h3_acceptance_by_profile",
+        fig,
+        "Referrals accepted by profile quality (95% CI)",
+        "Chart of the share of referrals providers accepted, for strengths-based and other "
+        "profiles, by how complete the profile was.",
+        table,
+    )
