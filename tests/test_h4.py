@@ -92,6 +92,22 @@ def test_no_premium_is_not_supported_although_raw_costs_differ(rules):
     assert unadjusted.estimate < 0
 
 
+def test_hard_to_place_gap_is_found_when_planted_and_not_otherwise():
+    ds = make_dataset(premium=0.0, seed=5)
+    df = h4.costed_placements(ds, YEAR)
+    assert (
+        h4.hard_to_place_premium_gap(df, ["risk_criminal_exploitation"]).ci_low
+        < 0
+        < (h4.hard_to_place_premium_gap(df, ["risk_criminal_exploitation"]).ci_high)
+    )
+    # London 30% dearer only for exploited children
+    london_cse = (df["in_london"] == 1) & (df["risk_criminal_exploitation"] == 1)
+    df.loc[london_cse, "log_cost"] += 0.26
+    gap = h4.hard_to_place_premium_gap(df, ["risk_criminal_exploitation"])
+    assert gap.ci_low > 0 and gap.estimate == pytest.approx(0.26, abs=0.08)
+    assert h4.hard_to_place_premium_gap(df, ["not_a_field"]) is None
+
+
 def test_missing_costs_gives_insufficient_data(rules):
     ds = make_dataset(premium=0.2)
     del ds.tables["costs"]

@@ -147,6 +147,26 @@ def london_premiums(df: pd.DataFrame, alpha: float = 0.05) -> dict[str, Coeffici
     }
 
 
+def hard_to_place_premium_gap(
+    df: pd.DataFrame, hard_needs: list[str], alpha: float = 0.05
+) -> Coefficient | None:
+    """Does the London premium differ for children with a hard-to-place need?
+
+    The interaction ``in_london x hard`` in the adjusted cost model (log scale): above zero
+    means London is relatively dearer for exactly the children most often placed outside it,
+    which is how cost could steer placements even with no average premium. None when no child
+    has (or every child has) a hard-to-place need.
+    """
+    fields = [f for f in hard_needs if f in df.columns]
+    if not fields:
+        return None
+    frame, adjusters = design_frame(df)
+    frame["hard"] = (frame[fields].sum(axis=1) > 0).astype(int)
+    frame["london_x_hard"] = frame["in_london"] * frame["hard"]
+    terms = ["london_x_hard", "in_london", "hard", *adjusters]
+    return ols_coefficient(frame, "log_cost", terms, "london_x_hard", alpha)
+
+
 def decide(adjusted: Coefficient | None, external: Coefficient | None, rules: dict) -> str:
     """Apply the declared rule (``config/decision_rules/h4.yaml``) to the premium estimates."""
     if adjusted is None:
@@ -267,6 +287,13 @@ def evaluate(
             if coefs["external_only"] is None
             else bool(coefs["external_only"].ci_low > 0),
         ),
+        _premium_indicator(
+            "Extra London premium for children with a hard-to-place need",
+            hard_to_place_premium_gap(df, list(rules.get("hard_to_place_needs", [])), alpha),
+            rules,
+            "Ratio of the London premium for children with a hard-to-place need to that for "
+            "others, minus 1 (interaction in the adjusted model); descriptive, not in the rule.",
+        ),
         Indicator(
             "Placements with a recorded weekly cost",
             float(len(df)),
@@ -275,6 +302,7 @@ def evaluate(
             note=f"{n_in} in London, {n_out} outside London.",
         ),
     ]
+    indicators[3].supports = None  # descriptive: the hard-to-place gap is not in the rule
     if la is not None:
         indicators.append(borough_premium(df, la, rules))
     est = premium(coefs["adjusted"])
