@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from analysis.cli import app
 from analysis.contract import DataValidationError, Problem, dataset_from_frames, load_dataset
+from analysis.contract.normalise import parse_dates
 from analysis.contract.sample import minimal_frames, write_frames
 from analysis.paths import EXAMPLE_DATA
 
@@ -311,7 +312,7 @@ def test_dataset_from_frames_typed_input() -> None:
     frames = minimal_frames()
     eps = frames["episodes"]
     eps["YEAR"] = 2022
-    eps["DECOM"] = pd.to_datetime(eps["DECOM"], format="mixed", dayfirst=True)
+    eps["DECOM"] = parse_dates(eps["DECOM"])
     frames["homes"]["URN"] = frames["homes"]["URN"].astype(int)
     ds = dataset_from_frames(frames)
     assert ds.table("homes")["urn"].tolist() == ["1000001", "1000002", "1000003"]
@@ -350,3 +351,16 @@ def test_example_dataset_validates() -> None:
         app, ["validate", str(EXAMPLE_DATA), "--problems-csv", "/tmp/example_problems.csv"]
     )
     assert result.exit_code == 0, result.output
+
+
+def test_xlsx_with_real_date_and_number_cells(tmp_path: Path, frames) -> None:
+    write_frames(frames, tmp_path)
+    (tmp_path / "episodes.csv").unlink()
+    eps = frames["episodes"].copy()
+    eps["DECOM"] = parse_dates(eps["DECOM"])  # real Excel date cells
+    eps["YEAR"] = eps["YEAR"].astype(int)
+    eps["URN"] = pd.to_numeric(eps["URN"]).astype("Int64")
+    eps.to_excel(tmp_path / "episodes.xlsx", index=False)
+    loaded = load_dataset(tmp_path).table("episodes")
+    assert loaded.loc[loaded["CHILD"] == "C003", "DECOM"].iloc[0] == pd.Timestamp(2020, 1, 10)
+    assert set(loaded["URN"].dropna()) == {"1000001", "1000002", "1000003"}
