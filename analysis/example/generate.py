@@ -15,6 +15,7 @@ import bisect
 import copy
 import datetime as dt
 import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -909,14 +910,24 @@ class _Generator:
         return homes, regs
 
 
-def generate_frames(config: dict[str, Any]) -> dict[str, pd.DataFrame]:
-    """All contract tables of the synthetic example, in file format (strings as written)."""
+def generate_frames(
+    config: dict[str, Any], *, progress: Callable[[str], None] | None = None
+) -> dict[str, pd.DataFrame]:
+    """All contract tables of the synthetic example, in file format (strings as written).
+
+    ``progress`` (optional) is called with a short description after each step.
+    """
+    step = progress or (lambda _msg: None)
     gen = _Generator(config)
+    step("postcode sectors loaded")
     gen.build_london_homes()
+    step("London homes built")
     for year in sorted(config["years"]):
         gen.year(int(year))
+        step(f"{year} snapshot generated")
     frames = {t: pd.DataFrame(rows, columns=TABLE_COLUMNS[t]) for t, rows in gen.rows.items()}
     frames["homes"], frames["home_registrations"] = gen.homes_frames()
+    step("tables assembled")
     return frames
 
 
@@ -940,17 +951,21 @@ def write_dataset(
 
 
 def generate_command(out: Path, config: Path | None = None) -> int:
-    """``report example generate``: load config, generate, write; shows progress. Returns 0."""
+    """``report example generate``: load config, generate, write; shows a progress bar of the
+    steps. Returns 0."""
     from rich.progress import Progress
 
+    cfg = load_config(config)
     with Progress() as progress:
-        task = progress.add_task("Generating the synthetic example", total=3)
-        cfg = load_config(config)
+        task = progress.add_task("Generating the synthetic example", total=5 + len(cfg["years"]))
         progress.advance(task)
-        frames = generate_frames(cfg)
-        progress.advance(task)
+
+        def step(message: str) -> None:
+            progress.update(task, advance=1, description=message)
+
+        frames = generate_frames(cfg, progress=step)
         write_dataset(frames, out)
-        progress.advance(task)
+        step("written")
     print(f"Wrote {', '.join(sorted(frames))} to {out}")
     return 0
 
