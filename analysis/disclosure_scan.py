@@ -246,16 +246,18 @@ def small_counts_in_table(
 
 
 def _token_hits(texts: list[str], values: set[str]) -> set[str]:
+    """The ``values`` found in ``texts`` as whole tokens (not inside a longer word or number)."""
     if not values:
         return set()
-    found: set[str] = set()
+    joined = "\n".join(texts)
     plain = {v for v in values if re.fullmatch(r"[A-Za-z0-9]+", v)}
-    for text in texts:
-        found.update(set(re.findall(r"[A-Za-z0-9]+", text)) & plain)
-    for value in values - plain:
-        pattern = re.compile(rf"(?<![A-Za-z0-9]){re.escape(value)}(?![A-Za-z0-9])")
-        if any(pattern.search(text) for text in texts):
-            found.add(value)
+    found = set(re.findall(r"[A-Za-z0-9]+", joined)) & plain
+    others = sorted(values - plain, key=len, reverse=True)
+    if others:
+        pattern = re.compile(
+            r"(?<![A-Za-z0-9])(" + "|".join(map(re.escape, others)) + r")(?![A-Za-z0-9])"
+        )
+        found.update(pattern.findall(joined))
     return found
 
 
@@ -271,13 +273,7 @@ def postcode_patterns_in(texts: list[str]) -> set[str]:
 
 def known_postcodes_in(texts: list[str], known: set[str]) -> set[str]:
     """The dataset's own postcode values (whole-token, any case) found in ``texts``."""
-    upper = [t.upper() for t in texts]
-    found = _token_hits(upper, {k for k in known if " " not in k})
-    for value in (k for k in known if " " in k):
-        pattern = re.compile(rf"(?<![A-Z0-9]){re.escape(value)}(?![A-Z0-9])")
-        if any(pattern.search(t) for t in upper):
-            found.add(value)
-    return found
+    return _token_hits([t.upper() for t in texts], {k.upper() for k in known})
 
 
 def _declared_columns(path: Path) -> list[str] | None:

@@ -201,22 +201,36 @@ def images_without_alt(html_path: Path) -> list[str]:
     return problems
 
 
+def alt_texts_that_repeat_the_caption(html_path: Path) -> list[str]:
+    """Figure images whose alt text repeats the caption while a fuller description (``fig-alt``)
+    was written: the alt should carry the chart's message, not its title."""
+    problems = []
+    for tag, attrs in _parse(html_path).events:
+        alt = attrs.get("alt", "").strip()
+        described = attrs.get("data-fig-alt", "").strip()
+        if tag == "img" and alt and described and described != alt:
+            problems.append(f"alt text is the caption {alt[:50]!r}, not the fig-alt description")
+    return problems
+
+
 def _data_link(tag: str, attrs: dict[str, str]) -> bool:
     href = attrs.get("href", "")
     return tag == "a" and bool(re.search(r"\.(csv|xlsx)(\b|$)|#tbl-", href, re.IGNORECASE))
 
 
 def figures_without_data(html_path: Path) -> list[str]:
-    """Figure images not followed (before the next figure image) by a table or a link to one."""
+    """Figure images not followed by their data: a table or a link to one (``.csv``/``.xlsx``/
+    ``#tbl-``) before the next figure image or the next heading."""
     events = _parse(html_path).events
     images = [
         i
         for i, (tag, attrs) in enumerate(events)
         if tag == "img" and attrs.get("role") != "presentation"
     ]
+    stops = [i for i, (tag, _) in enumerate(events) if tag == "img" or re.fullmatch(r"h[1-6]", tag)]
     problems = []
     for n, start in enumerate(images):
-        end = images[n + 1] if n + 1 < len(images) else len(events)
+        end = min([i for i in stops if i > start], default=len(events))
         following = events[start + 1 : end]
         if not any(tag == "table" or _data_link(tag, attrs) for tag, attrs in following):
             alt = events[start][1].get("alt", "")[:50]
@@ -239,6 +253,7 @@ def check_page(html_path: Path, *, run_axe: bool = True) -> list[str]:
     problems = (
         external_resources(html_path)
         + images_without_alt(html_path)
+        + alt_texts_that_repeat_the_caption(html_path)
         + figures_without_data(html_path)
     )
     if run_axe:

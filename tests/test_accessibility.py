@@ -51,6 +51,27 @@ def test_static_checks_catch_the_bad_page(pages):
     assert axe_check.check_page(good, run_axe=False) == []
 
 
+def test_alt_text_must_be_the_description_not_the_caption(tmp_path):
+    page = tmp_path / "p.html"
+    page.write_text(
+        '<figure><img src="a.png" alt="Homes by region" data-fig-alt="London has fewest homes">'
+        '</figure><a href="t.csv">data</a>',
+        encoding="utf-8",
+    )
+    assert axe_check.alt_texts_that_repeat_the_caption(page)
+    page.write_text(GOOD, encoding="utf-8")
+    assert axe_check.alt_texts_that_repeat_the_caption(page) == []
+
+
+def test_a_figure_separated_from_the_next_table_by_a_heading_fails(tmp_path):
+    page = tmp_path / "p.html"
+    page.write_text(
+        '<figure><img src="a.png" alt="x"></figure><h2>Next</h2><table><tr><td>1</td></tr></table>',
+        encoding="utf-8",
+    )
+    assert axe_check.figures_without_data(page)
+
+
 def test_a_figure_without_its_table_fails(tmp_path):
     page = tmp_path / "p.html"
     page.write_text(GOOD.replace('<a href="tables/net_gain.csv">', "<a>"), encoding="utf-8")
