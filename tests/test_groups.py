@@ -347,3 +347,36 @@ def test_public_data_indicators_from_real_files():
         pub["pct_new_placements_over_20_miles"].between(0, 100).all()
         or pub["pct_new_placements_over_20_miles"].dropna().between(0, 100).all()
     )
+
+
+def test_outputs_written_with_disclosure_control(config, tmp_path, monkeypatch):
+    """groups.json, tables and figures of a borough edition; small counts suppressed; the
+    analysis is cached and reused by the next edition."""
+    import analysis.groups.results as results
+    from analysis.groups.publish import write_groups_outputs
+
+    monkeypatch.setattr(results, "ROOT", tmp_path)
+    plan = _plan_all_groups()
+    ds = make_dataset(plan)
+    cfg = json.loads(json.dumps(config))
+    cfg["clustering"]["bootstrap_resamples"] = 5
+    out = tmp_path / "out" / "camden"
+    _, doc = write_groups_outputs(ds, YEAR, "camden", out, cfg, seed=1)
+    assert list((tmp_path / ".cache" / "groups").glob("*.pkl"))
+    saved = json.loads((out / "results" / "groups.json").read_text())
+    assert saved["typology"]["sizes"] == {"1": 4, "2": 11, "3": 6, "4": 8, "5": 3}
+    assert {"typology", "clusters", "borough"} <= set(saved)
+    assert "groups_borough_difference" in saved["figures"]
+    for name in saved["figures"]:
+        assert (out / "figures" / f"{name}.png").exists()
+        assert json.loads((out / "figures" / f"{name}.json").read_text())["alt"]
+    table = pd.read_csv(out / "tables" / "groups_borough_indicators.csv", dtype=str)
+    row = table.set_index("la_name").loc[plan_group_1_borough(plan)]
+    assert row["k2_children"] == "c" and row["pct_in_borough"] == "c"
+    text = "".join(p.read_text() for p in out.rglob("*.csv")) + json.dumps(saved)
+    assert "Camden-0" not in text
+
+
+def plan_group_1_borough(plan: dict[str, dict]) -> str:
+    """A borough planted with 2 K2 children (a count that must be suppressed)."""
+    return next(la for la, spec in plan.items() if len(spec.get("k2", [])) == 2)

@@ -209,7 +209,10 @@ def borough_difference_chart(
     ax.axvline(0, color="black", lw=0.8)
     for y, v in enumerate(d["difference_sd"]):
         ax.text(v, y, f" {v:+.1f} ", va="center", ha="left" if v >= 0 else "right", fontsize=8)
-    ax.set_xlabel("Borough minus its group's average (standard deviations)")
+    ax.set_xlabel("Borough minus its group's average (standard deviations)", fontsize=10)
+    ax.tick_params(axis="both", labelsize=9)
+    lim = max(1.0, float(d["difference_sd"].abs().max())) * 1.25
+    ax.set_xlim(-lim, lim)
     ax.set_title(title, loc="left", fontsize=12)
     fig.tight_layout()
     return fig

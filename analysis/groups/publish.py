@@ -25,7 +25,12 @@ from analysis.groups.figures import (
 )
 from analysis.groups.indicators import CHILD_COUNT_COLUMNS, DERIVED_FROM, INDICATOR_LABELS
 from analysis.groups.public import PUBLIC_INDICATOR_LABELS
-from analysis.groups.results import GroupsAnalysis, analyse_groups, groups_json
+from analysis.groups.results import (
+    GroupsAnalysis,
+    analyse_groups,
+    cached_analyse_groups,
+    groups_json,
+)
 from analysis.groups.typology import NOT_GROUPED, PROFILE_COLUMNS
 from analysis.outputs import EditionPaths, write_json, write_table
 
@@ -271,11 +276,17 @@ def write_groups_outputs(
     *,
     seed: int | None = None,
     public_dir: Path | str | None = None,
+    use_cache: bool = True,
 ) -> tuple[GroupsAnalysis, dict[str, Any]]:
     """Run the whole groups analysis for one edition and write ``results/groups.json``, the
-    tables and the figures. Returns the analysis and the JSON document."""
+    tables and the figures. Returns the analysis and the JSON document. ``use_cache`` reuses
+    the analysis of an earlier edition of the same data (:func:`cached_analyse_groups`)."""
     paths = EditionPaths.for_edition(output_dir)
-    a = analyse_groups(ds, year, config, seed=seed, public_dir=public_dir or None)
+    a = (
+        cached_analyse_groups(ds, year, config, seed=seed, public_dir=public_dir or None)
+        if use_cache
+        else analyse_groups(ds, year, config, seed=seed, public_dir=public_dir or None)
+    )
     doc = groups_json(a, config, year=year, edition=edition)
     borough = None if edition == "london" else resolve_borough(edition)
     write_tables(a, paths)

@@ -3,6 +3,11 @@ and, in a borough edition, the borough's place among its peers."""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+import pickle
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +33,7 @@ from analysis.groups.typology import (
     group_labels,
     typology_profile,
 )
+from analysis.paths import ROOT
 
 
 @dataclass
@@ -184,3 +190,63 @@ def groups_json(
             raise ValueError(f"unknown borough edition {edition!r}")
         doc["borough"] = borough_dict(a, borough, settings)
     return doc
+
+
+def _frame_digest(frame: pd.DataFrame) -> str:
+    hashed = pd.util.hash_pandas_object(frame.astype(str), index=False).to_numpy()
+    return hashlib.sha256(hashed.tobytes() + ",".join(map(str, frame.columns)).encode()).hexdigest()
+
+
+def analysis_key(
+    ds: Dataset,
+    year: int,
+    config: Mapping[str, Any],
+    seed: int | None,
+    public_dir: Path | str | None,
+) -> str:
+    """Content key of one groups analysis: the dataset's episodes and homes, the configuration,
+    seed, year, the public files (name, size, mtime) and the source of ``analysis.groups``."""
+    parts = [
+        _frame_digest(ds.table("episodes")),
+        _frame_digest(ds.table("homes")),
+        json.dumps(config, sort_keys=True, default=str),
+        str(seed),
+        str(year),
+    ]
+    if public_dir and Path(public_dir).is_dir():
+        parts += [
+            f"{f.name}:{f.stat().st_size}:{f.stat().st_mtime_ns}"
+            for f in sorted(Path(public_dir).glob("*.csv"))
+        ]
+    source = Path(__file__).parent
+    parts += [f.read_text(encoding="utf-8") for f in sorted(source.glob("*.py"))]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
+
+
+def cached_analyse_groups(
+    ds: Dataset,
+    year: int,
+    config: Mapping[str, Any],
+    *,
+    seed: int | None = None,
+    public_dir: Path | str | None = None,
+    cache_dir: Path | None = None,
+) -> GroupsAnalysis:
+    """:func:`analyse_groups`, reused across the editions of one build: the London and the 33
+    borough editions share one analysis (only the borough section differs). The cache is local
+    (``.cache/groups``), holds no published output, and is keyed by content (:func:`analysis_key`);
+    it is written atomically so parallel workers can share it."""
+    cache_dir = Path(cache_dir or ROOT / ".cache" / "groups")
+    path = cache_dir / f"{analysis_key(ds, year, config, seed, public_dir)}.pkl"
+    if path.exists():
+        try:
+            with path.open("rb") as fh:
+                return pickle.load(fh)
+        except Exception:  # noqa: BLE001 - a damaged cache entry is recomputed
+            pass
+    result = analyse_groups(ds, year, config, seed=seed, public_dir=public_dir)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=cache_dir, delete=False, suffix=".tmp") as fh:
+        pickle.dump(result, fh)
+    os.replace(fh.name, path)
+    return result
