@@ -7,6 +7,7 @@ statsmodels; every estimate comes back with a 95% interval (or the ``alpha`` of 
 from __future__ import annotations
 
 import math
+import textwrap
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -378,7 +379,7 @@ def interval_chart(
                 capsize=3,
                 label=group if series and group not in ax.get_legend_handles_labels()[1] else None,
             )
-    ax.set_yticks(range(len(labels)), labels)
+    ax.set_yticks(range(len(labels)), [textwrap.fill(lab, 32) for lab in labels])
     ax.invert_yaxis()
     if reference is not None:
         ax.axvline(reference, color="#808080", linewidth=1, linestyle="--")
