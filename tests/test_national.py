@@ -77,6 +77,7 @@ def test_notebook_borough_edition_writes_results_figures_and_tables(tmp_path):
     result = json.loads((out / "results" / "national.json").read_text())
     assert result["available"] is True and result["borough"] == "Camden"
     assert result["borough_homes"] == 4
+    assert "161 of England's 2,821" in result["summary"] and "Camden had 4" in result["summary"]
     for name in ("national_homes_by_region", "national_grade_mix", "national_net_gain"):
         assert (out / "figures" / f"{name}.png").exists()
         assert json.loads((out / "figures" / f"{name}.json").read_text())["alt"]

@@ -438,5 +438,47 @@ def write_national_outputs(
             paths.tables / "national_net_gain_2020_2024.csv",
             **CHILD_COUNT_TABLES["national_net_gain"],
         )
+    context["summary"] = national_summary(context)
     write_json(paths.results / "national.json", context)
     return context
+
+
+def national_summary(ctx: dict[str, Any]) -> str:
+    """A short paragraph of the chapter's headline figures (only those available)."""
+    parts: list[str] = []
+    if "london_homes" in ctx:
+        parts.append(
+            f"At 31 March 2023 London had {ctx['london_homes']:,} of England's "
+            f"{ctx['england_homes']:,} registered children's homes "
+            f"({ctx['london_share_of_england_homes_pct']:.1f}%), with {ctx['london_places']:,} places; "
+            f"{ctx['london_good_or_outstanding_pct']:.0f}% of London's graded homes were good or "
+            f"outstanding (England {ctx['england_good_or_outstanding_pct']:.0f}%)."
+        )
+    if "borough_homes" in ctx:
+        parts.append(
+            f"{ctx['borough']} had {ctx['borough_homes']} children's homes with "
+            f"{ctx['borough_places']} places."
+        )
+    if ctx.get("london_outside_la_pct") is not None and "england_outside_la_pct" in ctx:
+        year = ctx["placement_location_latest_year"]
+        parts.append(
+            f"In the year to 31 March {year}, {ctx['london_outside_la_pct']:.0f}% of new placements "
+            f"by London boroughs were outside the placing authority (England "
+            f"{ctx['england_outside_la_pct']:.0f}%) and {ctx['london_over_20_miles_pct']:.0f}% were "
+            f"over 20 miles from home (England {ctx['england_over_20_miles_pct']:.0f}%)."
+        )
+    if ctx.get("borough_outside_la_pct") is not None and not pd.isna(ctx["borough_outside_la_pct"]):
+        parts.append(
+            f"For {ctx['borough']} the share outside the authority was "
+            f"{ctx['borough_outside_la_pct']:.0f}%."
+        )
+    if "london_net_gain_latest" in ctx:
+        gain = ctx["london_net_gain_latest"]
+        direction = "more" if gain < 0 else "fewer"
+        parts.append(
+            f"At 31 March {ctx['net_gain_latest_year']} London boroughs together placed "
+            f"{abs(gain):,.0f} {direction} looked-after children outside their boundaries than other "
+            "authorities placed in London (DfE net gain)."
+        )
+    parts.append("Sources: Ofsted and DfE official statistics (Open Government Licence v3.0).")
+    return " ".join(parts)
