@@ -51,6 +51,8 @@ class GroupsAnalysis:
     public_clusters: ClusterResult | None = None
     public_z: pd.DataFrame | None = None
     public_note: str = ""
+    #: The dataset declares itself synthetic (the bundled example).
+    synthetic: bool = False
 
 
 def grouped_rows(frame: pd.DataFrame, exclude: list[str]) -> pd.DataFrame:
@@ -88,6 +90,7 @@ def analyse_groups(
         comparison=comparison,
         clusters=clusters,
         z=z,
+        synthetic=ds.synthetic,
     )
     if public_data_available(public_dir):
         pub_cfg = config.get("public_data", {})
@@ -182,6 +185,11 @@ def groups_json(
             "year": year,
             "ofsted_file": a.public_indicators.attrs.get("ofsted_file", ""),
         }
+        if a.synthetic:
+            doc["public_data_clusters"]["ari_vs_typology_note"] = (
+                "the typology comes from a synthetic dataset and the public-data groups from "
+                "real figures: their agreement means nothing here"
+            )
     else:
         doc["public_data_clusters_note"] = a.public_note
     if edition != "london":
