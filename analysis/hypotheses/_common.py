@@ -386,7 +386,7 @@ def interval_chart(
     if percent:
         ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.set_xlabel(xlabel)
-    if series:
+    if series and ax.get_legend_handles_labels()[1]:
         ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=min(3, len(groups)))
     fig.tight_layout()
     return fig
