@@ -557,6 +557,9 @@ class _Generator:
                     c["provider"] = "PR1"
                 else:
                     home = self.pick_london_home(la, year, ext)
+                    if home is None:  # own borough full (only off-design, h3_practice = 0)
+                        c["loc"] = "OOB"
+                        continue
                     c["provider"] = "PR4" if home["sector"] == "Private" else "PR5"
                 self.place(c, home, year)
         busiest = self.cfg["report_targets_2022"]["busiest_host_borough"]
@@ -594,7 +597,9 @@ class _Generator:
                 host = chosen[i % len(chosen)]
                 home = self.pick_london_home(host, year, ext)
                 if home is None:
-                    fallback = [h for h in chosen if self.ext_capacity(h, year) > 0] or hosts
+                    fallback = [h for h in chosen if self.ext_capacity(h, year) > 0] or [
+                        h for h in self.london if h != la and self.ext_capacity(h, year) > 0
+                    ]
                     home = self.pick_london_home(fallback[0], year, ext)
                 c["provider"] = "PR4" if home["sector"] == "Private" else "PR5"
                 self.place(c, home, year)
