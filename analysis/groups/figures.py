@@ -19,11 +19,11 @@ NOT_GROUPED_COLOUR = "#D9D9D9"
 
 
 def text_colour_on(hex_colour: str) -> str:
-    """``white`` on dark fills, ``black`` on light ones (WCAG relative luminance below 0.4)."""
+    """``white`` or ``black``, whichever has the higher WCAG contrast ratio with the fill."""
     rgb = [int(hex_colour.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4)]
     lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
     luminance = 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
-    return "white" if luminance < 0.4 else "black"
+    return "white" if 1.05 / (luminance + 0.05) > (luminance + 0.05) / 0.05 else "black"
 
 
 def load_tiles(path: Path | None = None) -> pd.DataFrame:
