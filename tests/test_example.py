@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pandas as pd
@@ -132,3 +133,27 @@ def test_allocation_helpers() -> None:
     assert out.sum() == 7 and out[1] <= 1
     picked = weighted_pick(np.random.default_rng(0), np.array([0.0, 1.0, 1.0, 0.0]) + 1e-12, 2)
     assert sorted(picked.tolist()) == [1, 2]
+
+
+def test_flipped_effects_generate_and_keep_london_totals(config) -> None:
+    """All effects flipped (the simulation study's other corner): generation still succeeds,
+    London totals are kept, the planted per-borough design is dropped with h3_practice = 0, and
+    London core costs carry the h4 premium."""
+    flipped = with_effects(
+        config, h1_needs=0, h2_quality=0.8, h3_practice=0, h4_cost=0.4, h5_risk=0, h6_staffing=0
+    )
+    frames = generate_frames(flipped)
+    eps = frames["episodes"]
+    k2 = eps[(eps["YEAR"] == 2022) & (eps["PLACE"] == "K2") & (eps["DEC"] == "")]
+    assert len(k2) == 790
+    homes = frames["homes"].set_index("URN")
+    london = set(london_boroughs()["la_name"])
+    in_london = k2["URN"].map(homes["Local authority"]).isin(london)
+    assert (~in_london).sum() == 532
+    # With h3_practice = 0 no borough is planted at 0% outside London any more.
+    share_out = (~in_london).groupby(k2["LA"]).mean()
+    assert (share_out == 0).sum() < 2
+    costs = frames["costs"]
+    cost_in_london = costs["URN"].map(homes["Local authority"]).isin(london)
+    log_core = costs["core_weekly_cost"].astype(float).map(math.log)
+    assert log_core[cost_in_london].mean() - log_core[~cost_in_london].mean() > 0.2
