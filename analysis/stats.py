@@ -176,9 +176,10 @@ def _fit_glm_logit(
         },
         index=x.columns,
     )
-    table["odds_ratio"] = np.exp(table["coef"])
-    table["or_ci_low"] = np.exp(table["ci_low"])
-    table["or_ci_high"] = np.exp(table["ci_high"])
+    with np.errstate(over="ignore"):  # separated fixed effects have huge coefficients
+        table["odds_ratio"] = np.exp(table["coef"])
+        table["or_ci_low"] = np.exp(table["ci_low"])
+        table["or_ci_high"] = np.exp(table["ci_high"])
     return res, table
 
 
