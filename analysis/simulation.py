@@ -141,7 +141,9 @@ def run_simulation(
         with ProcessPoolExecutor(max_workers=jobs) as pool:
             for out in pool.map(run_job, plan, [year] * len(plan)):
                 rows += out
-    return pd.DataFrame(rows).sort_values(["hypothesis", "arm", "seed"]).reset_index(drop=True)
+    columns = ["hypothesis", "arm", "seed", "verdict", "error", "seconds"]
+    out = pd.DataFrame(rows, columns=columns)
+    return out.sort_values(["hypothesis", "arm", "seed"]).reset_index(drop=True)
 
 
 def summarise(runs: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
