@@ -112,5 +112,19 @@ def write_table(
             path.with_suffix(".disclosure.json"),
             {"child_counts": list(child_counts), "derived_from": dict(derived_from or {})},
         )
-    df.to_csv(path, index=False, lineterminator="\n", float_format="%.6g")
+    _format_mixed_floats(df).to_csv(path, index=False, lineterminator="\n", float_format="%.6g")
     return path
+
+
+def _format_mixed_floats(df: pd.DataFrame) -> pd.DataFrame:
+    """Give floats in mixed columns (numbers beside suppression symbols) the same 6 significant
+    digits as float columns, so a suppressed table prints ``35.3`` and not ``35.294117647058826``."""
+    mixed = [c for c in df.columns if df[c].dtype == object]
+    if not mixed:
+        return df
+    out = df.copy()
+    for col in mixed:
+        out[col] = out[col].map(
+            lambda v: format(v, ".6g") if isinstance(v, float | np.floating) and v == v else v
+        )
+    return out

@@ -109,3 +109,10 @@ def test_hypothesis_result_rejects_unknown_verdict_and_serialises():
     assert d["title"].startswith("The cost")
     assert d["indicators"][0]["ci_high"] == 0.07
     assert d["fieldwork_agreement"] == "no fieldwork"
+
+
+def test_suppressed_tables_keep_six_significant_digits(tmp_path):
+    df = pd.DataFrame({"g": ["a", "b", "c"], "n": [3, 20, 40], "pct": [100 / 21, 100 / 3, 200 / 3]})
+    path = write_table(df, tmp_path / "t.csv", child_counts=["n"], derived_from={"pct": "n"})
+    text = path.read_text()
+    assert "66.6667" in text and "66.66666" not in text
