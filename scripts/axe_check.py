@@ -243,9 +243,19 @@ def pdf_outline_problems(pdf_path: Path) -> list[str]:
     from pypdf import PdfReader
 
     reader = PdfReader(str(pdf_path))
+    problems = []
     if not reader.outline:
-        return [f"{pdf_path.name} has no document outline (bookmarks)"]
-    return []
+        problems.append(f"{pdf_path.name} has no document outline (bookmarks)")
+    return problems
+
+
+def pdf_is_tagged(pdf_path: Path) -> bool:
+    """True when the PDF is tagged (a structure tree and ``/MarkInfo /Marked true``)."""
+    from pypdf import PdfReader
+
+    root = PdfReader(str(pdf_path)).trailer["/Root"]
+    mark = root.get("/MarkInfo") or {}
+    return "/StructTreeRoot" in root and bool(mark.get("/Marked", False))
 
 
 def check_page(html_path: Path, *, run_axe: bool = True) -> list[str]:

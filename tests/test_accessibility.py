@@ -100,6 +100,18 @@ def test_pdf_outline_check(tmp_path):
     assert axe_check.pdf_outline_problems(tmp_path / "b.pdf")
 
 
+def test_pdf_tagging_check(tmp_path):
+    typst = pytest.importorskip("typst", reason="typst (PyPI) not installed")
+    pypdf = pytest.importorskip("pypdf", reason="pypdf not installed")
+    (tmp_path / "a.typ").write_text("= Heading\ntext\n", encoding="utf-8")
+    typst.compile(str(tmp_path / "a.typ"), output=str(tmp_path / "a.pdf"))
+    assert axe_check.pdf_is_tagged(tmp_path / "a.pdf")  # Typst tags headings by default
+    writer = pypdf.PdfWriter()
+    writer.add_blank_page(100, 100)
+    writer.write(str(tmp_path / "untagged.pdf"))
+    assert not axe_check.pdf_is_tagged(tmp_path / "untagged.pdf")
+
+
 def _reports(root: Path) -> list[Path]:
     reports = sorted(root.rglob("report.html"))
     if not reports:
@@ -138,3 +150,4 @@ def test_built_pdf_has_an_outline(built_outputs):
     if not pdfs:
         pytest.skip("no PDF was built (Typst unavailable)")
     assert [p for pdf in pdfs for p in axe_check.pdf_outline_problems(pdf)] == []
+    assert [pdf for pdf in pdfs if not axe_check.pdf_is_tagged(pdf)] == []
