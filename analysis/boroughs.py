@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+import networkx as nx
 import pandas as pd
 
 from analysis.paths import REFERENCE
@@ -80,3 +81,27 @@ def inner_outer(la_name: str) -> str:
     """``Inner`` or ``Outer`` for a London borough's reference name."""
     ref = london_boroughs().set_index("la_name")
     return str(ref.loc[la_name, "inner_outer"])
+
+
+@lru_cache(maxsize=1)
+def london_adjacency() -> nx.Graph:
+    """Graph of London boroughs sharing a boundary (``data/reference/london_adjacency.csv``).
+
+    Boundaries include mid-Thames ones (``border == "river"``): boroughs facing each other
+    across the river are treated as neighbours, as a placement across a bridge is close to home.
+    """
+    df = pd.read_csv(REFERENCE / "london_adjacency.csv")
+    graph = nx.Graph()
+    graph.add_nodes_from(london_boroughs()["la_name"])
+    graph.add_edges_from(zip(df["la_name"], df["neighbour"], strict=True))
+    return graph
+
+
+def is_local(placing_la: str, home_la: str | None) -> bool:
+    """True when a home is in the placing borough itself or in a borough bordering it."""
+    if not isinstance(home_la, str) or not home_la:
+        return False
+    if home_la == placing_la:
+        return True
+    graph = london_adjacency()
+    return graph.has_node(placing_la) and graph.has_edge(placing_la, home_la)

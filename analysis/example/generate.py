@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from analysis.boroughs import london_boroughs
+from analysis.boroughs import is_local, london_boroughs
 from analysis.example.fieldwork import fieldwork_frame
 from analysis.example.sectors import sectors_by_district
 from analysis.paths import CONFIG, EXAMPLE_DATA
@@ -822,7 +822,6 @@ class _Generator:
             h for h in self.homes if h["in_london"] and h["sector"] != "Local Authority"
         ]
         out_homes = [h for h in self.homes if not h["in_london"]]
-        sub = self.ref["subregion"].to_dict()
         mean_vac = cfg["vacancy_rate_beta"][0] / sum(cfg["vacancy_rate_beta"])
         window_start = dt.date(year - 1, 4, 1)
         nb = cfg["needed_by"]
@@ -846,9 +845,7 @@ class _Generator:
                 targets.append(c["home"])
                 for j, home in enumerate(targets):
                     final = j == len(targets) - 1
-                    local = home["in_london"] and (
-                        home["la"] == la or sub.get(home["la"]) == sub[la]
-                    )
+                    local = home["in_london"] and is_local(la, home["la"])
                     vac = home["vacancy_rate"]
                     eta = (
                         cfg["acceptance_base_logodds"]

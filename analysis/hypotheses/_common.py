@@ -9,20 +9,18 @@ from __future__ import annotations
 import math
 import textwrap
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 import yaml
 from scipy import stats
 
-from analysis.boroughs import london_boroughs
+from analysis.boroughs import is_local, london_adjacency, london_boroughs  # noqa: F401  (re-exported)
 from analysis.dataset import Dataset
-from analysis.paths import CONFIG, REFERENCE
+from analysis.paths import CONFIG
 
 #: Needs fields that mark a "high-risk profile" for hypothesis 5 (National Placement Standard).
 HIGH_RISK_FIELDS: tuple[str, ...] = (
@@ -245,30 +243,6 @@ def ons_to_london_name() -> dict[str, str]:
     """ONS code (E09...) -> reference name of the London borough."""
     ref = london_boroughs()
     return dict(zip(ref["ons_code"], ref["la_name"], strict=True))
-
-
-@lru_cache(maxsize=1)
-def london_adjacency() -> nx.Graph:
-    """Graph of London boroughs sharing a boundary (``data/reference/london_adjacency.csv``).
-
-    Boundaries include mid-Thames ones (``border == "river"``): boroughs facing each other
-    across the river are treated as neighbours, as a placement across a bridge is close to home.
-    """
-    df = pd.read_csv(REFERENCE / "london_adjacency.csv")
-    graph = nx.Graph()
-    graph.add_nodes_from(london_boroughs()["la_name"])
-    graph.add_edges_from(zip(df["la_name"], df["neighbour"], strict=True))
-    return graph
-
-
-def is_local(placing_la: str, home_la: str | None) -> bool:
-    """True when a home is in the placing borough itself or in a borough bordering it."""
-    if not isinstance(home_la, str) or not home_la:
-        return False
-    if home_la == placing_la:
-        return True
-    graph = london_adjacency()
-    return graph.has_node(placing_la) and graph.has_edge(placing_la, home_la)
 
 
 def fieldwork_table(ds: Dataset) -> pd.DataFrame | None:
