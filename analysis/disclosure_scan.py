@@ -54,7 +54,8 @@ CHILD_HEADER = re.compile(
 NOT_CHILD_HEADER = re.compile(
     r"pct|percent|%|rate|share|mean|median|average|avg|\bhomes?\b|\bplaces\b|providers?|beds|"
     r"distance|miles|km|year|\bage\b|cost|£|rank|score|ratio|\bper\b|index|code|urn|\bid\b|grade|"
-    r"weeks?|days?|\bse\b|\bci\b|lower|upper|p[ _]?value|\bsd\b|std|occupancy|vacanc",
+    r"weeks?|days?|\bse\b|\bci\b|lower|upper|p[ _]?value|\bsd\b|std|occupancy|vacanc|"
+    r"\blas\b|\bboroughs\b|\bauthorities\b|\bregions\b",
     re.IGNORECASE,
 )
 SMALL_COUNT_PROSE = re.compile(
@@ -172,9 +173,13 @@ def _csv_rows(text: str) -> list[list[str]]:
     return [row for row in csv.reader(io.StringIO(text))]
 
 
-def _xlsx_tables(path: Path) -> list[list[list[str]]]:
+def _xlsx_sheets(path: Path) -> dict[str, list[list[str]]]:
     sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=str)
-    return [df.fillna("").astype(str).values.tolist() for df in sheets.values()]
+    return {name: df.fillna("").astype(str).values.tolist() for name, df in sheets.items()}
+
+
+def _xlsx_tables(path: Path) -> list[list[list[str]]]:
+    return list(_xlsx_sheets(path).values())
 
 
 @dataclass
@@ -299,8 +304,19 @@ def scan_file(path: Path, identifiers: Identifiers, root: Path | None = None) ->
     )
     for hit in sorted(hits):
         findings.append(Finding(name, "postcode", "text", _mask(hit)))
-    declared = _declared_columns(path) if path.suffix.lower() == ".csv" else None
+    declared_by_table: list[list[str] | None]
+    if path.suffix.lower() == ".csv":
+        declared_by_table = [_declared_columns(path)]
+    elif path.suffix.lower() == ".xlsx":
+        # the edition workbook has one sheet per tables/<name>.csv: use that table's sidecar
+        declared_by_table = [
+            _declared_columns(path.parent / "tables" / f"{sheet}.csv")
+            for sheet in _xlsx_sheets(path)
+        ]
+    else:
+        declared_by_table = []
     for t, rows in enumerate(published.tables):
+        declared = declared_by_table[t] if t < len(declared_by_table) else None
         for row, column in small_counts_in_table(rows, declared):
             findings.append(
                 Finding(name, "small_count", f"table {t + 1} row {row} column {column!r}")

@@ -87,6 +87,24 @@ def test_finds_violations_in_xlsx(tmp_path):
     assert _kinds(scan_published(tmp_path, IDS)) == ["child_id", "small_count"]
 
 
+def test_edition_workbook_uses_each_tables_sidecar(tmp_path):
+    # tables.xlsx sits beside tables/: a sheet is checked against its CSV's declared columns,
+    # so a count of boroughs (not children) is not a finding, a declared child count is
+    from analysis.report.workbook import write_workbook
+
+    tables = tmp_path / "tables"
+    tables.mkdir()
+    df = pd.DataFrame({"group": ["1", "2"], "n_boroughs": [3, 11], "n_placed": [40, 50]})
+    write_table(df, tables / "groups.csv", child_counts=["n_placed"])
+    write_workbook(tables, tmp_path / "tables.xlsx")
+    assert scan_published(tmp_path, IDS) == []
+    df["n_placed"] = [4, 50]  # an unsuppressed small count slipping into the workbook
+    df.to_csv(tables / "groups.csv", index=False)
+    write_workbook(tables, tmp_path / "tables.xlsx")
+    found = {(f.path, f.kind) for f in scan_published(tmp_path, IDS)}
+    assert ("tables.xlsx", "small_count") in found
+
+
 def test_finds_violations_in_pdf_text(tmp_path):
     typst = pytest.importorskip("typst", reason="typst (PyPI) not installed")
     src = tmp_path / "doc.typ"
@@ -106,7 +124,10 @@ def test_finds_violations_in_pdf_text(tmp_path):
 def test_header_heuristic():
     assert is_child_count_header("n_children")
     assert is_child_count_header("Placements outside LA")
-    for header in ("pct_children", "homes", "places", "rate per 10,000", "year", "URN", "mean age"):
+    for header in (
+        "pct_children", "homes", "places", "rate per 10,000", "year", "URN", "mean age",
+        "n_london_las", "n_boroughs",
+    ):  # fmt: skip
         assert not is_child_count_header(header)
 
 
