@@ -16,6 +16,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 from afcharts.af_colours import get_af_colours  # noqa: E402
 
+from analysis.figure_cache import active_cache, figure_key  # noqa: E402
 from analysis.outputs import EditionPaths, write_json, write_table  # noqa: E402
 
 _STYLE = Path(__import__("afcharts").__file__).parent / "afcharts.mplstyle"
@@ -24,6 +25,11 @@ _STYLE = Path(__import__("afcharts").__file__).parent / "afcharts.mplstyle"
 CATEGORICAL: list[str] = list(get_af_colours("categorical"))
 #: Two-colour palette (dark blue, orange) for comparisons.
 DUO: list[str] = list(get_af_colours("duo"))
+
+
+#: savefig options: metadata that would change between runs is dropped.
+PNG_OPTIONS: dict = {"dpi": 150, "bbox_inches": "tight", "metadata": {"Software": None}}
+SVG_OPTIONS: dict = {"bbox_inches": "tight", "metadata": {"Date": None}}
 
 
 def use_af_style() -> None:
@@ -54,8 +60,14 @@ def save_figure(
     if not alt.strip():
         raise ValueError(f"figure {name!r} needs alt text")
     png = paths.figures / f"{name}.png"
-    fig.savefig(png, dpi=150, bbox_inches="tight", metadata={"Software": None})
-    fig.savefig(paths.figures / f"{name}.svg", bbox_inches="tight", metadata={"Date": None})
+    svg = paths.figures / f"{name}.svg"
+    cache = active_cache()
+    key = figure_key(fig, {"png": PNG_OPTIONS, "svg": SVG_OPTIONS}) if cache else ""
+    if cache is None or not cache.restore(key, [png, svg]):
+        fig.savefig(png, **PNG_OPTIONS)
+        fig.savefig(svg, **SVG_OPTIONS)
+        if cache is not None:
+            cache.store(key, [png, svg])
     plt.close(fig)
     write_table(
         table, paths.tables / f"{name}.csv", child_counts=child_counts, derived_from=derived_from

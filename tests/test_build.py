@@ -147,10 +147,8 @@ def test_build_cache_and_selective_rebuild(project):
         assert (edition / rel).exists(), rel
     assert (project["out"] / "2022" / "index.html").exists()
 
-    started = time.perf_counter()
-    again = run_build(s)
+    again = run_build(s)  # speed is measured by scripts/benchmark.py, not asserted here
     assert again.unchanged == ["london"] and again.executed == 0
-    assert time.perf_counter() - started < 5
 
     (project["data"] / "costs.csv").write_text("k,n\na,8\nb,30\n", encoding="utf-8")
     changed = run_build(s)

@@ -212,6 +212,11 @@ def _execute_missing(
     outcomes: list[NotebookOutcome] = []
     if not tasks:
         return outcomes
+    # identical figures (London-level charts in every edition) are drawn once: the kernels
+    # started by the workers inherit this variable (analysis.figure_cache)
+    from analysis.figure_cache import ENV_VAR
+
+    os.environ.setdefault(ENV_VAR, str(settings.output_root / ".cache" / "figures"))
     with ProcessPoolExecutor(max_workers=max(1, min(settings.jobs, len(tasks)))) as pool:
         pending: set[Future[NotebookOutcome]] = {
             pool.submit(run_in_worker_kernel, t) for t in tasks
