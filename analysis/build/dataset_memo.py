@@ -15,6 +15,9 @@ from pathlib import Path
 from typing import Any
 
 _MEMO: dict[tuple[Any, ...], Any] = {}
+#: Datasets kept per kernel: notebooks load the same folder with and without ``year=`` and a
+#: build also reads the previous year, so one entry would be re-read at every other notebook.
+MAX_ENTRIES = 4
 
 
 def _fingerprint(data_dir: Path) -> tuple[tuple[str, int, int], ...]:
@@ -49,8 +52,11 @@ def install() -> bool:
             repr(sorted(kwargs.items())),
             _fingerprint(Path(data_dir)),
         )
-        if key not in _MEMO:
-            _MEMO.clear()
+        if key in _MEMO:
+            _MEMO[key] = _MEMO.pop(key)  # most recently used last
+        else:
+            while len(_MEMO) >= MAX_ENTRIES:
+                _MEMO.pop(next(iter(_MEMO)))
             _MEMO[key] = original(data_dir, *args, **kwargs)
         return _fresh_copy(_MEMO[key])
 
