@@ -52,6 +52,11 @@ def test_pipe_table_and_figure_markdown():
     assert pct(0.675) == "68%" and pct(None) == "–"
     fig = figure("figures/x.png", "Cap [1]", 'say "hi"', "fig-x")
     assert fig.startswith("![Cap (1)](figures/x.png){#fig-x fig-alt=\"say 'hi'\"")
+    assert "figure-data" not in fig
+    with_data = figure("figures/x.png", "Cap", "alt", "fig-x", data="tables/x.csv")
+    assert "::: {.figure-data}\nData behind @fig-x: [tables/x.csv](tables/x.csv) (CSV)\n:::" in (
+        with_data
+    )
 
 
 @pytest.fixture
@@ -104,3 +109,34 @@ def test_workbook_is_byte_stable(tmp_path):
     a = write_workbook(tables, tmp_path / "a.xlsx").read_bytes()
     b = write_workbook(tables, tmp_path / "b.xlsx").read_bytes()
     assert a == b
+
+
+def test_every_figure_links_the_csv_behind_it(edition, tmp_path):
+    for name in ("h5_demo", "h5_nodata"):
+        (edition / "figures" / f"{name}.png").write_bytes(b"png")
+        (edition / "figures" / f"{name}.json").write_text(
+            json.dumps({"caption": "Cap", "alt": f"Description of {name}"})
+        )
+    (edition / "tables" / "h5_demo.csv").write_text("a,n\nx,10\n")
+    data = json.loads((edition / "results" / "h5.json").read_text())
+    data["figures"] = ["h5_demo", "h5_nodata"]
+    (edition / "results" / "h5.json").write_text(json.dumps(data))
+    ctx = build_context(
+        edition,
+        edition="london",
+        la_name=None,
+        year=2022,
+        previous_year=None,
+        metadata={},
+        data_hashes={},
+        parameters={},
+        config_dir=CONFIG,
+        settings={"top_recommendations": 3},
+    )
+    assert ctx.figures["h5_demo"]["csv"] == "tables/h5_demo.csv"
+    assert ctx.figures["h5_nodata"]["csv"] == ""
+    write_sources(ctx, REPORT_SOURCES / "templates", tmp_path / "src")
+    h5 = (tmp_path / "src" / "h5.qmd").read_text()
+    assert 'fig-alt="Description of h5_demo"' in h5
+    assert "Data behind @fig-h5-demo: [tables/h5_demo.csv](tables/h5_demo.csv)" in h5
+    assert "Data behind @fig-h5-nodata" not in h5

@@ -30,7 +30,8 @@ def _read(path: Path) -> Any:
 
 
 def figure_catalogue(edition_dir: Path) -> dict[str, dict[str, str]]:
-    """``name -> {caption, alt, png, svg}`` for every figure with a JSON sidecar."""
+    """``name -> {caption, alt, png, svg, csv}`` for every figure with a JSON sidecar; ``csv`` is
+    the data behind it (``tables/<name>.csv``, relative to the report), "" when missing."""
     out = {}
     for side in sorted((edition_dir / "figures").glob("*.json")):
         meta = _read(side) or {}
@@ -41,6 +42,9 @@ def figure_catalogue(edition_dir: Path) -> dict[str, dict[str, str]]:
                 "alt": str(meta.get("alt", meta.get("caption", side.stem))),
                 "png": f"figures/{side.stem}.png",
                 "svg": f"figures/{side.stem}.svg",
+                "csv": f"tables/{side.stem}.csv"
+                if (edition_dir / "tables" / f"{side.stem}.csv").exists()
+                else "",
             }
     return out
 
@@ -207,7 +211,12 @@ def write_sources(ctx: ReportContext, templates: Path, target: Path) -> list[Pat
             )
         ctx.used_figures.add(name)
         return md.figure(
-            meta["png"], meta["caption"], meta["alt"], "fig-" + name.replace("_", "-"), width
+            meta["png"],
+            meta["caption"],
+            meta["alt"],
+            "fig-" + name.replace("_", "-"),
+            width,
+            data=meta.get("csv") or None,
         )
 
     env.globals["figure"] = fig

@@ -62,11 +62,20 @@ def pipe_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], caption: s
     return out
 
 
-def figure(path: str, caption: str, alt: str, ident: str, width: str = "75%") -> str:
-    """A figure paragraph: ``![Caption](path){#fig-x fig-alt="..." width=..}``."""
+def figure(
+    path: str, caption: str, alt: str, ident: str, width: str = "75%", data: str | None = None
+) -> str:
+    """A figure paragraph: ``![Caption](path){#fig-x fig-alt="..." width=..}``.
+
+    ``data`` (the CSV behind the chart, relative to the report) adds a line after the figure
+    linking to it (``::: {.figure-data}``), so every figure is followed by its data.
+    """
     alt_q = alt.replace('"', "'").replace("\n", " ")
     cap = caption.replace("\n", " ").replace("[", "(").replace("]", ")")
-    return f'![{cap}]({path}){{#{ident} fig-alt="{alt_q}" width={width}}}\n'
+    out = f'![{cap}]({path}){{#{ident} fig-alt="{alt_q}" width={width}}}\n'
+    if data:
+        out += f"\n::: {{.figure-data}}\nData behind @{ident}: [{data}]({data}) (CSV)\n:::\n"
+    return out
 
 
 def callout(kind: str, title: str, body: str) -> str:

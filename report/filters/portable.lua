@@ -1,5 +1,6 @@
 -- portable.lua: the Quarto features the report uses, for plain pandoc (HTML and Typst).
--- Figures: `![Caption](path){#fig-x fig-alt="..."}` get numbers ("Figure N: ...") and alt text;
+-- Figures: `![Caption](path){#fig-x fig-alt="..."}` get numbers ("Figure N: ...") and the fig-alt
+-- text as their alt text (HTML `alt`, Typst `image(alt:)`); `::: {.figure-data}` is small print;
 -- `@fig-x` / `@sec-x` become links "Figure N" / section titles; callouts become styled blocks;
 -- `{{< pagebreak >}}` becomes a page break in Typst and nothing in HTML.
 local fig_numbers, sec_titles = {}, {}
@@ -21,6 +22,7 @@ local function figure(fig)
   local img
   fig.content:walk({ Image = function(i) img = i end })
   if img == nil then return nil end
+  -- Quarto's `fig-alt` is the image's alt text (the chart's message); the caption is its title.
   local alt = img.attributes["fig-alt"] or pandoc.utils.stringify(fig.caption)
   local caption = pandoc.utils.stringify(fig.caption)
   if is_typst then
@@ -31,8 +33,13 @@ local function figure(fig)
       '#figure(image("%s", width: %s, alt: "%s"), caption: [%s])%s',
       esc(img.src), width, esc(alt), caption:gsub("([%[%]#%*_<>@$\\])", "\\%1"), label))
   end
-  img.attributes["fig-alt"] = nil
-  img.attributes["alt"] = alt
+  -- HTML: the writer puts the image's inline description in `alt`, so make it the fig-alt
+  -- text, and drop the attribute (it would otherwise be written as `data-fig-alt`).
+  fig.content = fig.content:walk({ Image = function(i)
+    i.attributes["fig-alt"] = nil
+    i.caption = pandoc.Inlines(alt)
+    return i
+  end })
   local num = fig_numbers[fig.identifier]
   if num then
     fig.caption = pandoc.Caption({ pandoc.Plain({ pandoc.Strong({ pandoc.Str("Figure " .. num .. ":") }), pandoc.Space(), table.unpack(pandoc.utils.blocks_to_inlines(fig.caption.long)) }) })
@@ -53,6 +60,13 @@ end
 local callout_colours = { note = "#1d70b8", tip = "#00703c", warning = "#f47738", important = "#d4351c", caution = "#f47738" }
 
 local function div(d)
+  -- The line after a figure that links to the data behind it: small print in the PDF.
+  if d.classes:includes("figure-data") and is_typst then
+    local out = { pandoc.RawBlock("typst", '#block(above: 4pt, below: 14pt)[#set text(size: 8.5pt, fill: rgb("#505a5f"))') }
+    for _, b in ipairs(d.content) do table.insert(out, b) end
+    table.insert(out, pandoc.RawBlock("typst", "]"))
+    return out
+  end
   for _, cls in ipairs(d.classes) do
     local kind = cls:match("^callout%-(%a+)$")
     if kind then
