@@ -21,9 +21,14 @@ __all__ = ["render_edition", "write_index", "renderer_fingerprint"]
 
 
 def renderer_fingerprint() -> str:
-    """Hash of the report code, so a change to it re-renders editions."""
+    """Hash of the report code and of the documents the report prints (the simulation power
+    table, the assumptions log), so a change to either re-renders editions."""
+    from analysis.build.hashing import file_sha256
+    from analysis.report.assemble import DOCUMENTS
+
     files = directory_hashes(ROOT / "analysis" / "report")
-    return digest({k: v for k, v in files.items() if k.endswith(".py")})
+    docs = {k: file_sha256(ROOT / v) if (ROOT / v).exists() else "" for k, v in DOCUMENTS.items()}
+    return digest({"code": {k: v for k, v in files.items() if k.endswith(".py")}, "docs": docs})
 
 
 def _report_settings(config_dir: Path) -> dict[str, Any]:
@@ -67,7 +72,7 @@ def render_edition(
         settings=settings,
     )
     src = Path(edition_dir) / "report-src"
-    chapters = write_sources(ctx, Path(report_sources) / "templates", src)
+    chapters = write_sources(ctx, Path(report_sources) / "templates", src, Path(edition_dir))
     # Figures are referenced as figures/<name>.png relative to the edition folder.
     for chapter in chapters:
         shutil.move(str(chapter), Path(edition_dir) / chapter.name)

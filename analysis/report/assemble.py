@@ -15,11 +15,58 @@ from typing import Any
 
 import jinja2
 
+from analysis.paths import ROOT
 from analysis.report import markdown as md
+from analysis.report.borough import comparisons
 from analysis.report.recommendations import load_bank, select
 from analysis.verdicts import HYPOTHESIS_TITLES
 
 HYPOTHESES = tuple(range(1, 7))
+
+#: Documents the methodology chapter prints (paths relative to the project root; report.yaml
+#: ``documents`` overrides them): the simulation study's power table, the assumptions log.
+DOCUMENTS = {"power": "data/validation/simulation.md", "assumptions": "docs/assumptions.md"}
+
+
+def document_paths(settings: dict[str, Any]) -> dict[str, Path]:
+    """The documents the report includes, as absolute paths."""
+    chosen = {**DOCUMENTS, **(settings.get("documents") or {})}
+    return {k: ROOT / v for k, v in chosen.items()}
+
+
+def read_document_table(path: Path) -> dict[str, Any] | None:
+    """``{headers, rows, notes, path}`` of the first pipe table of a markdown document (None when
+    the file or its table is missing)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return None
+    headers, rows, notes = md.read_markdown_table(text)
+    if not headers:
+        return None
+    try:
+        rel = path.relative_to(ROOT).as_posix()
+    except ValueError:
+        rel = path.name
+    return {"headers": headers, "rows": rows, "notes": notes, "path": rel}
+
+
+def input_summary(data_dir: str | None, data_hashes: dict[str, str]) -> list[dict[str, Any]]:
+    """Each input file: name, data rows (CSV files; None otherwise) and SHA-256."""
+    import csv
+
+    out = []
+    for name, sha in sorted(data_hashes.items()):
+        rows = None
+        path = Path(data_dir) / name if data_dir else None
+        if path is not None and path.suffix.lower() == ".csv" and path.exists():
+            try:
+                with path.open(encoding="utf-8-sig", newline="") as handle:
+                    rows = max(0, sum(1 for _ in csv.reader(handle)) - 1)
+            except (OSError, UnicodeDecodeError, csv.Error):
+                rows = None
+        out.append({"name": name, "rows": rows, "sha256": sha})
+    return out
 
 
 def _read(path: Path) -> Any:
@@ -70,11 +117,44 @@ class ReportContext:
     data_hashes: dict[str, str]
     versions: dict[str, str]
     settings: dict[str, Any]
+    #: ``chapter -> rows [measure, borough, group, London]`` (borough editions only).
+    borough: dict[str, list[list[str]]] = field(default_factory=dict)
+    #: The simulation power table and the assumptions log (``read_document_table``), or None.
+    power: dict[str, Any] | None = None
+    assumptions: dict[str, Any] | None = None
+    inputs: list[dict[str, Any]] = field(default_factory=list)
     used_figures: set[str] = field(default_factory=set)
 
     @property
     def label(self) -> str:
         return self.la_name or "London"
+
+    @property
+    def group(self) -> dict[str, Any] | None:
+        """The borough's behaviour group: ``{id, label, name, members}`` (None for London or
+        when the borough is not grouped)."""
+        if not self.la_name:
+            return None
+        t = (self.groups or {}).get("typology") or {}
+        gid = (t.get("assignments") or {}).get(self.la_name)
+        if gid is None or str(gid) == "not grouped":
+            return None
+        label = (t.get("labels") or {}).get(str(gid), "")
+        members = sorted(la for la, g in (t.get("assignments") or {}).items() if str(g) == str(gid))
+        name = f"Group {gid}" + (f": {label}" if label else "")
+        return {"id": str(gid), "label": label, "name": name, "members": members}
+
+    @property
+    def caveats(self) -> list[str]:
+        """The hypotheses' caveats, each once, with the hypotheses that raise it."""
+        seen: dict[str, list[int]] = {}
+        for n, h in sorted(self.hypotheses.items()):
+            for c in (h or {}).get("caveats", []):
+                seen.setdefault(c, []).append(n)
+        return [
+            ", ".join(f"H{n}" for n in ns) + ": " + c if len(ns) < len(HYPOTHESES) else c
+            for c, ns in seen.items()
+        ]
 
     @property
     def verdicts(self) -> dict[int, str]:
@@ -150,6 +230,15 @@ def build_context(
         settings=settings,
     )
     ctx.recommendations = select(load_bank(config_dir), ctx.verdicts)
+    docs = document_paths(settings)
+    ctx.power = read_document_table(docs["power"])
+    ctx.assumptions = read_document_table(docs["assumptions"])
+    ctx.inputs = input_summary(parameters.get("data_dir"), data_hashes)
+    if la_name:
+        group = ctx.group
+        ctx.borough = comparisons(
+            edition_dir, la_name, group["name"] if group else "", hyps, ctx.patterns
+        )
     return ctx
 
 
@@ -165,9 +254,12 @@ def _environment(templates: Path) -> jinja2.Environment:
         comment_start_string="{##",
         comment_end_string="##}",
     )
-    env.filters.update(fmt=md.fmt, pct=md.pct, humanise=md.humanise)
+    env.filters.update(
+        fmt=md.fmt, pct=md.pct, humanise=md.humanise, p_value=md.p_value, evidence=md.evidence
+    )
     env.globals.update(
         pipe_table=md.pipe_table,
+        indicator_row=md.indicator_row,
         callout=md.callout,
         md_figure=md.figure,
         titles=HYPOTHESIS_TITLES,
@@ -193,12 +285,42 @@ CHAPTERS: tuple[tuple[str, str], ...] = (
 )
 
 
-def write_sources(ctx: ReportContext, templates: Path, target: Path) -> list[Path]:
+#: The tallest a figure may be, as a multiple of the text width (an A4 page's text is about 1.4
+#: times as high as it is wide): taller charts are narrowed so they fit on one page.
+MAX_FIGURE_ASPECT = 1.25
+
+
+def _png_size(path: Path) -> tuple[int, int] | None:
+    try:
+        head = path.read_bytes()[:24]
+    except OSError:
+        return None
+    if len(head) < 24 or head[:8] != b"\x89PNG\r\n\x1a\n":
+        return None
+    return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+
+
+def _fit_width(png: Path, width: str) -> str:
+    """``width`` (``"75%"``), narrowed so that the figure is at most ``MAX_FIGURE_ASPECT`` text
+    widths tall."""
+    size = _png_size(png)
+    if not size or not width.endswith("%") or size[0] == 0:
+        return width
+    ratio = size[1] / size[0]
+    cap = int(100 * MAX_FIGURE_ASPECT / ratio) if ratio > 0 else 100
+    return f"{min(float(width[:-1]), cap):g}%"
+
+
+def write_sources(
+    ctx: ReportContext, templates: Path, target: Path, edition_dir: Path | None = None
+) -> list[Path]:
     """Fill the chapter templates into ``target/*.qmd``; returns the chapter files in order.
 
     The national chapter appears only when ``results/national.json`` exists, the "what changed"
-    chapter only when the previous year's results were built.
+    chapter only when the previous year's results were built. ``edition_dir`` (where the figures
+    are) lets tall figures be narrowed to fit a page.
     """
+    edition_dir = Path(edition_dir) if edition_dir is not None else Path(".")
     env = _environment(templates)
 
     def fig(name: str, width: str = "75%") -> str:
@@ -210,6 +332,7 @@ def write_sources(ctx: ReportContext, templates: Path, target: Path) -> list[Pat
                 f"The figure `{name}` was not produced by this build.",
             )
         ctx.used_figures.add(name)
+        width = _fit_width(edition_dir / meta["png"], width)
         return md.figure(
             meta["png"],
             meta["caption"],
@@ -219,7 +342,22 @@ def write_sources(ctx: ReportContext, templates: Path, target: Path) -> list[Pat
             data=meta.get("csv") or None,
         )
 
+    def borough_table(chapter: str) -> str:
+        """The borough's own figures beside its group and London, for one chapter."""
+        rows = ctx.borough.get(chapter)
+        if not ctx.la_name or not rows:
+            return ""
+        group = ctx.group
+        gname = group["name"] if group else "Group"
+        caption = f"{ctx.la_name} against its behaviour group ({gname}) and London"
+        headers = ["Measure", ctx.la_name, gname if group else "Group (not grouped)", "London"]
+        # A blank line first: a table directly under a paragraph would be read as its text.
+        return "\n" + md.pipe_table(
+            headers, rows, caption, widths=[52, 16, 16, 16], right=(1, 2, 3)
+        )
+
     env.globals["figure"] = fig
+    env.globals["borough_table"] = borough_table
     files = []
     for name, template in CHAPTERS:
         if name == "national" and not (ctx.national and ctx.national.get("available", True)):

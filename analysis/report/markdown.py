@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -34,32 +35,113 @@ def pct(value: Any, digits: int = 0) -> str:
     return f"{v * 100 if abs(v) <= 1 else v:.{digits}f}%"
 
 
-def cell(value: Any) -> str:
-    return fmt(value).translate(_ESCAPE)
+def cell(value: Any, digits: int = 2) -> str:
+    return fmt(value, digits).translate(_ESCAPE)
 
 
-def pipe_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], caption: str = "") -> str:
-    """A pipe table (numbers right-aligned) with an optional ``: caption`` line."""
+_NUMBER = re.compile(r"[<>]?[-+−]?£?[\d,]*\.?\d+%?")
+
+
+def _blank(value: Any) -> bool:
+    """Cells that say nothing about a column's type: missing, a dash, a suppressed ``c``."""
+    return value is None or (isinstance(value, str) and value.strip() in ("", "–", "-", "c"))
+
+
+def _numeric(value: Any) -> bool:
+    """Numbers, and text that is a number (``67.3``, ``67%``, ``£5,982``, ``<0.001``)."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, (int, float)):
+        return True
+    return isinstance(value, str) and bool(_NUMBER.fullmatch(value.strip()))
+
+
+def pipe_table(
+    headers: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    caption: str = "",
+    widths: Sequence[int] | None = None,
+    digits: int = 2,
+    right: Sequence[int] = (),
+) -> str:
+    """A pipe table (numbers right-aligned) with an optional ``: caption`` line.
+
+    ``widths`` (relative, e.g. ``[3, 1, 1]``) sets the columns' shares of the text width through
+    the number of dashes in the separator line, which pandoc and Quarto read when a row is wider
+    than the page (long text then wraps inside its column instead of squeezing the others).
+    ``digits``: decimals of the numbers in the table; ``right``: columns right-aligned whatever
+    they hold (columns of numbers are right-aligned anyway).
+    """
     if not rows:
         return "_No rows._\n"
     numeric = [
-        all(
-            isinstance(r[i], (int, float)) and not isinstance(r[i], bool)
-            for r in rows
-            if r[i] is not None
-        )
-        and any(r[i] is not None for r in rows)
+        all(_numeric(r[i]) for r in rows if not _blank(r[i]))
+        and any(not _blank(r[i]) for r in rows)
+        or i in right
         for i in range(len(headers))
     ]
+    # pandoc reads the dashes as relative widths when the separator line is wider than 72 columns
+    total = sum(widths) if widths else 0
+    dashes = [max(3, round(100 * w / total)) for w in widths] if widths else [3] * len(headers)
     lines = [
         "| " + " | ".join(h.translate(_ESCAPE) for h in headers) + " |",
-        "|" + "|".join("---:" if n else ":---" for n in numeric) + "|",
+        "|"
+        + "|".join(
+            ("-" * d + ":") if n else (":" + "-" * d) for n, d in zip(numeric, dashes, strict=True)
+        )
+        + "|",
     ]
-    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
+    lines += ["| " + " | ".join(cell(v, digits) for v in row) + " |" for row in rows]
     out = "\n".join(lines) + "\n"
     if caption:
         out += f"\n: {caption.translate(_ESCAPE)}\n"
     return out
+
+
+def p_value(value: Any) -> str:
+    """A p-value or probability as report text: ``<0.001`` rather than ``0.00``."""
+    if value is None or isinstance(value, str):
+        return fmt(value)
+    v = float(value)
+    if math.isnan(v):
+        return fmt(None)
+    if v < 0.001:
+        return "<0.001"
+    return f"{v:.3f}" if v < 0.01 else f"{v:.2f}"
+
+
+def read_markdown_table(text: str) -> tuple[list[str], list[list[str]], str]:
+    """The first pipe table in a markdown text: ``(headers, rows, text after the table)``.
+
+    Cells are kept as written (markdown); escaped pipes (``\\|``) stay inside their cell.
+    """
+    lines = text.splitlines()
+    start = next(
+        (
+            i
+            for i in range(len(lines) - 1)
+            if lines[i].lstrip().startswith("|")
+            and re.fullmatch(r"\s*\|?(\s*:?-+:?\s*\|)+\s*:?-*:?\s*", lines[i + 1])
+        ),
+        None,
+    )
+    if start is None:
+        return [], [], text.strip()
+
+    def cells(line: str) -> list[str]:
+        parts = re.split(r"(?<!\\)\|", line.strip())
+        if parts and parts[0] == "":
+            parts = parts[1:]
+        if parts and parts[-1] == "":
+            parts = parts[:-1]
+        return [p.strip() for p in parts]
+
+    end = start + 2
+    while end < len(lines) and lines[end].lstrip().startswith("|"):
+        end += 1
+    headers = cells(lines[start])
+    rows = [cells(line) for line in lines[start + 2 : end]]
+    return headers, rows, "\n".join(lines[end:]).strip()
 
 
 def figure(
@@ -87,3 +169,46 @@ def humanise(key: str) -> str:
     """``pct_outside_london`` -> ``Pct outside london``."""
     text = key.replace("_", " ").strip()
     return text[:1].upper() + text[1:]
+
+
+def indicator_row(ind: dict[str, Any]) -> list[Any]:
+    """One indicator of a hypothesis as a table row: name, estimate, 95% interval, p-value (or
+    posterior), n, unit, whether it points to the hypothesis. Proportions are shown in per cent
+    and proportion differences in percentage points."""
+    unit = str(ind.get("unit") or "")
+    est, lo, hi = ind.get("estimate"), ind.get("ci_low"), ind.get("ci_high")
+    scale = unit in ("proportion", "proportion points")
+
+    def num(v: Any) -> Any:
+        if v is None or not scale or isinstance(v, str):
+            return v
+        return f"{float(v) * 100:.1f}"
+
+    shown_unit = {"proportion": "%", "proportion points": "percentage points"}.get(unit, unit)
+    interval = f"{fmt(num(lo))} to {fmt(num(hi))}" if lo is not None and hi is not None else "–"
+    if ind.get("p_value") is not None:
+        p = p_value(ind["p_value"])
+    elif ind.get("posterior_probability") is not None:
+        p = "posterior " + p_value(ind["posterior_probability"])
+    else:
+        p = "–"
+    supports = ind.get("supports")
+    return [
+        str(ind.get("name", "")),
+        num(est),
+        interval,
+        p,
+        ind.get("n"),
+        shown_unit,
+        "–" if supports is None else ("yes" if supports else "no"),
+    ]
+
+
+def evidence(summary: str, verdict: str) -> str:
+    """A hypothesis summary without a leading ``"<verdict>: "`` (shown beside it already)."""
+    text = (summary or "").strip()
+    prefix = f"{verdict}:".lower()
+    if verdict and text.lower().startswith(prefix):
+        text = text[len(prefix) :].strip()
+        text = text[:1].upper() + text[1:]
+    return text

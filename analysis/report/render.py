@@ -47,7 +47,7 @@ def _variables(meta: dict[str, Any]) -> list[str]:
 
 def _add_th_scope(html: str) -> str:
     """Header cells get ``scope="col"`` (pandoc does not write it)."""
-    return re.sub(r"<th(?![^>]*scope=)", '<th scope="col"', html)
+    return re.sub(r"<th(?=[\s>])(?![^>]*scope=)", '<th scope="col"', html)
 
 
 def render_pandoc(

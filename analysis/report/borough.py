@@ -1,0 +1,282 @@
+"""A borough edition's own figures beside its behaviour group and London, chapter by chapter.
+
+The notebooks of a borough edition write tables whose rows are scopes (``London boroughs``,
+``Group N: label``, the borough) and borough-level tables (``patterns_by_borough``,
+``groups_borough_indicators``, ``h3_borough_variation``). :func:`comparisons` reads them and
+returns, per chapter, rows ``[measure, borough, group, London]`` of report text. Anything that
+is missing or suppressed shows as a dash or ``c``; a chapter with nothing to show has no rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from analysis.report.markdown import fmt
+
+Row = list[str]
+DASH = "–"
+
+
+def _table(edition_dir: Path, name: str) -> pd.DataFrame | None:
+    path = edition_dir / "tables" / f"{name}.csv"
+    if not path.exists():
+        return None
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+def _num(value: Any) -> float | None:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if v != v else v
+
+
+def _share(value: Any, *, percent_already: bool = False) -> str:
+    """A share as ``67%`` (``c`` stays ``c``, blanks become a dash)."""
+    if isinstance(value, str) and value.strip().lower() == "c":
+        return "c"
+    v = _num(value)
+    if v is None:
+        return DASH
+    return f"{v if percent_already else v * 100:.0f}%"
+
+
+def _number(value: Any, digits: int = 1) -> str:
+    if isinstance(value, str) and value.strip().lower() == "c":
+        return "c"
+    v = _num(value)
+    if v is None:
+        return DASH
+    return fmt(int(v)) if v.is_integer() else f"{v:,.{digits}f}"
+
+
+def _money(value: Any) -> str:
+    if isinstance(value, str) and value.strip().lower() == "c":
+        return "c"
+    v = _num(value)
+    return DASH if v is None else f"£{v:,.0f}"
+
+
+class _Scopes:
+    """Rows of a scope table: the borough's, its group's and London's."""
+
+    def __init__(self, df: pd.DataFrame | None, column: str, la: str, group_label: str) -> None:
+        self.df, self.column, self.la, self.group_label = df, column, la, group_label
+
+    def _row(self, match: Callable[[str], bool], **where: str) -> pd.Series | None:
+        if self.df is None or self.column not in self.df:
+            return None
+        sel = self.df[self.df[self.column].map(match)]
+        for key, value in where.items():
+            if key in sel:
+                sel = sel[sel[key] == value]
+        return sel.iloc[0] if len(sel) else None
+
+    def values(self, field: str, render: Callable[[Any], str], **where: str) -> list[str]:
+        la = self.la.lower()
+        rows = [
+            self._row(lambda s: s.lower() in (la, f"homes in {la}"), **where),
+            self._row(lambda s: "group" in s.lower(), **where),
+            self._row(lambda s: s.lower() in ("london boroughs", "london homes"), **where),
+        ]
+        return [render(r[field]) if r is not None and field in r else DASH for r in rows]
+
+
+def _group_members(edition_dir: Path, la: str) -> list[str]:
+    df = _table(edition_dir, "groups_assignments")
+    if df is None or "typology_group" not in df:
+        return []
+    mine = df.loc[df["la_name"] == la, "typology_group"]
+    if mine.empty or mine.iloc[0] == "not grouped":
+        return []
+    return list(df.loc[df["typology_group"] == mine.iloc[0], "la_name"])
+
+
+def _mean(values: pd.Series) -> float | None:
+    nums = [v for v in (_num(x) for x in values) if v is not None]
+    return sum(nums) / len(nums) if nums else None
+
+
+def _borough_vs_mean(
+    df: pd.DataFrame | None,
+    key: str,
+    field: str,
+    la: str,
+    members: list[str],
+    render: Callable[[Any], str],
+) -> list[str]:
+    """The borough's value, the mean over its group's boroughs and the mean over all boroughs."""
+    if df is None or field not in df or key not in df:
+        return [DASH] * 3
+    own = df.loc[df[key] == la, field]
+    group = df.loc[df[key].isin(members), field] if members else pd.Series(dtype=str)
+    return [
+        render(own.iloc[0]) if len(own) else DASH,
+        render(_mean(group)) if members else DASH,
+        render(_mean(df[field])),
+    ]
+
+
+def _indicator(results: dict | None, prefix: str) -> Any:
+    for ind in (results or {}).get("indicators", []):
+        if str(ind.get("name", "")).startswith(prefix):
+            return ind.get("estimate")
+    return None
+
+
+def comparisons(
+    edition_dir: Path,
+    la: str,
+    group_label: str,
+    hypotheses: dict[int, dict | None],
+    patterns: dict | None,
+) -> dict[str, list[Row]]:
+    """``chapter -> rows [measure, borough, group, London]`` for a borough edition."""
+    edition_dir = Path(edition_dir)
+    members = _group_members(edition_dir, la)
+    out: dict[str, list[Row]] = {}
+
+    def scopes(name: str, column: str = "scope") -> _Scopes:
+        return _Scopes(_table(edition_dir, name), column, la, group_label)
+
+    def add(chapter: str, measure: str, values: list[str]) -> None:
+        if any(v != DASH for v in values):
+            out.setdefault(chapter, []).append([measure, *values])
+
+    # Placement patterns and the summary: where the borough's children live.
+    by_borough = _table(edition_dir, "patterns_by_borough")
+    outside = scopes("h1_outside_by_scope")
+    add("patterns", "Children in children's homes", outside.values("children", _number))
+    add("patterns", "Share placed outside London", outside.values("share", _share))
+    add(
+        "patterns",
+        "Share placed in their own borough (group and London: average of boroughs)",
+        _borough_vs_mean(by_borough, "la_name", "pct_in_own_borough", la, members, _share),
+    )
+    home_use = _table(edition_dir, "patterns_home_use")
+    add(
+        "patterns",
+        "Places in external children's homes in the borough (group and London: average)",
+        _borough_vs_mean(home_use, "la_name", "external_places", la, members, _number),
+    )
+    add(
+        "patterns",
+        "Share of those places used by London boroughs (group and London: average)",
+        _borough_vs_mean(home_use, "la_name", "pct_places_used_by_london", la, members, _share),
+    )
+
+    # Behaviour groups: the typology's indicators, borough vs group average vs all boroughs.
+    indicators = _table(edition_dir, "groups_borough_indicators")
+    for field, label, render in (
+        ("pct_residential", "% of looked-after children in children's homes", _pct_text),
+        ("pct_in_borough", "% of those placed in own borough", _pct_text),
+        ("pct_london_oob", "% placed in London, outside own borough", _pct_text),
+        ("pct_outside_london", "% placed outside London", _pct_text),
+        ("n_london_las", "London boroughs used for placements", _number),
+        ("children_per_london_la", "Children per London borough used", _number),
+    ):
+        add(
+            "groups",
+            label + " (group and London: average of boroughs)",
+            _borough_vs_mean(indicators, "la_name", field, la, members, render),
+        )
+
+    # H1: needs and placement outside London.
+    add("h1", "Share placed outside London", outside.values("share", _share))
+    own = _indicator(hypotheses.get(1), f"{la}: share of its out-of-London placements")
+    london = _indicator(hypotheses.get(1), "Share of out-of-London placements London's free")
+    add(
+        "h1",
+        "Out-of-London placements London's free, suitable places could have met",
+        [_share(own), DASH, _share(london)],
+    )
+
+    # H2: quality of the homes used.
+    h2 = hypotheses.get(2)
+    grade = scopes("h2_grade_mix", "group")
+    add(
+        "h2",
+        "Children placed in London: share in good or outstanding homes (London: all London homes)",
+        [
+            _share(_indicator(h2, f"{la}: share of its children in London")),
+            DASH,
+            grade.values("share", _share)[2],
+        ],
+    )
+    add(
+        "h2",
+        "Children placed outside London: share in good or outstanding homes "
+        "(London: out-of-London homes used)",
+        [
+            _share(_indicator(h2, f"{la}: share of its children outside London")),
+            DASH,
+            _share(_indicator(h2, "Share good or outstanding: Out-of-London")),
+        ],
+    )
+
+    # H3: practice.
+    add(
+        "h3",
+        "Placed outside London minus expected from needs, percentage points "
+        "(group and London: average of boroughs)",
+        _borough_vs_mean(
+            _table(edition_dir, "h3_borough_variation"),
+            "LA",
+            "excess_share",
+            la,
+            members,
+            lambda v: DASH if _num(v) is None else f"{_num(v) * 100:+.0f}",
+        ),
+    )
+    add(
+        "h3",
+        "Referral profiles that are strengths-based",
+        [
+            _share(_indicator(hypotheses.get(3), f"{la}: share of its referral profiles")),
+            DASH,
+            _share(_indicator(hypotheses.get(3), "London: share of referral profiles")),
+        ],
+    )
+
+    # H4: cost.
+    cost = scopes("h4_cost_by_location")
+    for location in ("In London", "Outside London"):
+        add(
+            "h4",
+            f"Median weekly cost, private home {location.lower()}",
+            cost.values("median_weekly_cost", _money, location=location, provider="Private"),
+        )
+
+    # H5: risk.
+    risk = scopes("h5_acceptance_by_risk")
+    for home in ("Own or neighbouring borough", "Outside London"):
+        for profile in ("High-risk profile", "Other"):
+            add(
+                "h5",
+                f"Referrals accepted: {profile.lower()}, home {home[0].lower() + home[1:]}",
+                risk.values("acceptance_rate", _share, home=home, profile=profile),
+            )
+
+    # H6: staffing.
+    staff = scopes("h6_places_unavailable", "area")
+    add(
+        "h6",
+        "Registered places out of use for lack of staff (homes in the area)",
+        staff.values("unavailable_share", _share),
+    )
+    add("h6", "Staff vacancy rate (homes in the area)", staff.values("vacancy_rate", _share))
+
+    out["summary"] = out.get("patterns", [])[:3] + out.get("groups", [])[-2:]
+    if not out["summary"]:
+        del out["summary"]
+    return out
+
+
+def _pct_text(value: Any) -> str:
+    """A value already in per cent (``88.9``) as ``89%``."""
+    return _share(value, percent_already=True)
