@@ -17,6 +17,7 @@ in the form the methods look for; real effects may be smaller or shaped differen
 
 from __future__ import annotations
 
+import datetime
 import time
 import traceback
 from collections.abc import Iterable, Mapping
@@ -43,23 +44,49 @@ def effects_key(effects: Mapping[str, float]) -> tuple[tuple[str, float], ...]:
     return tuple(sorted((k, float(v)) for k, v in effects.items()))
 
 
+ARMS = ("planted", "null", "curve")
+
+
 def plan_runs(
-    sim: Mapping[str, Any], hypotheses: Iterable[int], seeds: Iterable[int]
+    sim: Mapping[str, Any],
+    hypotheses: Iterable[int],
+    seeds: Iterable[int],
+    arms: Iterable[str] = ARMS,
 ) -> list[dict[str, Any]]:
     """One job per (seed, distinct effects override): the dataset is generated once and every
-    (hypothesis, arm) that uses that override is evaluated on it."""
+    (hypothesis, arm) that uses that override is evaluated on it.
+
+    ``arms``: ``planted`` and ``null`` as declared under ``arms:``; ``curve`` = the extra planted
+    sizes under ``power_curve:`` (a list of overrides per hypothesis), for the power curve."""
+    arms = tuple(arms)
+    hypotheses = list(hypotheses)
     jobs: dict[tuple, dict[str, Any]] = {}
+
+    def add(seed: int, h: int, arm: str, eff: Mapping[str, float]) -> None:
+        key = (seed, effects_key(eff))
+        job = jobs.setdefault(key, {"seed": seed, "effects": dict(eff), "evaluate": []})
+        job["evaluate"].append((h, arm))
+
     for seed in seeds:
         for h in hypotheses:
-            arms = sim["arms"].get(h) or sim["arms"].get(str(h))
-            if arms is None:
-                continue
+            declared = _for_hypothesis(sim.get("arms", {}), h)
             for arm in ("planted", "null"):
-                eff = arms.get(arm) or {}
-                key = (seed, effects_key(eff))
-                job = jobs.setdefault(key, {"seed": seed, "effects": dict(eff), "evaluate": []})
-                job["evaluate"].append((h, arm))
+                if arm in arms and declared is not None:
+                    add(seed, h, arm, declared.get(arm) or {})
+            if "curve" in arms:
+                for eff in _for_hypothesis(sim.get("power_curve") or {}, h) or []:
+                    add(seed, h, "curve", eff or {})
     return list(jobs.values())
+
+
+def _for_hypothesis(mapping: Mapping[Any, Any], h: int) -> Any:
+    """``mapping[h]`` whether the YAML keys are ints or strings."""
+    return mapping.get(h, mapping.get(str(h)))
+
+
+def effects_label(effects: Mapping[str, float]) -> str:
+    """``"2022"`` for no override, else ``"key=value, ..."`` (sorted keys)."""
+    return ", ".join(f"{k}={v}" for k, v in effects_key(effects)) or "2022"
 
 
 def generate_dataset(effects: Mapping[str, float], seed: int, year: int):
@@ -80,6 +107,7 @@ def run_job(job: Mapping[str, Any], year: int, config_dir: Path | None = None) -
     from analysis.hypotheses._common import load_rules
 
     rows: list[dict] = []
+    label = effects_label(job["effects"])
     t0 = time.perf_counter()
     try:
         ds = generate_dataset(job["effects"], job["seed"], year)
@@ -90,6 +118,7 @@ def run_job(job: Mapping[str, Any], year: int, config_dir: Path | None = None) -
                 "hypothesis": h,
                 "arm": arm,
                 "seed": job["seed"],
+                "effects": label,
                 "verdict": "",
                 "error": err,
                 "seconds": time.perf_counter() - t0,
@@ -110,6 +139,7 @@ def run_job(job: Mapping[str, Any], year: int, config_dir: Path | None = None) -
                 "hypothesis": h,
                 "arm": arm,
                 "seed": job["seed"],
+                "effects": label,
                 "verdict": verdict,
                 "error": err,
                 "seconds": round(time.perf_counter() - t1 + gen_seconds / len(job["evaluate"]), 3),
@@ -125,13 +155,16 @@ def run_simulation(
     jobs: int = 1,
     first_seed: int = 1000,
     sim: Mapping[str, Any] | None = None,
+    arms: Iterable[str] = ARMS,
 ) -> pd.DataFrame:
-    """Run ``n`` datasets per arm per hypothesis; one row per run (see :func:`run_job`)."""
+    """Run ``n`` datasets (seeds ``first_seed`` ...) per arm per hypothesis; one row per
+    (hypothesis, arm, effects, seed) with the verdict, any error, seconds (evaluation plus an
+    equal share of the dataset's generation) and the run date (see :func:`run_job`)."""
     from analysis.hypotheses import EVALUATORS
 
     sim = sim or load_simulation_config()
     hyps = sorted(hypotheses or EVALUATORS)
-    plan = plan_runs(sim, hyps, range(first_seed, first_seed + n))
+    plan = plan_runs(sim, hyps, range(first_seed, first_seed + n), arms)
     year = int(sim["year"])
     rows: list[dict] = []
     if jobs <= 1:
@@ -141,17 +174,24 @@ def run_simulation(
         with ProcessPoolExecutor(max_workers=jobs) as pool:
             for out in pool.map(run_job, plan, [year] * len(plan)):
                 rows += out
-    columns = ["hypothesis", "arm", "seed", "verdict", "error", "seconds"]
+    columns = ["hypothesis", "arm", "seed", "effects", "verdict", "error", "seconds"]
     out = pd.DataFrame(rows, columns=columns)
-    return out.sort_values(["hypothesis", "arm", "seed"]).reset_index(drop=True)
+    out["run_date"] = datetime.date.today().isoformat()
+    return out.sort_values(["hypothesis", "arm", "effects", "seed"]).reset_index(drop=True)
+
+
+def _ok(runs: pd.DataFrame) -> pd.DataFrame:
+    return runs[runs["error"].fillna("") == ""]
 
 
 def summarise(runs: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
     """Per hypothesis: runs per arm, power and false-positive rate (verdict Supported) with
-    Wilson CIs, share Partly supported in each arm, failed runs, mean seconds per run."""
+    Wilson CIs, share Partly supported in each arm, failed runs, mean seconds per run.
+    Only the ``planted`` and ``null`` arms count (``curve`` runs: :func:`power_curve`)."""
     rows = []
     for h, g in runs.groupby("hypothesis"):
-        ok = g[g["error"].fillna("") == ""]
+        g = g[g["arm"].isin(["planted", "null"])]
+        ok = _ok(g)
         planted, null = ok[ok["arm"] == "planted"], ok[ok["arm"] == "null"]
         power = stats.wilson_ci(int((planted["verdict"] == "Supported").sum()), len(planted), alpha)
         fpr = stats.wilson_ci(int((null["verdict"] == "Supported").sum()), len(null), alpha)
@@ -179,34 +219,195 @@ def summarise(runs: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def markdown_table(summary: pd.DataFrame, sim: Mapping[str, Any]) -> str:
-    """The methodology appendix's table (Markdown) with the targets and arms stated."""
+def power_curve(runs: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
+    """Share Supported (Wilson CI) per hypothesis and effects override, for the hypotheses with
+    ``curve`` runs: their null arm, curve sizes and planted arm, one row each."""
+    if "effects" not in runs.columns:
+        return pd.DataFrame()
+    curved = runs.loc[runs["arm"] == "curve", "hypothesis"].unique()
+    rows = []
+    for (h, arm, eff), g in _ok(runs[runs["hypothesis"].isin(curved)]).groupby(
+        ["hypothesis", "arm", "effects"]
+    ):
+        p, lo, hi = stats.wilson_ci(int((g["verdict"] == "Supported").sum()), len(g), alpha)
+        rows.append(
+            {
+                "hypothesis": int(h),
+                "arm": arm,
+                "effects": eff,
+                "runs": len(g),
+                "supported": p,
+                "ci_low": lo,
+                "ci_high": hi,
+                "partly": (g["verdict"] == "Partly supported").mean(),
+            }
+        )
+    return pd.DataFrame(rows)
 
-    def pct(x: float) -> str:
-        return "n/a" if pd.isna(x) else f"{100 * x:.0f}%"
 
+def timing(runs: pd.DataFrame) -> dict[str, float]:
+    """Datasets generated, total seconds and mean seconds per dataset (generation plus every
+    evaluation on it), from the runs' ``seconds`` (each run holds an equal share of its
+    dataset's generation time)."""
+    keys = ["seed", "effects"] if "effects" in runs.columns else ["seed", "arm", "hypothesis"]
+    per_dataset = runs.groupby(keys)["seconds"].sum()
+    return {
+        "datasets": int(len(per_dataset)),
+        "total_seconds": float(per_dataset.sum()),
+        "seconds_per_dataset": float(per_dataset.mean()) if len(per_dataset) else float("nan"),
+    }
+
+
+def _pct(x: float) -> str:
+    return "n/a" if pd.isna(x) else f"{100 * x:.0f}%"
+
+
+def _arm_label(effects: Mapping[str, Any] | None, h: int, base: Mapping[str, Any] | None) -> str:
+    """The arm's effect sizes for hypothesis ``h``: its overrides, or (none) the 2022 settings
+    of the ``h<h>_`` keys."""
+    if effects:
+        return ", ".join(f"{k}={v}" for k, v in effects.items())
+    if base:
+        own = {k: v for k, v in base.items() if k.startswith(f"h{h}_")}
+        if own:
+            return ", ".join(f"{k}={v}" for k, v in own.items()) + " (2022)"
+    return "2022"
+
+
+def meets_targets(row: Mapping[str, Any], targets: Mapping[str, float]) -> bool:
+    """Point estimates within the targets (power >= target, false-positive rate <= target)."""
+    return bool(
+        row["power"] >= float(targets.get("power", 0.8))
+        and row["false_positive_rate"] <= float(targets.get("false_positive_rate", 0.1))
+    )
+
+
+def markdown_table(
+    summary: pd.DataFrame, sim: Mapping[str, Any], base_effects: Mapping[str, Any] | None = None
+) -> str:
+    """The table of power and false-positive rate per hypothesis (Markdown), arms' sizes stated
+    (``base_effects``: the 2022 settings, for arms that keep them)."""
     targets = sim.get("targets", {})
     lines = [
         "| Hypothesis | Planted arm | Runs | Power (Supported) | 95% CI | Null arm | Runs | "
-        "False-positive rate | 95% CI | Failed runs |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "False-positive rate | 95% CI | Failed runs | Meets targets |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for _, r in summary.iterrows():
-        arms = sim["arms"].get(int(r["hypothesis"])) or sim["arms"].get(str(int(r["hypothesis"])))
-        planted = ", ".join(f"{k}={v}" for k, v in (arms.get("planted") or {}).items()) or "2022"
-        null = ", ".join(f"{k}={v}" for k, v in (arms.get("null") or {}).items()) or "2022"
+        h = int(r["hypothesis"])
+        arms = _for_hypothesis(sim["arms"], h) or {}
+        planted = _arm_label(arms.get("planted"), h, base_effects)
+        null = _arm_label(arms.get("null"), h, base_effects)
         lines.append(
-            f"| {int(r['hypothesis'])} | {planted} | {int(r['planted_runs'])} | {pct(r['power'])} "
-            f"| {pct(r['power_ci_low'])}-{pct(r['power_ci_high'])} | {null} | "
-            f"{int(r['null_runs'])} | {pct(r['false_positive_rate'])} | "
-            f"{pct(r['fpr_ci_low'])}-{pct(r['fpr_ci_high'])} | {int(r['failed_runs'])} |"
+            f"| {h} | {planted} | {int(r['planted_runs'])} | {_pct(r['power'])} "
+            f"| {_pct(r['power_ci_low'])}-{_pct(r['power_ci_high'])} | {null} | "
+            f"{int(r['null_runs'])} | {_pct(r['false_positive_rate'])} | "
+            f"{_pct(r['fpr_ci_low'])}-{_pct(r['fpr_ci_high'])} | {int(r['failed_runs'])} | "
+            f"{'yes' if meets_targets(r, targets) else 'no'} |"
         )
-    lines.append("")
-    lines.append(
-        f"Targets: power at least {pct(targets.get('power', 0.8))}, false-positive rate at most "
-        f"{pct(targets.get('false_positive_rate', 0.1))}. Power = share of datasets with the "
-        "effect planted whose verdict is Supported; false-positive rate = share of datasets "
-        "without it whose verdict is Supported. '2022' = the 2022 effect sizes of "
-        "config/example.yaml. Wilson 95% intervals."
-    )
     return "\n".join(lines) + "\n"
+
+
+def _span(values: Iterable[Any]) -> str:
+    vals = sorted({v for v in values if str(v) not in ("", "nan")})
+    if not vals:
+        return "not recorded"
+    return str(vals[0]) if len(vals) == 1 else f"{vals[0]} to {vals[-1]}"
+
+
+def reading(summary: pd.DataFrame, sim: Mapping[str, Any]) -> str:
+    """A short plain-English reading of the table, from the numbers."""
+    targets = sim.get("targets", {})
+    t_power = float(targets.get("power", 0.8))
+    t_fpr = float(targets.get("false_positive_rate", 0.1))
+    meet, miss = [], []
+    for _, r in summary.iterrows():
+        h = int(r["hypothesis"])
+        if meets_targets(r, targets):
+            meet.append(f"H{h}")
+            continue
+        why = []
+        if not r["power"] >= t_power:
+            why.append(f"power {_pct(r['power'])}")
+        if not r["false_positive_rate"] <= t_fpr:
+            why.append(f"false-positive rate {_pct(r['false_positive_rate'])}")
+        miss.append(f"H{h} ({', '.join(why)})")
+    n_min = int(min(summary["planted_runs"].min(), summary["null_runs"].min()))
+    half = 100 * 1.96 * (0.25 / max(n_min, 1)) ** 0.5
+    parts = [
+        f'**Reading.** *Power* is how often a test says "Supported" when the effect really is '
+        f"in the data (at the size planted): the target of at least {_pct(t_power)} means it "
+        f"misses a real effect of that size no more than one time in "
+        f"{round(1 / (1 - t_power)) if t_power < 1 else 'never'}. The *false-positive rate* is "
+        f'how often it says "Supported" when nothing is planted: the target is at most '
+        f'{_pct(t_fpr)}. A "Partly supported" verdict is not "Supported": it lowers power '
+        "and is not counted as a false positive.",
+        "Meeting both targets: " + (", ".join(meet) if meet else "none") + ".",
+    ]
+    if miss:
+        parts.append("Missing a target: " + "; ".join(miss) + ".")
+    parts.append(
+        f"With {n_min} datasets per arm a rate is known to within about +/-{half:.0f} "
+        "percentage points at worst (the 95% intervals in the table; narrower near 0% and "
+        "100%). These figures describe the methods on data shaped like the example at the "
+        "planted sizes; a real effect that is smaller, or shaped differently from how the "
+        "generator plants it, would be found less often."
+    )
+    return " ".join(parts[:-1]) + "\n\n" + parts[-1]
+
+
+def markdown_report(
+    runs: pd.DataFrame,
+    sim: Mapping[str, Any],
+    base_effects: Mapping[str, Any] | None = None,
+    size_note: str = "",
+) -> str:
+    """``data/validation/simulation.md``: what was run (datasets per arm, seeds, dates, time per
+    dataset), the table with Wilson 95% CIs, the power curve if any, and a plain reading."""
+    summary = summarise(runs)
+    curve = power_curve(runs)
+    t = timing(runs)
+    targets = sim.get("targets", {})
+    ok = _ok(runs)
+    main = ok[ok["arm"].isin(["planted", "null"])]
+    per_arm = main.groupby(["hypothesis", "arm"]).size()
+    n_text = (
+        f"{per_arm.min()}"
+        if len(per_arm) and per_arm.min() == per_arm.max()
+        else f"{per_arm.min()} to {per_arm.max()}"
+    )
+    dates = _span(runs["run_date"]) if "run_date" in runs.columns else "not recorded"
+    dates = "date not recorded" if dates == "not recorded" else f"on {dates}"
+    out = [
+        f"Each hypothesis's test was run on **{n_text} simulated datasets per arm** (planted and "
+        f"null), each the {sim.get('year', '')} snapshot of the example generator "
+        f"(`analysis/example`, `config/example.yaml`) at the example's full size{size_note}, "
+        "with the arm's effect sizes (`config/simulation.yaml`) and a different seed each. "
+        f"Seeds {_span(runs['seed'])} (the same seeds in every arm). Run {dates}: "
+        f"{t['datasets']} datasets in {t['total_seconds'] / 60:.0f} minutes of computing, "
+        f"{t['seconds_per_dataset']:.1f} s per dataset (generation plus every evaluation on it, "
+        "one core).",
+        "",
+        markdown_table(summary, sim, base_effects).rstrip("\n"),
+        "",
+        f"Targets: power at least {_pct(targets.get('power', 0.8))}, false-positive rate at most "
+        f"{_pct(targets.get('false_positive_rate', 0.1))} (point estimates). Power = share of "
+        "datasets with the effect planted whose verdict is Supported; false-positive rate = "
+        "share of datasets without it whose verdict is Supported. Wilson 95% intervals. Failed "
+        "runs (generator or loader errors) are left out of the rates.",
+    ]
+    if not curve.empty:
+        out += [
+            "",
+            "Power curve (share Supported at other planted sizes; the null arm is size 0):",
+            "",
+            "| Hypothesis | Arm | Effect sizes | Runs | Supported | 95% CI |",
+            "|---|---|---|---|---|---|",
+        ]
+        for _, r in curve.iterrows():
+            out.append(
+                f"| {int(r['hypothesis'])} | {r['arm']} | {r['effects']} | {int(r['runs'])} | "
+                f"{_pct(r['supported'])} | {_pct(r['ci_low'])}-{_pct(r['ci_high'])} |"
+            )
+    out += ["", reading(summary, sim)]
+    return "\n".join(out).rstrip("\n") + "\n"
