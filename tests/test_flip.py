@@ -3,7 +3,13 @@ planted effect reversed, that hypothesis's verdict changes.
 
 2022 verdicts: 1 Supported, 2 Not supported, 3 Supported, 4 Not supported, 5 Supported,
 6 Supported. Each generator run is one snapshot year (2022) and is cached for the session, so
-the hypotheses share the baseline run.
+the hypotheses share the baseline run (8 generator runs in all: the baseline, one per
+hypothesis and all effects flipped together).
+
+"Reversing" an effect: a mechanism planted in 2022 is removed (set to 0; for H1 and H3 the
+verdict then leaves "Supported" but can stay "Partly supported", because H1's feasibility part is
+capacity-bound and H3's variation test can be passed by chance), and a mechanism absent in 2022
+is planted at the simulation study's size (config/simulation.yaml).
 """
 
 from __future__ import annotations
@@ -33,6 +39,38 @@ def verdict(hypothesis: int, ds: Dataset) -> str:
     from analysis.hypotheses import EVALUATORS
 
     return EVALUATORS[hypothesis](ds, YEAR, load_rules(hypothesis)).verdict
+
+
+EXPECTED_2022 = {
+    1: "Supported",
+    2: "Not supported",
+    3: "Supported",
+    4: "Not supported",
+    5: "Supported",
+    6: "Supported",
+}
+ALL_FLIPPED = {
+    "h1_needs": 0.0,
+    "h2_quality": 0.6,
+    "h3_practice": 0.0,
+    "h4_cost": 0.15,
+    "h5_risk": 0.0,
+    "h5_local_extra": 0.0,
+    "h6_staffing": 0.0,
+}
+
+
+def test_2022_settings_give_the_2022_verdicts():
+    ds = generated()
+    assert {h: verdict(h, ds) for h in EXPECTED_2022} == EXPECTED_2022
+
+
+def test_all_effects_flipped_changes_every_verdict():
+    ds = generated(**ALL_FLIPPED)
+    got = {h: verdict(h, ds) for h in EXPECTED_2022}
+    assert all(got[h] != EXPECTED_2022[h] for h in got), got
+    assert got[2] == "Supported" and got[4] == "Supported"
+    assert got[5] == "Not supported" and got[6] == "Not supported"
 
 
 # --- hypotheses 4-6 ----------------------------------------------------------------------
