@@ -308,6 +308,14 @@ def markdown_table(
     return "\n".join(lines) + "\n"
 
 
+def _duration(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} minutes"
+    return f"{seconds / 3600:.1f} hours"
+
+
 def _span(values: Iterable[Any]) -> str:
     vals = sorted({v for v in values if str(v) not in ("", "nan")})
     if not vals:
@@ -379,35 +387,43 @@ def markdown_report(
     dates = _span(runs["run_date"]) if "run_date" in runs.columns else "not recorded"
     dates = "date not recorded" if dates == "not recorded" else f"on {dates}"
     out = [
-        f"Each hypothesis's test was run on **{n_text} simulated datasets per arm** (planted and "
-        f"null), each the {sim.get('year', '')} snapshot of the example generator "
-        f"(`analysis/example`, `config/example.yaml`) at the example's full size{size_note}, "
-        "with the arm's effect sizes (`config/simulation.yaml`) and a different seed each. "
-        f"Seeds {_span(runs['seed'])} (the same seeds in every arm). Run {dates}: "
-        f"{t['datasets']} datasets in {t['total_seconds'] / 60:.0f} minutes of computing, "
+        markdown_table(summary, sim, base_effects).rstrip("\n"),
+        "",
+        f"**What was run.** Each hypothesis's test was run on **{n_text} simulated datasets per "
+        f"arm** (planted and null), each the {sim.get('year', '')} snapshot of the example "
+        f"generator (`analysis/example`, `config/example.yaml`) at the example's full "
+        f"size{size_note}, with the arm's effect sizes (`config/simulation.yaml`) and its own "
+        f"seed: seeds {_span(runs['seed'])}, the same seeds in every arm. Run {dates}: "
+        f"{t['datasets']} datasets in {_duration(t['total_seconds'])} of computing, "
         f"{t['seconds_per_dataset']:.1f} s per dataset (generation plus every evaluation on it, "
         "one core).",
-        "",
-        markdown_table(summary, sim, base_effects).rstrip("\n"),
         "",
         f"Targets: power at least {_pct(targets.get('power', 0.8))}, false-positive rate at most "
         f"{_pct(targets.get('false_positive_rate', 0.1))} (point estimates). Power = share of "
         "datasets with the effect planted whose verdict is Supported; false-positive rate = "
-        "share of datasets without it whose verdict is Supported. Wilson 95% intervals. Failed "
-        "runs (generator or loader errors) are left out of the rates.",
+        "share of datasets without it whose verdict is Supported. Planted and null arms give "
+        "each hypothesis's effect sizes; '(2022)' marks the 2022 settings of the example. Wilson "
+        "95% intervals. Failed runs (generator or loader errors) are left out of the rates.",
     ]
     if not curve.empty:
         out += [
             "",
-            "Power curve (share Supported at other planted sizes; the null arm is size 0):",
+            "**Power curve** (share of datasets Supported at each planted size; 0 = null):",
             "",
-            "| Hypothesis | Arm | Effect sizes | Runs | Supported | 95% CI |",
-            "|---|---|---|---|---|---|",
         ]
+        order = {"null": 0, "curve": 1, "planted": 2}
+        curve = curve.assign(_o=curve["arm"].map(order)).sort_values(
+            ["hypothesis", "_o", "effects"]
+        )
         for _, r in curve.iterrows():
+            h = int(r["hypothesis"])
+            eff = r["effects"]
+            if eff == "2022":
+                eff = _arm_label({}, h, base_effects)
             out.append(
-                f"| {int(r['hypothesis'])} | {r['arm']} | {r['effects']} | {int(r['runs'])} | "
-                f"{_pct(r['supported'])} | {_pct(r['ci_low'])}-{_pct(r['ci_high'])} |"
+                f"- H{h}, {eff} ({r['arm']} arm): "
+                f"{_pct(r['supported'])} Supported (95% CI {_pct(r['ci_low'])}-"
+                f"{_pct(r['ci_high'])}), {int(r['runs'])} datasets"
             )
     out += ["", reading(summary, sim)]
     return "\n".join(out).rstrip("\n") + "\n"
