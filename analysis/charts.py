@@ -15,6 +15,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 from afcharts.af_colours import get_af_colours  # noqa: E402
+from matplotlib.transforms import Bbox  # noqa: E402
 
 from analysis.figure_cache import active_cache, figure_key  # noqa: E402
 from analysis.outputs import EditionPaths, write_json, write_table  # noqa: E402
@@ -38,6 +39,21 @@ def use_af_style() -> None:
     plt.rcParams["svg.hashsalt"] = "london-provision"
     plt.rcParams["font.family"] = "DejaVu Sans"
     plt.rcParams["figure.dpi"] = 100
+
+
+def tight_bbox(fig: plt.Figure) -> Bbox:
+    """The figure's tight bounding box in inches, padded by ``savefig.pad_inches``: what
+    ``bbox_inches="tight"`` computes, measured once with the Agg renderer at the PNG's dpi."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+    original_dpi = fig.dpi
+    fig.set_dpi(PNG_OPTIONS["dpi"])
+    try:
+        box = fig.get_tightbbox(canvas.get_renderer())
+    finally:
+        fig.set_dpi(original_dpi)
+    return box.padded(plt.rcParams["savefig.pad_inches"])
 
 
 def save_figure(
@@ -64,8 +80,9 @@ def save_figure(
     cache = active_cache()
     key = figure_key(fig, {"png": PNG_OPTIONS, "svg": SVG_OPTIONS}) if cache else ""
     if cache is None or not cache.restore(key, [png, svg]):
-        fig.savefig(png, **PNG_OPTIONS)
-        fig.savefig(svg, **SVG_OPTIONS)
+        bbox = tight_bbox(fig)  # computed once for both files (each "tight" save measures again)
+        fig.savefig(png, **{**PNG_OPTIONS, "bbox_inches": bbox})
+        fig.savefig(svg, **{**SVG_OPTIONS, "bbox_inches": bbox})
         if cache is not None:
             cache.store(key, [png, svg])
     plt.close(fig)

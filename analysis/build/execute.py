@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 KERNEL = "python3"
+#: Each worker's kernel gets one BLAS thread: the build already runs one kernel per core, and
+#: BLAS threads on top of that thrash (a small regression's lstsq went from ~5 ms to ~160 ms
+#: per call on a loaded 2-core machine). A value set in the environment wins.
+ONE_THREAD_BLAS = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
 @dataclass(frozen=True)
@@ -110,7 +115,13 @@ class KernelSession:
 
         self.cwd = Path(cwd)
         self.km = KernelManager(kernel_name=KERNEL)
-        self.km.start_kernel(cwd=str(self.cwd), env={**os.environ, "MPLBACKEND": "Agg"})
+        # the kernel's own stderr only carries ipykernel's start-up warnings (cell errors come
+        # back through the messaging protocol), so it is not shown in the build's terminal
+        self.km.start_kernel(
+            cwd=str(self.cwd),
+            env={**ONE_THREAD_BLAS, **os.environ, "MPLBACKEND": "Agg"},
+            stderr=subprocess.DEVNULL,
+        )
 
     def alive(self) -> bool:
         return bool(self.km.is_alive())
