@@ -111,6 +111,70 @@ def test_tables_workbook_written(rendered):
     assert (rendered / "tables.xlsx").exists()
 
 
+def _stage(source: Path, target: Path) -> Path:
+    """A copy of an edition's executed results (what the build hands to the renderer)."""
+    target.mkdir(parents=True)
+    for sub in ("results", "figures", "tables", "previous"):
+        if (source / sub).exists():
+            shutil.copytree(source / sub, target / sub)
+    return target
+
+
+def _render_twice_and_compare(source: Path, tmp: Path, monkeypatch, **options) -> None:
+    """Render staged copies of one set of executed results with the real report sources: the
+    same build time gives identical HTML, PDF and tables.xlsx; another build time changes only
+    the timestamp."""
+    outs = []
+    for name, epoch in (("a", "1700000000"), ("b", "1700000000"), ("c", "1800000000")):
+        monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch)
+        staged = _stage(source, tmp / name)
+        render_edition(staged, engine="pandoc", **options)
+        outs.append(staged)
+    a, b, c = outs
+    for rel in ("report.html", "report.pdf", "tables.xlsx", "report-sources/report.typ"):
+        assert (a / rel).read_bytes() == (b / rel).read_bytes(), rel
+    stamp = {a: "2023-11-14 22:13 UTC", c: "2027-01-15 08:00 UTC"}
+    for rel in ("report.html", "report-sources/report.typ"):
+        texts = [(p / rel).read_text(encoding="utf-8") for p in (a, c)]
+        assert stamp[a] in texts[0] and stamp[c] in texts[1], rel
+        assert texts[0].replace(stamp[a], "TIME") == texts[1].replace(stamp[c], "TIME"), rel
+    assert (a / "tables.xlsx").read_bytes() == (c / "tables.xlsx").read_bytes()
+
+
+def test_two_renders_of_the_same_results_are_identical(rendered, tmp_path, monkeypatch):
+    _render_twice_and_compare(
+        rendered,
+        tmp_path,
+        monkeypatch,
+        edition="london",
+        la_name=None,
+        year=2022,
+        metadata={"synthetic": True, "name": "test"},
+    )
+
+
+@pytest.mark.slow
+def test_two_renders_of_the_built_report_are_identical(built_outputs, tmp_path, monkeypatch):
+    """The same check on the real executed results of the example build (London edition)."""
+    root, data = built_outputs
+    london = next(p for p in sorted(root.rglob("report.html")) if p.parent.name == "london")
+    edition = london.parent
+    from analysis.build.hashing import directory_hashes
+
+    _render_twice_and_compare(
+        edition,
+        tmp_path,
+        monkeypatch,
+        edition="london",
+        la_name=None,
+        year=int(edition.parent.name),
+        previous_year=int(edition.parent.name) - 1 if (edition / "previous").exists() else None,
+        metadata={"synthetic": True, "name": "London example (synthetic)"},
+        data_hashes=directory_hashes(data),
+        parameters={"data_dir": str(data), "seed": 2022, "edition": "london"},
+    )
+
+
 @pytest.mark.quarto
 def test_quarto_render(tmp_path):
     if shutil.which("quarto") is None:

@@ -140,3 +140,212 @@ def test_every_figure_links_the_csv_behind_it(edition, tmp_path):
     assert 'fig-alt="Description of h5_demo"' in h5
     assert "Data behind @fig-h5-demo: [tables/h5_demo.csv](tables/h5_demo.csv)" in h5
     assert "Data behind @fig-h5-nodata" not in h5
+
+
+def test_pipe_table_widths_alignment_and_digits():
+    from analysis.report.markdown import pipe_table
+
+    text = pipe_table(
+        ["Name", "Share", "Note"], [["a", "67%", "–"], ["b", "c", "x"]], widths=[3, 1, 1]
+    )
+    sep = text.splitlines()[1]
+    dashes = [len(c.strip(":")) for c in sep.strip("|").split("|")]
+    assert dashes == [60, 20, 20] and len(sep) > 72  # pandoc reads relative widths
+    assert sep.split("|")[2].endswith(":") and sep.split("|")[3].startswith(":")
+    right = pipe_table(["a", "b"], [["x", "–"]], right=(1,))
+    assert right.splitlines()[1] == "|:---|---:|"
+    assert "| 8.3 |" in pipe_table(["v"], [[8.333]], digits=1)
+
+
+def test_indicator_rows_p_values_and_evidence():
+    from analysis.report.markdown import evidence, indicator_row, p_value
+
+    assert [p_value(v) for v in (0.0, 0.004, 0.0123, 0.5, None)] == [
+        "<0.001",
+        "0.004",
+        "0.01",
+        "0.50",
+        "–",
+    ]
+    row = indicator_row(
+        {"name": "Share", "estimate": 0.673, "ci_low": 0.64, "ci_high": 0.705, "n": 790,
+         "unit": "proportion", "supports": True}
+    )  # fmt: skip
+    assert row == ["Share", "67.3", "64.0 to 70.5", "–", 790, "%", "yes"]
+    bayes = indicator_row({"name": "x", "estimate": 1.2, "posterior_probability": 0.97})
+    assert bayes[3] == "posterior 0.97" and bayes[6] == "–"
+    assert evidence("Not supported: homes are no worse.", "Not supported") == "Homes are no worse."
+    assert evidence("After allowing for needs.", "Supported") == "After allowing for needs."
+    from analysis.report.markdown import plain
+
+    assert plain("c") == "a withheld figure (c)" and plain(18) == "18"
+
+
+def test_methods_chapter_prints_power_table_assumptions_and_inputs(edition, tmp_path):
+    from analysis.report.assemble import read_document_table
+
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "episodes.csv").write_text('a,b\n1,"two\nlines"\n3,4\n')
+    power = tmp_path / "simulation.md"
+    power.write_text(
+        "| Hypothesis | Power | 95% CI |\n|---|---|---|\n| 1 | 100% | 61%-100% |\n\nTargets: 80%.\n"
+    )
+    assert read_document_table(power)["rows"] == [["1", "100%", "61%-100%"]]
+    assert read_document_table(tmp_path / "missing.md") is None
+    ctx = build_context(
+        edition,
+        edition="london",
+        la_name=None,
+        year=2022,
+        previous_year=None,
+        metadata={},
+        data_hashes={"episodes.csv": "ab" * 32},
+        parameters={"data_dir": str(data)},
+        config_dir=CONFIG,
+        settings={"top_recommendations": 3, "documents": {"power": str(power)}},
+    )
+    assert ctx.inputs == [{"name": "episodes.csv", "rows": 2, "sha256": "ab" * 32}]
+    write_sources(ctx, REPORT_SOURCES / "templates", tmp_path / "src", edition)
+    methods = (tmp_path / "src" / "methods.qmd").read_text()
+    assert "| 1 | 100% | 61%-100% |" in methods and "Targets: 80%." in methods
+    # the assumptions log of the repository (docs/assumptions.md), every entry
+    assert "Assumptions and caveats log" in methods and "| A14 |" in methods
+    assert "`" + "ab" * 32 + "`" in methods and "| `episodes.csv` | 2 |" in methods
+
+
+def test_the_real_power_table_and_assumptions_log_are_found():
+    from analysis.report.assemble import DOCUMENTS, document_paths, read_document_table
+
+    docs = document_paths({})
+    assert set(docs) == set(DOCUMENTS)
+    power = read_document_table(docs["power"])
+    assert power and "False-positive rate" in power["headers"] and len(power["rows"]) == 6
+    log = read_document_table(docs["assumptions"])
+    assert log and log["rows"][0][0] == "A1"
+
+
+def test_caveats_are_listed_once(edition):
+    data = json.loads((edition / "results" / "h5.json").read_text())
+    for n in range(1, 7):
+        data["hypothesis"], data["caveats"] = n, ["Synthetic example data.", f"only h{n}"]
+        (edition / "results" / f"h{n}.json").write_text(json.dumps(data))
+    ctx = build_context(
+        edition,
+        edition="london",
+        la_name=None,
+        year=2022,
+        previous_year=None,
+        metadata={},
+        data_hashes={},
+        parameters={},
+        config_dir=CONFIG,
+        settings={},
+    )
+    assert ctx.caveats.count("Synthetic example data.") == 1
+    assert "H3: only h3" in ctx.caveats
+
+
+def test_tall_figures_are_narrowed_to_fit_a_page(tmp_path):
+    import struct
+    import zlib
+
+    from analysis.report.assemble import _fit_width
+
+    def png(path: Path, w: int, h: int) -> Path:
+        ihdr = struct.pack(">IIBBBBB", w, h, 8, 0, 0, 0, 0)
+        chunk = b"IHDR" + ihdr
+        path.write_bytes(
+            b"\x89PNG\r\n\x1a\n"
+            + struct.pack(">I", 13)
+            + chunk
+            + struct.pack(">I", zlib.crc32(chunk))
+        )
+        return path
+
+    assert _fit_width(png(tmp_path / "wide.png", 1200, 600), "75%") == "75%"
+    assert _fit_width(png(tmp_path / "tall.png", 1000, 4000), "75%") == "31%"
+    assert _fit_width(tmp_path / "missing.png", "75%") == "75%"
+
+
+def _borough_edition(root: Path) -> Path:
+    """An edition of Camden with the scope tables the notebooks write for a borough."""
+    for sub in ("results", "figures", "tables"):
+        (root / sub).mkdir(parents=True, exist_ok=True)
+    tables = {
+        "groups_assignments": "la_name,typology_group\nCamden,4\nSutton,4\nBrent,2\n",
+        "patterns_by_borough": "la_name,placements,pct_in_own_borough\n"
+        "Camden,18,0\nSutton,9,0.2\nBrent,30,0.4\n",
+        "h1_outside_by_scope": "scope,children,share\nLondon boroughs,790,0.673\n"
+        "Group 4: Scattergun,217,0.719\nCamden,18,0.889\n",
+        "h4_cost_by_location": "scope,location,provider,median_weekly_cost\n"
+        "London boroughs,In London,Private,5703\nGroup 4: Scattergun,In London,Private,5656\n"
+        "Camden,In London,Private,c\n",
+        "h6_places_unavailable": "area,unavailable_share,vacancy_rate\n"
+        "London homes,0.108,0.16\nHomes in Group 4: Scattergun,0.115,0.186\n"
+        "Homes in Camden,0.217,0.116\n",
+    }
+    for name, text in tables.items():
+        (root / "tables" / f"{name}.csv").write_text(text)
+    groups = {
+        "typology": {
+            "assignments": {"Camden": 4, "Sutton": 4, "Brent": 2},
+            "labels": {"2": "In-house provision", "4": "Scattergun"},
+            "sizes": {"2": 1, "4": 2},
+            "profile": [],
+        }
+    }
+    (root / "results" / "groups.json").write_text(json.dumps(groups))
+    for n in range(1, 7):
+        res = HypothesisResult(n, "Supported", "rule", summary="s")
+        (root / "results" / f"h{n}.json").write_text(json.dumps(res.to_dict()))
+    return root
+
+
+def test_borough_edition_compares_the_borough_with_its_group_and_london(tmp_path):
+    from analysis.report.borough import comparisons
+
+    edition = _borough_edition(tmp_path / "camden")
+    rows = comparisons(edition, "Camden", "Group 4: Scattergun", {}, None)
+    assert ["Share placed outside London", "89%", "72%", "67%"] in rows["patterns"]
+    own = next(r for r in rows["patterns"] if r[0].startswith("Share placed in their own"))
+    assert own[1:] == ["0%", "10%", "20%"]  # group: mean of Camden and Sutton; London: all
+    assert ["Median weekly cost, private home in london", "c", "£5,656", "£5,703"] in rows["h4"]
+    assert rows["h6"][0][1:] == ["22%", "12%", "11%"]
+    assert "h5" not in rows  # no table: no rows, never an empty table
+
+    ctx = build_context(
+        edition,
+        edition="camden",
+        la_name="Camden",
+        year=2022,
+        previous_year=None,
+        metadata={},
+        data_hashes={},
+        parameters={},
+        config_dir=CONFIG,
+        settings={"top_recommendations": 3},
+    )
+    assert ctx.group == {
+        "id": "4",
+        "label": "Scattergun",
+        "name": "Group 4: Scattergun",
+        "members": ["Camden", "Sutton"],
+    }
+    write_sources(ctx, REPORT_SOURCES / "templates", tmp_path / "src", edition)
+    caption = ": Camden against its behaviour group (Group 4: Scattergun) and London"
+    for chapter in ("index", "h1", "h4", "h6"):
+        text = (tmp_path / "src" / f"{chapter}.qmd").read_text()
+        assert caption in text, chapter
+        assert "\n\n| Measure | Camden | Group 4: Scattergun | London |" in text, chapter
+    h5 = (tmp_path / "src" / "h5.qmd").read_text()
+    assert "give no separate figure for Camden" in h5
+
+
+def test_th_scope_leaves_thead_alone():
+    from analysis.report.render import _add_th_scope
+
+    html = _add_th_scope('<thead><tr><th>a</th><th style="x">b</th><th scope="row">c</th>')
+    assert html == (
+        '<thead><tr><th scope="col">a</th><th scope="col" style="x">b</th><th scope="row">c</th>'
+    )

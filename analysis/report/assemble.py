@@ -255,7 +255,12 @@ def _environment(templates: Path) -> jinja2.Environment:
         comment_end_string="##}",
     )
     env.filters.update(
-        fmt=md.fmt, pct=md.pct, humanise=md.humanise, p_value=md.p_value, evidence=md.evidence
+        fmt=md.fmt,
+        pct=md.pct,
+        humanise=md.humanise,
+        p_value=md.p_value,
+        evidence=md.evidence,
+        plain=md.plain,
     )
     env.globals.update(
         pipe_table=md.pipe_table,

@@ -212,3 +212,10 @@ def evidence(summary: str, verdict: str) -> str:
         text = text[len(prefix) :].strip()
         text = text[:1].upper() + text[1:]
     return text
+
+
+def plain(text: Any) -> str:
+    """Report text for prose: a suppressed ``c`` is spelt out (a bare "c" in a sentence reads as
+    a typo)."""
+    out = fmt(text)
+    return "a withheld figure (c)" if out.strip() == "c" else out
