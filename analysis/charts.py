@@ -33,6 +33,17 @@ PNG_OPTIONS: dict = {"dpi": 150, "bbox_inches": "tight", "metadata": {"Software"
 SVG_OPTIONS: dict = {"bbox_inches": "tight", "metadata": {"Date": None}}
 
 
+_DRAW = True
+
+
+def set_drawing(enabled: bool) -> None:
+    """Switch figure files on or off for this process. Off (``report build`` does it for the
+    previous year's notebooks, whose results only feed "what changed since last year"),
+    :func:`save_figure` still writes the table and the caption/alt sidecar but no PNG/SVG."""
+    global _DRAW
+    _DRAW = bool(enabled)
+
+
 def use_af_style() -> None:
     """Apply the afcharts matplotlib style with reproducible SVG output."""
     plt.style.use(str(_STYLE))
@@ -56,6 +67,15 @@ def tight_bbox(fig: plt.Figure) -> Bbox:
     return box.padded(plt.rcParams["savefig.pad_inches"])
 
 
+def show_figure(png: Path | str) -> None:
+    """Show a saved figure in the executed notebook (the file itself, not a re-drawing);
+    nothing when it was not drawn (see :func:`set_drawing`)."""
+    from IPython.display import Image, display
+
+    if Path(png).exists():
+        display(Image(filename=str(png)))
+
+
 def save_figure(
     fig: plt.Figure,
     paths: EditionPaths,
@@ -75,6 +95,16 @@ def save_figure(
     """
     if not alt.strip():
         raise ValueError(f"figure {name!r} needs alt text")
+    if not _DRAW:
+        plt.close(fig)
+        write_table(
+            table,
+            paths.tables / f"{name}.csv",
+            child_counts=child_counts,
+            derived_from=derived_from,
+        )
+        write_json(paths.figures / f"{name}.json", {"name": name, "caption": caption, "alt": alt})
+        return paths.figures / f"{name}.png"
     png = paths.figures / f"{name}.png"
     svg = paths.figures / f"{name}.svg"
     cache = active_cache()

@@ -93,3 +93,20 @@ def test_cached_figure_is_byte_identical(tmp_path, monkeypatch):
             == (first / name).read_bytes()
             == (second / name).read_bytes()
         )
+
+
+def test_drawing_off_writes_table_and_sidecar_only(tmp_path, monkeypatch):
+    from analysis import charts
+
+    monkeypatch.delenv(ENV_VAR, raising=False)
+    paths = EditionPaths.for_edition(tmp_path)
+    table = pd.DataFrame({"la": ["Camden"], "places": [12]})
+    charts.set_drawing(False)
+    try:
+        png = save_figure(_chart(), paths, "homes", caption="Homes", alt="A", table=table)
+        charts.show_figure(png)  # nothing to show, no error
+    finally:
+        charts.set_drawing(True)
+    assert not png.exists() and not png.with_suffix(".svg").exists()
+    assert (paths.tables / "homes.csv").exists() and (paths.figures / "homes.json").exists()
+    assert plt.get_fignums() == []

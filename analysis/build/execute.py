@@ -26,6 +26,9 @@ class NotebookTask:
     workdir: Path
     key: str
     html: bool = True
+    #: False: figures' PNG/SVG are not drawn (tables and sidecars still are); used for the
+    #: previous year's runs, whose results feed only the "what changed" chapter.
+    figures: bool = True
 
 
 @dataclass
@@ -164,7 +167,8 @@ class KernelSession:
                     + repr(str(task.notebook.parent.resolve()))
                     + ")\n"
                     "import matplotlib.pyplot as _plt\n_plt.close('all')\ndel _os, _plt\n"
-                    "from analysis.build import dataset_memo as _m\n_m.install()\ndel _m"
+                    "from analysis.build import dataset_memo as _m\n_m.install()\ndel _m\n"
+                    f"import analysis.charts as _c\n_c.set_drawing({bool(task.figures)})\ndel _c"
                 )
                 reply = client.kc.execute_interactive(
                     prelude, timeout=60, store_history=False, output_hook=lambda _msg: None

@@ -155,7 +155,9 @@ def plan_runs(
                 inputs = {**inputs, **{f"public/{k}": v for k, v in public_hashes.items()}}
             from analysis.build.hashing import notebook_key
 
-            key = notebook_key(nb, params, inputs, config_hashes)
+            # the previous year's runs draw no figures (their results feed "what changed")
+            key_params = {**params, "_figures": target != PREVIOUS_YEAR_DIR}
+            key = notebook_key(nb, key_params, inputs, config_hashes)
             runs.append(PlannedRun(edition, year, nb, params, key, cache.has(key), target))
     return runs
 
@@ -208,7 +210,10 @@ def _execute_missing(
         seen.add(r.key)
         workdir = scratch / r.key
         html = html_setting is True or (html_setting == "london" and r.edition == "london")
-        tasks.append(NotebookTask(r.notebook, r.edition, r.parameters, workdir, r.key, html))
+        figures = r.target != PREVIOUS_YEAR_DIR
+        tasks.append(
+            NotebookTask(r.notebook, r.edition, r.parameters, workdir, r.key, html, figures)
+        )
     outcomes: list[NotebookOutcome] = []
     if not tasks:
         return outcomes
