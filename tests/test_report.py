@@ -172,6 +172,11 @@ def test_indicator_rows_p_values_and_evidence():
          "unit": "proportion", "supports": True}
     )  # fmt: skip
     assert row == ["Share", "67.3", "64.0 to 70.5", "–", 790, "%", "yes"]
+    small = indicator_row(
+        {"name": "Camden: share", "estimate": 1.0, "ci_low": 0.3, "ci_high": 1.0, "n": 2,
+         "p_value": 0.5, "unit": "proportion"}
+    )  # fmt: skip
+    assert small[1:5] == ["c", "c", "c", "c"]
     bayes = indicator_row({"name": "x", "estimate": 1.2, "posterior_probability": 0.97})
     assert bayes[3] == "posterior 0.97" and bayes[6] == "–"
     assert evidence("Not supported: homes are no worse.", "Not supported") == "Homes are no worse."
@@ -306,7 +311,14 @@ def test_borough_edition_compares_the_borough_with_its_group_and_london(tmp_path
     from analysis.report.borough import comparisons
 
     edition = _borough_edition(tmp_path / "camden")
-    rows = comparisons(edition, "Camden", "Group 4: Scattergun", {}, None)
+    h2 = {
+        "indicators": [
+            {"name": "Camden: share of its children in London in good", "estimate": 1.0, "n": 2},
+            {"name": "Camden: share of its children outside London in", "estimate": 0.875, "n": 16},
+        ]
+    }
+    rows = comparisons(edition, "Camden", "Group 4: Scattergun", {2: h2}, None)
+    assert [r[1] for r in rows["h2"]] == ["c", "88%"]  # a share of 2 children is withheld
     assert ["Share placed outside London", "89%", "72%", "67%"] in rows["patterns"]
     own = next(r for r in rows["patterns"] if r[0].startswith("Share placed in their own"))
     assert own[1:] == ["0%", "10%", "20%"]  # group: mean of Camden and Sutton; London: all

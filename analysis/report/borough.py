@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from analysis.report.markdown import fmt
+from analysis.report.markdown import fmt, small_base
 
 Row = list[str]
 DASH = "–"
@@ -123,9 +123,11 @@ def _borough_vs_mean(
 
 
 def _indicator(results: dict | None, prefix: str) -> Any:
+    """The estimate of the first indicator whose name starts with ``prefix``; ``c`` when it was
+    counted on 1 to 5 (withheld, as disclosure control does)."""
     for ind in (results or {}).get("indicators", []):
         if str(ind.get("name", "")).startswith(prefix):
-            return ind.get("estimate")
+            return "c" if small_base(ind.get("n")) else ind.get("estimate")
     return None
 
 

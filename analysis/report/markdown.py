@@ -174,7 +174,8 @@ def humanise(key: str) -> str:
 def indicator_row(ind: dict[str, Any]) -> list[Any]:
     """One indicator of a hypothesis as a table row: name, estimate, 95% interval, p-value (or
     posterior), n, unit, whether it points to the hypothesis. Proportions are shown in per cent
-    and proportion differences in percentage points."""
+    and proportion differences in percentage points. An indicator counted on 1 to 5 children
+    (or homes, referrals) is withheld (``c``), as disclosure control does for tables."""
     unit = str(ind.get("unit") or "")
     est, lo, hi = ind.get("estimate"), ind.get("ci_low"), ind.get("ci_high")
     scale = unit in ("proportion", "proportion points")
@@ -193,15 +194,24 @@ def indicator_row(ind: dict[str, Any]) -> list[Any]:
     else:
         p = "–"
     supports = ind.get("supports")
+    n = ind.get("n")
+    if small_base(n):
+        # DfE practice: a count of 1 to 5 is withheld, and so is anything computed from it.
+        n, est, interval, p = "c", "c", "c", "c"
     return [
         str(ind.get("name", "")),
         num(est),
         interval,
         p,
-        ind.get("n"),
+        n,
         shown_unit,
         "–" if supports is None else ("yes" if supports else "no"),
     ]
+
+
+def small_base(n: Any) -> bool:
+    """True for a count from 1 to 5 (withheld under disclosure control, with its rates)."""
+    return isinstance(n, (int, float)) and not isinstance(n, bool) and 1 <= n <= 5
 
 
 def evidence(summary: str, verdict: str) -> str:
