@@ -60,7 +60,14 @@ NOT_CHILD_HEADER = re.compile(
 )
 SMALL_COUNT_PROSE = re.compile(
     r"(?<![0-9.,£-])\b([1-5])\s+(children|child|young people|looked-after children|placements|"
-    r"referrals|girls|boys)\b",
+    r"referrals|girls|boys)\b(?!['’]s)",  # "4 children's homes" counts homes
+    re.IGNORECASE,
+)
+#: A number after these words is a threshold or rule ("fewer than 2 children per LA"), not a
+#: count of children.
+THRESHOLD_WORDS = re.compile(
+    r"(fewer than|less than|more than|at least|at most|under|over|up to|below|above|"
+    r"minimum of|maximum of)\s*$",
     re.IGNORECASE,
 )
 TEXT_SUFFIXES = {".html", ".htm", ".json", ".svg", ".md", ".txt", ".typ", ".qmd", ".csv"}
@@ -324,6 +331,8 @@ def scan_file(path: Path, identifiers: Identifiers, root: Path | None = None) ->
     if path.suffix.lower() in (".html", ".htm", ".pdf", ".md", ".txt", ".typ", ".qmd", ".svg"):
         for text in published.visible:
             for match in SMALL_COUNT_PROSE.finditer(text):
+                if THRESHOLD_WORDS.search(text[max(0, match.start() - 20) : match.start()]):
+                    continue
                 findings.append(Finding(name, "small_count_prose", "text", match.group(0)))
     return findings
 

@@ -78,6 +78,16 @@ def test_finds_small_count_in_html_table_and_prose(tmp_path):
     assert _kinds(scan_published(tmp_path, IDS)) == ["small_count", "small_count_prose"]
 
 
+def test_thresholds_and_counts_of_homes_are_not_child_counts(tmp_path):
+    (tmp_path / "r.html").write_text(
+        "<p>Group 4 places fewer than 2 children per London LA. Camden had 4 children's homes."
+        " At least 3 placements are needed.</p><p>Only 3 children moved.</p>",
+        encoding="utf-8",
+    )
+    found = scan_published(tmp_path, IDS)
+    assert [(f.kind, f.detail) for f in found] == [("small_count_prose", "3 children")]
+
+
 def test_finds_violations_in_xlsx(tmp_path):
     with pd.ExcelWriter(tmp_path / "t.xlsx") as writer:
         pd.DataFrame({"Borough": ["Camden"], "Number of children": [5]}).to_excel(
