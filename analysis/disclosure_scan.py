@@ -28,6 +28,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -66,12 +67,13 @@ SMALL_COUNT_PROSE = re.compile(
 #: A number after these words is a threshold or rule ("fewer than 2 children per LA"), not a
 #: count of children.
 THRESHOLD_WORDS = re.compile(
-    r"(fewer than|less than|more than|at least|at most|under|over|up to|below|above|"
-    r"minimum of|maximum of)\s*$",
+    r"(fewer\s+than|less\s+than|more\s+than|at\s+least|at\s+most|under|over|up\s+to|below|"
+    r"above|minimum\s+of|maximum\s+of)\s*$",
     re.IGNORECASE,
 )
 TEXT_SUFFIXES = {".html", ".htm", ".json", ".svg", ".md", ".txt", ".typ", ".qmd", ".csv"}
 SCANNED_SUFFIXES = TEXT_SUFFIXES | {".pdf", ".xlsx"}
+_TOKEN = re.compile(r"[A-Za-z0-9]+")
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,17 @@ class Identifiers:
     child_ids: set[str] = field(default_factory=set)
     referral_ids: set[str] = field(default_factory=set)
     postcodes: set[str] = field(default_factory=set)
+    _matchers: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def matcher(self, kind: str) -> TokenMatcher:
+        """The prepared matcher of ``child_ids``, ``referral_ids`` or ``postcodes`` (upper
+        case), built on first use."""
+        if kind not in self._matchers:
+            values = getattr(self, kind)
+            if kind == "postcodes":
+                values = {v.upper() for v in values}
+            self._matchers[kind] = TokenMatcher(values)
+        return self._matchers[kind]
 
 
 def _mask(value: str) -> str:
@@ -257,20 +270,41 @@ def small_counts_in_table(
                 yield i, header[j]
 
 
+class TokenMatcher:
+    """Finds a fixed set of values in texts as whole tokens (not inside a longer word or
+    number). Prepared once per value set, then used on every published file.
+
+    A value of several tokens ("SE15 4") is found by sliding a window of that many tokens over
+    the text and looking the exact text of the window up in a set: linear in the text, where
+    one regular expression alternating thousands of values was far too slow on large pages.
+    """
+
+    def __init__(self, values: Iterable[str]) -> None:
+        values = set(values)
+        self.plain = {v for v in values if _TOKEN.fullmatch(v)}
+        others = values - self.plain
+        self.edged = {v for v in others if not (v[:1].isalnum() and v[-1:].isalnum())}
+        self.spans = others - self.edged
+        self.widths = sorted({len(_TOKEN.findall(v)) for v in self.spans})
+
+    def hits(self, texts: list[str]) -> set[str]:
+        if not (self.plain or self.edged or self.spans):
+            return set()
+        joined = "\n".join(texts)
+        tokens = list(_TOKEN.finditer(joined))
+        found = {m.group(0) for m in tokens} & self.plain
+        found.update(v for v in self.edged if v in joined)  # odd values: substring search
+        for width in self.widths:
+            for i in range(len(tokens) - width + 1):
+                text = joined[tokens[i].start() : tokens[i + width - 1].end()]
+                if text in self.spans:
+                    found.add(text)
+        return found
+
+
 def _token_hits(texts: list[str], values: set[str]) -> set[str]:
-    """The ``values`` found in ``texts`` as whole tokens (not inside a longer word or number)."""
-    if not values:
-        return set()
-    joined = "\n".join(texts)
-    plain = {v for v in values if re.fullmatch(r"[A-Za-z0-9]+", v)}
-    found = set(re.findall(r"[A-Za-z0-9]+", joined)) & plain
-    others = sorted(values - plain, key=len, reverse=True)
-    if others:
-        pattern = re.compile(
-            r"(?<![A-Za-z0-9])(" + "|".join(map(re.escape, others)) + r")(?![A-Za-z0-9])"
-        )
-        found.update(pattern.findall(joined))
-    return found
+    """The ``values`` found in ``texts`` as whole tokens (see :class:`TokenMatcher`)."""
+    return TokenMatcher(values).hits(texts)
 
 
 def postcode_patterns_in(texts: list[str]) -> set[str]:
@@ -300,14 +334,11 @@ def scan_file(path: Path, identifiers: Identifiers, root: Path | None = None) ->
     name = str(path.relative_to(root)) if root else str(path)
     published = read_published(path)
     findings: list[Finding] = []
-    for kind, values in (
-        ("child_id", identifiers.child_ids),
-        ("referral_id", identifiers.referral_ids),
-    ):
-        for hit in sorted(_token_hits(published.raw, values)):
+    for kind, attr in (("child_id", "child_ids"), ("referral_id", "referral_ids")):
+        for hit in sorted(identifiers.matcher(attr).hits(published.raw)):
             findings.append(Finding(name, kind, "text", _mask(hit)))
-    hits = postcode_patterns_in(published.visible) | known_postcodes_in(
-        published.raw, identifiers.postcodes
+    hits = postcode_patterns_in(published.visible) | identifiers.matcher("postcodes").hits(
+        [t.upper() for t in published.raw]
     )
     for hit in sorted(hits):
         findings.append(Finding(name, "postcode", "text", _mask(hit)))
@@ -338,11 +369,14 @@ def scan_file(path: Path, identifiers: Identifiers, root: Path | None = None) ->
 
 
 def published_files(root: Path | str) -> list[Path]:
-    """Every file under ``root`` that is published (by suffix), sorted; sidecars excluded."""
+    """Every file under ``root`` that is published (by suffix), sorted; sidecars and hidden
+    folders (the build's ``.cache`` and staging folders, never published) excluded."""
+    root = Path(root)
     return sorted(
         p
-        for p in Path(root).rglob("*")
+        for p in root.rglob("*")
         if p.is_file()
+        and not any(part.startswith(".") for part in p.relative_to(root).parts)
         and p.suffix.lower() in SCANNED_SUFFIXES
         and not p.name.endswith(".disclosure.json")
     )
