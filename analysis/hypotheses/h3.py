@@ -358,4 +358,6 @@ def acceptance_by_profile_figure(table: pd.DataFrame):
         "Chart of the share of referrals providers accepted, for strengths-based and other "
         "profiles, by how complete the profile was.",
         table,
+        child_counts=("referrals", "accepted"),  # each referral is one child's
+        derived_from={c: "accepted" for c in ("acceptance_rate", "ci_low", "ci_high")},
     )

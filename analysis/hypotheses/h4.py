@@ -438,6 +438,8 @@ def premium_figure(result: HypothesisResult, rules: dict[str, Any]) -> FigureSpe
         "London premium in weekly placement cost, with 95% confidence intervals",
         alt,
         table,
+        child_counts=("n",),  # a borough's row can rest on a handful of children
+        derived_from={c: "n" for c in ("premium", "ci_low", "ci_high", "p_value")},
     )
 
 
