@@ -323,8 +323,6 @@ def interval_chart(
         data[col] = pd.to_numeric(data[col], errors="coerce")
     labels = list(dict.fromkeys(data[label].astype(str)))
     groups = list(dict.fromkeys(data[series].astype(str))) if series else [""]
-    fig, ax = plt.subplots(figsize=(8, 0.55 * len(labels) * max(1, len(groups)) + 1.4))
-    step = 0.8 / max(1, len(groups))
     # series drawn on each label's row, so that a label with one series sits on its row
     present = {
         lab: [
@@ -335,6 +333,11 @@ def interval_chart(
         ]
         for lab in labels
     }
+    # height from the most series any one row holds (a borough edition's chart of 33 boroughs
+    # has one series per row, not two)
+    per_row = max((len(v) for v in present.values()), default=1) or 1
+    fig, ax = plt.subplots(figsize=(8, 0.55 * len(labels) * per_row + 1.4))
+    step = 0.8 / max(1, len(groups))
     for g_i, group in enumerate(groups):
         rows = data if not series else data[data[series].astype(str) == group]
         for _, row in rows.iterrows():
