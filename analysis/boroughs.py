@@ -48,6 +48,7 @@ def _key(text: str) -> str:
     return re.sub(r"\s+", " ", str(text).strip().lower().replace("london borough of ", ""))
 
 
+@lru_cache(maxsize=8192)
 def resolve_borough(name_or_code: str) -> str | None:
     """Return the reference name for a borough given by name, usual spelling, slug, DfE or ONS code.
 

@@ -45,9 +45,34 @@ class PublicData:
     problems: list[str] = field(default_factory=list)
 
 
+_LOADED: dict[tuple[Any, ...], PublicData] = {}
+
+
 def load_public_data(folder: Path | str) -> PublicData:
-    """Read the public files of ``folder`` (names as in ``config/public_data.yaml``)."""
+    """Read the public files of ``folder`` (names as in ``config/public_data.yaml``).
+
+    Memoised per process on the folder and its files' sizes and modification times: a build's
+    kernel reads the same files for every edition (about 2 s each time otherwise). Callers
+    must not modify the returned tables.
+    """
     folder = Path(folder)
+    fingerprint = (
+        str(folder.resolve()),
+        tuple(
+            (p.name, p.stat().st_size, p.stat().st_mtime_ns)
+            for p in sorted(folder.glob("*"))
+            if p.is_file()
+        )
+        if folder.is_dir()
+        else (),
+    )
+    if fingerprint not in _LOADED:
+        _LOADED.clear()
+        _LOADED[fingerprint] = _read_public_data(folder)
+    return _LOADED[fingerprint]
+
+
+def _read_public_data(folder: Path) -> PublicData:
     _, files = load_public_config()
     names = {spec.key: folder / spec.save_as for spec in files}
     data = PublicData(problems=check_public_folder(folder))
