@@ -117,7 +117,13 @@ def build_command(
         console.print(
             f"Built {len(summary.published)} edition(s) of {report_year} into {where} "
             f"({summary.executed} notebook run(s), {summary.from_cache} from cache, "
-            f"{summary.seconds:.1f} s)."
+            f"{summary.seconds:.1f} s"
+            + (
+                ": " + ", ".join(f"{k} {v:.1f} s" for k, v in summary.stages.items())
+                if summary.stages
+                else ""
+            )
+            + ")."
         )
     if summary.unchanged:
         console.print(

@@ -44,8 +44,28 @@ def install() -> bool:
     if original is None or getattr(original, "_memoised", False):
         return original is not None
 
+    def load_for_year(data_dir: Any, year: int) -> Any:
+        """``load_dataset(data_dir, year=year)`` from the memoised all-years load: ``year`` only
+        adds the check that the snapshot year has open episodes, so that check is run on the
+        loaded episodes instead of reading and validating the folder again. Falls back to the
+        loader itself when the all-years load fails (its latest year may be the bad one)."""
+        from analysis.contract.problems import DataValidationError, errors_only
+        from analysis.contract.rules import snapshot_year_problems
+
+        try:
+            base = load_dataset(data_dir)
+        except DataValidationError:
+            return load_dataset(data_dir, year=year, _direct=True)
+        problems = snapshot_year_problems(base.tables["episodes"], int(year))
+        if errors_only(problems):
+            raise DataValidationError(problems)
+        return base
+
     @functools.wraps(original)
     def load_dataset(data_dir: Any, *args: Any, **kwargs: Any) -> Any:
+        direct = kwargs.pop("_direct", False)
+        if not direct and not args and set(kwargs) == {"year"} and kwargs["year"] is not None:
+            return load_for_year(data_dir, kwargs["year"])
         key = (
             str(Path(data_dir).resolve()),
             repr(args),

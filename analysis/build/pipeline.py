@@ -78,6 +78,8 @@ class BuildSummary:
     executed: int = 0
     from_cache: int = 0
     seconds: float = 0.0
+    #: wall-clock seconds of the stages: notebooks, assembly + rendering, publishing
+    stages: dict[str, float] = field(default_factory=dict)
 
 
 def load_report_config(config_dir: Path = CONFIG) -> dict[str, Any]:
@@ -272,8 +274,10 @@ def run_build(settings: BuildSettings, *, progress_factory: Any = None) -> Build
     try:
         with _progress(progress_factory, sum(not r.cached for r in runs)) as tick:
             outcomes = _execute_missing(runs, settings, scratch, cache, tick)
+        summary.stages["notebooks"] = time.perf_counter() - start
         summary.executed = len(outcomes)
         summary.from_cache = sum(r.cached for r in runs)
+        restore_start = time.perf_counter()
         for e in todo:
             staged[e.slug] = publish.new_staging_dir(settings.output_root, settings.year, e.slug)
         for r in runs:
@@ -282,6 +286,8 @@ def run_build(settings: BuildSettings, *, progress_factory: Any = None) -> Build
                     cache.restore(r.key, path / PREVIOUS_YEAR_DIR)
             else:
                 cache.restore(r.key, staged[r.target])
+        render_start = time.perf_counter()
+        summary.stages["restore"] = render_start - restore_start
         if settings.render:
             options = [
                 (
@@ -313,6 +319,8 @@ def run_build(settings: BuildSettings, *, progress_factory: Any = None) -> Build
                 raise BuildFailed(
                     f"rendering the report failed: {type(exc).__name__}: {exc}"
                 ) from exc
+        summary.stages["render"] = time.perf_counter() - render_start
+        publish_start = time.perf_counter()
         for e in todo:
             write_json(
                 staged[e.slug] / BUILD_MANIFEST,
@@ -328,6 +336,8 @@ def run_build(settings: BuildSettings, *, progress_factory: Any = None) -> Build
     from analysis.report import write_index
 
     write_index(settings.output_root / str(settings.year), settings.metadata)
+    if "render" in summary.stages:
+        summary.stages["publish"] = time.perf_counter() - publish_start
     summary.seconds = time.perf_counter() - start
     return summary
 
