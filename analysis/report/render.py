@@ -63,7 +63,17 @@ def render_pandoc(
     combined.write_text(
         "\n\n".join(c.read_text(encoding="utf-8") for c in chapters), encoding="utf-8"
     )
-    inputs = str(combined)
+    # Parse the Markdown once (the slowest step of pandoc) into pandoc's JSON AST; both
+    # writers then read the AST. The filter runs at the writing step, where FORMAT is known.
+    ast = workdir / "report.json"
+    pypandoc.convert_file(
+        str(combined),
+        "json",
+        format="markdown",
+        outputfile=str(ast),
+        cworkdir=str(workdir),
+    )
+    inputs = str(ast)
     common = [
         "--lua-filter",
         filt,
@@ -76,7 +86,7 @@ def render_pandoc(
     pypandoc.convert_file(
         inputs,
         "html5",
-        format="markdown",
+        format="json",
         outputfile=str(html_out),
         extra_args=[
             *common,
@@ -99,7 +109,7 @@ def render_pandoc(
     pypandoc.convert_file(
         inputs,
         "typst",
-        format="markdown",
+        format="json",
         outputfile=str(typ),
         extra_args=[
             *common,
@@ -113,6 +123,7 @@ def render_pandoc(
     pdf = workdir / "report.pdf"
     typst.compile(str(typ), output=str(pdf), root=str(workdir))
     combined.unlink()
+    ast.unlink()
     return {"html": html_out, "pdf": pdf}
 
 
