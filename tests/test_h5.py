@@ -132,6 +132,31 @@ def test_local_interaction_detected_when_planted(rules):
     assert local.estimate < 1 and local.ci_high < 1
 
 
+def test_referrals_to_the_home_a_child_is_placed_in_are_left_out(rules):
+    """The referral that led to a placement records the placement (accepted by definition); with
+    exclude_placement_referrals it is dropped, and only the child's own referrals to that home."""
+    ds = make_dataset(risk_effect=0.0, n_children=60)
+    refs = ds.tables["referrals"]
+    first = refs.drop_duplicates("CHILD").head(10)
+    ds.tables["episodes"] = pd.DataFrame(
+        {
+            "CHILD": first["CHILD"].tolist() + ["C_other"],
+            "LA": first["LA"].tolist() + [first["LA"].iloc[0]],
+            "URN": first["URN"].tolist() + [first["URN"].iloc[1]],
+            "YEAR": YEAR,
+        }
+    )
+    assert rules["exclude_placement_referrals"] is True
+    kept, _ = h5.referral_frame(ds, YEAR, rules)
+    every, _ = h5.referral_frame(ds, YEAR, {**rules, "exclude_placement_referrals": False})
+    assert len(every) == len(refs) and every.attrs["placement_referrals_dropped"] == 0
+    assert len(kept) == len(refs) - 10 and kept.attrs["placement_referrals_dropped"] == 10
+    result = h5.evaluate(ds, YEAR, rules)
+    assert any(
+        c.startswith("10 referrals to the home the child is placed in") for c in result.caveats
+    )
+
+
 def test_missing_referrals_or_needs_gives_insufficient_data(rules):
     for table in ("referrals", "needs"):
         ds = make_dataset(risk_effect=1.0, n_children=40)

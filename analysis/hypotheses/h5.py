@@ -80,11 +80,21 @@ def referral_frame(ds: Dataset, year: int, rules: dict[str, Any]) -> tuple[pd.Da
     response, decline_reason``.
 
     Counted responses are those in ``rules["responses_counted"]`` (a withdrawn request was
-    never answered). Children without a needs record count as not high-risk.
+    never answered). Children without a needs record count as not high-risk. With
+    ``rules["exclude_placement_referrals"]``, a child's referrals to a home the child is placed
+    in (an episode of the year's return with that URN) are left out: that answer records the
+    placement, and where children are placed depends on their needs, so keeping it biases the
+    comparison (see :func:`placement_referrals`). The number left out is in
+    ``df.attrs["placement_referrals_dropped"]``.
     """
     refs, filtered = referrals_in_year(ds.table("referrals"), year)
     refs = refs[refs["response"].astype(str).isin(rules["responses_counted"])].copy()
     refs["URN"] = refs["URN"].astype(str)
+    dropped = 0
+    if rules.get("exclude_placement_referrals", False):
+        hit = placement_referrals(ds, year, refs)
+        dropped = int(hit.sum())
+        refs = refs[~hit]
     needs = for_year(ds.table("needs"), year)
     risk = needs[["CHILD", "LA"]].copy()
     risk["high_risk"] = high_risk_flags(needs, tuple(rules["high_risk_fields"])).astype(int)
@@ -116,7 +126,33 @@ def referral_frame(ds: Dataset, year: int, rules: dict[str, Any]) -> tuple[pd.Da
         "completeness",
         "urgent",
     ]
-    return df[cols].reset_index(drop=True), filtered
+    out = df[cols].reset_index(drop=True)
+    out.attrs["placement_referrals_dropped"] = dropped
+    return out, filtered
+
+
+def placement_referrals(ds: Dataset, year: int, refs: pd.DataFrame) -> pd.Series:
+    """Boolean mask of ``refs``: the referral is to a home the child is placed in (same LA,
+    CHILD and URN as an episode of the ``year`` return). All False without episodes or URNs.
+
+    Why: the referral that led to a placement is accepted by construction; it says where the
+    child went, not how a provider answered a risk. High-risk children are placed outside
+    London more often (hypothesis 1), so these answers are not spread evenly over high-risk and
+    other referrals to local and distant homes. In the simulation study, keeping them made the
+    local-interaction test come out significant in about twice the nominal share of datasets
+    with no effect planted (docs/mechanisms.md).
+    """
+    none = pd.Series(False, index=refs.index)
+    if not ds.has("episodes"):
+        return none
+    eps = for_year(ds.table("episodes"), year)
+    keys = ["LA", "CHILD", "URN"]
+    if eps.empty or not set(keys) <= set(eps.columns) or not set(keys) <= set(refs.columns):
+        return none
+    eps = eps[eps["URN"].notna() & (eps["URN"].astype(str).str.strip() != "")]
+    placed = pd.MultiIndex.from_frame(eps[keys].astype(str).drop_duplicates())
+    mask = pd.MultiIndex.from_frame(refs[keys].astype(str)).isin(placed)
+    return pd.Series(mask, index=refs.index)
 
 
 ADJUSTERS: list[str] = ["strengths_based", "completeness", "urgent", "home_in_london"]
@@ -243,6 +279,12 @@ def evaluate(
     df, filtered = referral_frame(ds, year, rules)
     if not filtered:
         caveats.append("No referral is dated in the report year: all referrals were used.")
+    if df.attrs.get("placement_referrals_dropped"):
+        caveats.append(
+            f"{df.attrs['placement_referrals_dropped']:,} referrals to the home the child is "
+            "placed in were left out: they record the placement (accepted by definition), not "
+            "a provider's answer to the child's risk."
+        )
     alpha = float(rules["alpha"])
     gap = acceptance_gap(df, alpha)
     if min(gap.n1, gap.n2) < int(rules["min_group_n"]):
