@@ -59,6 +59,8 @@ NOT_CHILD_HEADER = re.compile(
     r"\blas\b|\bboroughs\b|\bauthorities\b|\bregions\b",
     re.IGNORECASE,
 )
+#: First-column headers of tables laid out with one measure per row.
+ROW_LABEL_HEADERS = frozenset({"measure", "indicator", "figure", "statistic"})
 SMALL_COUNT_PROSE = re.compile(
     r"(?<![0-9.,£-])\b([1-5])\s+(children|child|young people|looked-after children|placements|"
     r"referrals|girls|boys)\b(?!['’]s)",  # "4 children's homes" counts homes
@@ -247,6 +249,9 @@ def _is_small_count(cell: str) -> bool:
 def is_child_count_header(header: str) -> bool:
     """True when a column header names a count of children (heuristic, see module doc)."""
     text = re.sub(r"[_\-]+", " ", header).strip()
+    # "children's homes" names homes, not children: "Children in children's homes" counts
+    # children, "Children's homes in London" and "Places in children's homes" do not
+    text = re.sub(r"children['’]?s homes?", " ", text, flags=re.IGNORECASE)
     return bool(CHILD_HEADER.search(text)) and not NOT_CHILD_HEADER.search(text)
 
 
@@ -260,6 +265,15 @@ def small_counts_in_table(
     if not rows:
         return
     header = [str(h) for h in rows[0]]
+    if declared is None and header and header[0].strip().lower() in ROW_LABEL_HEADERS:
+        # a measures-by-column table (first column "Measure"): each row's label names what
+        # its cells count, so the heuristic reads the row label, not the column headers
+        for i, row in enumerate(rows[1:], start=2):
+            if row and is_child_count_header(str(row[0])):
+                for j in range(1, len(row)):
+                    if _is_small_count(str(row[j])):
+                        yield i, header[j] if j < len(header) else str(j)
+        return
     if declared is not None:
         columns = [j for j, h in enumerate(header) if h in set(declared)]
     else:

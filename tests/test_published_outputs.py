@@ -78,6 +78,18 @@ def test_finds_small_count_in_html_table_and_prose(tmp_path):
     assert _kinds(scan_published(tmp_path, IDS)) == ["small_count", "small_count_prose"]
 
 
+def test_measure_rows_are_judged_by_their_label(tmp_path):
+    # a borough-vs-group table: one measure per row, areas as columns
+    (tmp_path / "r.html").write_text(
+        "<table><tr><th>Measure</th><th>Harrow</th><th>Group 5: No children placed</th></tr>"
+        "<tr><td>Places in external children's homes</td><td>7</td><td>4</td></tr>"
+        "<tr><td>Children in children's homes</td><td>3</td><td>24</td></tr></table>",
+        encoding="utf-8",
+    )
+    found = scan_published(tmp_path, IDS)
+    assert [(f.kind, f.where) for f in found] == [("small_count", "table 1 row 3 column 'Harrow'")]
+
+
 def test_thresholds_and_counts_of_homes_are_not_child_counts(tmp_path):
     (tmp_path / "r.html").write_text(
         "<p>Group 4 places fewer than 2 children per London LA. Camden had 4 children's homes."
@@ -134,6 +146,9 @@ def test_finds_violations_in_pdf_text(tmp_path):
 def test_header_heuristic():
     assert is_child_count_header("n_children")
     assert is_child_count_header("Placements outside LA")
+    assert is_child_count_header("Children in children's homes")
+    assert not is_child_count_header("Children's homes in London")
+    assert not is_child_count_header("Places in external children’s homes in the borough")
     for header in (
         "pct_children", "homes", "places", "rate per 10,000", "year", "URN", "mean age",
         "n_london_las", "n_boroughs",
