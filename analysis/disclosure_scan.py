@@ -60,7 +60,8 @@ NOT_CHILD_HEADER = re.compile(
     re.IGNORECASE,
 )
 #: First-column headers of tables laid out with one measure per row.
-ROW_LABEL_HEADERS = frozenset({"measure", "indicator", "figure", "statistic"})
+#: (Indicator tables are not: their counts sit in an ``n`` column.)
+ROW_LABEL_HEADERS = frozenset({"measure"})
 SMALL_COUNT_PROSE = re.compile(
     r"(?<![0-9.,£-])\b([1-5])\s+(children|child|young people|looked-after children|placements|"
     r"referrals|girls|boys)\b(?!['’]s)",  # "4 children's homes" counts homes
@@ -239,6 +240,9 @@ def read_published(path: Path) -> Published:
 
 
 def _is_small_count(cell: str) -> bool:
+    """A count from 1 to 5 as a count is written: an integer ("3", not an estimate "1.00")."""
+    if not re.fullmatch(r"\s*[0-9][0-9,]*\s*", cell):
+        return False
     try:
         value = float(cell.replace(",", "").strip())
     except ValueError:

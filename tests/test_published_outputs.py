@@ -90,6 +90,17 @@ def test_measure_rows_are_judged_by_their_label(tmp_path):
     assert [(f.kind, f.where) for f in found] == [("small_count", "table 1 row 3 column 'Harrow'")]
 
 
+def test_estimates_are_not_counts(tmp_path):
+    (tmp_path / "r.html").write_text(
+        "<table><tr><th>Indicator</th><th>Estimate</th><th>n</th></tr>"
+        "<tr><td>Coverage of placements</td><td>1.00</td><td>790</td></tr>"
+        "<tr><td>Children placed in own borough</td><td>0.35</td><td>4</td></tr></table>",
+        encoding="utf-8",
+    )
+    found = scan_published(tmp_path, IDS)
+    assert [(f.kind, f.where) for f in found] == [("small_count", "table 1 row 3 column 'n'")]
+
+
 def test_thresholds_and_counts_of_homes_are_not_child_counts(tmp_path):
     (tmp_path / "r.html").write_text(
         "<p>Group 4 places fewer than 2 children per London LA. Camden had 4 children's homes."
