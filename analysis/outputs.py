@@ -106,7 +106,11 @@ def write_table(
         from analysis.disclosure import suppress_child_counts
 
         df = suppress_child_counts(
-            df, list(child_counts), derived_from=dict(derived_from or {}), row_total=row_total, by=by
+            df,
+            list(child_counts),
+            derived_from=dict(derived_from or {}),
+            row_total=row_total,
+            by=by,
         )
         write_json(
             path.with_suffix(".disclosure.json"),
