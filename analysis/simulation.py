@@ -159,13 +159,15 @@ def run_simulation(
 ) -> pd.DataFrame:
     """Run ``n`` datasets (seeds ``first_seed`` ...) per arm per hypothesis; one row per
     (hypothesis, arm, effects, seed) with the verdict, any error, seconds (evaluation plus an
-    equal share of the dataset's generation) and the run date (see :func:`run_job`)."""
+    equal share of the dataset's generation), the run date and the batch (its start time; see
+    :func:`run_job`)."""
     from analysis.hypotheses import EVALUATORS
 
     sim = sim or load_simulation_config()
     hyps = sorted(hypotheses or EVALUATORS)
     plan = plan_runs(sim, hyps, range(first_seed, first_seed + n), arms)
     year = int(sim["year"])
+    started = datetime.datetime.now()
     rows: list[dict] = []
     if jobs <= 1:
         for job in plan:
@@ -176,7 +178,8 @@ def run_simulation(
                 rows += out
     columns = ["hypothesis", "arm", "seed", "effects", "verdict", "error", "seconds"]
     out = pd.DataFrame(rows, columns=columns)
-    out["run_date"] = datetime.date.today().isoformat()
+    out["run_date"] = started.date().isoformat()
+    out["batch"] = started.isoformat(timespec="minutes")
     return out.sort_values(["hypothesis", "arm", "effects", "seed"]).reset_index(drop=True)
 
 
@@ -246,13 +249,17 @@ def power_curve(runs: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
 
 
 def timing(runs: pd.DataFrame) -> dict[str, float]:
-    """Datasets generated, total seconds and mean seconds per dataset (generation plus every
-    evaluation on it), from the runs' ``seconds`` (each run holds an equal share of its
-    dataset's generation time)."""
-    keys = ["seed", "effects"] if "effects" in runs.columns else ["seed", "arm", "hypothesis"]
-    per_dataset = runs.groupby(keys)["seconds"].sum()
+    """Datasets generated, batches, total seconds and mean seconds per dataset (generation plus
+    every evaluation on it), from the runs' ``seconds`` (each run holds an equal share of its
+    dataset's generation time). A dataset is one (batch, seed, effects): a batch that re-ran
+    some hypotheses generated its datasets again."""
+    keys = [k for k in ("batch", "seed", "effects") if k in runs.columns]
+    if "effects" not in keys:
+        keys += ["arm", "hypothesis"]
+    per_dataset = runs.groupby(keys, dropna=False)["seconds"].sum()
     return {
         "datasets": int(len(per_dataset)),
+        "batches": int(runs["batch"].nunique()) if "batch" in runs.columns else 1,
         "total_seconds": float(per_dataset.sum()),
         "seconds_per_dataset": float(per_dataset.mean()) if len(per_dataset) else float("nan"),
     }
@@ -421,6 +428,7 @@ def markdown_report(
     )
     dates = _span(runs["run_date"]) if "run_date" in runs.columns else "not recorded"
     dates = "date not recorded" if dates == "not recorded" else f"on {dates}"
+    batch_text = f" in {t['batches']} batches" if t["batches"] > 1 else ""
     out = [
         markdown_table(summary, sim, base_effects).rstrip("\n"),
         "",
@@ -428,8 +436,9 @@ def markdown_report(
         f"arm** (planted and null), each the {sim.get('year', '')} snapshot of the example "
         f"generator (`analysis/example`, `config/example.yaml`) at the example's full "
         f"size{size_note}, with the arm's effect sizes (`config/simulation.yaml`) and its own "
-        f"seed: seeds {_span(runs['seed'])}, the same seeds in every arm. Run {dates}: "
-        f"{t['datasets']} datasets in {_duration(t['total_seconds'])} of computing, "
+        f"seed: seeds {_span(runs['seed'])}, the same seeds in every arm. Run {dates}"
+        f"{batch_text}: "
+        f"{t['datasets']} datasets generated in {_duration(t['total_seconds'])} of computing, "
         f"{t['seconds_per_dataset']:.1f} s per dataset (generation plus every evaluation on it; "
         "wall-clock time on one core of a shared machine).",
         "",
@@ -456,7 +465,7 @@ def markdown_report(
             if eff == "2022":
                 eff = _arm_label({}, h, base_effects)
             out.append(
-                f"- H{h}, {eff} ({r['arm']} arm): "
+                f"- H{h}, {r['arm']} arm, {eff}: "
                 f"{_pct(r['supported'])} Supported (95% CI {_pct(r['ci_low'])}-"
                 f"{_pct(r['ci_high'])}), {int(r['runs'])} datasets"
             )

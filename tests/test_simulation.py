@@ -98,7 +98,12 @@ def test_power_curve_and_timing() -> None:
     t = simulation.timing(runs)
     # datasets = distinct (seed, effects): 2022, h1_needs=0, h2_quality=0.6 and 0.3 x 3 seeds
     assert t["datasets"] == 12 and t["total_seconds"] == pytest.approx(15.0)
-    assert t["seconds_per_dataset"] == pytest.approx(15 / 12)
+    assert t["seconds_per_dataset"] == pytest.approx(15 / 12) and t["batches"] == 1
+    # a later batch that re-ran hypothesis 2's null arm generated the 2022 datasets again
+    runs["batch"] = "a"
+    runs.loc[(runs["hypothesis"] == 2) & (runs["arm"] == "null"), "batch"] = "b"
+    t = simulation.timing(runs)
+    assert t["datasets"] == 15 and t["batches"] == 2
 
 
 def test_markdown_report_states_what_was_run_and_reads_the_result() -> None:
@@ -112,8 +117,8 @@ def test_markdown_report_states_what_was_run_and_reads_the_result() -> None:
     assert "Wilson 95% intervals" in md
     assert md.startswith("| Hypothesis |")  # the report reads the first table
     curve = md[md.index("**Power curve**") :]
-    assert curve.index("- H2, h2_quality=0.0 (2022) (null arm): 0% Supported") < curve.index(
-        "- H2, h2_quality=0.3 (curve arm): 33% Supported (95% CI 6%-79%), 3 datasets"
+    assert curve.index("- H2, null arm, h2_quality=0.0 (2022): 0% Supported") < curve.index(
+        "- H2, curve arm, h2_quality=0.3: 33% Supported (95% CI 6%-79%), 3 datasets"
     )
     assert "Meeting both targets: H2." in md
     assert "Missing a target: H1 (power 67%, false-positive rate 50%)." in md
