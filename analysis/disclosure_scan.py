@@ -320,11 +320,6 @@ class TokenMatcher:
         return found
 
 
-def _token_hits(texts: list[str], values: set[str]) -> set[str]:
-    """The ``values`` found in ``texts`` as whole tokens (see :class:`TokenMatcher`)."""
-    return TokenMatcher(values).hits(texts)
-
-
 def postcode_patterns_in(texts: list[str]) -> set[str]:
     """Full UK postcodes and postcode sectors (by pattern) in ``texts``."""
     found: set[str] = set()
@@ -333,11 +328,6 @@ def postcode_patterns_in(texts: list[str]) -> set[str]:
             if match.split(" ")[0] not in NOT_POSTCODES:
                 found.add(match)
     return found
-
-
-def known_postcodes_in(texts: list[str], known: set[str]) -> set[str]:
-    """The dataset's own postcode values (whole-token, any case) found in ``texts``."""
-    return _token_hits([t.upper() for t in texts], {k.upper() for k in known})
 
 
 def _declared_columns(path: Path) -> list[str] | None:

@@ -71,6 +71,8 @@ _NEEDS_YN = (
     "late_entry_to_care",
     "uasc",
 )
+#: The needs table's flag columns (risks, then yes/no needs), in the contract's order.
+NEED_FLAGS: tuple[str, ...] = _RISKS + _NEEDS_YN
 _COSTS = (
     "core_weekly_cost",
     "additional_support_weekly_cost",

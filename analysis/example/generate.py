@@ -24,22 +24,14 @@ import pandas as pd
 import yaml
 
 from analysis.boroughs import is_local, london_boroughs
+from analysis.contract.codes import DECLINE_REASONS
+from analysis.contract.schemas import NEED_FLAGS
 from analysis.example.fieldwork import fieldwork_frame
 from analysis.example.sectors import sectors_by_district
 from analysis.paths import CONFIG, EXAMPLE_DATA
 
 GRADES: tuple[str, ...] = ("Inadequate", "Requires improvement to be good", "Good", "Outstanding")
 GRADE_SCORE: dict[str, int] = {g: i for i, g in enumerate(GRADES)}
-DECLINE_REASONS: tuple[str, ...] = (
-    "Cannot meet needs",
-    "Impact on current residents",
-    "Risk or inspection concern",
-    "No staff available",
-    "No vacancy",
-    "Insufficient information",
-    "Location unsuitable",
-    "Other",
-)
 REGISTRATION_BASE: dict[str, float] = {
     "Mental disorders": 0.40,
     "Learning disability": 0.15,
@@ -107,24 +99,7 @@ TABLE_COLUMNS: dict[str, list[str]] = {
         "staff_establishment_fte",
         "staff_leavers_12m",
     ],
-    "needs": [
-        "CHILD",
-        "LA",
-        "risk_criminal_exploitation",
-        "risk_sexual_exploitation",
-        "risk_missing",
-        "risk_self_harm",
-        "risk_to_others",
-        "risk_drug_alcohol",
-        "mental_health_need",
-        "mental_health_inpatient_stepdown",
-        "deprivation_of_liberty",
-        "solo_placement_recommended",
-        "ehcp",
-        "late_entry_to_care",
-        "uasc",
-        "YEAR",
-    ],
+    "needs": ["CHILD", "LA", *NEED_FLAGS, "YEAR"],
     "referrals": [
         "referral_id",
         "CHILD",

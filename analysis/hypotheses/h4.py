@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from analysis.contract.schemas import NEED_FLAGS
 from analysis.dataset import Dataset
 from analysis.hypotheses._common import (
     Coefficient,
@@ -37,21 +38,7 @@ from analysis.verdicts import HypothesisResult, Indicator, summarise_fieldwork
 HYPOTHESIS = 4
 
 #: Needs fields used as adjusters (those present in the data are used).
-NEED_FIELDS: tuple[str, ...] = (
-    "risk_criminal_exploitation",
-    "risk_sexual_exploitation",
-    "risk_missing",
-    "risk_self_harm",
-    "risk_to_others",
-    "risk_drug_alcohol",
-    "mental_health_need",
-    "mental_health_inpatient_stepdown",
-    "deprivation_of_liberty",
-    "solo_placement_recommended",
-    "ehcp",
-    "late_entry_to_care",
-    "uasc",
-)
+NEED_FIELDS: tuple[str, ...] = NEED_FLAGS
 PROVIDER_GROUPS: dict[str, str] = {
     "PR1": "In-house",
     "PR4": "Private",
