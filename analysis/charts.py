@@ -91,33 +91,31 @@ def save_figure(
 
     ``alt`` describes what the chart shows (its message, not its appearance); ``caption`` is the
     printed title. ``child_counts``/``derived_from`` as in :func:`analysis.outputs.write_table`:
-    a chart of counts of children must not label a suppressed value. Returns the PNG path. Metadata that would change between runs is dropped.
+    a chart of counts of children must not label a suppressed value. Returns the PNG path
+    (not written when drawing is off, see :func:`set_drawing`). Metadata that would change
+    between runs is dropped.
     """
     if not alt.strip():
         raise ValueError(f"figure {name!r} needs alt text")
-    if not _DRAW:
-        plt.close(fig)
-        write_table(
-            table,
-            paths.tables / f"{name}.csv",
-            child_counts=child_counts,
-            derived_from=derived_from,
-        )
-        write_json(paths.figures / f"{name}.json", {"name": name, "caption": caption, "alt": alt})
-        return paths.figures / f"{name}.png"
     png = paths.figures / f"{name}.png"
-    svg = paths.figures / f"{name}.svg"
-    cache = active_cache()
-    key = figure_key(fig, {"png": PNG_OPTIONS, "svg": SVG_OPTIONS}) if cache else ""
-    if cache is None or not cache.restore(key, [png, svg]):
-        bbox = tight_bbox(fig)  # computed once for both files (each "tight" save measures again)
-        fig.savefig(png, **{**PNG_OPTIONS, "bbox_inches": bbox})
-        fig.savefig(svg, **{**SVG_OPTIONS, "bbox_inches": bbox})
-        if cache is not None:
-            cache.store(key, [png, svg])
+    if _DRAW:
+        _save_images(fig, png, png.with_suffix(".svg"))
     plt.close(fig)
     write_table(
         table, paths.tables / f"{name}.csv", child_counts=child_counts, derived_from=derived_from
     )
     write_json(paths.figures / f"{name}.json", {"name": name, "caption": caption, "alt": alt})
     return png
+
+
+def _save_images(fig: plt.Figure, png: Path, svg: Path) -> None:
+    """PNG and SVG of ``fig``, copied from the figure cache when an identical one was drawn."""
+    cache = active_cache()
+    key = figure_key(fig, {"png": PNG_OPTIONS, "svg": SVG_OPTIONS}) if cache else ""
+    if cache is not None and cache.restore(key, [png, svg]):
+        return
+    bbox = tight_bbox(fig)  # computed once for both files (each "tight" save measures again)
+    fig.savefig(png, **{**PNG_OPTIONS, "bbox_inches": bbox})
+    fig.savefig(svg, **{**SVG_OPTIONS, "bbox_inches": bbox})
+    if cache is not None:
+        cache.store(key, [png, svg])
