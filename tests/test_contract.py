@@ -343,6 +343,24 @@ def test_cli_exit_codes(tmp_path: Path, frames) -> None:
     assert result.exit_code == 1 and "not found" in result.output
 
 
+def test_build_on_bad_data_lists_problems_and_leaves_outputs(tmp_path, frames, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    edition = tmp_path / "out" / "2022" / "london"
+    edition.mkdir(parents=True)
+    (edition / "report.html").write_text("earlier report", encoding="utf-8")
+    frames["episodes"].loc[0, "PLACE"] = "Q9"
+    bad = write_frames(frames, tmp_path / "bad")
+    result = CliRunner().invoke(
+        app, ["build", "--data", str(bad), "--output", str(tmp_path / "out")]
+    )
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output and "nothing was built" in result.output
+    written = pd.read_csv(tmp_path / "validation_problems.csv")
+    assert ((written["column"] == "PLACE") & (written["row"] == 2)).any()
+    assert sorted(p.name for p in edition.iterdir()) == ["report.html"]
+    assert (edition / "report.html").read_text(encoding="utf-8") == "earlier report"
+
+
 @pytest.mark.skipif(
     not (EXAMPLE_DATA / "episodes.csv").exists(), reason="data/example not generated yet"
 )

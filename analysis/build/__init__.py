@@ -70,7 +70,11 @@ def build_command(
     try:
         facts: DatasetFacts = dataset_facts(data_dir, output_root / ".cache")
     except InvalidDataset as exc:
+        from analysis.contract.validate import DEFAULT_PROBLEMS_CSV, write_problems_csv
+
         console.print(exc.render())
+        csv_path = write_problems_csv(exc.problems, DEFAULT_PROBLEMS_CSV)
+        console.print(f"All {len(exc.problems)} problem(s) written to {csv_path}")
         console.print("[red]The dataset is invalid: nothing was built.[/]")
         return 1
     report_year = year if year is not None else facts.latest_year

@@ -34,20 +34,10 @@ class InvalidDataset(Exception):
         super().__init__(f"{len(problems)} problem(s) in the dataset")
 
     def render(self) -> Any:
-        """A rich table of the problems (first 50)."""
-        from rich.table import Table
+        """A rich table of the problems (first 50), as ``report validate`` prints them."""
+        from analysis.contract.validate import problems_table
 
-        table = Table(title=f"Data problems ({len(self.problems)})")
-        for col in ("table", "row", "column", "value", "rule", "severity"):
-            table.add_column(col)
-        for p in self.problems[:50]:
-            table.add_row(
-                *(
-                    str(getattr(p, c, ""))
-                    for c in ("table", "row", "column", "value", "rule", "severity")
-                )
-            )
-        return table
+        return problems_table(self.problems, limit=50)
 
 
 def dataset_facts(data_dir: Path, cache_root: Path) -> DatasetFacts:
