@@ -219,12 +219,18 @@ def _execute_missing(
     outcomes: list[NotebookOutcome] = []
     if not tasks:
         return outcomes
-    # identical figures (London-level charts in every edition) are drawn once: the kernels
-    # started by the workers inherit this variable (analysis.figure_cache)
+    # identical figures (London-level charts in every edition) are drawn once: the workers'
+    # kernels inherit this variable (analysis.figure_cache); a value set by the user wins
     from analysis.figure_cache import ENV_VAR
 
-    os.environ.setdefault(ENV_VAR, str(settings.output_root / ".cache" / "figures"))
-    with ProcessPoolExecutor(max_workers=max(1, min(settings.jobs, len(tasks)))) as pool:
+    worker_env = {
+        ENV_VAR: os.environ.get(ENV_VAR) or str(settings.output_root / ".cache" / "figures")
+    }
+    with ProcessPoolExecutor(
+        max_workers=max(1, min(settings.jobs, len(tasks))),
+        initializer=_set_environment,
+        initargs=(worker_env,),
+    ) as pool:
         pending: set[Future[NotebookOutcome]] = {
             pool.submit(run_in_worker_kernel, t) for t in tasks
         }
@@ -240,6 +246,11 @@ def _execute_missing(
                     raise BuildFailed(outcome.message())
                 cache.store(outcome.key, scratch / outcome.key)
     return outcomes
+
+
+def _set_environment(values: dict[str, str]) -> None:
+    """Worker initialiser: environment for this worker and the kernel it starts."""
+    os.environ.update(values)
 
 
 def _render_one(args: tuple[Path, dict[str, Any]]) -> str:
