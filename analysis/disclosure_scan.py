@@ -201,10 +201,6 @@ def _xlsx_sheets(path: Path) -> dict[str, list[list[str]]]:
     return {name: df.fillna("").astype(str).values.tolist() for name, df in sheets.items()}
 
 
-def _xlsx_tables(path: Path) -> list[list[list[str]]]:
-    return list(_xlsx_sheets(path).values())
-
-
 @dataclass
 class Published:
     """A published file read for scanning."""
@@ -212,6 +208,7 @@ class Published:
     visible: list[str]  # text a reader sees, piece by piece (patterns, prose)
     raw: list[str]  # everything, incl. markup and scripts (exact identifier search)
     tables: list[list[list[str]]]
+    table_names: list[str] = field(default_factory=list)  # an XLSX file's sheet names
 
 
 def read_published(path: Path) -> Published:
@@ -221,9 +218,10 @@ def read_published(path: Path) -> Published:
         text = pdf_text(path)
         return Published([text], [text], [])
     if suffix == ".xlsx":
-        tables = _xlsx_tables(path)
+        sheets = _xlsx_sheets(path)
+        tables = list(sheets.values())
         cells = [cell for table in tables for row in table for cell in row]
-        return Published(cells, cells, tables)
+        return Published(cells, cells, tables, list(sheets))
     text = path.read_text(encoding="utf-8", errors="replace")
     if suffix in (".html", ".htm", ".svg"):
         parser = _HTMLTables()
@@ -357,7 +355,7 @@ def scan_file(path: Path, identifiers: Identifiers, root: Path | None = None) ->
         # the edition workbook has one sheet per tables/<name>.csv: use that table's sidecar
         declared_by_table = [
             _declared_columns(path.parent / "tables" / f"{sheet}.csv")
-            for sheet in _xlsx_sheets(path)
+            for sheet in published.table_names
         ]
     else:
         declared_by_table = []
