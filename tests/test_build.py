@@ -235,3 +235,49 @@ def test_two_builds_are_byte_identical(project, tmp_path, monkeypatch):
     assert len(files) >= 8
     for rel in files:
         assert (ea / rel).read_bytes() == (eb / rel).read_bytes(), rel
+
+
+def test_kernel_session_runs_notebooks_in_isolation(tmp_path):
+    """One persistent kernel and client run notebook after notebook; a notebook sees neither
+    the previous one's variables nor its open figures."""
+    from analysis.build.execute import KernelSession, NotebookTask
+
+    first = make_notebook(
+        tmp_path / "first.ipynb",
+        "import matplotlib.pyplot as plt\nleftover = 1\nfig = plt.figure()",
+    )
+    second = make_notebook(
+        tmp_path / "second.ipynb",
+        "import matplotlib.pyplot as plt\n"
+        "assert 'leftover' not in dir(), 'variable leaked from the previous notebook'\n"
+        "assert plt.get_fignums() == [], 'figure leaked from the previous notebook'",
+    )
+    session = KernelSession(tmp_path)
+    try:
+        client = session.kc
+        outcomes = [
+            session.run(NotebookTask(nb, "london", {}, tmp_path / nb.stem, nb.stem, html=False))
+            for nb in (first, second, first, second)
+        ]
+        assert [o.ok for o in outcomes] == [True] * 4, [o.message() for o in outcomes]
+        assert session.kc is client and session.alive()
+    finally:
+        session.shutdown()
+
+
+def test_longest_notebooks_start_first(tmp_path):
+    from analysis.build.execute import NotebookTask
+    from analysis.build.pipeline import longest_first
+
+    def task(name: str, figures: bool = True) -> NotebookTask:
+        return NotebookTask(tmp_path / f"{name}.ipynb", "x", {}, tmp_path, name, figures=figures)
+
+    tasks = [task("a"), task("big"), task("big", figures=False), task("unknown"), task("mid")]
+    ordered = longest_first(tasks, {"big": 6, "mid": 2, "a": 0.5})
+    assert [(t.notebook.stem, t.figures) for t in ordered] == [
+        ("big", True),
+        ("big", False),  # 6 / 3 = 2, tied with "mid": the planned order decides
+        ("mid", True),
+        ("unknown", True),  # 1 s by default
+        ("a", True),
+    ]

@@ -111,6 +111,13 @@ class KernelSession:
     figures are closed, so notebooks do not see each other's variables; imported modules stay
     loaded (that is the saving). Caveat: module-level state changed by a notebook (e.g.
     matplotlib rcParams) persists, so notebooks must set the style they need themselves.
+
+    After each reset the surviving objects (imported modules, the dataset memo) are moved out of
+    the garbage collector's reach with :func:`gc.freeze`: a full collection of the ~260,000
+    objects pandas, matplotlib and scipy leave behind took ~0.1 s, and ``%reset`` runs two;
+    frozen, the reset takes ~0.02 s and the collections during a notebook are cheaper too.
+    Caveat: a frozen object that later becomes cyclic garbage is not freed (objects freed by
+    reference counting still are); what survives a reset is long-lived state anyway.
     """
 
     def __init__(self, cwd: Path) -> None:
@@ -125,12 +132,19 @@ class KernelSession:
             env={**ONE_THREAD_BLAS, **os.environ, "MPLBACKEND": "Agg"},
             stderr=subprocess.DEVNULL,
         )
+        # one client for the kernel's whole life: a new client per notebook (nbclient's
+        # default) costs about 0.2 s of channel set-up and readiness check every time
+        self.kc = self.km.client()
+        self.kc.start_channels()
+        self.kc.wait_for_ready(timeout=120)
+        self.kc.allow_stdin = False
 
     def alive(self) -> bool:
         return bool(self.km.is_alive())
 
     def shutdown(self) -> None:
         try:
+            self.kc.stop_channels()
             self.km.shutdown_kernel(now=True)
         except Exception:  # pragma: no cover - already gone
             pass
@@ -159,14 +173,18 @@ class KernelSession:
         client = NotebookClient(
             nb, km=self.km, kernel_name=KERNEL, timeout=1800, allow_errors=False
         )
+        client.kc = self.kc  # (NotebookClient's constructor clears kc)
         index = None
         try:
             with client.setup_kernel():
+                # figures closed first so that the reset's collection frees them; then what
+                # survives (modules, the dataset memo) is frozen out of later collections
                 prelude = (
-                    "%reset -f\nimport os as _os\n_os.chdir("
+                    "import matplotlib.pyplot as _plt\n_plt.close('all')\ndel _plt\n"
+                    "%reset -f\nimport gc as _gc\n_gc.freeze()\ndel _gc\n"
+                    "import os as _os\n_os.chdir("
                     + repr(str(task.notebook.parent.resolve()))
-                    + ")\n"
-                    "import matplotlib.pyplot as _plt\n_plt.close('all')\ndel _os, _plt\n"
+                    + ")\ndel _os\n"
                     "from analysis.build import dataset_memo as _m\n_m.install()\ndel _m\n"
                     f"import analysis.charts as _c\n_c.set_drawing({bool(task.figures)})\ndel _c"
                 )

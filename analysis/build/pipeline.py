@@ -211,7 +211,10 @@ def _execute_missing(
             continue
         seen.add(r.key)
         workdir = scratch / r.key
-        html = html_setting is True or (html_setting == "london" and r.edition == "london")
+        # the previous year's runs feed only "what changed": no reviewer page for them
+        html = r.target != PREVIOUS_YEAR_DIR and (
+            html_setting is True or (html_setting == "london" and r.edition == "london")
+        )
         figures = r.target != PREVIOUS_YEAR_DIR
         tasks.append(
             NotebookTask(r.notebook, r.edition, r.parameters, workdir, r.key, html, figures)
@@ -219,6 +222,7 @@ def _execute_missing(
     outcomes: list[NotebookOutcome] = []
     if not tasks:
         return outcomes
+    tasks = longest_first(tasks, settings.report_config.get("notebook_seconds", {}) or {})
     # identical figures (London-level charts in every edition) are drawn once: the workers'
     # kernels inherit this variable (analysis.figure_cache); a value set by the user wins
     from analysis.figure_cache import ENV_VAR
@@ -246,6 +250,23 @@ def _execute_missing(
                     raise BuildFailed(outcome.message())
                 cache.store(outcome.key, scratch / outcome.key)
     return outcomes
+
+
+def longest_first(tasks: list[NotebookTask], seconds: dict[str, float]) -> list[NotebookTask]:
+    """Tasks in decreasing order of their expected run time (longest-processing-time-first).
+
+    With a pool of workers the build ends when its slowest worker does; starting the long
+    notebooks first keeps one long notebook from running alone at the end. ``seconds`` gives
+    a notebook's typical time (config ``notebook_seconds``; unknown notebooks count as 1 s);
+    a run that draws no figures (previous year) counts as a third of that. Ties keep their
+    planned order, so the order is deterministic.
+    """
+
+    def expected(task: NotebookTask) -> float:
+        base = float(seconds.get(task.notebook.stem, 1.0))
+        return base if task.figures else base / 3
+
+    return sorted(tasks, key=expected, reverse=True)
 
 
 def _set_environment(values: dict[str, str]) -> None:
