@@ -25,11 +25,14 @@ Optional tables that are absent are simply missing from :attr:`Dataset.tables`.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
+
+T = TypeVar("T")
 
 REQUIRED_TABLES: tuple[str, ...] = ("episodes", "header", "homes")
 OPTIONAL_TABLES: tuple[str, ...] = (
@@ -56,6 +59,43 @@ class Dataset:
     #: warnings found by the loader (``analysis.contract.Problem``, severity "warning"); local
     #: only: they may quote cell values, so never publish them.
     warnings: list[Any] = field(default_factory=list)
+    #: values derived from the tables (see :meth:`derived`); shared by the memo's copies
+    _derived: dict[Hashable, Any] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    _loaded: dict[str, pd.DataFrame] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        self._loaded = dict(self.tables)
+
+    def derived(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """The value ``compute()`` derives from this dataset's tables, computed once per key.
+
+        Used for London-level intermediates that every notebook and every edition needs (the
+        snapshot's K2 placements, the borough indicators, the typology): a build's kernel
+        computes them once per dataset instead of once per notebook. Callers must not modify
+        a returned frame in place (the helpers that use this hand out shallow copies, which
+        pandas' copy-on-write keeps independent).
+
+        Caveat: the value belongs to the tables as loaded. When a table in :attr:`tables` has
+        been replaced by another frame, ``compute()`` runs every time and nothing is kept; a
+        frame modified in place is not noticed, so analyses never modify ``tables`` in place.
+        """
+        unchanged = self.tables.keys() == self._loaded.keys() and all(
+            self.tables[name] is frame for name, frame in self._loaded.items()
+        )
+        if not unchanged:
+            return compute()
+        if key not in self._derived:
+            self._derived[key] = compute()
+        return self._derived[key]
+
+    def share_derived(self, other: Dataset) -> None:
+        """Use ``other``'s derived values: for a copy holding the same data (the build's
+        dataset memo hands each notebook a shallow copy of one loaded dataset)."""
+        self._derived = other._derived
 
     @property
     def synthetic(self) -> bool:

@@ -31,7 +31,7 @@ import pandas as pd
 
 from analysis.boroughs import london_boroughs
 from analysis.dataset import Dataset
-from analysis.snapshot import residential_placements
+from analysis.snapshot import k2_placements
 
 EXTERNAL_SECTORS: frozenset[str] = frozenset({"Private", "Voluntary"})
 
@@ -110,7 +110,7 @@ def busiest_host(placements: pd.DataFrame) -> tuple[str | None, int]:
 
 def headline_figures(ds: Dataset, year: int) -> dict[str, Any]:
     """The 2022 report's headline figures for ``year`` (see the module docstring)."""
-    placements = residential_placements(ds.table("episodes"), year)
+    placements = k2_placements(ds, year)
     host, n_hosts = busiest_host(placements)
     places = london_external_places(ds.table("homes"))
     used = external_places_used_by_london(placements)

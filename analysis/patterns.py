@@ -157,9 +157,9 @@ def suppress_borough_summary(summary: dict[str, Any]) -> dict[str, Any]:
 
 def placement_patterns(ds: Any, year: int, la: str | None = None, top: int = 10) -> dict[str, Any]:
     """All pattern tables and figures' data for one year (and one borough's edition)."""
-    from analysis.snapshot import residential_placements
+    from analysis.snapshot import k2_placements
 
-    res = residential_placements(ds.table("episodes"), year)
+    res = k2_placements(ds, year)
     by_borough = placements_by_borough(res)
     use = home_use_by_borough(res, ds.table("homes"))
     result: dict[str, Any] = {

@@ -6,10 +6,14 @@ These functions work on canonical tables (see :mod:`analysis.dataset`).
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from analysis.boroughs import london_boroughs, london_ons_codes
+
+if TYPE_CHECKING:
+    from analysis.dataset import Dataset
 
 IN_HOUSE_PROVIDERS = frozenset({"PR1"})
 EXTERNAL_PROVIDERS = frozenset({"PR4", "PR5"})
@@ -63,3 +67,13 @@ def residential_placements(episodes: pd.DataFrame, year: int) -> pd.DataFrame:
     io = london_boroughs().set_index("la_name")["inner_outer"]
     eps["inner_outer"] = eps["LA"].map(io)
     return eps.reset_index(drop=True)
+
+
+def k2_placements(ds: Dataset, year: int) -> pd.DataFrame:
+    """:func:`residential_placements` of ``ds``'s episodes: computed once per dataset and year
+    (:meth:`analysis.dataset.Dataset.derived`), a shallow copy handed out each call."""
+    year = int(year)
+    return ds.derived(
+        ("residential_placements", year),
+        lambda: residential_placements(ds.table("episodes"), year),
+    ).copy(deep=False)

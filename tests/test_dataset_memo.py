@@ -51,3 +51,48 @@ def test_memo_still_rejects_a_year_without_episodes(tmp_path, memo_load):
     load, _ = memo_load
     with pytest.raises(DataValidationError, match="YEAR"):
         load(tmp_path, year=2019)
+
+
+def test_derived_values_are_computed_once_and_shared_by_the_memo_copies(tmp_path, memo_load):
+    load, _ = memo_load
+    computed: list[int] = []
+
+    def compute() -> pd.DataFrame:
+        computed.append(1)
+        return pd.DataFrame({"x": [1, 2]})
+
+    first, second = load(tmp_path), load(tmp_path)
+    a = first.derived("k", compute)
+    b = second.derived("k", compute)  # the next notebook's copy of the same data
+    assert len(computed) == 1 and a is b
+
+
+def test_derived_value_recomputed_when_a_table_is_replaced(tmp_path):
+    ds = Dataset(tables={"episodes": pd.DataFrame({"n": [1, 2]})}, source_dir=tmp_path)
+
+    def total() -> int:
+        return int(ds.table("episodes")["n"].sum())
+
+    assert ds.derived("total", total) == 3
+    ds.tables["episodes"] = pd.DataFrame({"n": [10]})
+    assert ds.derived("total", total) == 10  # not the stale 3
+    assert ds.derived("total", total) == 10
+
+
+def test_cached_indicators_are_handed_out_as_independent_copies():
+    from analysis.contract import load_dataset
+    from analysis.groups.indicators import borough_indicators
+    from analysis.paths import EXAMPLE_DATA
+    from analysis.snapshot import k2_placements, residential_placements
+
+    ds = load_dataset(EXAMPLE_DATA)
+    first = borough_indicators(ds, 2022)
+    expected = first.copy(deep=True)
+    first["pct_in_borough"] = -1.0  # a caller modifying what it got
+    first.drop(columns="ons_code", inplace=True)
+    pd.testing.assert_frame_equal(borough_indicators(ds, 2022), expected)
+    k2 = k2_placements(ds, 2022)
+    k2["LA"] = "nowhere"
+    pd.testing.assert_frame_equal(
+        k2_placements(ds, 2022), residential_placements(ds.table("episodes"), 2022)
+    )

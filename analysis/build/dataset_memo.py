@@ -31,7 +31,10 @@ def _fingerprint(data_dir: Path) -> tuple[tuple[str, int, int], ...]:
 def _fresh_copy(ds: Any) -> Any:
     from dataclasses import replace
 
-    return replace(ds, tables={k: v.copy(deep=False) for k, v in ds.tables.items()})
+    fresh = replace(ds, tables={k: v.copy(deep=False) for k, v in ds.tables.items()})
+    if hasattr(fresh, "share_derived"):
+        fresh.share_derived(ds)  # London-level intermediates computed once per kernel
+    return fresh
 
 
 def install() -> bool:

@@ -26,8 +26,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from analysis.build import publish
 from analysis.build.cache import NotebookCache
 from analysis.build.editions import Edition
@@ -41,6 +39,7 @@ from analysis.build.hashing import (
 )
 from analysis.outputs import read_json, write_json
 from analysis.paths import CONFIG, HYPOTHESES, REPORT_SOURCES, ROOT
+from analysis.yaml_files import read_yaml
 
 BUILD_MANIFEST = "build.json"
 PREVIOUS_YEAR_DIR = "previous"
@@ -84,7 +83,7 @@ class BuildSummary:
 
 def load_report_config(config_dir: Path = CONFIG) -> dict[str, Any]:
     path = Path(config_dir) / "report.yaml"
-    return yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else {}
+    return read_yaml(path) if path.exists() else {}
 
 
 def discover_notebooks(folder: Path, order: Sequence[str]) -> list[Path]:

@@ -11,7 +11,7 @@ import pandas as pd
 
 from analysis.boroughs import london_boroughs, london_ons_codes
 from analysis.dataset import Dataset
-from analysis.snapshot import open_episodes, residential_placements
+from analysis.snapshot import k2_placements, open_episodes
 
 GOOD_OR_BETTER = frozenset({"outstanding", "good"})
 
@@ -134,11 +134,19 @@ def borough_indicators(ds: Dataset, year: int) -> pd.DataFrame:
     columns and commissioning indicators (see :data:`INDICATOR_LABELS`).
 
     ``children_per_london_la`` is London-placed K2 children / London LAs used (0 when none);
-    percentages of K2 children are missing for a borough with no K2 children.
+    percentages of K2 children are missing for a borough with no K2 children. Computed once
+    per dataset and year (:meth:`analysis.dataset.Dataset.derived`); a copy each call.
     """
+    year = int(year)
+    return ds.derived(("borough_indicators", year), lambda: _borough_indicators(ds, year)).copy(
+        deep=False
+    )
+
+
+def _borough_indicators(ds: Dataset, year: int) -> pd.DataFrame:
     ref = london_boroughs().set_index("la_name")
     episodes = ds.table("episodes")
-    k2 = residential_placements(episodes, year)
+    k2 = k2_placements(ds, year)
     counts = placement_location_counts(k2, ref["ons_code"]).reindex(ref.index, fill_value=0)
     out = pd.DataFrame(index=ref.index)
     out["ons_code"] = ref["ons_code"]

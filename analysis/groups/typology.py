@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
 from analysis.paths import CONFIG
+from analysis.yaml_files import read_yaml
 
 NOT_GROUPED = "not grouped"
 
@@ -39,7 +39,7 @@ PROFILE_COLUMNS: dict[str, str] = {
 def load_config(config_dir: Path | str | None = None) -> dict[str, Any]:
     """Read ``groups.yaml`` from ``config_dir`` (default: the project's ``config/``)."""
     path = Path(config_dir or CONFIG) / "groups.yaml"
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
+    return read_yaml(path)
 
 
 def condition_holds(indicators: pd.DataFrame, condition: Mapping[str, Any]) -> pd.Series:

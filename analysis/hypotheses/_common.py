@@ -6,6 +6,7 @@ statsmodels; every estimate comes back with a 95% interval (or the ``alpha`` of 
 
 from __future__ import annotations
 
+import json
 import math
 import textwrap
 from dataclasses import dataclass
@@ -15,12 +16,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
-import yaml
 from scipy import stats
 
 from analysis.boroughs import is_local, london_adjacency, london_boroughs  # noqa: F401  (re-exported)
 from analysis.dataset import Dataset
 from analysis.paths import CONFIG
+from analysis.yaml_files import read_yaml
 
 #: Needs fields that mark a "high-risk profile" for hypothesis 5 (National Placement Standard).
 HIGH_RISK_FIELDS: tuple[str, ...] = (
@@ -34,7 +35,7 @@ def load_rules(hypothesis: int, config_dir: Path | str | None = None) -> dict[st
     """Read ``config/decision_rules/h<N>.yaml`` (``config_dir`` is the ``config/`` folder)."""
     base = Path(config_dir) if config_dir else CONFIG
     path = base / "decision_rules" / f"h{hypothesis}.yaml"
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
+    return read_yaml(path)
 
 
 # --- proportions -------------------------------------------------------------------------
@@ -272,7 +273,10 @@ def behaviour_group(
         from analysis.groups.typology import assign_typology, group_labels, load_config
 
         rules = load_config(config_dir)["typology"]
-        groups = assign_typology(borough_indicators(ds, year), rules)
+        groups = ds.derived(
+            ("typology", int(year), json.dumps(rules, sort_keys=True, default=str)),
+            lambda: assign_typology(borough_indicators(ds, year), rules),
+        )
         number = groups.get(la)
         if number is not None and not pd.isna(number):
             members = sorted(groups[groups == number].index)

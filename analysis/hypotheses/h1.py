@@ -27,7 +27,7 @@ import pandas as pd
 
 from analysis import stats
 from analysis.dataset import Dataset
-from analysis.snapshot import for_year, residential_placements
+from analysis.snapshot import for_year, k2_placements
 from analysis.verdicts import HypothesisResult, Indicator, summarise_fieldwork
 
 HYPOTHESIS = 1
@@ -58,7 +58,7 @@ def placements_with_needs(ds: Dataset, year: int, need_columns: Iterable[str]) -
     Children without a needs record are dropped (coverage is reported by :func:`needs_coverage`);
     a blank need within a record counts as 0 (not recorded as present). Adds ``outside`` (0/1).
     """
-    placements = residential_placements(ds.table("episodes"), year)
+    placements = k2_placements(ds, year)
     needs = for_year(ds.table("needs"), year)
     cols = [c for c in need_columns if c in needs.columns]
     keys = ["CHILD", "LA"] if "LA" in needs.columns else ["CHILD"]
@@ -72,7 +72,7 @@ def placements_with_needs(ds: Dataset, year: int, need_columns: Iterable[str]) -
 
 def needs_coverage(ds: Dataset, year: int) -> tuple[int, int]:
     """(placements with a needs record, all London K2 placements) on the snapshot date."""
-    placements = residential_placements(ds.table("episodes"), year)
+    placements = k2_placements(ds, year)
     if not ds.has("needs"):
         return (0, len(placements))
     needs = for_year(ds.table("needs"), year)
@@ -262,7 +262,7 @@ def evaluate(
     if ds.synthetic:
         caveats.insert(0, "Synthetic example data: the figures illustrate the method only.")
     fieldwork = summarise_fieldwork(ds.tables.get("fieldwork"), HYPOTHESIS)
-    placements = residential_placements(ds.table("episodes"), year)
+    placements = k2_placements(ds, year)
     indicators.append(
         _share_indicator(
             "Share of London children in children's homes placed outside London",
@@ -488,7 +488,7 @@ def outside_by_scope_table(
 ) -> pd.DataFrame:
     """Share of children in children's homes placed outside London for each comparison scope
     (London, the borough's group, the borough) with Wilson CIs."""
-    placements = residential_placements(ds.table("episodes"), year)
+    placements = k2_placements(ds, year)
     rows = []
     for label, members in scopes:
         sub = placements[placements["LA"].isin(members)]

@@ -28,7 +28,7 @@ import pandas as pd
 from analysis import stats
 from analysis.dataset import Dataset
 from analysis.hypotheses.h1 import decide
-from analysis.snapshot import residential_placements
+from analysis.snapshot import k2_placements
 from analysis.verdicts import HypothesisResult, Indicator, summarise_fieldwork
 
 HYPOTHESIS = 2
@@ -53,7 +53,7 @@ def homes_compared(ds: Dataset, year: int, rules: Mapping[str, Any]) -> pd.DataF
     """Graded London homes and graded out-of-London homes with a London child on the snapshot
     date, one row per home, with ``group`` = ``London homes`` / ``Out-of-London homes used``."""
     homes = graded_homes(ds, rules)
-    placements = residential_placements(ds.table("episodes"), year)
+    placements = k2_placements(ds, year)
     used_outside = set(placements.loc[placements["outside_london"], "URN"].astype(str))
     london = homes[homes["in_london"].astype(bool)].assign(group="London homes")
     outside = homes[~homes["in_london"].astype(bool) & homes["urn"].isin(used_outside)].assign(
@@ -119,7 +119,7 @@ def london_home_use(ds: Dataset, year: int, rules: Mapping[str, Any]) -> pd.Data
     there on the snapshot date, K2), ``share_by_london`` (capped at 1) and ``grade_score``."""
     homes = graded_homes(ds, rules)
     homes = homes[homes["in_london"].astype(bool)].copy()
-    placements = residential_placements(ds.table("episodes"), year)
+    placements = k2_placements(ds, year)
     counts = placements["URN"].astype(str).value_counts()
     homes["places"] = pd.to_numeric(homes["places"], errors="coerce")
     homes["london_children"] = homes["urn"].map(counts).fillna(0).astype(int)
@@ -253,7 +253,7 @@ def evaluate(
             insufficient.append("use by grade: no variation in use")
 
     if la is not None:
-        placements = residential_placements(ds.table("episodes"), year)
+        placements = k2_placements(ds, year)
         mine = placements[placements["LA"] == la]
         homes = graded_homes(ds, rules).set_index("urn")
         for label, mask in (

@@ -32,7 +32,7 @@ from analysis.hypotheses._common import (
     interval_chart,
     ols_coefficient,
 )
-from analysis.snapshot import for_year, residential_placements
+from analysis.snapshot import for_year, k2_placements
 from analysis.verdicts import HypothesisResult, Indicator, summarise_fieldwork
 
 HYPOTHESIS = 4
@@ -57,7 +57,7 @@ def costed_placements(ds: Dataset, year: int) -> pd.DataFrame:
     total_weekly_cost, log_cost`` and one 0/1 column per need field present. Children without
     a needs record keep all need flags 0 and ``has_needs`` False.
     """
-    placements = residential_placements(ds.table("episodes"), year)
+    placements = k2_placements(ds, year)
     costs = for_year(ds.table("costs"), year)
     costs = costs[pd.to_numeric(costs["total_weekly_cost"], errors="coerce") > 0]
     keep = ["CHILD", "LA", "total_weekly_cost", "procurement"]
@@ -432,7 +432,7 @@ def premium_figure(result: HypothesisResult, rules: dict[str, Any]) -> FigureSpe
 
 def coverage(ds: Dataset, year: int) -> pd.DataFrame:
     """What the cost test can see: placements at the snapshot, with a cost, with needs."""
-    placements = residential_placements(ds.table("episodes"), year)
+    placements = k2_placements(ds, year)
     rows = [coverage_row("K2 placements of London boroughs at the snapshot", len(placements))]
     if ds.has("costs"):
         df = costed_placements(ds, year)

@@ -12,10 +12,9 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from analysis.build.hashing import digest, directory_hashes
 from analysis.paths import CONFIG, REPORT_SOURCES, ROOT
+from analysis.yaml_files import read_yaml
 
 __all__ = ["render_edition", "write_index", "renderer_fingerprint"]
 
@@ -33,7 +32,7 @@ def renderer_fingerprint() -> str:
 
 def _report_settings(config_dir: Path) -> dict[str, Any]:
     path = Path(config_dir) / "report.yaml"
-    return yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else {}
+    return read_yaml(path) if path.exists() else {}
 
 
 def render_edition(

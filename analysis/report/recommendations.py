@@ -11,14 +11,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
+from analysis.yaml_files import read_yaml
 
 
 def load_bank(config_dir: Path) -> list[dict[str, Any]]:
     path = Path(config_dir) / "recommendations.yaml"
     if not path.exists():
         return []
-    return list(yaml.safe_load(path.read_text(encoding="utf-8")).get("recommendations", []))
+    return list(read_yaml(path).get("recommendations", []))
 
 
 def triggered_by(rec: dict[str, Any], verdicts: dict[int, str]) -> list[int]:
