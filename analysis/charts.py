@@ -45,11 +45,19 @@ def set_drawing(enabled: bool) -> None:
 
 
 def use_af_style() -> None:
-    """Apply the afcharts matplotlib style with reproducible SVG output."""
+    """Apply the afcharts matplotlib style with reproducible SVG output.
+
+    SVG text stays text (``svg.fonttype: none``): screen readers and search can read it, an
+    analyst can edit a label, the file is about 60% smaller and quicker to write; a viewer
+    without DejaVu Sans shows it in its own sans-serif font. The figure's dpi is the PNG's
+    (150), so the layout pass, the tight bounding box and the PNG measure text once with one
+    renderer instead of once per resolution.
+    """
     plt.style.use(str(_STYLE))
     plt.rcParams["svg.hashsalt"] = "london-provision"
+    plt.rcParams["svg.fonttype"] = "none"
     plt.rcParams["font.family"] = "DejaVu Sans"
-    plt.rcParams["figure.dpi"] = 100
+    plt.rcParams["figure.dpi"] = PNG_OPTIONS["dpi"]
 
 
 def tight_bbox(fig: plt.Figure) -> Bbox:
@@ -59,11 +67,13 @@ def tight_bbox(fig: plt.Figure) -> Bbox:
 
     canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
     original_dpi = fig.dpi
-    fig.set_dpi(PNG_OPTIONS["dpi"])
+    if original_dpi != PNG_OPTIONS["dpi"]:  # the AF style already draws at the PNG's dpi
+        fig.set_dpi(PNG_OPTIONS["dpi"])
     try:
         box = fig.get_tightbbox(canvas.get_renderer())
     finally:
-        fig.set_dpi(original_dpi)
+        if fig.dpi != original_dpi:
+            fig.set_dpi(original_dpi)
     return box.padded(plt.rcParams["savefig.pad_inches"])
 
 
