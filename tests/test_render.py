@@ -183,3 +183,16 @@ def test_quarto_render(tmp_path):
         (tmp_path / sub).mkdir()
     written = render_edition(tmp_path, edition="london", la_name=None, year=2022, engine="quarto")
     assert written["html"].exists() and written["pdf"].exists()
+
+
+def test_typst_compiles_in_a_child_process_and_reports_errors(tmp_path):
+    from analysis.report.render import compile_typst
+
+    good = tmp_path / "good.typ"
+    good.write_text("= Title\n\nSome text.\n", encoding="utf-8")
+    compile_typst(good, tmp_path / "good.pdf", tmp_path)
+    assert (tmp_path / "good.pdf").read_bytes().startswith(b"%PDF")
+    bad = tmp_path / "bad.typ"
+    bad.write_text("#let x = (\n", encoding="utf-8")
+    with pytest.raises(RuntimeError, match="typst failed on bad.typ"):
+        compile_typst(bad, tmp_path / "bad.pdf", tmp_path)
