@@ -7,6 +7,7 @@ import tempfile
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -118,3 +119,15 @@ def test_corrupted_frames_never_crash_dataset_from_frames(changes) -> None:
         if change[0] in frames:
             apply(frames, change)
     _outcome(lambda: dataset_from_frames(frames))
+
+
+def test_repeated_column_names_in_memory_are_a_validation_problem():
+    """Found by the corruption test above: renaming two columns to one name gave an
+    AttributeError instead of a validation report."""
+    frames = {"episodes": pd.DataFrame([[1, 2]], columns=["CHILD", "CHILD "])}
+    with pytest.raises(DataValidationError) as caught:
+        dataset_from_frames(frames)
+    assert any(
+        p.column == "CHILD" and "more than once" in p.rule and p.severity == "error"
+        for p in caught.value.problems
+    )

@@ -68,6 +68,12 @@ def _text_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _repeated_columns(frame: pd.DataFrame) -> list[str]:
+    """Column names (as written, spaces stripped) that appear more than once in ``frame``."""
+    names = pd.Series([str(c).strip() for c in frame.columns])
+    return sorted(set(names[names.duplicated()]))
+
+
 def check_and_build(
     frames: dict[str, pd.DataFrame],
     *,
@@ -157,12 +163,20 @@ def dataset_from_frames(
     are written to text first, as a file would be). Raises :class:`DataValidationError`.
     """
     known = set(REQUIRED_TABLES + OPTIONAL_TABLES)
-    text_frames = {name: _text_frame(frame) for name, frame in frames.items() if name in known}
     problems = [
         Problem(name, None, "", "", "unknown table (ignored)", "warning")
         for name in frames
         if name not in known
     ]
+    repeated = [
+        Problem(name, None, column, "", "column name appears more than once", ERROR)
+        for name, frame in frames.items()
+        if name in known
+        for column in _repeated_columns(frame)
+    ]
+    if repeated:  # a file's reader would have renamed them; in memory it is a caller's error
+        raise DataValidationError(problems + repeated)
+    text_frames = {name: _text_frame(frame) for name, frame in frames.items() if name in known}
     tables, problems = check_and_build(text_frames, year=year, read_problems=problems)
     if tables is None:
         raise DataValidationError(problems)
