@@ -32,8 +32,7 @@ def _fresh_copy(ds: Any) -> Any:
     from dataclasses import replace
 
     fresh = replace(ds, tables={k: v.copy(deep=False) for k, v in ds.tables.items()})
-    if hasattr(fresh, "share_derived"):
-        fresh.share_derived(ds)  # London-level intermediates computed once per kernel
+    fresh.share_derived(ds)  # London-level intermediates computed once per kernel
     return fresh
 
 

@@ -210,13 +210,13 @@ def _execute_missing(
             continue
         seen.add(r.key)
         workdir = scratch / r.key
-        # the previous year's runs feed only "what changed": no reviewer page for them
-        html = r.target != PREVIOUS_YEAR_DIR and (
+        # the previous year's runs feed only "what changed": no figures, no reviewer page
+        current = r.target != PREVIOUS_YEAR_DIR
+        html = current and (
             html_setting is True or (html_setting == "london" and r.edition == "london")
         )
-        figures = r.target != PREVIOUS_YEAR_DIR
         tasks.append(
-            NotebookTask(r.notebook, r.edition, r.parameters, workdir, r.key, html, figures)
+            NotebookTask(r.notebook, r.edition, r.parameters, workdir, r.key, html, current)
         )
     outcomes: list[NotebookOutcome] = []
     if not tasks:
