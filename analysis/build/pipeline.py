@@ -33,12 +33,11 @@ from analysis.build.execute import NotebookOutcome, NotebookTask, run_in_worker_
 from analysis.build.hashing import (
     digest,
     directory_hashes,
-    file_sha256,
     inputs_for,
     package_version,
 )
 from analysis.outputs import read_json, write_json
-from analysis.paths import CONFIG, HYPOTHESES, REPORT_SOURCES, ROOT
+from analysis.paths import CONFIG, HYPOTHESES, REPORT_SOURCES
 from analysis.yaml_files import read_yaml
 
 BUILD_MANIFEST = "build.json"
@@ -172,16 +171,21 @@ def edition_key(settings: BuildSettings, runs: list[PlannedRun], edition: str) -
         {
             "notebooks": keys,
             "report_sources": directory_hashes(settings.report_sources),
-            "quarto_yml": file_sha256(ROOT / "_quarto.yml")
-            if (ROOT / "_quarto.yml").exists()
-            else "",
             "config": _config_hashes(settings.config_dir),
             "renderer": renderer_fingerprint(),
-            "engine": settings.engine,
+            "engine": _renderer(settings.engine),
             "version": package_version(),
             "metadata": settings.metadata,
         }
     )
+
+
+def _renderer(engine: str) -> dict[str, str]:
+    """The engine ``engine`` resolves to on this machine and its version (``auto`` is Quarto
+    when installed): part of the edition key and recorded in ``build.json``."""
+    from analysis.report.render import choose_engine, renderer_info
+
+    return renderer_info(choose_engine(engine))
 
 
 def _unchanged(settings: BuildSettings, edition: str, key: str) -> bool:
@@ -352,10 +356,16 @@ def run_build(settings: BuildSettings, *, progress_factory: Any = None) -> Build
                 ) from exc
         summary.stages["render"] = time.perf_counter() - render_start
         publish_start = time.perf_counter()
+        renderer = _renderer(settings.engine) if settings.render else None
         for e in todo:
             write_json(
                 staged[e.slug] / BUILD_MANIFEST,
-                {"edition": e.slug, "edition_key": keys[e.slug], "year": settings.year},
+                {
+                    "edition": e.slug,
+                    "edition_key": keys[e.slug],
+                    "year": settings.year,
+                    "renderer": renderer if settings.render else None,
+                },
             )
         for e in todo:
             publish.publish(staged.pop(e.slug), settings.output_root, settings.year, e.slug)

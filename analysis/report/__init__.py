@@ -52,7 +52,13 @@ def render_edition(
 ) -> dict[str, Path]:
     """Assemble and render one edition in ``edition_dir``; returns the written files."""
     from analysis.report.assemble import build_context, write_sources
-    from analysis.report.render import build_time, choose_engine, render_pandoc, render_quarto
+    from analysis.report.render import (
+        build_time,
+        choose_engine,
+        render_pandoc,
+        render_quarto,
+        renderer_info,
+    )
     from analysis.report.workbook import write_workbook
     from analysis.snapshot import snapshot_date
 
@@ -70,6 +76,8 @@ def render_edition(
         config_dir=config_dir,
         settings=settings,
     )
+    chosen = choose_engine(engine)
+    ctx.renderer = renderer_info(chosen)
     src = Path(edition_dir) / "report-src"
     chapters = write_sources(ctx, Path(report_sources) / "templates", src, Path(edition_dir))
     # Figures are referenced as figures/<name>.png relative to the edition folder.
@@ -94,7 +102,6 @@ def render_edition(
         "synthetic-banner": settings.get("synthetic_banner", "") if synthetic else "",
         "build-time": build_time(),
     }
-    chosen = choose_engine(engine)
     render = render_quarto if chosen == "quarto" else render_pandoc
     written = render(chapters, Path(edition_dir), meta, Path(report_sources))
     sources_dir = Path(edition_dir) / "report-sources"

@@ -124,6 +124,8 @@ class ReportContext:
     assumptions: dict[str, Any] | None = None
     inputs: list[dict[str, Any]] = field(default_factory=list)
     used_figures: set[str] = field(default_factory=set)
+    #: The engine rendering this edition (``analysis.report.render.renderer_info``).
+    renderer: dict[str, str] = field(default_factory=dict)
 
     @property
     def label(self) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import re
 import shutil
@@ -10,8 +11,6 @@ import subprocess
 import sys
 from pathlib import Path
 from typing import Any
-
-from analysis.paths import ROOT
 
 
 def quarto_available() -> bool:
@@ -96,6 +95,7 @@ def render_pandoc(
             "--toc",
             "--toc-depth=2",
             "--section-divs",
+            "--number-sections",
             "--template",
             str(sources / "assets" / "template.html"),
             "--css",
@@ -145,23 +145,138 @@ def compile_typst(source: Path, pdf: Path, root: Path) -> None:
         raise RuntimeError(f"typst failed on {Path(source).name}: {done.stderr.strip()[-2000:]}")
 
 
+#: Quarto's outputs kept from a render (the typst source goes to report-sources like pandoc's)
+QUARTO_OUTPUTS = ("report.html", "report.pdf", "report.typ")
+
+
+def quarto_front_matter(meta: dict[str, Any], sources: Path) -> dict[str, Any]:
+    """The YAML front matter that makes Quarto render the pandoc path's single document.
+
+    Both formats in one document (one ``quarto render`` per edition): HTML with the project's
+    own pandoc template and CSS (``minimal``: no Bootstrap theme, so no Sass compile), resources
+    embedded and MathML (no network); Typst with the project's page design as Quarto's
+    ``typst-template.typ``/``typst-show.typ`` partials (the same files pandoc's template.typ
+    includes). Quarto itself does what ``portable.lua`` does for plain pandoc (cross-references,
+    figure numbers and ``fig-alt``, callouts, shortcodes); sections are numbered in both formats
+    (Quarto needs that for ``@sec-`` references; the Typst design numbers them anyway).
+    """
+    assets = Path(sources) / "assets"
+    front: dict[str, Any] = {k: v for k, v in meta.items() if v not in (None, "")}
+    front.update(
+        {
+            "lang": "en-GB",
+            "number-sections": True,
+            "format": {
+                "html": {
+                    "minimal": True,
+                    "template": str(assets / "template.html"),
+                    "css": [str(assets / "report.css")],
+                    "embed-resources": True,
+                    "html-math-method": "mathml",
+                    "toc": True,
+                    "toc-depth": 2,
+                    "section-divs": True,
+                    "anchor-sections": False,
+                },
+                "typst": {
+                    "template-partials": [
+                        str(assets / "typst-template.typ"),
+                        str(assets / "typst-show.typ"),
+                    ],
+                    "toc": False,
+                    "papersize": "a4",
+                    "keep-typ": True,
+                },
+            },
+        }
+    )
+    return front
+
+
+def quarto_command(document: Path) -> list[str]:
+    """The one ``quarto render`` call per edition: every format in the document's front matter."""
+    return ["quarto", "render", Path(document).name, "--to", "all", "--no-execute"]
+
+
 def render_quarto(
     chapters: list[Path], workdir: Path, meta: dict[str, Any], sources: Path
 ) -> dict[str, Path]:
-    """``quarto render`` of a book project made from the repository's ``_quarto.yml``."""
+    """``quarto render`` of the single document the pandoc path renders, both formats at once.
+
+    ``report.qmd`` (front matter from :func:`quarto_front_matter`, then the chapters in order)
+    is rendered in the edition's staging folder next to its ``figures/``. A ``_quarto.yml``
+    written there makes that folder the Quarto project root, so no ``_quarto.yml`` further up
+    (a user's project) changes the render. Every file or folder the render adds other than
+    ``report.html``, ``report.pdf`` and ``report.typ`` (``.quarto/``, ``report_files/``, the
+    ``.qmd`` itself) is deleted before publishing: the published folder has the same files
+    whichever engine rendered it.
+    """
     import yaml
 
-    project = yaml.safe_load((ROOT / "_quarto.yml").read_text(encoding="utf-8"))
-    project["book"]["chapters"] = [c.name for c in chapters]
-    for key in ("title", "subtitle", "author"):
-        if meta.get(key):
-            project["book"][key] = meta[key]
-    (workdir / "_quarto.yml").write_text(yaml.safe_dump(project, sort_keys=False), encoding="utf-8")
-    shutil.copy(sources / "assets" / "report.css", workdir / "report.css")
-    subprocess.run(["quarto", "render", str(workdir)], check=True, cwd=workdir)
-    out = workdir / "_book"
-    html = next(out.glob("*.html"))
-    pdf = next(out.glob("*.pdf"))
-    shutil.copy(html, workdir / "report.html")
-    shutil.copy(pdf, workdir / "report.pdf")
-    return {"html": workdir / "report.html", "pdf": workdir / "report.pdf"}
+    workdir = Path(workdir)
+    before = {p.name for p in workdir.iterdir()}
+    document = workdir / "report.qmd"
+    body = "\n\n".join(c.read_text(encoding="utf-8") for c in chapters)
+    front = yaml.safe_dump(quarto_front_matter(meta, sources), sort_keys=False, allow_unicode=True)
+    document.write_text(f"---\n{front}---\n\n{body}", encoding="utf-8")
+    (workdir / "_quarto.yml").write_text("project:\n  type: default\n", encoding="utf-8")
+    try:
+        done = subprocess.run(
+            quarto_command(document), cwd=workdir, capture_output=True, text=True, check=False
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"quarto render failed: {done.stderr.strip()[-2000:]}")
+        missing = [n for n in ("report.html", "report.pdf") if not (workdir / n).exists()]
+        if missing:
+            raise RuntimeError(f"quarto render wrote no {', '.join(missing)}")
+    finally:
+        for path in sorted(workdir.iterdir()):
+            if path.name not in before and path.name not in QUARTO_OUTPUTS:
+                if path.is_dir() and not path.is_symlink():
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    path.unlink(missing_ok=True)
+    html_out = workdir / "report.html"
+    html_out.write_text(_add_th_scope(html_out.read_text(encoding="utf-8")), encoding="utf-8")
+    return {"html": html_out, "pdf": workdir / "report.pdf"}
+
+
+@functools.lru_cache(maxsize=1)
+def quarto_version() -> str:
+    """``quarto --version`` (``unknown`` when it does not answer)."""
+    try:
+        done = subprocess.run(
+            ["quarto", "--version"], capture_output=True, text=True, check=False, timeout=60
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return "unknown"
+    return (
+        done.stdout.strip().splitlines()[0] if done.returncode == 0 and done.stdout else "unknown"
+    )
+
+
+def renderer_info(engine: str) -> dict[str, str]:
+    """The engine that renders an edition and its version, for build.json and the methodology
+    chapter: ``{"engine": "quarto"|"pandoc", "version": ..., "description": ...}``."""
+    if engine == "quarto":
+        version = quarto_version()
+        return {
+            "engine": "quarto",
+            "version": version,
+            "description": f"Quarto {version} (HTML, and PDF with its bundled Typst)",
+        }
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as package_version
+
+    import pypandoc
+
+    try:
+        typst = package_version("typst")
+    except PackageNotFoundError:
+        typst = "unknown"
+    pandoc = pypandoc.get_pandoc_version()
+    return {
+        "engine": "pandoc",
+        "version": f"pandoc {pandoc}, typst (Python) {typst}",
+        "description": f"pandoc {pandoc} (HTML) and pandoc + Typst {typst} (PDF)",
+    }
