@@ -7,12 +7,16 @@ Measures, each in a fresh output folder under a temporary directory so real outp
 3. rebuild with nothing changed                               target < 5 s
 4. rebuild after changing one input table (costs)             (re-executes only what reads it)
 
-and the peak resident memory of the build and its workers/kernels (sampled with psutil).
+and the peak resident memory of the build and its workers/kernels (sampled with psutil); then the
+render time of one edition (assembly, HTML, PDF, workbook) with each engine: pandoc + Typst, and
+Quarto when the quarto binary is on PATH (target < 10 s; a "skipped" line otherwise).
 The dataset is copied first (the copy is the one modified in step 4; inputs are never touched).
 
     python scripts/benchmark.py [--data DIR] [--jobs N] [--quick]
+    python scripts/benchmark.py --render-only outputs/2022/london   # render times only
 
 ``--quick`` skips the full 34-edition build (steps 3-4 then run on the one-borough build).
+``--render-only`` times the two engines on a copy of an edition that is already published.
 """
 
 from __future__ import annotations
@@ -38,7 +42,56 @@ TARGETS = {
     "one borough edition, cold": 30.0,
     "full build, cold (34 editions)": 300.0,
     "rebuild, nothing changed": 5.0,
+    "render one edition, Quarto": 10.0,
 }
+
+RENDERED = ("report.html", "report.pdf", "tables.xlsx", "report-sources", "build.json")
+
+
+def time_render(edition: Path, engine: str, repeats: int = 3) -> list[float]:
+    """Seconds to render a copy of a published edition with ``engine`` (each repeat in a fresh
+    copy): assembly of the sources, HTML, PDF and the workbook, as in a build's render stage."""
+    from analysis.build.editions import borough_edition
+    from analysis.report import render_edition
+
+    edition = Path(edition)
+    la_name = None if edition.name == "london" else borough_edition(edition.name).la_name
+    year = int(edition.parent.name)
+    times = []
+    for _ in range(repeats):
+        with tempfile.TemporaryDirectory(prefix="bench-render-") as tmp:
+            d = Path(tmp) / edition.name
+            shutil.copytree(edition, d, ignore=shutil.ignore_patterns(*RENDERED))
+            start = time.perf_counter()
+            render_edition(
+                d,
+                edition=edition.name,
+                la_name=la_name,
+                year=year,
+                previous_year=year - 1 if (d / "previous").exists() else None,
+                metadata={"synthetic": True, "name": "benchmark copy"},
+                engine=engine,
+            )
+            times.append(time.perf_counter() - start)
+    return times
+
+
+def render_rows(edition: Path) -> list[tuple[str, float, int, str]]:
+    """One row per engine: median render seconds of three, each run's figure in the note."""
+    import statistics
+
+    rows = []
+    engines = [("pandoc", "render one edition, pandoc + Typst")]
+    if shutil.which("quarto"):
+        engines.append(("quarto", "render one edition, Quarto"))
+    else:
+        print("render one edition, Quarto: skipped (the quarto binary is not on PATH)")
+    for engine, name in engines:
+        times = time_render(edition, engine)
+        note = "runs: " + ", ".join(f"{t:.1f}" for t in times)
+        print(f"{name}: median {statistics.median(times):.1f} s ({note})", flush=True)
+        rows.append((name, statistics.median(times), 0, note))
+    return rows
 
 
 class PeakMemory:
@@ -107,7 +160,13 @@ def main() -> int:
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
     ap.add_argument("--borough", default="Camden")
     ap.add_argument("--quick", action="store_true", help="skip the full 34-edition build")
+    ap.add_argument(
+        "--render-only", type=Path, metavar="EDITION_DIR", help="only time rendering this edition"
+    )
     opts = ap.parse_args()
+    if opts.render_only:
+        render_rows(opts.render_only)
+        return 0
     rows: list[tuple[str, float, int, str]] = []
 
     class Rows(list):
@@ -133,6 +192,8 @@ def main() -> int:
         touch_one_table(data)
         s, m, note = run_build(args, target, data, opts.jobs)
         rows.append(("rebuild, one input table changed", s, m, note))
+        year_dir = next(p for p in sorted(one.iterdir()) if p.name.isdigit())
+        rows.extend(render_rows(next(p for p in year_dir.iterdir() if p.is_dir())))
     from rich.console import Console
     from rich.table import Table
 
@@ -144,7 +205,8 @@ def main() -> int:
         mark = (
             "" if target is None else (f"< {target:.0f} s " + ("ok" if secs < target else "MISSED"))
         )
-        table.add_row(name, f"{secs:.1f}", mark, f"{peak / 2**20:.0f}", note[:70])
+        memory = f"{peak / 2**20:.0f}" if peak else "-"
+        table.add_row(name, f"{secs:.1f}", mark, memory, note[:70])
     Console(width=160).print(table)
     return 0
 

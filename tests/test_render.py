@@ -1,5 +1,5 @@
 """Rendering: the HTML is self-contained and accessible, the PDF carries the synthetic banner on
-every page; Quarto rendering when the binary is installed."""
+every page (Quarto against pandoc: tests/test_quarto.py)."""
 
 from __future__ import annotations
 
@@ -173,16 +173,6 @@ def test_two_renders_of_the_built_report_are_identical(built_outputs, tmp_path, 
         data_hashes=directory_hashes(data),
         parameters={"data_dir": str(data), "seed": 2022, "edition": "london"},
     )
-
-
-@pytest.mark.quarto
-def test_quarto_render(tmp_path):
-    if shutil.which("quarto") is None:
-        pytest.skip("the quarto binary is not installed on this machine (pandoc path used instead)")
-    for sub in ("results", "figures", "tables"):
-        (tmp_path / sub).mkdir()
-    written = render_edition(tmp_path, edition="london", la_name=None, year=2022, engine="quarto")
-    assert written["html"].exists() and written["pdf"].exists()
 
 
 def test_typst_compiles_in_a_child_process_and_reports_errors(tmp_path):
