@@ -28,6 +28,8 @@ from analysis.report.compare import (
 from analysis.verdicts import HypothesisResult
 
 BANNER = "Synthetic example data - not real children"
+#: what rendering writes into an edition folder (removed to re-render a copy)
+RENDERED = ("report.html", "report.pdf", "tables.xlsx", "report-sources", "build.json")
 ALT = "Bar chart: b is three times a, so most children are in b"
 
 
@@ -179,10 +181,11 @@ front = yaml.safe_load(front)
 fmt = front.pop("format")
 front.pop("lang"), front.pop("number-sections")
 assert set(fmt) == {{"html", "typst"}}, fmt
-sources = Path(fmt["html"]["template"]).parent.parent
+assert Path(fmt["html"]["template"]).exists(), fmt  # the assets are copied next to the .qmd
+from analysis.paths import REPORT_SOURCES
 Path("_standin_body.md").write_text(body, encoding="utf-8")
 from analysis.report.render import render_pandoc
-render_pandoc([Path("_standin_body.md")], Path.cwd(), front, sources)
+render_pandoc([Path("_standin_body.md")], Path.cwd(), front, REPORT_SOURCES)
 for junk in (".quarto/xref", "report_files/libs"):
     Path(junk).mkdir(parents=True, exist_ok=True)
     (Path(junk) / "x").write_text("working file")
@@ -233,7 +236,7 @@ def test_quarto_engine_renders_one_document_in_one_call(fake_quarto, tmp_path):
     assert "rendered by the <code>quarto</code> engine: Quarto 1.11.0-standin" in html
     other = " ".join((pandoc / "report.html").read_text(encoding="utf-8").split())
     assert "rendered by the <code>pandoc</code> engine: pandoc" in other
-    front = quarto_front_matter({"title": "T", "synthetic-banner": BANNER}, Path("report"))
+    front = quarto_front_matter({"title": "T", "synthetic-banner": BANNER})
     html_fmt, typst_fmt = front["format"]["html"], front["format"]["typst"]
     assert html_fmt["embed-resources"] and html_fmt["minimal"] and html_fmt["toc"]
     assert html_fmt["template"].endswith("template.html")
@@ -305,19 +308,50 @@ def test_build_with_quarto_records_the_engine(fake_quarto, tmp_path):
 # --- the real Quarto, where it is installed -----------------------------------------------------
 
 
+NO_QUARTO = (
+    "the quarto binary is not on PATH (Quarto cannot be installed on this machine); "
+    "the comparison itself is tested above on pandoc renders"
+)
+needs_quarto = pytest.mark.skipif(shutil.which("quarto") is None, reason=NO_QUARTO)
+
+
 @pytest.mark.quarto
+@needs_quarto
 def test_quarto_and_pandoc_publish_the_same_report(tmp_path, monkeypatch):
     """Quarto's report.html and report.pdf are structurally those of the pandoc path: the same
     sections, figures (image and alt), data links, tables and banner; the same PDF outline with
     the banner on every page; the same published files; nothing loaded from the network."""
-    if shutil.which("quarto") is None:
-        pytest.skip(
-            "the quarto binary is not on PATH (Quarto cannot be installed on this machine); "
-            "the comparison itself is tested above on pandoc renders"
-        )
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     quarto = _render(_make_edition(tmp_path / "quarto"), engine="quarto")
     pandoc = _render(_make_edition(tmp_path / "pandoc"), engine="pandoc")
     assert compare_html(pandoc / "report.html", quarto / "report.html") == []
     assert compare_pdf(pandoc / "report.pdf", quarto / "report.pdf", BANNER) == []
     assert compare_file_lists(pandoc, quarto) == []
+
+
+@pytest.mark.slow
+@pytest.mark.quarto
+@needs_quarto
+def test_quarto_and_pandoc_agree_on_the_built_report(built_outputs, tmp_path, monkeypatch):
+    """The same comparison on the example build's London edition (every chapter, 20 figures)."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    root, _ = built_outputs
+    london = next(p for p in sorted(root.rglob("report.html")) if p.parent.name == "london").parent
+    year = int(london.parent.name)
+    out = {}
+    for engine in ("pandoc", "quarto"):
+        d = tmp_path / engine / "london"
+        shutil.copytree(london, d, ignore=shutil.ignore_patterns(*RENDERED))
+        render_edition(
+            d,
+            edition="london",
+            la_name=None,
+            year=year,
+            previous_year=year - 1 if (d / "previous").exists() else None,
+            metadata={"synthetic": True, "name": "London example (synthetic)"},
+            engine=engine,
+        )
+        out[engine] = d
+    assert compare_html(out["pandoc"] / "report.html", out["quarto"] / "report.html") == []
+    assert compare_pdf(out["pandoc"] / "report.pdf", out["quarto"] / "report.pdf", BANNER) == []
+    assert compare_file_lists(out["pandoc"], out["quarto"]) == []

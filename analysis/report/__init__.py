@@ -90,6 +90,8 @@ def render_edition(
         "title": settings.get("title", "Under-utilisation of London provision"),
         "subtitle": settings.get("subtitle", ""),
         "author": settings.get("author", ""),
+        # shown on the title page; Quarto rewrites ``author`` into structured authors
+        "prepared-by": settings.get("author", ""),
         "edition-label": ctx.label,
         "year": str(year),
         "snapshot-date": snapshot_date(year).strftime("%-d %B %Y"),

@@ -149,7 +149,11 @@ def compile_typst(source: Path, pdf: Path, root: Path) -> None:
 QUARTO_OUTPUTS = ("report.html", "report.pdf", "report.typ")
 
 
-def quarto_front_matter(meta: dict[str, Any], sources: Path) -> dict[str, Any]:
+#: where :func:`render_quarto` copies ``report/assets`` inside the render folder (deleted after)
+QUARTO_ASSETS = "_report-assets"
+
+
+def quarto_front_matter(meta: dict[str, Any], assets: str = QUARTO_ASSETS) -> dict[str, Any]:
     """The YAML front matter that makes Quarto render the pandoc path's single document.
 
     Both formats in one document (one ``quarto render`` per edition): HTML with the project's
@@ -158,9 +162,9 @@ def quarto_front_matter(meta: dict[str, Any], sources: Path) -> dict[str, Any]:
     ``typst-template.typ``/``typst-show.typ`` partials (the same files pandoc's template.typ
     includes). Quarto itself does what ``portable.lua`` does for plain pandoc (cross-references,
     figure numbers and ``fig-alt``, callouts, shortcodes); sections are numbered in both formats
-    (Quarto needs that for ``@sec-`` references; the Typst design numbers them anyway).
+    (Quarto needs that for ``@sec-`` references; the pandoc path numbers them too). ``assets`` is
+    the folder, relative to the document, holding a copy of ``report/assets``.
     """
-    assets = Path(sources) / "assets"
     front: dict[str, Any] = {k: v for k, v in meta.items() if v not in (None, "")}
     front.update(
         {
@@ -169,8 +173,8 @@ def quarto_front_matter(meta: dict[str, Any], sources: Path) -> dict[str, Any]:
             "format": {
                 "html": {
                     "minimal": True,
-                    "template": str(assets / "template.html"),
-                    "css": [str(assets / "report.css")],
+                    "template": f"{assets}/template.html",
+                    "css": [f"{assets}/report.css"],
                     "embed-resources": True,
                     "html-math-method": "mathml",
                     "toc": True,
@@ -180,8 +184,8 @@ def quarto_front_matter(meta: dict[str, Any], sources: Path) -> dict[str, Any]:
                 },
                 "typst": {
                     "template-partials": [
-                        str(assets / "typst-template.typ"),
-                        str(assets / "typst-show.typ"),
+                        f"{assets}/typst-template.typ",
+                        f"{assets}/typst-show.typ",
                     ],
                     "toc": False,
                     "papersize": "a4",
@@ -206,9 +210,10 @@ def render_quarto(
     ``report.qmd`` (front matter from :func:`quarto_front_matter`, then the chapters in order)
     is rendered in the edition's staging folder next to its ``figures/``. A ``_quarto.yml``
     written there makes that folder the Quarto project root, so no ``_quarto.yml`` further up
-    (a user's project) changes the render. Every file or folder the render adds other than
-    ``report.html``, ``report.pdf`` and ``report.typ`` (``.quarto/``, ``report_files/``, the
-    ``.qmd`` itself) is deleted before publishing: the published folder has the same files
+    (a user's project) changes the render; the templates and CSS are copied next to it
+    (:data:`QUARTO_ASSETS`). Every file or folder the render adds other than ``report.html``,
+    ``report.pdf`` and ``report.typ`` (``.quarto/``, ``report_files/``, the ``.qmd``, the copied
+    assets) is deleted before publishing: the published folder has the same files
     whichever engine rendered it.
     """
     import yaml
@@ -217,7 +222,8 @@ def render_quarto(
     before = {p.name for p in workdir.iterdir()}
     document = workdir / "report.qmd"
     body = "\n\n".join(c.read_text(encoding="utf-8") for c in chapters)
-    front = yaml.safe_dump(quarto_front_matter(meta, sources), sort_keys=False, allow_unicode=True)
+    shutil.copytree(Path(sources) / "assets", workdir / QUARTO_ASSETS)
+    front = yaml.safe_dump(quarto_front_matter(meta), sort_keys=False, allow_unicode=True)
     document.write_text(f"---\n{front}---\n\n{body}", encoding="utf-8")
     (workdir / "_quarto.yml").write_text("project:\n  type: default\n", encoding="utf-8")
     try:
