@@ -239,6 +239,8 @@ def test_quarto_engine_renders_one_document_in_one_call(fake_quarto, tmp_path):
     front = quarto_front_matter({"title": "T", "synthetic-banner": BANNER})
     html_fmt, typst_fmt = front["format"]["html"], front["format"]["typst"]
     assert html_fmt["embed-resources"] and html_fmt["minimal"] and html_fmt["toc"]
+    assert html_fmt["theme"] == "none"  # no Bootstrap: Quarto compiles no Sass
+    assert "$" not in (Path(__file__).parents[1] / "report/assets/report.css").read_text()
     assert html_fmt["template"].endswith("template.html")
     assert [Path(p).name for p in typst_fmt["template-partials"]] == [
         "typst-template.typ",

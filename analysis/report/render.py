@@ -157,7 +157,8 @@ def quarto_front_matter(meta: dict[str, Any], assets: str = QUARTO_ASSETS) -> di
     """The YAML front matter that makes Quarto render the pandoc path's single document.
 
     Both formats in one document (one ``quarto render`` per edition): HTML with the project's
-    own pandoc template and CSS (``minimal``: no Bootstrap theme, so no Sass compile), resources
+    own pandoc template and CSS (``minimal``, ``theme: none``: no Bootstrap theme, so no Dart Sass
+    compile and no Sass warnings - ``report.css`` is plain CSS), resources
     embedded and MathML (no network); Typst with the project's page design as Quarto's
     ``typst-template.typ``/``typst-show.typ`` partials (the same files pandoc's template.typ
     includes). Quarto itself does what ``portable.lua`` does for plain pandoc (cross-references,
@@ -173,6 +174,7 @@ def quarto_front_matter(meta: dict[str, Any], assets: str = QUARTO_ASSETS) -> di
             "format": {
                 "html": {
                     "minimal": True,
+                    "theme": "none",
                     "template": f"{assets}/template.html",
                     "css": [f"{assets}/report.css"],
                     "embed-resources": True,
