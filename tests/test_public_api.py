@@ -430,3 +430,49 @@ def test_build_uses_fetched_files_with_their_provenance(tmp_path, server):
     assert set(files) == set(EXPECTED_2024)
     assert all(r["verified"] for r in files.values())
     assert files["dfe_cla_new_placements_location_reason_2024.csv"]["version"] == "2.0"
+
+
+def _render_chapters(edition_dir: Path, tmp_path: Path, year: int) -> dict[str, str]:
+    from analysis.paths import REPORT_SOURCES
+    from analysis.report.assemble import build_context, write_sources
+
+    ctx = build_context(
+        edition_dir,
+        edition="london",
+        la_name=None,
+        year=year,
+        previous_year=None,
+        metadata={},
+        data_hashes={},
+        parameters={},
+        config_dir=CONFIG,
+        settings={"top_recommendations": 3},
+    )
+    files = write_sources(ctx, REPORT_SOURCES / "templates", tmp_path / "src", edition_dir)
+    return {f.stem: f.read_text(encoding="utf-8") for f in files}
+
+
+@needs_public
+def test_methodology_prints_the_manifest_and_national_chapter_the_years(tmp_path, server):
+    from analysis.public_data.national import write_national_outputs
+
+    dest = tmp_path / "public"
+    assert fetch_cli(dest, 2024, api_config(tmp_path, server.base)).exit_code == 0
+    write_national_outputs(dest, tmp_path / "fetched", "london", year=2024)
+    methods = _render_chapters(tmp_path / "fetched", tmp_path / "a", 2024)["methods"]
+    assert "Public data provenance" in methods
+    for name in EXPECTED_2024:
+        assert f"| `{name}` |" in methods
+    csv_url = f"{server.base}/statistics/v1/data-sets/ds-net/csv?dataSetVersion=2.0"
+    assert f"version 2.0 ([download]({csv_url}))" in methods
+    assert "Ofsted: Children's social care data in England 2024" in methods
+    assert "changed since fetched" not in methods
+    # offline folder of hand-copied files: years said in both chapters, origin not recorded
+    write_national_outputs(SHARED_PUBLIC_DATA, tmp_path / "shared", "london", year=2024)
+    chapters = _render_chapters(tmp_path / "shared", tmp_path / "b", 2024)
+    assert (
+        "uses the Ofsted register at 31 March 2023 and the DfE 2024 release."
+        in chapters["national"]
+    )
+    assert "files for 31 March 2023 and 2024" in chapters["methods"]
+    assert "origin not recorded" in chapters["methods"]

@@ -246,24 +246,23 @@ def net_gain_by_area(net_gain: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def years_used_note(report_year: int | None, years: dict[str, int], notes: list[str]) -> str:
+def years_used_note(report_year: int | None, years: dict[str, int]) -> str:
     """A sentence saying which years of public data were used, when any differs from the report's.
 
-    Empty when every file is for the report year (or no report year is given).
+    Empty when every file is for the report year (or no report year is given). A later DfE
+    release used for an earlier report year is said to be used only up to that year.
     """
     if report_year is None or all(y == report_year for y in years.values()):
         return ""
     used = []
     if "ofsted_register" in years:
         used.append(f"the Ofsted register at 31 March {years['ofsted_register']}")
-    dfe = sorted({y for k, y in years.items() if k.startswith("dfe_")})
-    if dfe:
-        used.append("the DfE " + " and ".join(str(y) for y in dfe) + " release")
+    for year in sorted({y for k, y in years.items() if k.startswith("dfe_")}):
+        later = f" (its figures up to {report_year})" if year > report_year else ""
+        used.append(f"the DfE {year} release{later}")
     return (
-        f"This report is for 31 March {report_year}; the public data folder did not hold every "
-        f"file for that year, so this chapter uses {' and '.join(used)}"
-        + (f" ({'; '.join(notes)})" if notes else "")
-        + "."
+        f"This report is for 31 March {report_year}, but the public data folder does not hold "
+        f"every official file for that year: this chapter uses {' and '.join(used)}."
     )
 
 
@@ -282,7 +281,8 @@ def national_context(
         "tables": {},
         "report_year": year,
         "years_used": dict(data.years),
-        "years_note": years_used_note(year, data.years, data.notes),
+        "years_note": years_used_note(year, data.years),
+        "file_notes": list(data.notes),
         "provenance": data.provenance,
     }
     if data.register is None and data.net_gain is None and data.new_placements is None:
