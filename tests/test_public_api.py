@@ -476,3 +476,25 @@ def test_methodology_prints_the_manifest_and_national_chapter_the_years(tmp_path
     )
     assert "files for 31 March 2023 and 2024" in chapters["methods"]
     assert "origin not recorded" in chapters["methods"]
+
+
+@needs_public
+def test_two_years_in_one_folder_each_build_year_uses_its_own_and_the_year_before(tmp_path, server):
+    from analysis.public_data.national import national_context, write_national_outputs
+
+    dest = tmp_path / "public"
+    config = api_config(tmp_path, server.base)
+    assert fetch_cli(dest, 2023, config).exit_code == 0
+    assert fetch_cli(dest, 2024, config).exit_code == 0
+    manifest = Manifest.load(dest / "public_data_manifest.json")
+    assert manifest.entries["dfe_cla_placed_in_out_netgain_2023.csv"].version == "1.0"
+    assert manifest.entries["dfe_cla_placed_in_out_netgain_2024.csv"].version == "2.0"
+    assert {c.file_year for c in choose_files(dest, 2023).values()} == {2023}
+    assert {c.file_year for c in choose_files(dest, 2024).values()} == {2024}
+    earlier = national_context(dest, year=2023)
+    assert earlier["tables"]["net_gain"]["year"].max() == 2023 and not earlier["years_note"]
+    result = write_national_outputs(dest, tmp_path / "out", "camden", year=2024)
+    previous = result["previous_register"]
+    assert previous["register_year"] == 2023 and previous["london_homes"] == 161
+    assert previous["borough_homes"] == 4
+    assert "A year earlier, at 31 March 2023, London had 161 children's homes" in result["summary"]

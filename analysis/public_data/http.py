@@ -155,10 +155,12 @@ class HttpClient:
                 if isinstance(exc, requests.exceptions.ConnectTimeout) or not _refused(exc):
                     last_problem = f"could not connect to {host} ({type(exc).__name__})"
                 else:
+                    reason = (
+                        "connection refused" if "refused" in str(exc) else "host name not resolved"
+                    )
                     raise OfflineError(
-                        f"{what}: cannot reach {host} - are you offline? "
-                        f"(connection refused: {url}). Use --public-data DIR with files "
-                        "downloaded earlier."
+                        f"{what}: cannot reach {host} - are you offline? ({reason}: {url}). "
+                        "Use --public-data DIR with files downloaded earlier."
                     ) from exc
             except requests.exceptions.Timeout:
                 last_problem = (
@@ -197,5 +199,11 @@ def _refused(exc: Exception) -> bool:
     text = str(exc)
     return any(
         s in text
-        for s in ("Connection refused", "Name or service not known", "nodename nor servname")
+        for s in (
+            "Connection refused",
+            "Name or service not known",
+            "nodename nor servname",
+            "Failed to resolve",
+            "Temporary failure in name resolution",
+        )
     )

@@ -76,7 +76,8 @@ def load_public_data(folder: Path | str, year: int | None = None) -> PublicData:
         else (),
     )
     if fingerprint not in _LOADED:
-        _LOADED.clear()
+        if len(_LOADED) >= 2:  # the report year and the previous year
+            _LOADED.pop(next(iter(_LOADED)))
         _LOADED[fingerprint] = _read_public_data(folder, year)
     return _LOADED[fingerprint]
 
@@ -530,11 +531,42 @@ def write_national_outputs(
             paths.tables / f"national_net_gain_{int(gain['year'].min())}_{latest}.csv",
             **CHILD_COUNT_TABLES["national_net_gain"],
         )
+    if year is not None:
+        context["previous_register"] = previous_register(public_data_dir, year, context, borough)
     context["summary"] = national_summary(context)
     if context.get("years_note"):
         context["summary"] = context["years_note"] + " " + context["summary"]
     write_json(paths.results / "national.json", context)
     return context
+
+
+def previous_register(
+    folder: str | Path, year: int, current: dict[str, Any], borough: str | None
+) -> dict[str, Any] | None:
+    """Register figures at 31 March of the year before, for "what changed" (None if not held).
+
+    Only when the folder holds a register for an earlier date than the one used this year:
+    the same file twice is no comparison. Counts of homes and places are Ofsted's own.
+    """
+    this = current.get("register_year")
+    if this is None:
+        return None
+    data = load_public_data(folder, year - 1)
+    before = data.years.get("ofsted_register")
+    if data.register is None or before is None or before >= this:
+        return None
+    region = homes_places_by_region(data.register).set_index("area")
+    out: dict[str, Any] = {
+        "register_year": before,
+        "london_homes": int(region.loc["London", "homes"]),
+        "london_places": int(region.loc["London", "places"]),
+        "england_homes": int(region.loc["England", "homes"]),
+    }
+    if borough:
+        row = homes_places_by_borough(data.register).set_index("borough").loc[borough]
+        out["borough_homes"] = int(row["homes"])
+        out["borough_places"] = int(row["places"])
+    return out
 
 
 def national_summary(ctx: dict[str, Any]) -> str:
@@ -547,6 +579,13 @@ def national_summary(ctx: dict[str, Any]) -> str:
             f"({ctx['london_share_of_england_homes_pct']:.1f}%), with {ctx['london_places']:,} places; "
             f"{ctx['london_good_or_outstanding_pct']:.0f}% of London's graded homes were good or "
             f"outstanding (England {ctx['england_good_or_outstanding_pct']:.0f}%)."
+        )
+    prev = ctx.get("previous_register")
+    if prev and "london_homes" in ctx:
+        parts.append(
+            f"A year earlier, at 31 March {prev['register_year']}, London had "
+            f"{prev['london_homes']:,} children's homes with {prev['london_places']:,} places "
+            f"(England {prev['england_homes']:,})."
         )
     if "borough_homes" in ctx:
         parts.append(
