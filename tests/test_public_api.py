@@ -161,9 +161,10 @@ def publishers(served: dict[str, bytes], years: tuple[int, ...] = (2023, 2024)) 
     return state
 
 
-def api_config(tmp_path: Path, base: str, **http: float) -> Path:
+def api_config(tmp_path: Path, base: str, top: dict | None = None, **http: float) -> Path:
     """``config/public_data.yaml`` pointed at the local server, with short timeouts."""
     raw = yaml.safe_load((CONFIG / "public_data.yaml").read_text(encoding="utf-8"))
+    raw.update(top or {})
     raw["apis"] = {"govuk_content": f"{base}/api/content", "ees": f"{base}/statistics/v1"}
     raw["http"].update(
         {"connect_timeout_seconds": 2, "timeout_seconds": 1, "retries": 2, "backoff_seconds": 0.01}
@@ -281,6 +282,19 @@ def test_a_year_not_yet_published_says_so_offers_latest_and_substitutes_nothing(
     assert not [n for n in saved if n.endswith((".csv", ".xlsx"))]
 
 
+def test_without_a_year_the_latest_published_is_fetched(tmp_path, server):
+    import datetime as dt
+
+    this_year = dt.datetime.now(dt.UTC).year
+    config = api_config(tmp_path, server.base, {"latest_search_years": this_year - 2020})
+    result = CliRunner().invoke(
+        app, ["public-data", "fetch", "--dest", str(tmp_path / "p"), "--config", str(config)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Latest published year: 2024." in result.output
+    assert (tmp_path / "p" / "ofsted_childrens_homes_2024-03-31.csv").exists()
+
+
 def test_a_changed_column_names_the_file_and_the_column(tmp_path, served):
     broken = dict(served)
     broken["register"] = SMALL_REGISTER.replace(",Places,", ",Registered places,").encode()
@@ -379,10 +393,12 @@ def test_http_errors_are_public_data_errors(tmp_path, server):
 # --- a local folder: choosing files by year ----------------------------------------------------
 
 
+CONFIGURED_FILES = load_public_config()[1]
+
+
 @given(st.integers(min_value=1990, max_value=2200))
 def test_file_names_round_trip_their_year(year):
-    _, files = load_public_config()
-    for spec in files:
+    for spec in CONFIGURED_FILES:
         assert spec.year_of(spec.name_for(year)) == year
         assert spec.year_of(spec.name_for(year, ".xlsx")) == year
         assert spec.year_of("x" + spec.name_for(year)) is None
@@ -399,6 +415,12 @@ def test_shared_folder_choice_by_report_year():
     # the 2024 DfE release serves 2023 up to 2023 only
     assert previous["dfe_net_gain"].file_year == 2024
     assert previous["dfe_net_gain"].restrict_to_year == 2023
+    # a report year before every file: the later register (said), DfE rows up to that year
+    early = choose_files(SHARED_PUBLIC_DATA, 2021)
+    assert early["ofsted_register"].file_year == 2023
+    assert "later dates" in early["ofsted_register"].note
+    assert early["ofsted_register"].restrict_to_year is None
+    assert early["dfe_new_placements"].restrict_to_year == 2021
 
 
 @needs_public

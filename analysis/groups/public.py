@@ -161,7 +161,7 @@ def public_data_indicators(
       10,000 children aged 0-17;
     - ``homes_per_10k``, ``places_per_10k``: active children's homes and registered places in
       the LA per 10,000 children (Ofsted register at 31 March ``year``, else the latest earlier
-      one in the folder, else the latest one whatever its year - a caveat for those years);
+      one in the folder, else the earliest later one - a caveat for those years);
     - ``cla_rate_per_10k``: children looked after per 10,000 children.
     """
     public_dir = Path(public_dir)
@@ -187,9 +187,7 @@ def public_data_indicators(
     out["net_gain_per_10k"] = 1e4 * gain / out["population_0_17"]
     out["pct_new_placements_over_20_miles"] = share_over_20_miles(newp).reindex(ref.index)
 
-    register = public_file(public_dir, OFSTED_REGISTER_KEY, year) or public_file(
-        public_dir, OFSTED_REGISTER_KEY, None
-    )
+    register = public_file(public_dir, OFSTED_REGISTER_KEY, year)
     ofsted = [register] if register is not None and register.suffix.lower() == ".csv" else []
     if ofsted:
         homes = ofsted_homes_by_la(ofsted[-1], provision_type).reindex(ref.index).fillna(0)

@@ -145,11 +145,17 @@ class ChosenFile:
     file_year: int | None
     report_year: int | None
     note: str = ""
+    later_release_ok: bool = False
 
     @property
     def restrict_to_year(self) -> int | None:
-        """A later release is used only up to the report year (its rows after are ignored)."""
-        if self.file_year and self.report_year and self.file_year > self.report_year:
+        """A later DfE release is used only up to the report year (its later rows ignored)."""
+        if (
+            self.later_release_ok
+            and self.file_year
+            and self.report_year
+            and self.file_year > self.report_year
+        ):
             return self.report_year
         return None
 
@@ -157,35 +163,42 @@ class ChosenFile:
 def choose_file(folder: Path, spec: PublicFile, year: int | None) -> ChosenFile:
     """The file of ``spec``'s kind for report year ``year`` (latest when ``year`` is None).
 
-    Preference: the file for ``year``; else the latest earlier year (``note`` says so); else,
-    for tidy DfE files whose rows carry ``time_period`` (``later_release_ok``), the earliest
-    later release, whose rows after ``year`` are then ignored. Never a later Ofsted register.
+    Preference: the file for ``year``. Else, for tidy DfE files whose rows carry
+    ``time_period`` (``later_release_ok``), the earliest later release, whose rows after
+    ``year`` are then ignored (each release revises the earlier years). Else the latest earlier
+    file, else the earliest later one (an Ofsted register of another date). Whenever the
+    year differs, ``note`` says so; the national chapter prints the years used.
     """
     available = files_by_year(folder, spec)
+    ok = spec.later_release_ok
     if not available:
-        return ChosenFile(spec.key, None, None, year)
+        return ChosenFile(spec.key, None, None, year, later_release_ok=ok)
     if year is None:
         latest = max(available)
-        return ChosenFile(spec.key, available[latest], latest, None)
+        return ChosenFile(spec.key, available[latest], latest, None, later_release_ok=ok)
     if year in available:
-        return ChosenFile(spec.key, available[year], year, year)
+        return ChosenFile(spec.key, available[year], year, year, later_release_ok=ok)
     earlier = [y for y in available if y < year]
     later = [y for y in available if y > year]
-    if later and spec.later_release_ok:
+    if later and ok:
         use = min(later)
         note = (
             f"{spec.title_for(year)}: no {year} release in the folder; the {use} release is used "
             f"for the years up to {year}"
         )
-        return ChosenFile(spec.key, available[use], use, year, note)
-    if earlier:
+    elif earlier:
         use = max(earlier)
         note = (
             f"{spec.title_for(year)}: not in the folder; the latest earlier file "
-            f"({available[use].name}, {use}) is used instead"
+            f"({available[use].name}) is used instead"
         )
-        return ChosenFile(spec.key, available[use], use, year, note)
-    return ChosenFile(spec.key, None, None, year)
+    else:
+        use = min(later)
+        note = (
+            f"{spec.title_for(year)}: not in the folder; the only files are of later dates, and "
+            f"the earliest ({available[use].name}) is used instead"
+        )
+    return ChosenFile(spec.key, available[use], use, year, note, later_release_ok=ok)
 
 
 def choose_files(
@@ -291,7 +304,12 @@ def locate_govuk(client: HttpClient, raw: dict[str, Any], spec: PublicFile, year
     api = raw["apis"]["govuk_content"].rstrip("/")
     url = f"{api}{path}"
     what = f"{spec.title_for(year)} (GOV.UK page {path})"
-    response = client.get(url, what=what, accept="application/json")
+    try:
+        response = client.get(url, what=what, accept="application/json")
+    except NotFoundError as exc:
+        raise NotYetPublishedError(
+            f"{spec.title_for(year)}: not yet published (no GOV.UK page {path})", None
+        ) from exc
     item = response.json(what)
     details = _need(item, "details", what, url)
     attachments = _need(details, "attachments", what, url)
@@ -439,18 +457,10 @@ LOCATORS = {"govuk_content": locate_govuk, "ees": locate_ees}
 
 
 def locate(client: HttpClient, raw: dict[str, Any], spec: PublicFile, year: int) -> Located:
-    """Find one file for one year through its API (GOV.UK page missing = year not published)."""
+    """Find one file for one year through its API (raises :class:`PublicDataError`)."""
     if spec.api not in LOCATORS:
         raise PublicDataError(f"{spec.key}: unknown api {spec.api!r} in the configuration")
-    try:
-        return LOCATORS[spec.api](client, raw, spec, year)
-    except NotFoundError as exc:
-        if spec.api == "govuk_content" and "GOV.UK page" in str(exc):
-            raise NotYetPublishedError(
-                f"{spec.title_for(year)}: not yet published (no GOV.UK page for {year})",
-                None,
-            ) from exc
-        raise
+    return LOCATORS[spec.api](client, raw, spec, year)
 
 
 def latest_published(
