@@ -248,7 +248,7 @@ def check_public_folder(
     A kind with no file at all is named as missing; a file of another year than ``year`` is
     not a problem here (the national chapter states the years used).
     """
-    raw, files = load_public_config(config)
+    _, files = load_public_config(config)
     problems: list[str] = []
     for spec in files:
         chosen = choose_file(Path(folder), spec, year)
