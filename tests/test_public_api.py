@@ -487,7 +487,7 @@ def test_methodology_prints_the_manifest_and_national_chapter_the_years(tmp_path
         assert f"- `{name}`: " in methods
     csv_url = f"{server.base}/statistics/v1/data-sets/ds-net/csv?dataSetVersion=2.0"
     assert f"version 2.0 ([download]({csv_url}))" in methods
-    assert "Ofsted: Children's social care data in England 2024" in methods
+    assert "Ofsted, Children's social care data in England 2024, attachment" in methods
     assert "changed since it was fetched" not in methods
     # offline folder of hand-copied files: years said in both chapters, origin not recorded
     write_national_outputs(SHARED_PUBLIC_DATA, tmp_path / "shared", "london", year=2024)
