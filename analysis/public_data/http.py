@@ -105,7 +105,6 @@ class HttpClient:
     settings: HttpSettings = field(default_factory=HttpSettings)
     sleep: Callable[[float], None] = time.sleep
     session: requests.Session = field(default_factory=requests.Session)
-    requests_made: list[str] = field(default_factory=list)
 
     def _wait(self, attempt: int, response: requests.Response | None) -> None:
         delay = self.settings.backoff_seconds * (2**attempt)
@@ -144,7 +143,6 @@ class HttpClient:
         for attempt in range(attempts):
             response: requests.Response | None = None
             try:
-                self.requests_made.append(url)
                 response = self.session.get(
                     url,
                     params=params,
