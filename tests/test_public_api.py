@@ -314,6 +314,41 @@ def test_a_changed_column_names_the_file_and_the_column(tmp_path, served):
     assert (dest / "dfe_cla_placed_in_out_netgain_2024.csv").exists()
 
 
+def test_a_register_published_only_as_ods_is_saved_and_read(tmp_path, server):
+    import io
+
+    import pandas as pd
+
+    from analysis.public_data.ofsted import childrens_homes, read_register
+
+    table = pd.read_csv(io.StringIO(SMALL_REGISTER), dtype=str)
+    title = pd.DataFrame([["Providers at 31 March 2024"] + [""] * (len(table.columns) - 1)])
+    sheet = pd.concat([title, pd.DataFrame([table.columns]), pd.DataFrame(table.values)])
+    body = io.BytesIO()
+    sheet.to_excel(body, header=False, index=False, engine="odf")
+    page = server.state.pages[OFSTED_PAGE.format(year=2024)]
+    register = [a for a in page["details"]["attachments"] if "provider-level" in a["title"]]
+    for attachment in register:  # the CSV and XLSX attachments give way to one ODS file
+        page["details"]["attachments"].remove(attachment)
+    server.state.media["/media/9/providers.ods"] = body.getvalue()
+    page["details"]["attachments"].append(
+        {
+            "title": "Children's social care data in England 2024: provider-level data",
+            "content_type": "application/vnd.oasis.opendocument.spreadsheet",
+            "url": "/media/9/providers.ods",
+            "filename": "providers.ods",
+        }
+    )
+    dest = tmp_path / "public"
+    result = fetch_cli(dest, 2024, api_config(tmp_path, server.base))
+    assert result.exit_code == 0, result.output
+    saved = dest / "ofsted_childrens_homes_2024-03-31.ods"
+    assert saved.exists() and not (dest / "ofsted_childrens_homes_2024-03-31.csv").exists()
+    homes = childrens_homes(read_register(saved))
+    assert len(homes) == 2 and int(homes["is_london"].sum()) == 1
+    assert choose_files(dest, 2024)["ofsted_register"].path == saved
+
+
 def test_a_changed_api_response_names_the_endpoint_and_the_key(tmp_path, server):
     page = server.state.pages[OFSTED_PAGE.format(year=2024)]
     page["details"] = {"documents": []}

@@ -42,10 +42,11 @@ from analysis.public_data.manifest import (
 
 PUBLIC_DATA_CONFIG = CONFIG / "public_data.yaml"
 #: Extensions a public file may have (a spreadsheet attachment keeps its own).
-EXTENSIONS: tuple[str, ...] = (".csv", ".xlsx")
+EXTENSIONS: tuple[str, ...] = (".csv", ".xlsx", ".ods")
 CONTENT_TYPE_EXTENSIONS: dict[str, str] = {
     "text/csv": ".csv",
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx",
+    "application/vnd.oasis.opendocument.spreadsheet": ".ods",
 }
 
 
@@ -125,7 +126,7 @@ def load_public_config(path: Path | None = None) -> tuple[dict[str, Any], list[P
 
 
 def files_by_year(folder: Path, spec: PublicFile) -> dict[int, Path]:
-    """The files of one kind in ``folder``, by snapshot year (CSV preferred over XLSX)."""
+    """The files of one kind in ``folder``, by snapshot year (CSV preferred over spreadsheets)."""
     found: dict[int, Path] = {}
     if not Path(folder).is_dir():
         return found
@@ -211,7 +212,7 @@ def choose_files(
 
 def header_columns(path: Path, marker: str | None) -> list[str]:
     """Column names of a CSV/XLSX file, skipping title rows until the one starting ``marker``."""
-    if path.suffix.lower() in {".xlsx", ".xls"}:
+    if path.suffix.lower() in {".xlsx", ".xls", ".ods"}:
         from analysis.public_data.ofsted import read_provider_file
 
         return list(read_provider_file(path, header_marker=marker or "URN").columns)
@@ -523,7 +524,7 @@ def _download(
     if response.not_modified and current:
         return FileOutcome(spec.key, "unchanged", target, "not modified (HTTP 304)")
     dest.mkdir(parents=True, exist_ok=True)
-    part = target.with_name(target.name + ".part")
+    part = target.with_name(f"{target.stem}.part{target.suffix}")  # the reader needs the suffix
     part.write_bytes(response.content)
     problems = check_file(part, spec)
     if problems:
