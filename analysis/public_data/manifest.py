@@ -51,7 +51,7 @@ class ManifestEntry:
     bytes: int
     api_calls: list[str] = field(default_factory=list)
     data_set_id: str = ""
-    data_set_title: str = ""
+    data_set_title: str = ""  # an EES data set's title; for a GOV.UK file, the attachment's
     version: str = ""
     published: str = ""
     content_type: str = ""
