@@ -97,11 +97,37 @@ def example_generate(
 @public_app.command("fetch")
 def public_fetch(
     dest: Annotated[Path, typer.Option(help="Folder to download into.")] = Path("public-data"),
+    year: Annotated[
+        int | None,
+        typer.Option(
+            help="Snapshot year (31 March YEAR). Default: the latest year of --data, "
+            "else the latest published."
+        ),
+    ] = None,
+    data: Annotated[
+        Path | None,
+        typer.Option(help="Dataset directory whose latest year is the default --year."),
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(help="Public-data configuration (default: config/public_data.yaml)."),
+    ] = None,
 ) -> None:
-    """Download Ofsted's children's homes register and the DfE looked-after tables."""
+    """Get Ofsted's children's homes files and the DfE looked-after tables for a year.
+
+    Found through the GOV.UK Content API and the explore-education-statistics API; each file
+    is checked and recorded in public_data_manifest.json. Files already current are not
+    downloaded again.
+    """
     from analysis.public_data.fetch import fetch_command
 
-    raise typer.Exit(fetch_command(dest))
+    if year is None and data is not None:
+        from analysis.public_data.fetch import dataset_latest_year
+
+        year = dataset_latest_year(data)
+        if year is None:
+            raise typer.Exit(2)
+    raise typer.Exit(fetch_command(dest, year=year, config=config))
 
 
 if __name__ == "__main__":  # pragma: no cover

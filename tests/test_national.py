@@ -25,7 +25,7 @@ def test_without_public_data_writes_unavailable_with_reason(tmp_path):
 def test_empty_folder_lists_the_missing_files(tmp_path):
     result = write_national_outputs(tmp_path / "empty", tmp_path / "out")
     assert result["available"] is False
-    assert len(result["problems"]) == 6
+    assert len(result["problems"]) == 5
 
 
 @needs_public

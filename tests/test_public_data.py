@@ -1,20 +1,12 @@
-"""Public-data connector: tidy-format symbols, Ofsted files, download over HTTP, local folder."""
+"""Public-data parsers and the local folder: tidy-format symbols, Ofsted files (the APIs: test_public_api)."""
 
 from __future__ import annotations
 
-import http.server
-import io
-import threading
-import zipfile
-from functools import partial
-from pathlib import Path
-
 import pandas as pd
 import pytest
-import yaml
 
 from analysis.paths import SHARED_PUBLIC_DATA
-from analysis.public_data.fetch import check_public_folder, fetch_command, find_download_link
+from analysis.public_data.fetch import check_public_folder
 from analysis.public_data.ofsted import childrens_homes, read_joiners_leavers, read_register
 from analysis.public_data.tidy import missing_reasons, read_tidy
 
@@ -44,91 +36,17 @@ def test_tidy_symbols_are_missing_with_reason_never_zero(tmp_path):
     assert missing_reasons(df, "number").sum() == 3
 
 
-def _serve(folder: Path):
-    handler = partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
-
-
-def test_fetch_follows_publication_page_and_unzips(tmp_path, capsys):
-    site = tmp_path / "site"
-    site.mkdir()
-    register = "URN,Provision type,Local authority,Government Office Region,Sector,Places\nSC1,Children's home,Camden,London,Private,4\n"
-    (site / "provider_level_2023.csv").write_text(register, encoding="utf-8")
-    (site / "page.html").write_text(
-        '<a href="/about">x</a><a href="provider_level_2023.csv">Provider-level data</a>',
-        encoding="utf-8",
-    )
-    bundle = io.BytesIO()
-    with zipfile.ZipFile(bundle, "w") as z:
-        z.writestr("data/other.csv", "a\n1\n")
-        z.writestr("data/cla_net_gain.csv", TIDY)
-    (site / "all.zip").write_bytes(bundle.getvalue())
-    server = _serve(site)
-    base = f"http://127.0.0.1:{server.server_address[1]}"
-    config = {
-        "timeout_seconds": 5,
-        "files": {
-            "ofsted_register": {
-                "save_as": "register.csv",
-                "page": f"{base}/page.html",
-                "link_pattern": r"provider_level.*\.csv",
-                "header_marker": "URN",
-                "columns": ["URN", "Provision type", "Places"],
-            },
-            "dfe_net_gain": {
-                "save_as": "net_gain.csv",
-                "url": f"{base}/all.zip",
-                "member_pattern": "net_gain",
-                "columns": ["time_period", "number", "not_a_column"],
-            },
-        },
-    }
-    cfg = tmp_path / "public.yaml"
-    cfg.write_text(yaml.safe_dump(config), encoding="utf-8")
-    try:
-        code = fetch_command(tmp_path / "out", config=cfg)
-    finally:
-        server.shutdown()
-    assert (tmp_path / "out" / "register.csv").read_text(encoding="utf-8") == register
-    assert read_tidy(tmp_path / "out" / "net_gain.csv")["number"].iloc[0] == 12
-    # the missing column is reported and the command fails
-    assert code == 1
-    assert "not_a_column" in capsys.readouterr().err
-
-
-def test_fetch_reports_unreachable_pages(tmp_path, capsys):
-    cfg = tmp_path / "public.yaml"
-    cfg.write_text(
-        yaml.safe_dump(
-            {
-                "timeout_seconds": 2,
-                "files": {
-                    "x": {"save_as": "x.csv", "url": "http://127.0.0.1:9/none.csv", "columns": []}
-                },
-            }
-        ),
-        encoding="utf-8",
-    )
-    assert fetch_command(tmp_path, config=cfg) == 1
-    assert "download failed" in capsys.readouterr().err
-
-
-def test_find_download_link_resolves_relative_links():
-    html = '<a href="/x.pdf">p</a><a href="/media/abc/Provider_level_2023.csv">d</a>'
-    link = find_download_link(html, "https://www.gov.uk/page", r"Provider.*\.csv")
-    assert link == "https://www.gov.uk/media/abc/Provider_level_2023.csv"
-
-
 def test_local_folder_check_names_what_is_missing(tmp_path):
-    problems = check_public_folder(tmp_path)
-    assert len(problems) == 6 and all("missing" in p for p in problems)
+    problems = check_public_folder(tmp_path, 2024)
+    assert len(problems) == 5 and all("missing" in p for p in problems)
+    assert any("ofsted_childrens_homes_2024-03-31.csv" in p for p in problems)
 
 
 @needs_public
 def test_shared_public_folder_is_complete_and_valid():
     assert check_public_folder(SHARED_PUBLIC_DATA) == []
+    assert check_public_folder(SHARED_PUBLIC_DATA, 2023) == []
+    assert check_public_folder(SHARED_PUBLIC_DATA, 2024) == []  # the 2023 register, said so
 
 
 @needs_public

@@ -16,10 +16,18 @@ from analysis.boroughs import london_boroughs
 
 SUPPRESSION_SYMBOLS = frozenset({"c", "z", "x", "k", "low", "u", ":", ""})
 
-NETGAIN_FILE = "dfe_cla_placed_in_out_netgain_2020-2024.csv"
-NEW_PLACEMENTS_FILE = "dfe_cla_new_placements_location_reason_2020-2024.csv"
-NUMBER_RATE_FILE = "dfe_cla_number_rate_per_10k_2020-2024.csv"
-OFSTED_HOMES_GLOB = "ofsted_childrens_homes_*.csv"
+#: The public files used, by their key in ``config/public_data.yaml`` (names and years there).
+DFE_KEYS: tuple[str, ...] = ("dfe_net_gain", "dfe_new_placements", "dfe_number_rate")
+OFSTED_REGISTER_KEY = "ofsted_register"
+
+
+def public_file(public_dir: Path, key: str, year: int | None) -> Path | None:
+    """The file of kind ``key`` in ``public_dir`` for ``year`` (chosen as the national chapter
+    chooses: that year's, else a later DfE release or the latest earlier file; None if none)."""
+    from analysis.public_data.fetch import choose_files
+
+    return choose_files(Path(public_dir), year)[key].path
+
 
 PUBLIC_INDICATOR_LABELS: dict[str, str] = {
     "cla_at_31_march": "Children looked after at 31 March",
@@ -152,17 +160,21 @@ def public_data_indicators(
     - ``net_gain_per_10k``: net gain of children (placed in by others minus placed out) per
       10,000 children aged 0-17;
     - ``homes_per_10k``, ``places_per_10k``: active children's homes and registered places in
-      the LA per 10,000 children (Ofsted register: the latest file in the folder, whatever the
-      year - a caveat for other years);
+      the LA per 10,000 children (Ofsted register at 31 March ``year``, else the latest earlier
+      one in the folder, else the earliest later one - a caveat for those years);
     - ``cla_rate_per_10k``: children looked after per 10,000 children.
     """
     public_dir = Path(public_dir)
     ref = london_boroughs().set_index("la_name")
-    rate = london_la_rows(with_characteristic(read_tidy_file(public_dir / NUMBER_RATE_FILE)), year)
+    files = {key: public_file(public_dir, key, year) for key in DFE_KEYS}
+    missing = [key for key, path in files.items() if path is None]
+    if missing:
+        raise FileNotFoundError(f"no public data file for {', '.join(missing)} in {public_dir}")
+    rate = london_la_rows(with_characteristic(read_tidy_file(files["dfe_number_rate"])), year)
     cla = rate[rate["characteristic"] == "Children looked after at 31 March each year"]
     cla = cla.set_index("la")
-    netgain = london_la_rows(read_tidy_file(public_dir / NETGAIN_FILE), year)
-    newp = london_la_rows(read_tidy_file(public_dir / NEW_PLACEMENTS_FILE), year)
+    netgain = london_la_rows(read_tidy_file(files["dfe_net_gain"]), year)
+    newp = london_la_rows(read_tidy_file(files["dfe_new_placements"]), year)
     newp = newp[newp["cla_group"] == "Location of new placements during the year"]
 
     out = pd.DataFrame(index=ref.index)
@@ -175,7 +187,8 @@ def public_data_indicators(
     out["net_gain_per_10k"] = 1e4 * gain / out["population_0_17"]
     out["pct_new_placements_over_20_miles"] = share_over_20_miles(newp).reindex(ref.index)
 
-    ofsted = sorted(public_dir.glob(OFSTED_HOMES_GLOB))
+    register = public_file(public_dir, OFSTED_REGISTER_KEY, year)
+    ofsted = [register] if register is not None and register.suffix.lower() == ".csv" else []
     if ofsted:
         homes = ofsted_homes_by_la(ofsted[-1], provision_type).reindex(ref.index).fillna(0)
         out["homes"] = homes["homes"].astype(int)
@@ -194,7 +207,4 @@ def public_data_available(public_dir: Path | str | None) -> bool:
     """True when the three DfE files the public-data grouping needs are in ``public_dir``."""
     if not public_dir:
         return False
-    public_dir = Path(public_dir)
-    return all(
-        (public_dir / f).exists() for f in (NETGAIN_FILE, NEW_PLACEMENTS_FILE, NUMBER_RATE_FILE)
-    )
+    return all(public_file(Path(public_dir), key, None) is not None for key in DFE_KEYS)

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.boroughs import london_boroughs, resolve_borough
-from analysis.public_data.fetch import check_public_folder, load_public_config
+from analysis.public_data.fetch import check_public_folder, choose_files
 from analysis.public_data.ofsted import GRADE_COLUMN, GRADES, childrens_homes, read_register
 from analysis.public_data.tidy import read_tidy
 
@@ -37,27 +37,36 @@ NET_GAIN = "Net gain of children by responsible LA"
 
 @dataclass
 class PublicData:
-    """The parsed public files (None for a file that is absent) and the problems found."""
+    """The parsed public files (None for a file that is absent) and the problems found.
+
+    ``years`` gives, per file kind, the snapshot year of the file used; ``notes`` says where it
+    differs from the report year; ``provenance`` describes each file used (manifest entry).
+    """
 
     register: pd.DataFrame | None = None
     net_gain: pd.DataFrame | None = None
     new_placements: pd.DataFrame | None = None
     problems: list[str] = field(default_factory=list)
+    years: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    provenance: list[dict[str, Any]] = field(default_factory=list)
 
 
 _LOADED: dict[tuple[Any, ...], PublicData] = {}
 
 
-def load_public_data(folder: Path | str) -> PublicData:
-    """Read the public files of ``folder`` (names as in ``config/public_data.yaml``).
+def load_public_data(folder: Path | str, year: int | None = None) -> PublicData:
+    """Read the public files of ``folder`` for report year ``year`` (latest files when None).
 
-    Memoised per process on the folder and its files' sizes and modification times: a build's
+    Files are chosen by name and year (``analysis.public_data.fetch.choose_files``). Memoised
+    per process on the folder, the year and the files' sizes and modification times: a build's
     kernel reads the same files for every edition (about 2 s each time otherwise). Callers
     must not modify the returned tables.
     """
     folder = Path(folder)
     fingerprint = (
         str(folder.resolve()),
+        year,
         tuple(
             (p.name, p.stat().st_size, p.stat().st_mtime_ns)
             for p in sorted(folder.glob("*"))
@@ -67,21 +76,40 @@ def load_public_data(folder: Path | str) -> PublicData:
         else (),
     )
     if fingerprint not in _LOADED:
-        _LOADED.clear()
-        _LOADED[fingerprint] = _read_public_data(folder)
+        if len(_LOADED) >= 2:  # the report year and the previous year
+            _LOADED.pop(next(iter(_LOADED)))
+        _LOADED[fingerprint] = _read_public_data(folder, year)
     return _LOADED[fingerprint]
 
 
-def _read_public_data(folder: Path) -> PublicData:
-    _, files = load_public_config()
-    names = {spec.key: folder / spec.save_as for spec in files}
-    data = PublicData(problems=check_public_folder(folder))
-    if names["ofsted_register"].exists():
-        data.register = read_register(names["ofsted_register"])
-    if names["dfe_net_gain"].exists():
-        data.net_gain = read_tidy(names["dfe_net_gain"])
-    if names["dfe_new_placements"].exists():
-        data.new_placements = read_tidy(names["dfe_new_placements"])
+def _up_to(tidy: pd.DataFrame, year: int | None) -> pd.DataFrame:
+    """Rows of a tidy table up to ``year`` (all rows when None): a later release's past years."""
+    return tidy if year is None else tidy[tidy["time_period"] <= year].reset_index(drop=True)
+
+
+def _read_public_data(folder: Path, year: int | None = None) -> PublicData:
+    from analysis.public_data.manifest import provenance
+
+    chosen = choose_files(folder, year)
+    data = PublicData(problems=check_public_folder(folder, year))
+    for key, pick in chosen.items():
+        if pick.path is not None and pick.file_year is not None:
+            data.years[key] = pick.file_year
+        if pick.note:
+            data.notes.append(pick.note)
+    register = chosen.get("ofsted_register")
+    if register is not None and register.path is not None:
+        data.register = read_register(register.path)
+    net_gain = chosen.get("dfe_net_gain")
+    if net_gain is not None and net_gain.path is not None:
+        data.net_gain = _up_to(read_tidy(net_gain.path), net_gain.restrict_to_year)
+    new_placements = chosen.get("dfe_new_placements")
+    if new_placements is not None and new_placements.path is not None:
+        data.new_placements = _up_to(
+            read_tidy(new_placements.path), new_placements.restrict_to_year
+        )
+    used = [c.path for c in chosen.values() if c.path is not None]
+    data.provenance = provenance(folder, used)
     return data
 
 
@@ -219,13 +247,45 @@ def net_gain_by_area(net_gain: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def national_context(folder: Path | str, *, borough: str | None = None) -> dict[str, Any]:
+def years_used_note(report_year: int | None, years: dict[str, int]) -> str:
+    """A sentence saying which years of public data were used, when any differs from the report's.
+
+    Empty when every file is for the report year (or no report year is given). A later DfE
+    release used for an earlier report year is said to be used only up to that year.
+    """
+    if report_year is None or all(y == report_year for y in years.values()):
+        return ""
+    used = []
+    if "ofsted_register" in years:
+        used.append(f"the Ofsted register at 31 March {years['ofsted_register']}")
+    for year in sorted({y for k, y in years.items() if k.startswith("dfe_")}):
+        later = f" (its figures up to {report_year})" if year > report_year else ""
+        used.append(f"the DfE {year} release{later}")
+    return (
+        f"This report is for 31 March {report_year}, but the public data folder does not hold "
+        f"every official file for that year: this chapter uses {' and '.join(used)}."
+    )
+
+
+def national_context(
+    folder: Path | str, *, borough: str | None = None, year: int | None = None
+) -> dict[str, Any]:
     """Headline figures and tables of the national-context chapter (``available`` False if none).
 
-    ``borough`` (reference name) adds the borough's own figures beside London's.
+    ``borough`` (reference name) adds the borough's own figures beside London's; ``year`` is the
+    report year (the files for it are chosen, or the nearest, stated in ``years_note``).
     """
-    data = load_public_data(folder)
-    result: dict[str, Any] = {"available": False, "problems": data.problems, "tables": {}}
+    data = load_public_data(folder, year)
+    result: dict[str, Any] = {
+        "available": False,
+        "problems": data.problems,
+        "tables": {},
+        "report_year": year,
+        "years_used": dict(data.years),
+        "years_note": years_used_note(year, data.years),
+        "file_notes": list(data.notes),
+        "provenance": data.provenance,
+    }
     if data.register is None and data.net_gain is None and data.new_placements is None:
         result["reason"] = "no public data files found in " + str(folder)
         return result
@@ -237,6 +297,7 @@ def national_context(folder: Path | str, *, borough: str | None = None) -> dict[
         tables["homes_by_borough"] = homes_places_by_borough(data.register)
         tables["grade_mix"] = grade_mix(data.register)
         by_area = region.set_index("area")
+        result["register_year"] = data.years.get("ofsted_register")
         result["london_homes"] = int(by_area.loc["London", "homes"])
         result["england_homes"] = int(by_area.loc["England", "homes"])
         result["london_places"] = int(by_area.loc["London", "places"])
@@ -294,7 +355,7 @@ def _bar_colours(labels: list[str], highlight: set[str]) -> list[str]:
     return [CATEGORICAL[1] if label in highlight else CATEGORICAL[0] for label in labels]
 
 
-def _figure_homes_by_region(table: pd.DataFrame, paths: Any) -> None:
+def _figure_homes_by_region(table: pd.DataFrame, paths: Any, register_year: int | None) -> None:
     import matplotlib.pyplot as plt
 
     from analysis.charts import save_figure
@@ -304,14 +365,15 @@ def _figure_homes_by_region(table: pd.DataFrame, paths: Any) -> None:
     ax.barh(
         regions["area"], regions["homes"], color=_bar_colours(list(regions["area"]), {"London"})
     )
-    ax.set_xlabel("Children's homes registered at 31 March 2023")
+    at = f"31 March {register_year}" if register_year else "31 March"
+    ax.set_xlabel(f"Children's homes registered at {at}")
     london = int(table.set_index("area").loc["London", "homes"])
     england = int(table.set_index("area").loc["England", "homes"])
     save_figure(
         fig,
         paths,
         "national_homes_by_region",
-        caption="Children's homes by region of England, 31 March 2023 (Ofsted)",
+        caption=f"Children's homes by region of England, {at} (Ofsted)",
         alt=(
             f"Horizontal bar chart of children's homes by region: London has {london} of "
             f"England's {england} homes ({100 * london / england:.1f}%), fewer than most regions; "
@@ -321,7 +383,7 @@ def _figure_homes_by_region(table: pd.DataFrame, paths: Any) -> None:
     )
 
 
-def _figure_grade_mix(table: pd.DataFrame, paths: Any) -> None:
+def _figure_grade_mix(table: pd.DataFrame, paths: Any, register_year: int | None) -> None:
     import matplotlib.pyplot as plt
 
     from analysis.charts import DUO, save_figure
@@ -340,7 +402,10 @@ def _figure_grade_mix(table: pd.DataFrame, paths: Any) -> None:
         fig,
         paths,
         "national_grade_mix",
-        caption="Ofsted overall grade of children's homes, London and England, 31 March 2023",
+        caption=(
+            "Ofsted overall grade of children's homes, London and England"
+            + (f", 31 March {register_year}" if register_year else "")
+        ),
         alt=(
             f"Grouped bar chart: {good['London']:.0f}% of London's graded children's homes are "
             f"good or outstanding against {good['England']:.0f}% in England; London has a smaller "
@@ -379,7 +444,10 @@ def _figure_borough_bars(
 
 
 def write_national_outputs(
-    public_data_dir: str | Path, output_dir: str | Path, edition: str = "london"
+    public_data_dir: str | Path,
+    output_dir: str | Path,
+    edition: str = "london",
+    year: int | None = None,
 ) -> dict[str, Any]:
     """Write ``results/national.json``, the tables and the figures of the national chapter.
 
@@ -398,15 +466,15 @@ def write_national_outputs(
         }
         write_json(paths.results / "national.json", result)
         return result
-    context = national_context(public_data_dir, borough=borough)
+    context = national_context(public_data_dir, borough=borough, year=year)
     tables = context.pop("tables")
     if not context["available"]:
         write_json(paths.results / "national.json", context)
         return context
     use_af_style()
     if "homes_by_region" in tables:
-        _figure_homes_by_region(tables["homes_by_region"], paths)
-        _figure_grade_mix(tables["grade_mix"], paths)
+        _figure_homes_by_region(tables["homes_by_region"], paths, context.get("register_year"))
+        _figure_grade_mix(tables["grade_mix"], paths, context.get("register_year"))
         write_table(tables["homes_by_borough"], paths.tables / "national_homes_by_borough.csv")
     if "placement_location" in tables:
         loc = tables["placement_location"]
@@ -430,7 +498,7 @@ def write_national_outputs(
         )
         write_table(
             loc,
-            paths.tables / "national_placement_location_2020_2024.csv",
+            paths.tables / f"national_placement_location_{int(loc['year'].min())}_{latest}.csv",
             **CHILD_COUNT_TABLES["national_placement_location"],
         )
         context["placement_location_latest_year"] = latest
@@ -460,12 +528,45 @@ def write_national_outputs(
         )
         write_table(
             gain,
-            paths.tables / "national_net_gain_2020_2024.csv",
+            paths.tables / f"national_net_gain_{int(gain['year'].min())}_{latest}.csv",
             **CHILD_COUNT_TABLES["national_net_gain"],
         )
+    if year is not None:
+        context["previous_register"] = previous_register(public_data_dir, year, context, borough)
     context["summary"] = national_summary(context)
+    if context.get("years_note"):
+        context["summary"] = context["years_note"] + " " + context["summary"]
     write_json(paths.results / "national.json", context)
     return context
+
+
+def previous_register(
+    folder: str | Path, year: int, current: dict[str, Any], borough: str | None
+) -> dict[str, Any] | None:
+    """Register figures at 31 March of the year before, for "what changed" (None if not held).
+
+    Only when the folder holds a register for an earlier date than the one used this year:
+    the same file twice is no comparison. Counts of homes and places are Ofsted's own.
+    """
+    this = current.get("register_year")
+    if this is None:
+        return None
+    data = load_public_data(folder, year - 1)
+    before = data.years.get("ofsted_register")
+    if data.register is None or before is None or before >= this:
+        return None
+    region = homes_places_by_region(data.register).set_index("area")
+    out: dict[str, Any] = {
+        "register_year": before,
+        "london_homes": int(region.loc["London", "homes"]),
+        "london_places": int(region.loc["London", "places"]),
+        "england_homes": int(region.loc["England", "homes"]),
+    }
+    if borough:
+        row = homes_places_by_borough(data.register).set_index("borough").loc[borough]
+        out["borough_homes"] = int(row["homes"])
+        out["borough_places"] = int(row["places"])
+    return out
 
 
 def national_summary(ctx: dict[str, Any]) -> str:
@@ -473,11 +574,18 @@ def national_summary(ctx: dict[str, Any]) -> str:
     parts: list[str] = []
     if "london_homes" in ctx:
         parts.append(
-            f"At 31 March 2023 London had {ctx['london_homes']:,} of England's "
+            f"At 31 March {ctx.get('register_year') or '?'} London had {ctx['london_homes']:,} of England's "
             f"{ctx['england_homes']:,} registered children's homes "
             f"({ctx['london_share_of_england_homes_pct']:.1f}%), with {ctx['london_places']:,} places; "
             f"{ctx['london_good_or_outstanding_pct']:.0f}% of London's graded homes were good or "
             f"outstanding (England {ctx['england_good_or_outstanding_pct']:.0f}%)."
+        )
+    prev = ctx.get("previous_register")
+    if prev and "london_homes" in ctx:
+        parts.append(
+            f"A year earlier, at 31 March {prev['register_year']}, London had "
+            f"{prev['london_homes']:,} children's homes with {prev['london_places']:,} places "
+            f"(England {prev['england_homes']:,})."
         )
     if "borough_homes" in ctx:
         parts.append(
