@@ -259,7 +259,10 @@ def write_liia_folder(
     episodes = liia_extract(stacked, seed=seed)
     episodes.to_csv(folder / "pan_London_SSDA903_Episodes.csv", index=False)
     liia_header(stacked).to_csv(folder / "pan_London_SSDA903_Header.csv", index=False)
-    uasc = liia_header(stacked)[["CHILD", "SEX", "DOB", "LA", "YEAR"]].iloc[:0]
+    uasc = liia_header(stacked).assign(DUC="2026-01-01")[
+        ["CHILD", "SEX", "DOB", "DUC", "LA", "YEAR"]
+    ]
+    uasc = uasc.iloc[:5]
     uasc.to_csv(folder / "pan_London_SSDA903_UASC.csv", index=False)
     ofsted = write_ofsted_file(register, folder, ofsted_suffix)
     return {"history": history, "register": register, "stacked": stacked, "ofsted": ofsted}
