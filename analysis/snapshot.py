@@ -39,7 +39,7 @@ def resolve_resent_episodes(episodes: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     return has a different key, so both versions stay (the snapshot picks one, see
     :func:`open_episodes`).
     """
-    if "YEAR" not in episodes.columns or episodes.empty:
+    if not {"CHILD", "DECOM", "YEAR"} <= set(episodes.columns) or episodes.empty:
         return episodes, 0
     order = episodes.sort_values("YEAR", kind="stable", na_position="first")
     keep = ~order.duplicated(["CHILD", "DECOM"], keep="last")
@@ -68,7 +68,7 @@ def open_episodes(episodes: pd.DataFrame, year: int) -> pd.DataFrame:
         eps = eps[eps["YEAR"] >= year]
     is_open = (eps["DECOM"] <= date) & (eps["DEC"].isna() | (eps["DEC"] > date))
     eps = eps[is_open.fillna(False).astype(bool)]
-    if "YEAR" in eps.columns and not eps.empty:
+    if {"YEAR", "CHILD"} <= set(eps.columns) and not eps.empty:
         first_return = eps.groupby("CHILD")["YEAR"].transform("min")
         eps = eps[eps["YEAR"] == first_return]
     return eps.copy()

@@ -145,7 +145,8 @@ def placement_referrals(ds: Dataset, year: int, refs: pd.DataFrame) -> pd.Series
     none = pd.Series(False, index=refs.index)
     if not ds.has("episodes"):
         return none
-    eps = episodes_in_year(ds.table("episodes"), year)
+    eps = ds.table("episodes")  # episodes of the collection year, from the dates when given
+    eps = episodes_in_year(eps, year) if {"DECOM", "DEC"} <= set(eps) else for_year(eps, year)
     keys = ["LA", "CHILD", "URN"]
     if eps.empty or not set(keys) <= set(eps.columns) or not set(keys) <= set(refs.columns):
         return none
