@@ -266,3 +266,43 @@ def write_liia_folder(
     uasc.to_csv(folder / "pan_London_SSDA903_UASC.csv", index=False)
     ofsted = write_ofsted_file(register, folder, ofsted_suffix)
     return {"history": history, "register": register, "stacked": stacked, "ofsted": ofsted}
+
+
+DFE_EPISODE_COLUMNS: tuple[str, ...] = (
+    "CHILD", "DECOM", "RNE", "LS", "CIN", "PLACE", "PLACE_PROVIDER", "DEC", "REC",
+    "REASON_PLACE_CHANGE", "HOME_POST", "PL_POST", "URN",
+)  # fmt: skip
+
+
+def _full_postcode(sector: object, rng: np.random.Generator) -> object:
+    """A full postcode in ``sector`` (the sector plus two unit letters), as a return holds."""
+    if not isinstance(sector, str) or not sector:
+        return sector
+    return f"{sector}{''.join(rng.choice(list('ABDEFGHJLNPQRSTUWXYZ'), size=2))}"
+
+
+def write_raw_returns(
+    history: pd.DataFrame, la: str, folder: Path, years: tuple[int, ...] = (2021, 2022, 2023)
+) -> Path:
+    """One borough's own SSDA903 returns as submitted (``real-formats.md`` section 1): a folder
+    per collection year (``2021-22``), ``episodes.csv`` and ``header.csv`` with the DfE column
+    names only (no LA, no YEAR), dates ``dd/mm/yyyy``, full postcodes, raw CHILD ids."""
+    rng = np.random.default_rng(11)
+    folder = Path(folder)
+    mine = history[history["LA"] == la]
+    for year in years:
+        sent = return_for_year(mine, year)
+        sub = folder / f"{year - 1}-{year % 100:02d}"
+        sub.mkdir(parents=True, exist_ok=True)
+        episodes = sent[list(DFE_EPISODE_COLUMNS)].copy()
+        for column in ("DECOM", "DEC"):
+            episodes[column] = episodes[column].dt.strftime("%d/%m/%Y")
+        for column in ("HOME_POST", "PL_POST"):
+            episodes[column] = [_full_postcode(v, rng) for v in episodes[column]]
+        episodes.to_csv(sub / "episodes.csv", index=False)
+        header = pd.DataFrame({"CHILD": sorted(set(sent["CHILD"]))})
+        header = header.assign(
+            SEX="2", DOB="01/05/2008", ETHNIC="WBRI", UPN="A123456789012", MOTHER="", MC_DOB=""
+        )
+        header.to_csv(sub / "header.csv", index=False)
+    return folder
