@@ -240,3 +240,47 @@ def test_england_comparison_from_homes_when_it_covers_england(liia) -> None:
     england = h2.england_from_homes(liia["dataset"], rules)
     assert not england.empty
     assert h2.england_from_homes(liia["dataset"], {**rules, "england_min_las": 10_000}).empty
+
+
+def test_return_year_from_names() -> None:
+    from analysis.contract.raw_import import return_year
+
+    assert return_year("2021-22") == 2022
+    assert return_year("SSDA903_202122_episodes") == 2022
+    assert return_year("episodes_2023") == 2023
+    assert return_year("Barnet_2023_header") == 2023
+    assert return_year("episodes") is None
+
+
+def test_borough_from_child_suffix() -> None:
+    from analysis.contract.raw_import import borough_from_suffix
+
+    assert borough_from_suffix(pd.Series(["1_CAMD", "2_CAMD"])) == "Camden"
+    assert borough_from_suffix(pd.Series(["1_BAR", "2_BAR"])) is None  # Barking or Barnet
+    assert borough_from_suffix(pd.Series(["1_HAC", "2"])) is None
+
+
+def test_import_a_boroughs_raw_returns(liia, tmp_path: Path) -> None:
+    from analysis.contract.raw_import import ImportError_, import_returns
+
+    raw = rf.write_raw_returns(liia["history"], "Barnet", tmp_path / "raw")
+    first = (raw / "2022-23" / "episodes.csv").read_text().splitlines()
+    assert first[0] == ",".join(rf.DFE_EPISODE_COLUMNS)  # DfE names only, no LA or YEAR
+    with pytest.raises(ImportError_, match="--la"):
+        import_returns(raw, tmp_path / "nope")
+    ofsted = rf.write_ofsted_file(liia["register"], tmp_path, ".xlsx")
+    result = import_returns(raw, tmp_path / "barnet", la="barnet", ofsted=ofsted)
+    assert result.la == "Barnet" and result.years == [2021, 2022, 2023]
+    text = (tmp_path / "barnet" / "episodes.csv").read_text()
+    assert "UPN" not in (tmp_path / "barnet" / "header.csv").read_text()
+    ds = load_dataset(tmp_path / "barnet")
+    eps = ds.table("episodes")
+    # postcodes cut to sectors: no full postcode left in the dataset
+    assert eps["PL_POST"].dropna().str.fullmatch(r"[A-Z0-9]+ \d").all()
+    assert not any(len(p.split()[-1]) == 3 for p in eps["HOME_POST"].dropna())
+    assert "Barnet" in text and set(eps["LA"]) == {"Barnet"}
+    history = liia["history"][liia["history"]["LA"] == "Barnet"]
+    for year in (2022, 2023):
+        h = headline_figures(ds, year)
+        assert h["placements_total"] == rf.truth(history, year)["placements_total"]
+    assert ds.metadata["la"] == "Barnet"
