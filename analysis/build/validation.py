@@ -15,7 +15,6 @@ from typing import Any
 from analysis.build.hashing import digest, directory_hashes
 from analysis.outputs import read_json, write_json
 
-
 #: bumped when the facts stored change (2: boroughs_in_data, reportable years from dates).
 FACTS_VERSION = "v2"
 
