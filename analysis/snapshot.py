@@ -91,7 +91,8 @@ def episodes_in_year(episodes: pd.DataFrame, year: int) -> pd.DataFrame:
 def reportable_years(episodes: pd.DataFrame) -> list[int]:
     """Snapshot years the episodes can report: every year from the earliest to the latest return
     ``YEAR`` (or DECOM year when there is no ``YEAR``) with at least one episode open on its
-    31 March (from the dates, :func:`open_episodes`)."""
+    31 March (from the dates, :func:`open_episodes`), a children's-home (K2) one among them
+    when the table has ``PLACE``: the report is about children's homes."""
     if episodes.empty:
         return []
     if "YEAR" in episodes.columns and episodes["YEAR"].notna().any():
@@ -99,7 +100,14 @@ def reportable_years(episodes: pd.DataFrame) -> list[int]:
     else:
         first = int(episodes["DECOM"].dt.year.min())
         last = int(episodes["DECOM"].dt.year.max()) + 1
-    return [y for y in range(first, last + 1) if not open_episodes(episodes, y).empty]
+    years = []
+    for year in range(first, last + 1):
+        still_open = open_episodes(episodes, year)
+        if not still_open.empty and (
+            "PLACE" not in still_open or still_open["PLACE"].eq("K2").any()
+        ):
+            years.append(year)
+    return years
 
 
 def for_year(table: pd.DataFrame, year: int) -> pd.DataFrame:

@@ -284,3 +284,12 @@ def test_import_a_boroughs_raw_returns(liia, tmp_path: Path) -> None:
         h = headline_figures(ds, year)
         assert h["placements_total"] == rf.truth(history, year)["placements_total"]
     assert ds.metadata["la"] == "Barnet"
+
+
+def test_a_year_without_any_childrens_home_placement_is_named(tmp_path: Path) -> None:
+    frames = minimal_frames()
+    frames["episodes"]["PLACE"] = "U1"
+    frames["episodes"]["URN"] = ""
+    ds, problems = validate_dir(write_frames(frames, tmp_path))
+    assert ds is None
+    assert any("no child in a children's home (PLACE K2) on 31/03/2022" in p.rule for p in problems)

@@ -317,19 +317,22 @@ def snapshot_year_problems(episodes: pd.DataFrame, year: int | None) -> list[Pro
                     severity,
                 )
             )
-        elif open_episodes(episodes, snapshot_year).empty:
+        else:
             date = snapshot_date(snapshot_year).strftime("%d/%m/%Y")
-            problems.append(
-                Problem(
-                    "episodes",
-                    None,
-                    "DECOM",
-                    str(snapshot_year),
+            still_open = open_episodes(episodes, snapshot_year)
+            if still_open.empty:
+                rule = (
                     f"year {snapshot_year} cannot be reported: no episode open on {date} "
-                    "(DECOM on or before it, DEC blank or after)",
-                    severity,
+                    "(DECOM on or before it, DEC blank or after)"
                 )
-            )
+            elif "PLACE" in still_open and not still_open["PLACE"].eq("K2").any():
+                rule = (
+                    f"year {snapshot_year} cannot be reported: no child in a children's home "
+                    f"(PLACE K2) on {date}"
+                )
+            else:
+                continue
+            problems.append(Problem("episodes", None, "DECOM", str(snapshot_year), rule, severity))
     return problems
 
 
