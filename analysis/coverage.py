@@ -55,6 +55,13 @@ class Coverage:
         return f"{self.count} London boroughs"
 
     @property
+    def subject(self) -> str:
+        """Who the "London" figures are about: "London boroughs", or the boroughs in the data."""
+        if self.full:
+            return "London boroughs"
+        return f"The boroughs in this dataset ({', '.join(self.boroughs)})"
+
+    @property
     def groups_supported(self) -> bool:
         return self.count >= self.min_for_groups
 

@@ -11,6 +11,7 @@ Files that match no table are listed as not used, with the reason.
 
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -75,7 +76,7 @@ def read_headings(path: Path) -> set[str]:
             decoded = decode_bytes(first)
             if decoded is None:
                 return set()
-            cells = pd.read_csv(pd.io.common.StringIO(decoded[0]), header=None, dtype=str)
+            cells = pd.read_csv(io.StringIO(decoded[0]), header=None, dtype=str)
             return {heading_key(v) for v in cells.iloc[0].dropna()} if len(cells) else set()
         engine = "odf" if path.suffix.lower() == ".ods" else "openpyxl"
         grid = pd.read_excel(path, header=None, dtype=str, engine=engine, nrows=MAX_TITLE_ROWS)

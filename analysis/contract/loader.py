@@ -41,6 +41,10 @@ def read_dataset_dir(
         return frames, files, [Problem("", None, "", str(data_dir), "dataset directory not found")]
     found = discover(data_dir)
     problems += [Problem(table, None, "", "", note, WARNING) for table, note in found.notes]
+    problems += [  # the hint a "required table missing" needs: which files were not used, why
+        Problem("", None, "", path.name, f"file not used: {why}", WARNING)
+        for path, why in found.unused
+    ]
     for table in REQUIRED_TABLES + OPTIONAL_TABLES:
         paths = found.sources.get(table)
         if not paths:

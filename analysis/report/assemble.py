@@ -226,6 +226,28 @@ def publishable_headlines(headlines: dict[str, Any], specs: list[dict[str, Any]]
     return out
 
 
+def children_count(value: Any) -> str:
+    """A count of children in a sentence, through disclosure control ("fewer than 6")."""
+    from analysis.disclosure import suppress_sentence_count
+
+    return suppress_sentence_count(value)
+
+
+def child_share(
+    part: Any, whole: Any, share: Any, digits: int = 0, rest_is_children: bool = True
+) -> str:
+    """A share of children ``part / whole`` in a sentence; withheld when the part, or the rest
+    of the whole when it counts children too, is a small count (it would give it away)."""
+    from analysis.disclosure import is_small_count
+
+    if is_small_count(part):
+        return "a withheld share"
+    numbers = all(isinstance(v, (int, float)) for v in (part, whole))
+    if rest_is_children and numbers and is_small_count(whole - part):
+        return "a withheld share"
+    return md.pct(share, digits)
+
+
 def package_versions() -> dict[str, str]:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -331,9 +353,11 @@ def _environment(templates: Path) -> jinja2.Environment:
         evidence=md.evidence,
         plain=md.plain,
         union=lambda a, b: set(a) | set(b),
+        children=children_count,
     )
     env.globals.update(
         pipe_table=md.pipe_table,
+        child_share=child_share,
         indicator_row=md.indicator_row,
         callout=md.callout,
         md_figure=md.figure,
