@@ -293,3 +293,11 @@ def test_a_year_without_any_childrens_home_placement_is_named(tmp_path: Path) ->
     ds, problems = validate_dir(write_frames(frames, tmp_path))
     assert ds is None
     assert any("no child in a children's home (PLACE K2) on 31/03/2022" in p.rule for p in problems)
+
+
+def test_a_folder_of_raw_returns_given_to_validate_points_to_import(liia, tmp_path: Path) -> None:
+    raw = rf.write_raw_returns(liia["history"], "Barnet", tmp_path / "raw")
+    _, problems = validate_dir(raw)
+    hints = [p for p in problems if "report import" in p.rule]
+    assert {p.value for p in hints} == {"2020-21", "2021-22", "2022-23"}
+    assert any(p.rule == "required table missing" for p in problems)

@@ -158,6 +158,16 @@ def discover(data_dir: Path) -> Discovery:
         and p.name.lower() not in _SKIP
         and not p.name.startswith((".", "~$"))
     )
+    for sub in sorted(p for p in Path(data_dir).iterdir() if p.is_dir()):
+        tables_inside = any(p.suffix.lower() in SUFFIXES for p in sub.iterdir())
+        if not sub.name.startswith(".") and tables_inside:
+            found.unused.append(
+                (
+                    sub,
+                    "a folder: files in sub-folders are not read (one borough's yearly "
+                    "returns? see `report import`)",
+                )
+            )
     named: set[Path] = set()
     for table in TABLE_SPECS:
         same = [p for p in files if p.stem.strip().lower() == table]
