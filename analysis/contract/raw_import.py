@@ -200,4 +200,5 @@ def import_command(
         console.print(
             "Add Ofsted's children's homes file to the folder (or use --ofsted) before building."
         )
-    return validate_command(result.out_dir)
+    # the problems list (it may quote CHILD ids) stays beside the new dataset, never published
+    return validate_command(result.out_dir, problems_csv=result.out_dir / "validation_problems.csv")
