@@ -87,4 +87,4 @@ def coverage_from(
             "min_boroughs_for_groups", DEFAULT_MIN_BOROUGHS_FOR_GROUPS
         )
     )
-    return Coverage(tuple(sorted(boroughs or ())), minimum)
+    return Coverage(tuple(sorted(boroughs if boroughs is not None else ())), minimum)

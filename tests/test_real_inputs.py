@@ -301,3 +301,48 @@ def test_a_folder_of_raw_returns_given_to_validate_points_to_import(liia, tmp_pa
     hints = [p for p in problems if "report import" in p.rule]
     assert {p.value for p in hints} == {"2020-21", "2021-22", "2022-23"}
     assert any(p.rule == "required table missing" for p in problems)
+
+
+def test_coverage_labels_and_what_it_supports() -> None:
+    from analysis.boroughs import london_boroughs
+    from analysis.coverage import coverage_from
+
+    one = coverage_from(["Barnet"], {"coverage": {"min_boroughs_for_groups": 25}})
+    assert (one.label, one.count, one.full, one.groups_supported) == ("Barnet", 1, False, False)
+    assert "covers 1 of the 33" in one.groups_reason
+    some = coverage_from(["Barnet", "Camden"])
+    assert some.label == "2 London boroughs" and "Barnet, Camden" in some.subject
+    everyone = coverage_from(london_boroughs()["la_name"])
+    assert everyone.label == "London" and everyone.full and not everyone.groups_reason
+    assert coverage_from(None).full  # not recorded (older cache): treated as all 33
+
+
+def test_headline_counts_of_children_go_through_disclosure_control() -> None:
+    from analysis.paths import CONFIG
+    from analysis.report.assemble import publishable_headlines
+    from analysis.yaml_files import read_yaml
+
+    specs = read_yaml(CONFIG / "report.yaml")["headlines"]
+    headlines = {
+        "placements_total": 10,
+        "placements_outside_london": 8,  # its complement (2 in London) is small
+        "share_outside_london": 80.0,
+        "inner_share_outside_london": 75.0,
+        "london_external_places": 500,
+        "london_external_places_used_by_london": 3,
+        "share_used_by_london": 0.6,
+        "boroughs_none_outside_london": 0,
+    }
+    shown = publishable_headlines(headlines, specs)
+    assert shown["placements_total"] == 10
+    for key in (
+        "placements_outside_london",
+        "share_outside_london",
+        "inner_share_outside_london",
+        "london_external_places_used_by_london",
+        "share_used_by_london",
+    ):
+        assert shown[key] == "c", key
+    assert shown["london_external_places"] == 500
+    big = publishable_headlines({**headlines, "placements_total": 100}, specs)
+    assert big["placements_outside_london"] == 8 and big["share_outside_london"] == "80.0%"
