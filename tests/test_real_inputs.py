@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from analysis.contract import load_dataset
 from analysis.contract.codes import codes_for_year
@@ -346,3 +348,58 @@ def test_headline_counts_of_children_go_through_disclosure_control() -> None:
     assert shown["london_external_places"] == 500
     big = publishable_headlines({**headlines, "placements_total": 100}, specs)
     assert big["placements_outside_london"] == 8 and big["share_outside_london"] == "80.0%"
+
+
+@st.composite
+def _histories(draw) -> pd.DataFrame:
+    """A few children's consecutive episodes (true dates) between 2018 and 2024."""
+    rows = []
+    for child in range(draw(st.integers(1, 6))):
+        start = pd.Timestamp("2018-04-01") + pd.Timedelta(days=draw(st.integers(0, 1800)))
+        for _ in range(draw(st.integers(1, 4))):
+            length = draw(st.integers(1, 900))
+            end = start + pd.Timedelta(days=length)
+            rows.append(
+                {
+                    "CHILD": f"c{child}",
+                    "DECOM": start,
+                    "DEC": end if end <= pd.Timestamp("2024-03-31") else pd.NaT,
+                    "PLACE": draw(st.sampled_from(["K2", "U1"])),
+                    "LA": "Camden",
+                    "URN": None,
+                    "HOME_POST": "E1 6",
+                    "PL_POST": "E1 6",
+                    "REC": None,
+                    "REASON_PLACE_CHANGE": None,
+                    "outside_london": False,
+                }
+            )
+            if pd.isna(rows[-1]["DEC"]):
+                break
+            start = end + pd.Timedelta(days=draw(st.integers(0, 30)))
+    return pd.DataFrame(rows)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(history=_histories(), split=st.sampled_from([2021, 2022, 2023]))
+def test_snapshot_from_dates_whatever_the_shape_of_the_returns(history, split) -> None:
+    """Stacked returns, LIIA's latest-labelled extract and a mix (extract up to ``split``,
+    returns after) give the children truly in placement on each 31 March."""
+    stacked = rf.stacked_returns(history)
+    extract = rf.liia_extract(stacked, liia_codes=0)
+    extract["CHILD"] = extract["CHILD"].str.replace(r"_[A-Z]+$", "", regex=True)
+    for column in ("DECOM", "DEC"):
+        extract[column] = pd.to_datetime(extract[column])
+    early = rf.liia_extract(stacked[stacked["YEAR"] <= split], liia_codes=0)
+    early["CHILD"] = early["CHILD"].str.replace(r"_[A-Z]+$", "", regex=True)
+    for column in ("DECOM", "DEC"):
+        early[column] = pd.to_datetime(early[column])
+    mixed = pd.concat([early, stacked[stacked["YEAR"] > split]], ignore_index=True)
+    for year in YEARS:
+        date = pd.Timestamp(year, 3, 31)
+        truly = history[
+            (history["DECOM"] <= date) & (history["DEC"].isna() | (history["DEC"] > date))
+        ]
+        expected = sorted(truly["CHILD"])
+        for frame in (stacked, extract, mixed):
+            assert sorted(open_episodes(frame, year)["CHILD"]) == expected, year
