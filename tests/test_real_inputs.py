@@ -403,3 +403,14 @@ def test_snapshot_from_dates_whatever_the_shape_of_the_returns(history, split) -
         expected = sorted(truly["CHILD"])
         for frame in (stacked, extract, mixed):
             assert sorted(open_episodes(frame, year)["CHILD"]) == expected, year
+
+
+def test_provision_type_spellings_of_childrens_homes(tmp_path: Path) -> None:
+    frames = minimal_frames()
+    frames["homes"]["Provision type"] = ["Children\u2019s Home", "CHILDRENS HOME", ""]
+    ds = load_dataset(write_frames(frames, tmp_path))
+    assert list(ds.table("homes")["provision_type"].fillna("")) == [
+        "Children's home",
+        "Children's home",
+        "",
+    ]

@@ -200,13 +200,20 @@ def urn_problems(
 
 
 def childrens_homes_only(homes: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
-    """Keep the children's homes of an Ofsted file: provision type compared without case (the
-    file's "Children's Home" spelling becomes "Children's home"); rows of other provision types
+    """Keep the children's homes of an Ofsted file: provision type compared without case,
+    apostrophes or spaces (the file's "Children's Home" and a curly apostrophe both become
+    "Children's home"); rows of other provision types
     (an all-providers release) are left out, with a warning per type. Blank types are kept."""
     if "provision_type" not in homes:
         return homes, []
-    canonical = {t.casefold(): t for t in codes.CHILDRENS_HOME_TYPES}
-    key = homes["provision_type"].str.strip().str.casefold()
+
+    def letters(text: pd.Series | str) -> pd.Series | str:  # case, apostrophes, spaces ignored
+        if isinstance(text, str):
+            return re.sub(r"[^a-z]", "", text.casefold())
+        return text.str.casefold().str.replace(r"[^a-z]", "", regex=True)
+
+    canonical = {letters(t): t for t in codes.CHILDRENS_HOME_TYPES}
+    key = letters(homes["provision_type"])
     mapped = key.map(canonical)
     out = homes.assign(provision_type=mapped.fillna(homes["provision_type"]).astype("str"))
     other = homes["provision_type"].notna() & mapped.isna()
