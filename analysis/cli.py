@@ -83,6 +83,24 @@ def build(
     )
 
 
+@app.command("import")
+def import_returns(
+    source: Annotated[Path, typer.Argument(help="Folder of one borough's yearly returns.")],
+    out: Annotated[Path, typer.Option(help="Dataset folder to write.")],
+    la: Annotated[
+        str | None, typer.Option(help="The borough (default: from the CHILD ids' suffix).")
+    ] = None,
+    ofsted: Annotated[
+        Path | None, typer.Option(help="Ofsted's children's homes file to copy in.")
+    ] = None,
+) -> None:
+    """Turn one borough's own SSDA903 returns (DfE column names, a folder or file name per
+    year) into a dataset folder, then validate it."""
+    from analysis.contract.raw_import import import_command
+
+    raise typer.Exit(import_command(source, out, la=la, ofsted=ofsted))
+
+
 @example_app.command("generate")
 def example_generate(
     out: Annotated[Path, typer.Option(help="Where to write the dataset.")] = EXAMPLE_DATA,

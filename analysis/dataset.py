@@ -113,5 +113,9 @@ class Dataset:
         return self.tables[name]
 
     def years(self) -> list[int]:
-        """Snapshot years present in ``episodes.YEAR``, ascending."""
-        return sorted(int(y) for y in self.tables["episodes"]["YEAR"].dropna().unique())
+        """Snapshot years the episodes can report, ascending: from the first to the last return
+        ``YEAR``, those with an episode open on 31 March by the dates
+        (:func:`analysis.snapshot.reportable_years`)."""
+        from analysis.snapshot import reportable_years
+
+        return self.derived("reportable_years", lambda: reportable_years(self.tables["episodes"]))

@@ -29,18 +29,85 @@ def year_window(year: int) -> tuple[pd.Timestamp, pd.Timestamp]:
     return pd.Timestamp(year - 1, 3, 31), pd.Timestamp(year, 3, 31)
 
 
-def open_episodes(episodes: pd.DataFrame, year: int) -> pd.DataFrame:
-    """Episodes open on the snapshot date: ``DECOM <= date`` and (``DEC`` blank or ``DEC > date``).
+def resolve_resent_episodes(episodes: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """One row per ``CHILD`` + ``DECOM``: an episode re-sent (or corrected) in several returns
+    keeps the row of its LATEST return (highest ``YEAR``), as LIIA's aggregation does.
 
-    When the table carries several returns (``YEAR``), only the return for ``year`` is used, so a
-    child's episode repeated in two returns is counted once.
+    Returns the resolved episodes (original row order and index kept) and how many rows were
+    dropped. Stacked per-year returns, LIIA's latest-year-labelled extract and a mix of the two
+    all resolve to the same table. Caveat: an episode whose ``DECOM`` was corrected in a later
+    return has a different key, so both versions stay (the snapshot picks one, see
+    :func:`open_episodes`).
+    """
+    if not {"CHILD", "DECOM", "YEAR"} <= set(episodes.columns) or episodes.empty:
+        return episodes, 0
+    order = episodes.sort_values("YEAR", kind="stable", na_position="first")
+    keep = ~order.duplicated(["CHILD", "DECOM"], keep="last")
+    kept_index = order.index[keep.to_numpy()]
+    resolved = episodes.loc[episodes.index.isin(kept_index)]
+    return resolved, len(episodes) - len(resolved)
+
+
+def open_episodes(episodes: pd.DataFrame, year: int) -> pd.DataFrame:
+    """Episodes open on the snapshot date, taken from the dates, not from the ``YEAR`` label.
+
+    An episode is open on 31 March ``year`` when ``DECOM <= date`` and (``DEC`` blank or
+    ``DEC > date``), whatever return it came from. When the table carries return years
+    (``YEAR``): re-sent episodes are resolved first (:func:`resolve_resent_episodes`), rows whose
+    latest return is before ``year`` are not used (an episode open on 31 March ``year`` is in
+    that year's return, so its latest return is ``year`` or later), and a child with open rows
+    from several returns keeps those of the earliest such return (the return for ``year``
+    itself when the child is in it; in LIIA's latest-labelled extract the one row).
+    Caveat: a return that re-sends an old episode with a corrected start date leaves two
+    versions; the return nearest the snapshot wins.
     """
     date = pd.Timestamp(snapshot_date(year))
     eps = episodes
     if "YEAR" in eps.columns:
-        eps = eps[eps["YEAR"] == year]
+        eps, _ = resolve_resent_episodes(eps)
+        eps = eps[eps["YEAR"] >= year]
     is_open = (eps["DECOM"] <= date) & (eps["DEC"].isna() | (eps["DEC"] > date))
-    return eps[is_open].copy()
+    eps = eps[is_open.fillna(False).astype(bool)]
+    if {"YEAR", "CHILD"} <= set(eps.columns) and not eps.empty:
+        first_return = eps.groupby("CHILD")["YEAR"].transform("min")
+        eps = eps[eps["YEAR"] == first_return]
+    return eps.copy()
+
+
+def episodes_in_year(episodes: pd.DataFrame, year: int) -> pd.DataFrame:
+    """Episodes open at some time in the collection year ending 31 March ``year`` (what that
+    year's return holds), from the dates: ``DECOM <= 31/03/year`` and ``DEC`` blank or on or
+    after 1 April of ``year - 1``. With ``YEAR`` present, re-sent episodes are resolved and rows
+    whose latest return is before ``year`` are not used (as :func:`open_episodes`)."""
+    start, end = year_window(year)
+    eps = episodes
+    if "YEAR" in eps.columns:
+        eps, _ = resolve_resent_episodes(eps)
+        eps = eps[eps["YEAR"] >= year]
+    overlaps = (eps["DECOM"] <= end) & (eps["DEC"].isna() | (eps["DEC"] > start))
+    return eps[overlaps.fillna(False).astype(bool)].copy()
+
+
+def reportable_years(episodes: pd.DataFrame) -> list[int]:
+    """Snapshot years the episodes can report: every year from the earliest to the latest return
+    ``YEAR`` (or DECOM year when there is no ``YEAR``) with at least one episode open on its
+    31 March (from the dates, :func:`open_episodes`), a children's-home (K2) one among them
+    when the table has ``PLACE``: the report is about children's homes."""
+    if episodes.empty:
+        return []
+    if "YEAR" in episodes.columns and episodes["YEAR"].notna().any():
+        first, last = int(episodes["YEAR"].min()), int(episodes["YEAR"].max())
+    else:
+        first = int(episodes["DECOM"].dt.year.min())
+        last = int(episodes["DECOM"].dt.year.max()) + 1
+    years = []
+    for year in range(first, last + 1):
+        still_open = open_episodes(episodes, year)
+        if not still_open.empty and (
+            "PLACE" not in still_open or still_open["PLACE"].eq("K2").any()
+        ):
+            years.append(year)
+    return years
 
 
 def for_year(table: pd.DataFrame, year: int) -> pd.DataFrame:

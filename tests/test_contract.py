@@ -167,9 +167,17 @@ def test_usual_la_spellings_are_canonicalised(tmp_path: Path, frames) -> None:
 
 
 def test_urn_absent_from_homes(tmp_path: Path, frames) -> None:
-    frames["episodes"].loc[0, "URN"] = "9999999"
-    problems = _problems(write_frames(frames, tmp_path))
-    assert _has(problems, table="episodes", column="URN", row=2, rule="not found in homes")
+    """Only children's-home (K2) placements need their home in homes, and an unknown one is a
+    warning (a home since closed): the placement's LA then comes from its postcode sector."""
+    frames["episodes"].loc[0, "URN"] = "9999999"  # K2, PL_POST E2 8 (Hackney)
+    frames["episodes"].loc[3, "URN"] = "SC123456"  # U1: a fostering agency's URN, fine
+    frames["episodes"].loc[4, "URN"] = "XXXXXXX"  # no URN: fine
+    ds = load_dataset(write_frames(frames, tmp_path))
+    urn = [p for p in ds.warnings if p.column == "URN"]
+    assert [(p.row, p.severity) for p in urn] == [(2, "warning")]
+    assert "children's home URN not in homes" in urn[0].rule
+    eps = ds.table("episodes").set_index("URN")
+    assert eps.loc["9999999", "PL_LA"] == "E09000012"  # Hackney, from the sector
 
 
 def test_empty_file(tmp_path: Path, frames) -> None:
@@ -214,11 +222,12 @@ def test_xlsx_with_title_rows_above_the_header(tmp_path: Path, frames) -> None:
     assert ds.table("homes")["urn"].tolist() == ["1000001", "1000002", "1000003"]
     assert ds.files["homes"].name == "Homes.xlsx"
     # a problem in the sheet is reported at its Excel row (header on row 4, data from row 5)
+    # ... and named by the heading the analyst sees in the file, not the contract's column name
     homes.loc[1, "Places"] = "lots"
     with pd.ExcelWriter(tmp_path / "Homes.xlsx") as writer:
         pd.DataFrame([["Title"], ["Subtitle"], [None]]).to_excel(writer, index=False, header=False)
         homes.to_excel(writer, index=False, startrow=3)
-    assert _has(_problems(tmp_path), table="homes", column="places", row=6, rule="not a number")
+    assert _has(_problems(tmp_path), table="homes", column="Places", row=6, rule="not a number")
 
 
 def test_unreadable_xlsx(tmp_path: Path, frames) -> None:
@@ -240,7 +249,7 @@ def test_snapshot_year_without_open_episodes(tmp_path: Path, frames) -> None:
 
 def test_requested_year_absent(tmp_path: Path, frames) -> None:
     problems = _problems(write_frames(frames, tmp_path), year=2019)
-    assert _has(problems, table="episodes", column="YEAR", rule="no episodes for YEAR 2019")
+    assert _has(problems, table="episodes", column="YEAR", rule="no return for YEAR 2019")
 
 
 def test_column_matching_ignores_case_and_spaces(tmp_path: Path, frames) -> None:

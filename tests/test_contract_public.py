@@ -35,3 +35,24 @@ def test_ofsted_register_is_a_valid_homes_table(tmp_path: Path) -> None:
     assert "Ofsted region" in warned
     eps = ds.table("episodes").set_index("CHILD")
     assert eps.loc["C002", "PL_LA"] == "E06000062"  # West Northamptonshire, via URN 2611190
+
+
+@pytest.mark.skipif(not OFSTED.exists(), reason=f"public data not found at {OFSTED}")
+def test_ofsted_file_under_its_own_name_beside_a_liia_extract(tmp_path: Path) -> None:
+    """Issue #10: Ofsted's real file, untouched name, is found by its headings; its 7
+    "Children's Home" rows count as children's homes; it covers England, so H2's England
+    comparison can come from it."""
+    from analysis.example.real_formats import write_liia_folder
+    from analysis.hypotheses import h2
+    from analysis.paths import CONFIG
+    from analysis.yaml_files import read_yaml
+
+    info = write_liia_folder(tmp_path)
+    info["ofsted"].unlink()  # the synthetic copy; the real file instead (tmp_path only)
+    shutil.copy(OFSTED, tmp_path / OFSTED.name)
+    ds = load_dataset(tmp_path)
+    assert ds.files["homes"].name == OFSTED.name
+    homes = ds.table("homes")
+    assert int((homes["provision_type"] == "Children's home").sum()) == 2814 + 7
+    rules = read_yaml(CONFIG / "decision_rules" / "h2.yaml")
+    assert len(h2.england_from_homes(ds, rules)) > 2000

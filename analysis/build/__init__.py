@@ -64,6 +64,9 @@ def build_command(
     if not data_dir.is_dir():
         console.print(f"[red]No dataset folder at {data_dir}[/]")
         return 2
+    from analysis.contract.validate import print_file_roles
+
+    print_file_roles(console, data_dir)
     restored = publish.recover(output_root)
     for item in restored:
         console.print(f"Recovered the previous {item} edition left by an interrupted build.")

@@ -15,6 +15,9 @@ from typing import Any
 from analysis.build.hashing import digest, directory_hashes
 from analysis.outputs import read_json, write_json
 
+#: bumped when the facts stored change (2: boroughs_in_data, reportable years from dates).
+FACTS_VERSION = "v2"
+
 
 @dataclass
 class DatasetFacts:
@@ -43,7 +46,7 @@ class InvalidDataset(Exception):
 def dataset_facts(data_dir: Path, cache_root: Path) -> DatasetFacts:
     """Validate ``data_dir`` (or reuse the cached verdict for identical bytes) and return its facts."""
     key = digest(directory_hashes(data_dir))
-    cached = Path(cache_root) / "validation" / f"{key}.json"
+    cached = Path(cache_root) / "validation" / f"{key}-{FACTS_VERSION}.json"
     if cached.exists():
         stored = read_json(cached)
         return DatasetFacts(years=list(stored["years"]), metadata=dict(stored["metadata"]))
@@ -58,6 +61,9 @@ def dataset_facts(data_dir: Path, cache_root: Path) -> DatasetFacts:
     }
     metadata.setdefault("name", ds.name)
     metadata["synthetic"] = bool(ds.synthetic)
+    from analysis.coverage import boroughs_in_data
+
+    metadata["boroughs_in_data"] = boroughs_in_data(ds.table("episodes"))
     facts = DatasetFacts(years=ds.years(), metadata=metadata)
     write_json(cached, {"years": facts.years, "metadata": facts.metadata})
     return facts

@@ -31,6 +31,9 @@ SSDA903_CODES: dict[str, dict[str, _Window]] = {
             )
         },
         "K3": (2025, None),
+        # the 2025-26 return (YEAR 2026) splits "other placements" (DfE guidance; the same
+        # codes are in LIIA's pipeline schema for 2026)
+        **{code: (2026, None) for code in ("Z11", "Z12", "Z13", "Z14")},
     },
     "PLACE_PROVIDER": {f"PR{i}": (None, None) for i in range(0, 6)},
     "REC": {
@@ -48,6 +51,13 @@ SSDA903_CODES: dict[str, dict[str, _Window]] = {
         )
     },
 }  # fmt: skip
+
+
+#: Codes LIIA's episode fix writes where it closes or bridges episodes (not DfE codes):
+#: accepted with a warning, never counted as a reason the DfE defines.
+LIIA_CODES: dict[str, tuple[str, ...]] = {"REC": ("E99",), "REASON_PLACE_CHANGE": ("LIIAF",)}
+#: Columns LIIA's tools add to the episodes table (kept, not used).
+LIIA_COLUMNS: tuple[str, ...] = ("YEAR_latest", "Episode_source")
 
 
 def codes_for_year(field: str, year: int) -> frozenset[str]:
@@ -78,6 +88,13 @@ HOME_GRADES: tuple[str, ...] = (
     "Good",
     "Requires improvement to be good",
     "Inadequate",
+)
+#: Ofsted provision types that are children's homes (compared without case); other provision
+#: types in an all-providers file (fostering agencies, family centres...) are left out.
+CHILDRENS_HOME_TYPES: tuple[str, ...] = (
+    "Children's home",
+    "Secure children's home",
+    "Residential special school (registered as a children's home)",
 )
 REGISTRATION_CATEGORIES: tuple[str, ...] = (
     "Emotional and behavioural difficulties",

@@ -6,6 +6,7 @@ frames of the simulation study are held to exactly the same contract as files.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -14,11 +15,13 @@ import pandas as pd
 from analysis.boroughs import london_boroughs
 from analysis.contract import rules
 from analysis.contract.derive import add_derived_fields, add_home_geography
-from analysis.contract.normalise import normalise_table
-from analysis.contract.problems import ERROR, DataValidationError, Problem, errors_only
-from analysis.contract.reader import heading_key, read_metadata, read_table
+from analysis.contract.discover import discover
+from analysis.contract.normalise import match_columns, normalise_table
+from analysis.contract.problems import ERROR, WARNING, DataValidationError, Problem, errors_only
+from analysis.contract.reader import heading_key, read_metadata, read_table_parts
 from analysis.contract.schemas import TABLE_SPECS
 from analysis.dataset import OPTIONAL_TABLES, REQUIRED_TABLES, Dataset
+from analysis.snapshot import resolve_resent_episodes
 
 
 def expected_headings(table: str) -> set[str]:
@@ -36,11 +39,19 @@ def read_dataset_dir(
     problems: list[Problem] = []
     if not data_dir.is_dir():
         return frames, files, [Problem("", None, "", str(data_dir), "dataset directory not found")]
+    found = discover(data_dir)
+    problems += [Problem(table, None, "", "", note, WARNING) for table, note in found.notes]
+    problems += [  # the hint a "required table missing" needs: which files were not used, why
+        Problem("", None, "", path.name, f"file not used: {why}", WARNING)
+        for path, why in found.unused
+    ]
     for table in REQUIRED_TABLES + OPTIONAL_TABLES:
-        result = read_table(data_dir, table, expected_headings(table))
+        paths = found.sources.get(table)
+        if not paths:
+            continue
+        result = read_table_parts(table, paths, expected_headings(table))
         problems += result.problems
-        if result.path is not None:
-            files[table] = result.path
+        files[table] = paths[0]
         if result.frame is not None:
             frames[table] = result.frame
     return frames, files, problems
@@ -74,6 +85,15 @@ def _repeated_columns(frame: pd.DataFrame) -> list[str]:
     return sorted(set(names[names.duplicated()]))
 
 
+def as_file_headings(problem: Problem, headings: dict[str, dict[str, str]]) -> Problem:
+    """The problem with its column named by the file's own heading (``Overall experiences and
+    progress of children and young people``, not ``grade``) when the file spells it otherwise."""
+    heading = headings.get(problem.table, {}).get(problem.column)
+    if heading is None or heading == problem.column:
+        return problem
+    return dataclasses.replace(problem, column=heading)
+
+
 def check_and_build(
     frames: dict[str, pd.DataFrame],
     *,
@@ -87,10 +107,16 @@ def check_and_build(
         if table not in frames and table not in unreadable:
             problems.append(Problem(table, None, "", "", "required table missing"))
     canonical: dict[str, pd.DataFrame] = {}
+    headings: dict[str, dict[str, str]] = {}
     for table, frame in frames.items():
+        rename, _, _ = match_columns(frame, TABLE_SPECS[table])
+        headings[table] = {canonical_name: heading for heading, canonical_name in rename.items()}
         table_frame, table_problems = normalise_table(frame, TABLE_SPECS[table])
         problems += table_problems
         canonical[table] = table_frame
+    if "homes" in canonical:
+        canonical["homes"], home_problems = rules.childrens_homes_only(canonical["homes"])
+        problems += home_problems
     already = {(p.table, p.row, p.column) for p in problems}
     for table, frame in canonical.items():
         for problem in rules.schema_problems(table, frame):
@@ -108,14 +134,19 @@ def check_and_build(
         episodes = canonical["episodes"]
         problems += rules.ssda_year_code_problems(episodes)
         problems += rules.episode_date_problems(episodes)
-        problems += rules.urn_problems("episodes", episodes, homes)
+        problems += rules.liia_code_problems(episodes)
+        problems += rules.episode_urn_problems(episodes, homes)
         problems += rules.snapshot_year_problems(episodes, year)
+        episodes, dropped = resolve_resent_episodes(episodes)
+        canonical["episodes"] = episodes
+        problems += rules.resent_episode_problems(dropped)
     if "referrals" in canonical:
         problems += rules.urn_problems("referrals", canonical["referrals"], homes, "warning")
         problems += rules.referral_consistency_problems(canonical["referrals"])
     if "costs" in canonical:
         problems += rules.cost_total_problems(canonical["costs"])
 
+    problems = [as_file_headings(p, headings) for p in problems]
     if errors_only(problems):
         return None, problems
     canonical["episodes"] = add_derived_fields(canonical["episodes"], canonical["homes"], boroughs)

@@ -143,7 +143,19 @@ def convert_column(
         )
     elif kind == "code":
         out = values.astype("str").str.strip().str.upper().astype("str")
-    elif kind in {"enum", "grade"}:
+    elif kind == "grade":
+        out = _enum(values, spec.allowed)
+        bad = present & ~out.isin(spec.allowed)
+        problems = _cell_problems(
+            table,
+            spec.name,
+            values,
+            bad,
+            "not a grade (e.g. 'Not yet inspected'): read as no grade",
+            WARNING,
+        )
+        out = out.where(~bad).astype("str")
+    elif kind == "enum":
         out = _enum(values, spec.allowed)
     elif kind == "urn":
         out = _urns(values)
@@ -198,10 +210,14 @@ def normalise_table(frame: pd.DataFrame, spec: TableSpec) -> tuple[pd.DataFrame,
     problems: list[Problem] = []
     rename, unknown, ignored = match_columns(frame, spec)
     out = frame.drop(columns=ignored).rename(columns=rename)
+    liia = {heading_key(c) for c in codes.LIIA_COLUMNS}
     for heading in unknown:
-        problems.append(
-            Problem(table, None, heading, "", "unknown column (kept, not used)", WARNING)
+        rule = (
+            "LIIA column (kept, not used)"
+            if heading_key(heading) in liia
+            else "unknown column (kept, not used)"
         )
+        problems.append(Problem(table, None, heading, "", rule, WARNING))
     for column in spec.columns:
         if column.name not in out.columns:
             if column.required:

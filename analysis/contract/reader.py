@@ -20,7 +20,7 @@ import yaml
 
 from analysis.contract.problems import ERROR, WARNING, Problem
 
-SUFFIXES: tuple[str, ...] = (".csv", ".xlsx")
+SUFFIXES: tuple[str, ...] = (".csv", ".xlsx", ".ods")
 ENCODINGS: tuple[str, ...] = ("utf-8-sig", "cp1252")
 #: how many rows above the header an XLSX may carry (titles, notes).
 MAX_TITLE_ROWS = 30
@@ -107,8 +107,9 @@ def find_header_row(grid: pd.DataFrame, expected: set[str]) -> int:
 
 
 def read_xlsx(path: Path, expected: set[str]) -> pd.DataFrame:
-    """Read the first sheet of an XLSX, finding the header row below any title rows."""
-    grid = pd.read_excel(path, header=None, dtype=str, engine="openpyxl")
+    """Read the first sheet of an XLSX (or ODS), finding the header row below any title rows."""
+    engine = "odf" if path.suffix.lower() == ".ods" else "openpyxl"
+    grid = pd.read_excel(path, header=None, dtype=str, engine=engine)
     if grid.empty:
         raise pd.errors.EmptyDataError("no rows")
     header_position = find_header_row(grid, expected)
@@ -142,8 +143,39 @@ def read_table(data_dir: Path, table: str, expected: set[str]) -> ReadResult:
                 WARNING,
             )
         )
+    result = read_table_file(table, path, expected)
+    result.problems[:0] = problems
+    return result
+
+
+def read_table_parts(table: str, paths: list[Path], expected: set[str]) -> ReadResult:
+    """Read a table from one file or from its ``_partN`` pieces (same headings), joined in
+    order. Rows of later pieces are numbered on from the previous piece (header counted once),
+    so each problem's row is unique."""
+    first = read_table_file(table, paths[0], expected)
+    if len(paths) == 1 or first.frame is None:
+        return first
+    frames, problems = [first.frame], list(first.problems)
+    for path in paths[1:]:
+        part = read_table_file(table, path, expected)
+        problems += part.problems
+        if part.frame is None:
+            return ReadResult(table, paths[0], None, problems)
+        if list(part.frame.columns) != list(frames[0].columns):
+            problems.append(
+                Problem(table, None, "", path.name, "headings differ from the first part")
+            )
+            return ReadResult(table, paths[0], None, problems)
+        offset = int(frames[-1].index.max()) - 1 if len(frames[-1]) else 0
+        frames.append(part.frame.set_axis(part.frame.index + offset))
+    return ReadResult(table, paths[0], pd.concat(frames), problems)
+
+
+def read_table_file(table: str, path: Path, expected: set[str]) -> ReadResult:
+    """Read one file as ``table``; problems (empty, undecodable, unparseable) instead of raising."""
+    problems: list[Problem] = []
     try:
-        if path.suffix.lower() == ".xlsx":
+        if path.suffix.lower() in {".xlsx", ".ods"}:
             frame = read_xlsx(path, expected)
         else:
             decoded = decode_bytes(path.read_bytes())

@@ -100,7 +100,7 @@ def ssda_year_code_problems(episodes: pd.DataFrame) -> list[Problem]:
         if field not in episodes:
             continue
         rows = episodes[episodes[field].notna() & episodes["YEAR"].notna()]
-        rows = rows[rows[field].isin(codes.all_codes(field))]
+        rows = rows[rows[field].isin(codes.all_codes(field))]  # LIIA codes: liia_code_problems
         if rows.empty:
             continue
         bad = codes.invalid_for_year(field, rows[field], rows["YEAR"])
@@ -132,6 +132,59 @@ def episode_date_problems(episodes: pd.DataFrame) -> list[Problem]:
     ]
 
 
+def liia_code_problems(episodes: pd.DataFrame) -> list[Problem]:
+    """One warning per LIIA code used (``REC = E99``, ``REASON_PLACE_CHANGE = LIIAF``, written
+    by LIIA's episode fix): accepted, but not a DfE code; the count and the first row."""
+    problems: list[Problem] = []
+    for field, liia in codes.LIIA_CODES.items():
+        if field not in episodes:
+            continue
+        rows = episodes.index[episodes[field].isin(liia)]
+        if len(rows):
+            problems.append(
+                Problem(
+                    "episodes",
+                    int(rows[0]),
+                    field,
+                    "/".join(liia),
+                    f"{len(rows)} row(s) carry LIIA's episode-fix code (not a DfE code): accepted",
+                    WARNING,
+                )
+            )
+    return problems
+
+
+CHILDRENS_HOME_PLACEMENTS = frozenset({"K2"})
+NO_URN = "XXXXXXX"
+
+
+def episode_urn_problems(episodes: pd.DataFrame, homes: pd.DataFrame | None) -> list[Problem]:
+    """URNs the way the DfE return uses them: only children's-home (K2) placements need their
+    home in ``homes``; other placement types (agencies, schools, secure homes) and ``XXXXXXX``
+    are fine. A K2 URN not in ``homes`` (a home since closed, or outside the file) is a warning:
+    the placement's LA then comes from its ``PL_POST`` sector."""
+    if homes is None or "URN" not in episodes or "urn" not in homes or "PLACE" not in episodes:
+        return []
+    known = set(homes["urn"].dropna())
+    k2 = episodes["PLACE"].isin(CHILDRENS_HOME_PLACEMENTS)
+    bad = k2 & episodes["URN"].notna() & (episodes["URN"] != NO_URN)
+    bad &= ~episodes["URN"].isin(known)
+    no_post = bad & (episodes["PL_POST"].isna() if "PL_POST" in episodes else True)
+    rule = "children's home URN not in homes (closed, or outside the file): LA from PL_POST"
+    return [
+        Problem(
+            "episodes",
+            int(row),
+            "URN",
+            str(urn),
+            rule
+            + (" - PL_POST is blank, so the placement's LA is unknown" if no_post[row] else ""),
+            WARNING,
+        )
+        for row, urn in episodes.loc[bad, "URN"].items()
+    ]
+
+
 def urn_problems(
     table: str, frame: pd.DataFrame, homes: pd.DataFrame | None, severity: str = ERROR
 ) -> list[Problem]:
@@ -144,6 +197,38 @@ def urn_problems(
         Problem(table, int(row), "URN", str(urn), "URN not found in homes", severity)
         for row, urn in frame.loc[bad, "URN"].items()
     ]
+
+
+def childrens_homes_only(homes: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
+    """Keep the children's homes of an Ofsted file: provision type compared without case,
+    apostrophes or spaces (the file's "Children's Home" and a curly apostrophe both become
+    "Children's home"); rows of other provision types
+    (an all-providers release) are left out, with a warning per type. Blank types are kept."""
+    if "provision_type" not in homes:
+        return homes, []
+
+    def letters(text: pd.Series | str) -> pd.Series | str:  # case, apostrophes, spaces ignored
+        if isinstance(text, str):
+            return re.sub(r"[^a-z]", "", text.casefold())
+        return text.str.casefold().str.replace(r"[^a-z]", "", regex=True)
+
+    canonical = {letters(t): t for t in codes.CHILDRENS_HOME_TYPES}
+    key = letters(homes["provision_type"])
+    mapped = key.map(canonical)
+    out = homes.assign(provision_type=mapped.fillna(homes["provision_type"]).astype("str"))
+    other = homes["provision_type"].notna() & mapped.isna()
+    problems = [
+        Problem(
+            "homes",
+            int(homes.index[other & (homes["provision_type"] == kind)][0]),
+            "Provision type",
+            str(kind),
+            f"{int(n)} row(s) of a provision type that is not a children's home: left out",
+            WARNING,
+        )
+        for kind, n in homes.loc[other, "provision_type"].value_counts().sort_index().items()
+    ]
+    return out[~other], problems
 
 
 def home_la_problems(homes: pd.DataFrame) -> list[Problem]:
@@ -215,33 +300,61 @@ def referral_consistency_problems(referrals: pd.DataFrame) -> list[Problem]:
 
 
 def snapshot_year_problems(episodes: pd.DataFrame, year: int | None) -> list[Problem]:
-    """The snapshot year (requested, else every YEAR in the file) must have open episodes."""
-    if not {"DECOM", "DEC", "YEAR"} <= set(episodes.columns):
+    """The snapshot year (requested, else the latest return ``YEAR``) must have an episode open
+    on its 31 March, by the dates; so must the year before it when the data reach back to it
+    (the "what changed" chapter compares with it; a warning, the build then leaves that chapter
+    out). Each problem names the year."""
+    if not {"DECOM", "DEC", "YEAR"} <= set(episodes.columns) or episodes["YEAR"].isna().all():
         return []
-    present = sorted(int(y) for y in episodes["YEAR"].dropna().unique())
-    years = [year] if year is not None else present[-1:]
+    first, last = int(episodes["YEAR"].min()), int(episodes["YEAR"].max())
+    target = year if year is not None else last
     problems: list[Problem] = []
-    for snapshot_year in years:
-        if snapshot_year not in present:
+    checks = [(target, ERROR)]
+    if first <= target - 1:  # no previous year: the build leaves "what changed" out
+        checks.append((target - 1, WARNING))
+    for snapshot_year, severity in checks:
+        if not first <= snapshot_year <= last:
             problems.append(
                 Problem(
                     "episodes",
                     None,
                     "YEAR",
                     str(snapshot_year),
-                    f"no episodes for YEAR {snapshot_year} (years present: "
-                    f"{', '.join(map(str, present)) or 'none'})",
+                    f"no return for YEAR {snapshot_year} (returns present: {first}-{last})",
+                    severity,
                 )
             )
-        elif open_episodes(episodes, snapshot_year).empty:
+        else:
             date = snapshot_date(snapshot_year).strftime("%d/%m/%Y")
-            problems.append(
-                Problem(
-                    "episodes",
-                    None,
-                    "DECOM",
-                    str(snapshot_year),
-                    f"no episode open on {date} (DECOM on or before it, DEC blank or after)",
+            still_open = open_episodes(episodes, snapshot_year)
+            if still_open.empty:
+                rule = (
+                    f"year {snapshot_year} cannot be reported: no episode open on {date} "
+                    "(DECOM on or before it, DEC blank or after)"
                 )
-            )
+            elif "PLACE" in still_open and not still_open["PLACE"].eq("K2").any():
+                rule = (
+                    f"year {snapshot_year} cannot be reported: no child in a children's home "
+                    f"(PLACE K2) on {date}"
+                )
+            else:
+                continue
+            problems.append(Problem("episodes", None, "DECOM", str(snapshot_year), rule, severity))
     return problems
+
+
+def resent_episode_problems(dropped: int) -> list[Problem]:
+    """A note (warning) of how many re-sent episodes were resolved to their latest return."""
+    if not dropped:
+        return []
+    return [
+        Problem(
+            "episodes",
+            None,
+            "CHILD+DECOM",
+            str(dropped),
+            f"{dropped} episode row(s) re-sent in a later return (same CHILD and DECOM): "
+            "the latest return's row is used",
+            WARNING,
+        )
+    ]

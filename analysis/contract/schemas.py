@@ -51,7 +51,8 @@ class TableSpec:
 
 
 def _ssda_code(name: str, *, nullable: bool = True) -> ColumnSpec:
-    return ColumnSpec(name, "code", allowed=tuple(sorted(codes.all_codes(name))), nullable=nullable)
+    allowed = codes.all_codes(name) | set(codes.LIIA_CODES.get(name, ()))
+    return ColumnSpec(name, "code", allowed=tuple(sorted(allowed)), nullable=nullable)
 
 
 _RISKS = (

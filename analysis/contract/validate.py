@@ -42,6 +42,17 @@ def summary_table(dataset_tables: dict[str, pd.DataFrame]) -> Table:
     return table
 
 
+def print_file_roles(console: Console, data_dir: Path) -> None:
+    """Print which file was read as which table and which files were not used (and why)."""
+    from analysis.contract.discover import discover
+
+    lines = discover(data_dir).describe()
+    if lines:
+        console.print(f"Files in {data_dir}:")
+        for line in lines:
+            console.print("  " + line, markup=False, highlight=False)
+
+
 def write_problems_csv(problems: list[Problem], path: Path) -> Path:
     """Write every problem to ``path`` (UTF-8 CSV, one row per problem)."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -58,6 +69,7 @@ def validate_command(
     whenever there is any problem, errors or warnings.
     """
     console = Console()
+    print_file_roles(console, Path(data_dir))
     try:
         dataset, problems = validate_dir(Path(data_dir), year=year)
     except Exception as exc:  # a bug, not a data problem: say so plainly, no traceback

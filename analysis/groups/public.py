@@ -135,7 +135,7 @@ def ofsted_homes_by_la(path: Path, provision_type: str) -> pd.DataFrame:
     """Active homes of ``provision_type`` and their registered places per LA name (Ofsted)."""
     homes = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     homes = homes[
-        (homes["Provision type"] == provision_type)
+        (homes["Provision type"].str.strip().str.casefold() == provision_type.casefold())
         & (homes["Registration status"].str.lower() == "active")
     ]
     places = to_number(homes["Places"])

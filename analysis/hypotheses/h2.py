@@ -98,7 +98,8 @@ def england_homes(public_data_dir: str | Path | None, rules: Mapping[str, Any]) 
     raw.columns = [c.strip() for c in raw.columns]
     types = rules.get("england_provision_types") or []
     if types:
-        raw = raw[raw["Provision type"].isin(types)]
+        wanted = {t.casefold() for t in types}
+        raw = raw[raw["Provision type"].fillna("").str.strip().str.casefold().isin(wanted)]
     statuses = rules.get("active_statuses") or []
     if statuses and "Registration status" in raw.columns:
         raw = raw[raw["Registration status"].isin(statuses)]
@@ -112,6 +113,22 @@ def england_homes(public_data_dir: str | Path | None, rules: Mapping[str, Any]) 
     )
     out["grade_score"] = out["grade"].map(rules["grade_scores"])
     return out[out["grade_score"].notna()].reset_index(drop=True)
+
+
+def england_from_homes(ds: Dataset, rules: Mapping[str, Any]) -> pd.DataFrame:
+    """Graded children's homes in England from the dataset's own ``homes`` table when it is
+    Ofsted's England-wide file (homes in at least ``rules['england_min_las']`` English LAs),
+    else an empty frame. Columns ``urn, grade, grade_score``; the same provision types and
+    statuses as :func:`england_homes`. Caveat: "England" is what the file covers on its date."""
+    if not ds.has("homes") or "la_ons_code" not in ds.table("homes"):
+        return pd.DataFrame()
+    if ds.table("homes")["la_ons_code"].nunique() < int(rules.get("england_min_las", 100)):
+        return pd.DataFrame()
+    homes = graded_homes(ds, rules)
+    types = {t.casefold() for t in rules.get("england_provision_types") or []}
+    if types and "provision_type" in homes.columns:
+        homes = homes[homes["provision_type"].fillna("").str.casefold().isin(types)]
+    return homes[["urn", "grade", "grade_score"]].reset_index(drop=True)
 
 
 def london_home_use(ds: Dataset, year: int, rules: Mapping[str, Any]) -> pd.DataFrame:
@@ -209,7 +226,11 @@ def evaluate(
         )
         england = england_homes(public_data_dir, rules)
         if england.empty:
-            insufficient.append("England comparison: public Ofsted file not available")
+            england = england_from_homes(ds, rules)
+        if england.empty:
+            insufficient.append(
+                "England comparison: no England-wide Ofsted file (public data or homes)"
+            )
         else:
             k_en, n_en = good_or_better(england)
             d_en = stats.newcombe_diff_ci(k_lon, n_lon, k_en, n_en, alpha)

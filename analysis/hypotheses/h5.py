@@ -40,7 +40,7 @@ from analysis.hypotheses._common import (
     ons_to_london_name,
     wilson_ci,
 )
-from analysis.snapshot import for_year, year_window
+from analysis.snapshot import episodes_in_year, for_year, year_window
 from analysis.verdicts import HypothesisResult, Indicator, summarise_fieldwork
 
 HYPOTHESIS = 5
@@ -145,7 +145,8 @@ def placement_referrals(ds: Dataset, year: int, refs: pd.DataFrame) -> pd.Series
     none = pd.Series(False, index=refs.index)
     if not ds.has("episodes"):
         return none
-    eps = for_year(ds.table("episodes"), year)
+    eps = ds.table("episodes")  # episodes of the collection year, from the dates when given
+    eps = episodes_in_year(eps, year) if {"DECOM", "DEC"} <= set(eps) else for_year(eps, year)
     keys = ["LA", "CHILD", "URN"]
     if eps.empty or not set(keys) <= set(eps.columns) or not set(keys) <= set(refs.columns):
         return none

@@ -100,7 +100,8 @@ def render_edition(
             " (synthetic example data)"
             if synthetic and "synthetic" not in str(metadata.get("name", "")).lower()
             else ""
-        ),
+        )
+        + (f" - boroughs in this dataset: {ctx.coverage.count}" if not ctx.coverage.full else ""),
         "synthetic-banner": settings.get("synthetic_banner", "") if synthetic else "",
         "build-time": build_time(),
     }

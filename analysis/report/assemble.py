@@ -15,6 +15,7 @@ from typing import Any
 
 import jinja2
 
+from analysis.coverage import Coverage, coverage_from
 from analysis.paths import ROOT
 from analysis.report import markdown as md
 from analysis.report.borough import comparisons
@@ -129,7 +130,34 @@ class ReportContext:
 
     @property
     def label(self) -> str:
-        return self.la_name or "London"
+        return self.la_name or self.coverage.label
+
+    @property
+    def coverage(self) -> Coverage:
+        """The boroughs the dataset covers (:mod:`analysis.coverage`)."""
+        return coverage_from(self.metadata.get("boroughs_in_data"), self.settings)
+
+    def suppressed_headlines(self, headlines: dict[str, Any] | None) -> set[str]:
+        """Keys of ``headlines`` that disclosure control hides (see :func:`publishable_headlines`)."""
+        from analysis.disclosure import load_rules
+
+        shown = publishable_headlines(headlines or {}, self.settings.get("headlines", []))
+        return {k for k, v in shown.items() if v == load_rules().symbol}
+
+    @property
+    def headline_rows(self) -> list[list[Any]]:
+        """The headline table's rows (``settings['headlines']``), counts of children through
+        disclosure control (:func:`publishable_headlines`), plus the number of boroughs when
+        the dataset does not cover all 33."""
+        shown = publishable_headlines(self.headlines or {}, self.settings.get("headlines", []))
+        rows = [
+            [h["label"], shown[h["key"]]]
+            for h in self.settings.get("headlines", [])
+            if h["key"] in shown
+        ]
+        if not self.coverage.full:
+            rows.insert(0, ["Boroughs in this dataset", self.coverage.count])
+        return rows
 
     @property
     def group(self) -> dict[str, Any] | None:
@@ -161,6 +189,65 @@ class ReportContext:
     @property
     def verdicts(self) -> dict[int, str]:
         return {n: r["verdict"] for n, r in self.hypotheses.items() if r}
+
+
+def publishable_headlines(headlines: dict[str, Any], specs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Headline values as published: a count of children (``children: true`` in the headline's
+    settings) from 1 to 5 is suppressed (:func:`analysis.disclosure.suppress_count`), and so is
+    a count whose complement (``complement_of``: total minus it) is small, and every share
+    ``derived_from`` a suppressed count. Shares are formatted with their unit."""
+    from analysis.disclosure import is_small_count, load_rules, suppress_count
+
+    rules = load_rules()
+    suppressed: set[str] = set()
+    for h in specs:
+        key = h["key"]
+        if not h.get("children") or key not in headlines:
+            continue
+        value = headlines[key]
+        total = headlines.get(h.get("complement_of", ""))
+        complement = (
+            total - value if isinstance(total, (int, float)) and value is not None else None
+        )
+        if is_small_count(value, rules) or (complement and is_small_count(complement, rules)):
+            suppressed.add(key)
+    out: dict[str, Any] = {}
+    for h in specs:
+        key = h["key"]
+        if key not in headlines:
+            continue
+        value = headlines[key]
+        if key in suppressed or suppressed & set(h.get("derived_from", [])):
+            out[key] = rules.symbol
+        elif h.get("children"):
+            out[key] = suppress_count(value, rules)
+        elif h.get("unit") == "%" and value is not None:
+            out[key] = md.fmt(value, 1) + "%"
+        else:
+            out[key] = value
+    return out
+
+
+def children_count(value: Any) -> str:
+    """A count of children in a sentence, through disclosure control ("fewer than 6")."""
+    from analysis.disclosure import suppress_sentence_count
+
+    return suppress_sentence_count(value)
+
+
+def child_share(
+    part: Any, whole: Any, share: Any, digits: int = 0, rest_is_children: bool = True
+) -> str:
+    """A share of children ``part / whole`` in a sentence; withheld when the part, or the rest
+    of the whole when it counts children too, is a small count (it would give it away)."""
+    from analysis.disclosure import is_small_count
+
+    if is_small_count(part):
+        return "a withheld share"
+    numbers = all(isinstance(v, (int, float)) for v in (part, whole))
+    if rest_is_children and numbers and is_small_count(whole - part):
+        return "a withheld share"
+    return md.pct(share, digits)
 
 
 def package_versions() -> dict[str, str]:
@@ -231,6 +318,10 @@ def build_context(
         versions=package_versions(),
         settings=settings,
     )
+    if not ctx.coverage.groups_supported:  # the coverage cannot support the groupings
+        ctx.groups = None
+        if ctx.previous:
+            ctx.previous["groups"] = None
     ctx.recommendations = select(load_bank(config_dir), ctx.verdicts)
     docs = document_paths(settings)
     ctx.power = read_document_table(docs["power"])
@@ -263,9 +354,12 @@ def _environment(templates: Path) -> jinja2.Environment:
         p_value=md.p_value,
         evidence=md.evidence,
         plain=md.plain,
+        union=lambda a, b: set(a) | set(b),
+        children=children_count,
     )
     env.globals.update(
         pipe_table=md.pipe_table,
+        child_share=child_share,
         indicator_row=md.indicator_row,
         callout=md.callout,
         md_figure=md.figure,
