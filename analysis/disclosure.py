@@ -56,6 +56,7 @@ class DisclosureRules:
     rounding_base: int | None = None
     sentence_small: str = "fewer than 6"
     symbols: Mapping[str, str] = field(default_factory=dict)
+    protection_interval: float = 2.0
 
 
 @lru_cache(maxsize=8)
@@ -72,6 +73,7 @@ def _load_rules_cached(path: str) -> DisclosureRules:
         rounding_base=(int(raw["rounding_base"]) if raw.get("rounding_base") else None),
         sentence_small=str(raw.get("sentence_small", "fewer than 6")),
         symbols=dict(raw.get("symbols", {})),
+        protection_interval=float(raw.get("protection_interval", 2)),
     )
 
 
@@ -156,61 +158,95 @@ class Line:
     total: Cell | None
 
 
-def _line_total_known(line: Line, suppressed: np.ndarray, values: np.ndarray) -> bool:
-    if line.total is None:
-        return True
-    r, c = line.total
-    return not suppressed[r, c] and not np.isnan(values[r, c])
-
-
-def line_gives_away_a_cell(line: Line, values: np.ndarray, suppressed: np.ndarray) -> bool:
-    """True when a reader who sees the line's total could work out a suppressed cell.
-
-    The reader knows the total and the published cells, so the sum of the suppressed cells; each
-    suppressed count is at least 1. One suppressed cell is then known exactly, and so are several
-    whose sum equals their number (all ones).
-    """
-    if not _line_total_known(line, suppressed, values):
-        return False
-    hidden = [
-        values[r, c] for r, c in line.cells if suppressed[r, c] and not np.isnan(values[r, c])
-    ]
-    if not hidden:
-        return False
-    return len(hidden) == 1 or sum(hidden) <= len(hidden)
-
-
-def _next_cell_to_suppress(line: Line, values: np.ndarray, suppressed: np.ndarray) -> Cell | None:
-    """The smallest non-zero published cell of the line; else a zero; else the in-table total."""
-    open_cells = [
-        (values[r, c], (r, c))
-        for r, c in line.cells
-        if not suppressed[r, c] and not np.isnan(values[r, c])
-    ]
-    non_zero = [item for item in open_cells if item[0] > 0]
-    pool = non_zero or open_cells
-    if pool:
-        return min(pool, key=lambda item: (item[0], item[1]))[1]
-    if line.total is not None and not suppressed[line.total]:
-        return line.total
-    return None
-
-
 def apply_secondary_suppression(
-    values: np.ndarray, suppressed: np.ndarray, lines: Sequence[Line]
+    values: np.ndarray,
+    suppressed: np.ndarray,
+    lines: Sequence[Line],
+    *,
+    line_values: Sequence[float | None] | None = None,
+    protection: float = 2.0,
 ) -> np.ndarray:
-    """Extend the ``suppressed`` mask until no line gives away a suppressed cell (see module doc)."""
+    """Extend the ``suppressed`` mask until no suppressed count can be narrowed to a range
+    narrower than ``protection`` from the lines (the attacker's audit,
+    :func:`analysis.disclosure_audit.hidden_bounds`, on this table alone).
+
+    ``line_values`` gives the known total of each line whose ``total`` is None (a column sum
+    published elsewhere); None for a line whose total is not known. For each exposed cell the
+    smallest non-zero published cell of a line through it is suppressed (a part before the
+    in-table total), repeating until the audit finds nothing or no line has a cell left.
+    """
+    from analysis.disclosure_audit import hidden_bounds, is_exposed, sum_relation
+
     mask = suppressed.copy()
-    changed = True
-    while changed:
-        changed = False
-        for line in lines:
-            if line_gives_away_a_cell(line, values, mask):
-                cell = _next_cell_to_suppress(line, values, mask)
-                if cell is not None:
-                    mask[cell] = True
-                    changed = True
-    return mask
+    if line_values is None:
+        line_values = [None] * len(lines)
+    relations = [
+        sum_relation(
+            [c for c in line.cells if not np.isnan(values[c])],
+            line.total,
+            None if line.total is not None else value,
+        )
+        for line, value in zip(lines, line_values, strict=True)
+        if line.total is not None or value is not None
+    ]
+    through: dict[Cell, list[Line]] = {}
+    for line, value in zip(lines, line_values, strict=True):
+        if line.total is None and value is None:
+            continue
+        for cell in [*line.cells, *([line.total] if line.total is not None else [])]:
+            through.setdefault(cell, []).append(line)
+    while True:
+        hidden = [
+            (int(r), int(c))
+            for r, c in zip(*np.nonzero(mask), strict=True)
+            if not np.isnan(values[r, c])
+        ]
+        known = {
+            (int(r), int(c)): float(values[r, c])
+            for r, c in zip(*np.nonzero(~mask), strict=True)
+            if not np.isnan(values[r, c])
+        }
+        lower = {cell: 1.0 if values[cell] >= 1 else 0.0 for cell in hidden}
+        bounds = hidden_bounds(known, hidden, relations, lower=lower, enough=protection + 1)
+        exposed = [cell for cell in hidden if is_exposed(bounds[cell], protection)]
+        if not exposed:
+            return mask
+        touched: set[Line] = set()
+        added = False
+        for cell in exposed:
+            lines_here = through.get(cell, [])
+            if any(line in touched for line in lines_here):
+                continue
+            partner = _partner(lines_here, values, mask)
+            if partner is not None:
+                mask[partner] = True
+                added = True
+                touched.update(through.get(partner, []))
+        if not added:
+            return mask
+
+
+def _partner(lines: Sequence[Line], values: np.ndarray, mask: np.ndarray) -> Cell | None:
+    """The cell to suppress with an exposed one: the smallest non-zero published part of its
+    lines; else the smallest non-zero in-table total; else a zero part (last resort: a reader
+    cannot tell it from a small count); else None."""
+    parts = [
+        (values[c], c)
+        for line in lines
+        for c in line.cells
+        if not mask[c] and not np.isnan(values[c]) and values[c] > 0
+    ]
+    if parts:
+        return min(parts)[1]
+    totals = [
+        (values[line.total], line.total)
+        for line in lines
+        if line.total is not None and not mask[line.total] and values[line.total] > 0
+    ]
+    if totals:
+        return min(totals)[1]
+    zeros = [c for line in lines for c in line.cells if not mask[c] and values[c] == 0]
+    return min(zeros) if zeros else None
 
 
 def _total_row_positions(
@@ -233,8 +269,13 @@ def table_lines(
     *,
     row_total: str | None = None,
     by: Sequence[str] | None = None,
+    sums: Mapping[str, Sequence[str]] | None = None,
 ) -> list[Line]:
-    """The lines (cells that sum to a visible total) of a table; cells index ``count_columns``."""
+    """The lines (cells that sum to a visible total) of a table; cells index ``count_columns``.
+
+    ``sums`` declares row relations: a total column and the columns that add up to it (e.g.
+    ``{"placements": ["outside_london", "in_own_borough", "in_other_london"]}``).
+    """
     cols = list(count_columns)
     total_cols = [
         j
@@ -247,6 +288,8 @@ def table_lines(
     for i in range(len(df)):
         for t in total_cols:
             lines.append(Line(tuple((i, j) for j in part_cols), (i, t)))
+        for total, parts in (sums or {}).items():
+            lines.append(Line(tuple((i, cols.index(p)) for p in parts), (i, cols.index(total))))
     groups: list[np.ndarray]
     if by:
         keys = df[list(by)].astype("string").fillna("<NA>").agg("\x1f".join, axis=1).to_numpy()
@@ -265,6 +308,143 @@ def table_lines(
     return lines
 
 
+@dataclass
+class ProtectedTable:
+    """A table after disclosure control: the published ``frame``, the ``mask`` of suppressed
+    count cells and the ``sidecar`` declaring its arithmetic for the attacker's audit."""
+
+    frame: pd.DataFrame
+    mask: pd.DataFrame
+    sidecar: dict[str, Any]
+
+
+def _count_values(
+    df: pd.DataFrame, columns: Sequence[str], symbol: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """The numbers of ``columns`` (NaN where missing or already suppressed) and the mask of
+    cells that already show the suppression symbol (a table cut from a published one)."""
+    if not columns:
+        return np.empty((len(df), 0)), np.zeros((len(df), 0), dtype=bool)
+    values = np.column_stack(
+        [pd.to_numeric(df[c], errors="coerce").to_numpy(dtype=float) for c in columns]
+    )
+    already = np.column_stack(
+        [
+            df[c].astype(object).map(lambda v: str(v).strip() == symbol).to_numpy(dtype=bool)
+            for c in columns
+        ]
+    )
+    return values, already
+
+
+def protect_table(
+    df: pd.DataFrame,
+    count_columns: Sequence[str],
+    derived_from: Mapping[str, str] | None = None,
+    *,
+    rules: DisclosureRules | None = None,
+    row_total: str | None = None,
+    by: Sequence[str] | None = None,
+    sums: Mapping[str, Sequence[str]] | None = None,
+    shares: Mapping[str, Mapping[str, Any]] | None = None,
+    key: str | None = None,
+    quantities: Mapping[str, str] | None = None,
+    force: pd.DataFrame | None = None,
+) -> ProtectedTable:
+    """Disclosure control of one table with its arithmetic declared (see module doc).
+
+    ``count_columns`` count children; ``derived_from`` maps a rate/average column to the count
+    it was computed from; ``shares`` maps a share column to ``{"numerator": col,
+    "denominator": col, "scale": 100}`` (suppressed when either count is); ``sums`` declares row
+    totals (see :func:`table_lines`); ``key``/``quantities`` name the row and the quantity each
+    count column holds, so that the audit links the same number across tables and editions;
+    ``force`` (a boolean frame over count columns) suppresses cells chosen elsewhere (the same
+    number suppressed in another table). Cells already showing the symbol stay suppressed.
+    """
+    rules = rules or load_rules()
+    derived_from = dict(derived_from or {})
+    shares = {k: dict(v) for k, v in (shares or {}).items()}
+    share_counts = [
+        c
+        for sh in shares.values()
+        for c in (sh.get("numerator"), sh.get("denominator"))
+        if c in count_columns
+    ]
+    columns = list(dict.fromkeys([*count_columns, *derived_from.values(), *share_counts]))
+    missing = [
+        c
+        for c in [
+            *columns,
+            *derived_from,
+            *shares,
+            *(sums or {}),
+            *[p for ps in (sums or {}).values() for p in ps],
+        ]
+        if c not in df.columns
+    ]
+    if missing:
+        raise KeyError(f"disclosure control: columns not in the table: {missing}")
+    values, already = _count_values(df, columns, rules.symbol)
+    primary = ((values >= rules.lower) & (values <= rules.upper)) | already
+    if force is not None:
+        for j, col in enumerate(columns):
+            if col in force.columns:
+                primary[:, j] |= force[col].reindex(df.index).fillna(False).to_numpy(dtype=bool)
+    lines = (
+        table_lines(df, columns, rules, row_total=row_total, by=by, sums=sums) if len(df) else []
+    )
+    line_values: list[float | None] = []
+    for line in lines:
+        if line.total is not None or any(already[c] for c in line.cells):
+            line_values.append(None)
+        else:
+            line_values.append(float(np.nansum([values[c] for c in line.cells])))
+    mask_values = primary
+    if rules.secondary and len(df):
+        mask_values = apply_secondary_suppression(
+            values, primary, lines, line_values=line_values, protection=rules.protection_interval
+        )
+    mask = pd.DataFrame(mask_values, columns=columns, index=df.index)
+    out = df.copy()
+    for col in columns:
+        col_values = out[col]
+        if rules.rounding_base:
+            numeric = pd.to_numeric(col_values, errors="coerce")
+            rounded = numeric.map(lambda v: round_count(v, rules.rounding_base))
+            col_values = col_values.astype(object).where(
+                numeric.isna(), rounded.astype("Int64").astype(object)
+            )
+        out[col] = col_values.astype(object).where(~mask[col], rules.symbol)
+    for derived, source in derived_from.items():
+        out[derived] = out[derived].astype(object).where(~mask[source], rules.symbol)
+    for col, sh in shares.items():
+        hide = pd.Series(False, index=df.index)
+        for part in (sh.get("numerator"), sh.get("denominator")):
+            if part in mask.columns:
+                hide |= mask[part]
+        out[col] = out[col].astype(object).where(~hide, rules.symbol)
+    sidecar: dict[str, Any] = {
+        "child_counts": list(count_columns),
+        "derived_from": derived_from,
+        "lines": [
+            {
+                "parts": [[r, columns[c]] for r, c in line.cells],
+                "total": [line.total[0], columns[line.total[1]]]
+                if line.total is not None
+                else None,
+                "value": value,
+            }
+            for line, value in zip(lines, line_values, strict=True)
+            if line.total is not None or value is not None
+        ],
+        "shares": shares,
+    }
+    if key is not None:
+        sidecar["key"] = key
+        sidecar["quantities"] = dict(quantities or {})
+    return ProtectedTable(out, mask, sidecar)
+
+
 def suppression_mask(
     df: pd.DataFrame,
     count_columns: Sequence[str],
@@ -274,20 +454,7 @@ def suppression_mask(
     by: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Boolean frame (``count_columns``) of the cells to publish as the suppression symbol."""
-    rules = rules or load_rules()
-    values = (
-        np.column_stack(
-            [pd.to_numeric(df[c], errors="coerce").to_numpy(dtype=float) for c in count_columns]
-        )
-        if count_columns
-        else np.empty((len(df), 0))
-    )
-    primary = (values >= rules.lower) & (values <= rules.upper)
-    mask = primary
-    if rules.secondary and len(df):
-        lines = table_lines(df, count_columns, rules, row_total=row_total, by=by)
-        mask = apply_secondary_suppression(values, primary, lines)
-    return pd.DataFrame(mask, columns=list(count_columns), index=df.index)
+    return protect_table(df, count_columns, rules=rules, row_total=row_total, by=by).mask
 
 
 def suppress_child_counts(
@@ -298,31 +465,16 @@ def suppress_child_counts(
     rules: DisclosureRules | None = None,
     row_total: str | None = None,
     by: Sequence[str] | None = None,
+    **relations: Any,
 ) -> pd.DataFrame:
     """Return a copy of ``df`` with disclosure control applied to its counts of children.
 
     ``count_columns`` count children; ``derived_from`` maps a rate/percentage/average column to
     the count column it was computed from (suppressed with it); ``row_total`` names a row-total
     column (columns called ``Total``/``All`` are recognised anyway); ``by`` names the columns that
-    group the rows of a long table into separate column lines.
+    group the rows of a long table into separate column lines; ``relations`` (``sums``,
+    ``shares``, ``key``, ``quantities``, ``force``) as in :func:`protect_table`.
     """
-    rules = rules or load_rules()
-    derived_from = dict(derived_from or {})
-    columns = list(dict.fromkeys([*count_columns, *derived_from.values()]))
-    missing = [c for c in [*columns, *derived_from] if c not in df.columns]
-    if missing:
-        raise KeyError(f"disclosure control: columns not in the table: {missing}")
-    mask = suppression_mask(df, columns, rules, row_total=row_total, by=by)
-    out = df.copy()
-    for col in columns:
-        values = out[col]
-        if rules.rounding_base:
-            numeric = pd.to_numeric(values, errors="coerce")
-            rounded = numeric.map(lambda v: round_count(v, rules.rounding_base))
-            values = values.astype(object).where(
-                numeric.isna(), rounded.astype("Int64").astype(object)
-            )
-        out[col] = values.astype(object).where(~mask[col], rules.symbol)
-    for derived, source in derived_from.items():
-        out[derived] = out[derived].astype(object).where(~mask[source], rules.symbol)
-    return out
+    return protect_table(
+        df, count_columns, derived_from, rules=rules, row_total=row_total, by=by, **relations
+    ).frame

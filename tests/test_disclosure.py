@@ -20,20 +20,23 @@ from analysis.disclosure import (
 RULES = DisclosureRules(total_column_names=("total",), total_row_labels=("total",))
 
 
-def _feasible_range(hidden_sum: float, k: int) -> tuple[float, float]:
-    """Range of one of k suppressed cells (each >= 1) whose sum a reader knows."""
-    return 1.0, hidden_sum - (k - 1)
+PROTECTION = 2  # config/disclosure.yaml protection_interval
 
 
 def _recoverable(published: list, truth: list[float], total_known: bool) -> bool:
-    """Independent check: can a reader pin down a suppressed cell from the line total?"""
+    """Independent check on one line: can a reader narrow a suppressed cell to a range
+    narrower than the protection interval from the line total? Each suppressed count is at
+    least 1 (a suppressed zero, the last resort, at least 0); one hidden cell is the total
+    minus the published cells; several range over ``sum - sum of the others' minimums``."""
     if not total_known:
         return False
     hidden = [v for p, v in zip(published, truth, strict=True) if p == "c"]
     if not hidden:
         return False
-    low, high = _feasible_range(sum(hidden), len(hidden))
-    return low == high or len(hidden) == 1
+    if len(hidden) == 1:
+        return True
+    lows = [1 if v >= 1 else 0 for v in hidden]
+    return sum(hidden) - sum(lows) < PROTECTION
 
 
 def test_primary_suppression_defaults_follow_dfe():
