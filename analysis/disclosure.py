@@ -24,6 +24,7 @@ protected too.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -195,7 +196,9 @@ def apply_secondary_suppression(
             continue
         for cell in [*line.cells, *([line.total] if line.total is not None else [])]:
             through.setdefault(cell, []).append(line)
+    safe: set[Cell] = set()  # more suppression only widens a reader's ranges: safe stays safe
     while True:
+        _protect_single_lines(values, mask, lines, line_values, through, protection)
         hidden = [
             (int(r), int(c))
             for r, c in zip(*np.nonzero(mask), strict=True)
@@ -207,29 +210,91 @@ def apply_secondary_suppression(
             if not np.isnan(values[r, c])
         }
         lower = {cell: 1.0 if values[cell] >= 1 else 0.0 for cell in hidden}
-        bounds = hidden_bounds(known, hidden, relations, lower=lower, enough=protection + 1)
-        exposed = [cell for cell in hidden if is_exposed(bounds[cell], protection)]
+        todo = [cell for cell in hidden if cell not in safe]
+        bounds = hidden_bounds(
+            known, hidden, relations, lower=lower, enough=protection + 1, targets=todo
+        )
+        exposed = [cell for cell in todo if is_exposed(bounds[cell], protection)]
+        safe.update(cell for cell in todo if cell not in exposed)
         if not exposed:
             return mask
         touched: set[Line] = set()
         added = False
         for cell in exposed:
-            lines_here = through.get(cell, [])
-            if any(line in touched for line in lines_here):
+            # one partner per row line and pass (column lines would allow one per column)
+            row_lines = [line for line in through.get(cell, []) if line.total is not None]
+            if any(line in touched for line in row_lines):
                 continue
-            partner = _partner(lines_here, values, mask)
+            partner = _partner_nearby(cell, through, values, mask)
             if partner is not None:
                 mask[partner] = True
                 added = True
-                touched.update(through.get(partner, []))
+                touched.update(line for line in through.get(partner, []) if line.total is not None)
         if not added:
             return mask
 
 
+def _protect_single_lines(
+    values: np.ndarray,
+    mask: np.ndarray,
+    lines: Sequence[Line],
+    line_values: Sequence[float | None],
+    through: Mapping[Cell, list[Line]],
+    protection: float,
+) -> None:
+    """The quick part of secondary suppression, line by line (no LP): while a line with a
+    known total has one suppressed cell, or suppressed cells whose sum leaves less room than
+    the protection interval above their least values, suppress a partner in that line."""
+    changed = True
+    while changed:
+        changed = False
+        for line, value in zip(lines, line_values, strict=True):
+            if line.total is None and value is None:
+                continue
+            if line.total is not None and (mask[line.total] or np.isnan(values[line.total])):
+                continue
+            hidden = [values[c] for c in line.cells if mask[c] and not np.isnan(values[c])]
+            if not hidden:
+                continue
+            room = sum(hidden) - sum(1.0 if v >= 1 else 0.0 for v in hidden)
+            if len(hidden) > 1 and room >= protection:
+                continue
+            partner = _partner([line], values, mask)
+            if partner is not None:
+                mask[partner] = True
+                changed = True
+
+
+def _partner_nearby(
+    cell: Cell, through: Mapping[Cell, list[Line]], values: np.ndarray, mask: np.ndarray
+) -> Cell | None:
+    """A partner for an exposed cell from its own lines, else from the lines of the suppressed
+    cells it is tied to (breadth first): a total worked out from two lines needs a cell
+    suppressed in the other line."""
+    seen_lines: set[Line] = set()
+    frontier = [cell]
+    seen_cells = {cell}
+    for _ in range(4):
+        lines = [line for c in frontier for line in through.get(c, []) if line not in seen_lines]
+        if not lines:
+            return None
+        seen_lines.update(lines)
+        partner = _partner(lines, values, mask)
+        if partner is not None:
+            return partner
+        frontier = []
+        for line in lines:
+            for c in [*line.cells, *([line.total] if line.total is not None else [])]:
+                if mask[c] and c not in seen_cells:
+                    seen_cells.add(c)
+                    frontier.append(c)
+    return None
+
+
 def _partner(lines: Sequence[Line], values: np.ndarray, mask: np.ndarray) -> Cell | None:
     """The cell to suppress with an exposed one: the smallest non-zero published part of its
-    lines; else the smallest non-zero in-table total; else a zero part (last resort: a reader
-    cannot tell it from a small count); else None."""
+    lines; else the smallest non-zero in-table total; else None. (A suppressed zero would not
+    help: a reader's range for the count beside it stays as narrow.)"""
     parts = [
         (values[c], c)
         for line in lines
@@ -243,10 +308,7 @@ def _partner(lines: Sequence[Line], values: np.ndarray, mask: np.ndarray) -> Cel
         for line in lines
         if line.total is not None and not mask[line.total] and values[line.total] > 0
     ]
-    if totals:
-        return min(totals)[1]
-    zeros = [c for line in lines for c in line.cells if not mask[c] and values[c] == 0]
-    return min(zeros) if zeros else None
+    return min(totals)[1] if totals else None
 
 
 def _total_row_positions(
@@ -362,6 +424,71 @@ def protect_table(
     number suppressed in another table). Cells already showing the symbol stay suppressed.
     """
     rules = rules or load_rules()
+    memo_key = _memo_key(
+        df, count_columns, derived_from, rules, row_total, by, sums, shares, key, quantities, force
+    )
+    if memo_key in _MEMO:
+        done = _MEMO[memo_key]
+        return ProtectedTable(
+            done.frame.copy(), done.mask.copy(), json.loads(json.dumps(done.sidecar))
+        )
+    result = _protect_table(
+        df,
+        count_columns,
+        derived_from,
+        rules=rules,
+        row_total=row_total,
+        by=by,
+        sums=sums,
+        shares=shares,
+        key=key,
+        quantities=quantities,
+        force=force,
+    )
+    if len(_MEMO) >= 64:
+        _MEMO.pop(next(iter(_MEMO)))
+    _MEMO[memo_key] = result
+    return ProtectedTable(
+        result.frame.copy(), result.mask.copy(), json.loads(json.dumps(result.sidecar))
+    )
+
+
+#: Tables already protected in this process (a build's kernels publish the London-level tables
+#: in every edition): content key -> result. The LPs of a large table take seconds.
+_MEMO: dict[str, ProtectedTable] = {}
+
+
+def _memo_key(df: pd.DataFrame, *spec: Any) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    digest.update(pd.util.hash_pandas_object(df.astype(str), index=True).to_numpy().tobytes())
+    digest.update(repr(list(df.columns)).encode())
+    for part in spec:
+        if isinstance(part, pd.DataFrame):
+            digest.update(
+                pd.util.hash_pandas_object(part.astype(str), index=True).to_numpy().tobytes()
+            )
+            digest.update(repr(list(part.columns)).encode())
+        else:
+            digest.update(repr(part).encode())
+    return digest.hexdigest()
+
+
+def _protect_table(
+    df: pd.DataFrame,
+    count_columns: Sequence[str],
+    derived_from: Mapping[str, str] | None,
+    *,
+    rules: DisclosureRules,
+    row_total: str | None,
+    by: Sequence[str] | None,
+    sums: Mapping[str, Sequence[str]] | None,
+    shares: Mapping[str, Mapping[str, Any]] | None,
+    key: str | None,
+    quantities: Mapping[str, str] | None,
+    force: pd.DataFrame | None,
+) -> ProtectedTable:
     derived_from = dict(derived_from or {})
     shares = {k: dict(v) for k, v in (shares or {}).items()}
     share_counts = [

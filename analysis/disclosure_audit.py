@@ -108,6 +108,7 @@ def hidden_bounds(
     *,
     lower: float | Mapping[QId, float] = 1.0,
     enough: float | None = None,
+    targets: Iterable[QId] | None = None,
 ) -> dict[QId, tuple[float, float]]:
     """The smallest and largest value of each hidden number given the known ones and the
     relations (linear programming, HiGHS). ``lower`` is the least value of a hidden number (a
@@ -116,11 +117,13 @@ def hidden_bounds(
     of 1 the group is bounded again from 0, and ``(nan, nan)`` marks numbers whose relations
     contradict each other even then. With ``enough``, a number shown to range at least that
     far by the solutions found so far is not bounded further (its bounds are then the range
-    seen, an inner estimate): enough to decide the protection test with far fewer LPs."""
+    seen, an inner estimate): enough to decide the protection test with far fewer LPs.
+    ``targets`` limits the numbers bounded (the others still take part in the LPs)."""
     from scipy.optimize import linprog
 
     hidden = list(dict.fromkeys(hidden))
     hidden_set = set(hidden)
+    wanted = set(targets) if targets is not None else None
     reduced: list[LinearRelation] = []
     for rel in relations:
         shift = 0.0
@@ -145,6 +148,8 @@ def hidden_bounds(
     for group in _components(hidden, reduced):
         rels = [reduced[i] for i in group]
         names = list(dict.fromkeys(q for r in rels for q, _ in r.terms))
+        if wanted is not None and not wanted.intersection(names):
+            continue
         index = {q: j for j, q in enumerate(names)}
         a_eq, b_eq, a_ub, b_ub = [], [], [], []
         for r in rels:
@@ -183,10 +188,15 @@ def hidden_bounds(
                 np.maximum(seen_hi, res.x, out=seen_hi)
             return res
 
-        if enough is not None:  # two far-apart solutions settle most numbers at once
-            solve(np.ones(len(names)))
-            solve(-np.ones(len(names)))
+        if enough is not None:  # a few far-apart solutions settle most numbers at once
+            rng = np.random.default_rng(len(names))  # seeded: the same answer every run
+            directions = [np.ones(len(names)), *rng.choice([-1.0, 1.0], size=(3, len(names)))]
+            for direction in directions:
+                solve(direction)
+                solve(-direction)
         for q, j in index.items():
+            if wanted is not None and q not in wanted:
+                continue
             if enough is not None and seen_hi[j] - seen_lo[j] >= enough - 1e-9:
                 bounds[q] = (float(seen_lo[j]), float(seen_hi[j]))
                 continue
