@@ -320,7 +320,7 @@ class _Collected:
 def _collect(tables: list[PublishedTable], roots: Mapping[str, Path], symbol: str) -> _Collected:
     occ: dict[QId, list[tuple[str, str, str, str, float | None, bool]]] = {}
     relations: list[LinearRelation] = []
-    extra: dict[QId, tuple[float, str]] = {}
+    extra: dict[QId, tuple[float, str, str]] = {}
     by_name = {(t.edition, t.name): t for t in tables}
     for t in tables:
         counts = list(t.spec.get("child_counts", []))
@@ -371,7 +371,11 @@ def _collect(tables: list[PublishedTable], roots: Mapping[str, Path], symbol: st
                 for i in range(min(len(frame), len(t.frame))):
                     value = _number(frame[col].iloc[i])
                     if value is not None and _is(t.frame[col].iloc[i], symbol):
-                        extra[t.qid(i, col)] = (value, f"tables.xlsx sheet {sheet}")
+                        extra[t.qid(i, col)] = (
+                            value,
+                            f"tables.xlsx sheet {sheet}",
+                            "published_elsewhere",
+                        )
         for series in _figure_draws(root):
             t = by_name.get((edition, series.get("table", series["figure"])))
             col = series.get("column")
@@ -386,12 +390,13 @@ def _collect(tables: list[PublishedTable], roots: Mapping[str, Path], symbol: st
                 if not _is(t.frame[col].iloc[i], symbol):
                     continue
                 if col in t.spec.get("child_counts", []):
-                    extra[t.qid(i, col)] = (value / scale, f"figure {series['figure']}")
+                    extra[t.qid(i, col)] = (value / scale, f"figure {series['figure']}", "drawn")
                 else:  # a drawn share/rate whose table cell is suppressed
                     share = t.spec.get("shares", {}).get(col)
-                    extra[("drawn", edition, t.name, i, col)] = (
+                    extra[("drawn", edition, t.name, _row_label(t, i), col)] = (
                         value,
                         f"figure {series['figure']}",
+                        "drawn",
                     )
                     if share:
                         den = share.get("denominator")
@@ -443,18 +448,16 @@ def audit_tables(
                 )
         elif suppressed:
             hidden.append(q)
-    for q, (_value, where) in col.extra_known.items():
+    for q, (value, where, kind) in col.extra_known.items():
         if q in col.occurrences:
             for e, name, row, column, _, is_symbol in col.occurrences[q]:
                 if is_symbol:
                     findings.append(
-                        AuditFinding(e, name, row, column, "drawn", f"drawn in {where}")
+                        AuditFinding(e, name, row, column, kind, f"{value:g} in {where}")
                     )
         elif q[0] == "drawn":
-            _, e, name, i, column = q
-            findings.append(
-                AuditFinding(e, name, f"row {i + 2}", column, "drawn", f"drawn in {where}")
-            )
+            _, e, name, row, column = q
+            findings.append(AuditFinding(e, name, row, column, kind, f"{value:g} in {where}"))
     bounds = hidden_bounds(known, hidden, col.relations, enough=protection + 1)
     for q in hidden:
         lo, hi = bounds[q]

@@ -351,6 +351,9 @@ def run_build(settings: BuildSettings, *, progress_factory: Any = None) -> Build
                     f"rendering the report failed: {type(exc).__name__}: {exc}"
                 ) from exc
         summary.stages["render"] = time.perf_counter() - render_start
+        audit_start = time.perf_counter()
+        audit_staged_editions(staged, settings.output_root, settings.year)
+        summary.stages["audit"] = time.perf_counter() - audit_start
         publish_start = time.perf_counter()
         for e in todo:
             write_json(
@@ -371,6 +374,27 @@ def run_build(settings: BuildSettings, *, progress_factory: Any = None) -> Build
         summary.stages["publish"] = time.perf_counter() - publish_start
     summary.seconds = time.perf_counter() - start
     return summary
+
+
+def audit_staged_editions(staged: dict[str, Path], output_root: Path, year: int) -> None:
+    """The attacker's audit (:mod:`analysis.disclosure_audit`) of every staged edition, each
+    beside the London edition it is published with (staged, else already published): raises
+    :class:`BuildFailed` before anything is published when a suppressed count can be worked out."""
+    from analysis.disclosure_audit import audit_edition
+
+    london = staged.get("london") or publish.published_dir(output_root, year, "london")
+    problems = []
+    for slug, path in sorted(staged.items()):
+        for f in audit_edition(path, london if slug != "london" else None):
+            problems.append(f"{slug}: {f.table} {f.row} {f.column}: {f.kind} ({f.detail})")
+    if problems:
+        more = f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else ""
+        raise BuildFailed(
+            f"disclosure audit: {len(problems)} suppressed count(s) could be worked out from "
+            "what would be published; nothing was published:\n  "
+            + "\n  ".join(problems[:20])
+            + more
+        )
 
 
 class _progress:
