@@ -245,11 +245,21 @@ class PublishedTable:
 
     def qid(self, row: int, column: str) -> QId:
         """The number a cell holds: shared with other tables when its quantity is declared."""
-        key = self.spec.get("key")
         quantity = self.spec.get("quantities", {}).get(column)
-        if key and quantity and key in self.frame.columns:
-            return ("q", quantity, str(self.frame.iloc[row][key]))
+        keys = self.keys
+        if quantity and keys is not None:
+            return ("q", quantity, keys[row])
         return ("cell", self.edition, self.name, row, column)
+
+    @property
+    def keys(self) -> list[str] | None:
+        """The key column's values (what each row is about), None without a key."""
+        if not hasattr(self, "_keys"):
+            key = self.spec.get("key")
+            self._keys = (
+                self.frame[key].astype(str).tolist() if key and key in self.frame.columns else None
+            )
+        return self._keys
 
 
 @dataclass(frozen=True)
@@ -291,12 +301,26 @@ def read_tables(root: Path, edition: str | None = None) -> list[PublishedTable]:
     return out
 
 
-def _workbook_sheets(root: Path) -> dict[str, pd.DataFrame]:
+def _workbook_sheets(root: Path, wanted: Iterable[str]) -> dict[str, pd.DataFrame]:
+    """The sheets of ``tables.xlsx`` named in ``wanted`` (one per declared table), as text."""
     book = root / "tables.xlsx"
     if not book.exists():
         return {}
-    sheets = pd.read_excel(book, sheet_name=None, dtype=str, keep_default_na=False)
-    return {str(k): v for k, v in sheets.items()}
+    from openpyxl import load_workbook
+
+    wb = load_workbook(book, read_only=True, data_only=True)
+    out = {}
+    try:
+        for name in set(wanted) & set(wb.sheetnames):
+            rows = [
+                ["" if v is None else str(v) for v in row]
+                for row in wb[name].iter_rows(values_only=True)
+            ]
+            if rows:
+                out[name] = pd.DataFrame(rows[1:], columns=[str(h) for h in rows[0]])
+    finally:
+        wb.close()
+    return out
 
 
 def _figure_draws(root: Path) -> list[dict[str, Any]]:
@@ -361,7 +385,8 @@ def _collect(tables: list[PublishedTable], roots: Mapping[str, Path], symbol: st
                     value, t.qid(i, share["numerator"]), den_q, float(share.get("scale", 1.0))
                 )
     for edition, root in roots.items():
-        for sheet, frame in _workbook_sheets(root).items():
+        names = [name for e, name in by_name if e == edition]
+        for sheet, frame in _workbook_sheets(root, names).items():
             t = by_name.get((edition, sheet))
             if t is None:
                 continue
@@ -412,10 +437,7 @@ def _collect(tables: list[PublishedTable], roots: Mapping[str, Path], symbol: st
 
 
 def _row_label(t: PublishedTable, i: int) -> str:
-    key = t.spec.get("key")
-    if key and key in t.frame.columns:
-        return str(t.frame[key].iloc[i])
-    return f"row {i + 2}"
+    return t.keys[i] if t.keys is not None else f"row {i + 2}"
 
 
 def audit_tables(

@@ -352,7 +352,7 @@ def run_build(settings: BuildSettings, *, progress_factory: Any = None) -> Build
                 ) from exc
         summary.stages["render"] = time.perf_counter() - render_start
         audit_start = time.perf_counter()
-        audit_staged_editions(staged, settings.output_root, settings.year)
+        audit_staged_editions(staged, settings.output_root, settings.year, settings.jobs)
         summary.stages["audit"] = time.perf_counter() - audit_start
         publish_start = time.perf_counter()
         for e in todo:
@@ -376,17 +376,33 @@ def run_build(settings: BuildSettings, *, progress_factory: Any = None) -> Build
     return summary
 
 
-def audit_staged_editions(staged: dict[str, Path], output_root: Path, year: int) -> None:
-    """The attacker's audit (:mod:`analysis.disclosure_audit`) of every staged edition, each
-    beside the London edition it is published with (staged, else already published): raises
-    :class:`BuildFailed` before anything is published when a suppressed count can be worked out."""
+def _audit_one(item: tuple[str, Path, Path | None]) -> list[str]:
     from analysis.disclosure_audit import audit_edition
 
+    slug, path, beside = item
+    return [
+        f"{slug}: {f.table} {f.row} {f.column}: {f.kind} ({f.detail})"
+        for f in audit_edition(path, beside)
+    ]
+
+
+def audit_staged_editions(
+    staged: dict[str, Path], output_root: Path, year: int, jobs: int = 1
+) -> None:
+    """The attacker's audit (:mod:`analysis.disclosure_audit`) of every staged edition, each
+    beside the London edition it is published with (staged, else already published): raises
+    :class:`BuildFailed` before anything is published when a suppressed count can be worked out.
+    """
     london = staged.get("london") or publish.published_dir(output_root, year, "london")
-    problems = []
-    for slug, path in sorted(staged.items()):
-        for f in audit_edition(path, london if slug != "london" else None):
-            problems.append(f"{slug}: {f.table} {f.row} {f.column}: {f.kind} ({f.detail})")
+    items = [
+        (slug, path, london if slug != "london" else None) for slug, path in sorted(staged.items())
+    ]
+    if jobs > 1 and len(items) > 1:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            results = list(pool.map(_audit_one, items))
+    else:
+        results = [_audit_one(item) for item in items]
+    problems = [p for result in results for p in result]
     if problems:
         more = f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else ""
         raise BuildFailed(
