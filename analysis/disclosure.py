@@ -172,33 +172,68 @@ def apply_secondary_suppression(
     :func:`analysis.disclosure_audit.hidden_bounds`, on this table alone).
 
     ``line_values`` gives the known total of each line whose ``total`` is None (a column sum
-    published elsewhere); None for a line whose total is not known. For each exposed cell the
-    smallest non-zero published cell of a line through it is suppressed (a part before the
-    in-table total), repeating until the audit finds nothing or no line has a cell left.
+    published elsewhere); None for a line whose total is not known. For each exposed cell a
+    partner is suppressed: among the published non-zero cells of its lines (then of the lines
+    of the suppressed cells tied to it), smallest first, the first whose suppression leaves
+    both the exposed cell and the partner itself safe (tried with the LP), else the smallest.
+    Repeats until the audit finds nothing or no line has a cell left.
     """
-    from analysis.disclosure_audit import hidden_bounds, is_exposed, sum_relation
+    from analysis.disclosure_audit import sum_relation
 
     mask = suppressed.copy()
     if line_values is None:
         line_values = [None] * len(lines)
-    relations = [
-        sum_relation(
-            [c for c in line.cells if not np.isnan(values[c])],
-            line.total,
-            None if line.total is not None else value,
-        )
+    used = [
+        (line, value)
         for line, value in zip(lines, line_values, strict=True)
         if line.total is not None or value is not None
     ]
+    relations = [
+        sum_relation([c for c in line.cells if not np.isnan(values[c])], line.total, value)
+        for line, value in used
+    ]
     through: dict[Cell, list[Line]] = {}
-    for line, value in zip(lines, line_values, strict=True):
-        if line.total is None and value is None:
-            continue
+    for line, _ in used:
         for cell in [*line.cells, *([line.total] if line.total is not None else [])]:
             through.setdefault(cell, []).append(line)
+    audit = _TableAudit(values, relations, protection)
     safe: set[Cell] = set()  # more suppression only widens a reader's ranges: safe stays safe
     while True:
-        _protect_single_lines(values, mask, lines, line_values, through, protection)
+        hidden = [
+            (int(r), int(c))
+            for r, c in zip(*np.nonzero(mask), strict=True)
+            if not np.isnan(values[r, c])
+        ]
+        todo = [cell for cell in hidden if cell not in safe]
+        exposed = audit.exposed(mask, todo)
+        safe.update(cell for cell in todo if cell not in exposed)
+        if not exposed:
+            return mask
+        added = False
+        for cell in exposed:
+            if not audit.exposed(mask, [cell]):  # covered by a partner chosen this pass
+                continue
+            partner = _choose_partner(cell, through, values, mask, audit)
+            if partner is not None:
+                mask[partner] = True
+                added = True
+        if not added:
+            return mask
+
+
+class _TableAudit:
+    """The attacker's bounds on one table's suppressed cells (one LP set-up per question)."""
+
+    def __init__(self, values: np.ndarray, relations: list, protection: float) -> None:
+        self.values, self.relations, self.protection = values, relations, protection
+
+    def exposed(self, mask: np.ndarray, cells: Sequence[Cell]) -> list[Cell]:
+        """The cells of ``cells`` (suppressed under ``mask``) a reader can narrow too far."""
+        from analysis.disclosure_audit import hidden_bounds, is_exposed
+
+        if not cells:
+            return []
+        values = self.values
         hidden = [
             (int(r), int(c))
             for r, c in zip(*np.nonzero(mask), strict=True)
@@ -210,105 +245,75 @@ def apply_secondary_suppression(
             if not np.isnan(values[r, c])
         }
         lower = {cell: 1.0 if values[cell] >= 1 else 0.0 for cell in hidden}
-        todo = [cell for cell in hidden if cell not in safe]
         bounds = hidden_bounds(
-            known, hidden, relations, lower=lower, enough=protection + 1, targets=todo
+            known, hidden, self.relations, lower=lower, enough=self.protection + 1, targets=cells
         )
-        exposed = [cell for cell in todo if is_exposed(bounds[cell], protection)]
-        safe.update(cell for cell in todo if cell not in exposed)
-        if not exposed:
-            return mask
-        touched: set[Line] = set()
-        added = False
-        for cell in exposed:
-            # one partner per row line and pass (column lines would allow one per column)
-            row_lines = [line for line in through.get(cell, []) if line.total is not None]
-            if any(line in touched for line in row_lines):
-                continue
-            partner = _partner_nearby(cell, through, values, mask)
-            if partner is not None:
-                mask[partner] = True
-                added = True
-                touched.update(line for line in through.get(partner, []) if line.total is not None)
-        if not added:
-            return mask
+        return [cell for cell in cells if is_exposed(bounds[cell], self.protection)]
 
 
-def _protect_single_lines(
+def _candidates(
+    cell: Cell, through: Mapping[Cell, list[Line]], values: np.ndarray, mask: np.ndarray
+) -> list[Cell]:
+    """Published non-zero cells that could cover ``cell``: first those reached through lines
+    with an in-table total (the row relations a reader combines), then through every line;
+    breadth first from the cell over the suppressed cells tied to it, each step smallest first
+    (a part before an in-table total)."""
+    out: list[Cell] = []
+    for row_lines_only in (True, False):
+        seen_lines: set[Line] = set()
+        frontier, seen_cells = [cell], {cell}
+        for _ in range(3):
+            lines = [
+                line
+                for c in frontier
+                for line in through.get(c, [])
+                if line not in seen_lines and (line.total is not None or not row_lines_only)
+            ]
+            if not lines:
+                break
+            seen_lines.update(lines)
+            group = {
+                c: (values[c], is_total)
+                for line in lines
+                for c, is_total in [
+                    *((c, 0) for c in line.cells),
+                    *([(line.total, 1)] if line.total is not None else []),
+                ]
+                if not mask[c] and not np.isnan(values[c]) and values[c] > 0 and c not in out
+            }
+            out += sorted(group, key=lambda c: (group[c][1], group[c][0], c))
+            frontier = []
+            for line in lines:
+                for c in [*line.cells, *([line.total] if line.total is not None else [])]:
+                    if mask[c] and c not in seen_cells:
+                        seen_cells.add(c)
+                        frontier.append(c)
+    return out
+
+
+def _choose_partner(
+    cell: Cell,
+    through: Mapping[Cell, list[Line]],
     values: np.ndarray,
     mask: np.ndarray,
-    lines: Sequence[Line],
-    line_values: Sequence[float | None],
-    through: Mapping[Cell, list[Line]],
-    protection: float,
-) -> None:
-    """The quick part of secondary suppression, line by line (no LP): while a line with a
-    known total has one suppressed cell, or suppressed cells whose sum leaves less room than
-    the protection interval above their least values, suppress a partner in that line."""
-    changed = True
-    while changed:
-        changed = False
-        for line, value in zip(lines, line_values, strict=True):
-            if line.total is None and value is None:
-                continue
-            if line.total is not None and (mask[line.total] or np.isnan(values[line.total])):
-                continue
-            hidden = [values[c] for c in line.cells if mask[c] and not np.isnan(values[c])]
-            if not hidden:
-                continue
-            room = sum(hidden) - sum(1.0 if v >= 1 else 0.0 for v in hidden)
-            if len(hidden) > 1 and room >= protection:
-                continue
-            partner = _partner([line], values, mask)
-            if partner is not None:
-                mask[partner] = True
-                changed = True
-
-
-def _partner_nearby(
-    cell: Cell, through: Mapping[Cell, list[Line]], values: np.ndarray, mask: np.ndarray
+    audit: _TableAudit,
+    tries: int = 8,
 ) -> Cell | None:
-    """A partner for an exposed cell from its own lines, else from the lines of the suppressed
-    cells it is tied to (breadth first): a total worked out from two lines needs a cell
-    suppressed in the other line."""
-    seen_lines: set[Line] = set()
-    frontier = [cell]
-    seen_cells = {cell}
-    for _ in range(4):
-        lines = [line for c in frontier for line in through.get(c, []) if line not in seen_lines]
-        if not lines:
-            return None
-        seen_lines.update(lines)
-        partner = _partner(lines, values, mask)
-        if partner is not None:
-            return partner
-        frontier = []
-        for line in lines:
-            for c in [*line.cells, *([line.total] if line.total is not None else [])]:
-                if mask[c] and c not in seen_cells:
-                    seen_cells.add(c)
-                    frontier.append(c)
-    return None
-
-
-def _partner(lines: Sequence[Line], values: np.ndarray, mask: np.ndarray) -> Cell | None:
-    """The cell to suppress with an exposed one: the smallest non-zero published part of its
-    lines; else the smallest non-zero in-table total; else None. (A suppressed zero would not
-    help: a reader's range for the count beside it stays as narrow.)"""
-    parts = [
-        (values[c], c)
-        for line in lines
-        for c in line.cells
-        if not mask[c] and not np.isnan(values[c]) and values[c] > 0
-    ]
-    if parts:
-        return min(parts)[1]
-    totals = [
-        (values[line.total], line.total)
-        for line in lines
-        if line.total is not None and not mask[line.total] and values[line.total] > 0
-    ]
-    return min(totals)[1] if totals else None
+    """The partner to suppress for an exposed cell (see :func:`apply_secondary_suppression`);
+    None when no published non-zero cell is tied to it (a suppressed zero would not help)."""
+    candidates = _candidates(cell, through, values, mask)
+    covers_cell = None
+    for candidate in candidates[:tries]:
+        trial = mask.copy()
+        trial[candidate] = True
+        exposed = audit.exposed(trial, [cell, candidate])
+        if not exposed:
+            return candidate
+        if covers_cell is None and cell not in exposed:
+            covers_cell = candidate
+    if covers_cell is not None:
+        return covers_cell
+    return candidates[0] if candidates else None
 
 
 def _total_row_positions(

@@ -276,8 +276,10 @@ def _label_hidden(ax: Any, names: pd.Series, hidden: pd.Series, x: float) -> Non
     """Write the suppression symbol where a bar is left out because its value is suppressed."""
     from analysis.disclosure import load_rules
 
+    positions = {name: i for i, name in enumerate(names)}
     for name in names[hidden.to_numpy()]:
-        ax.text(x, name, load_rules().symbol, va="center", ha="left", fontsize=9)
+        ax.text(x, positions[name], load_rules().symbol, va="center", ha="left", fontsize=9)
+    ax.set_ylim(-0.6, len(names) - 0.4)  # every category, drawn or not
 
 
 def _bar_outside_by_borough(published: pd.DataFrame, highlight: str | None) -> Any:
