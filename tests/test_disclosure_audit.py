@@ -235,3 +235,40 @@ def test_protected_tables_never_give_a_count_away(tmp_path_factory, rows):
         # a count that cannot be protected: its column and its row hold nothing else non-zero
         assert (others == 0).all() or (row == 0).all(), f
     shutil.rmtree(root.parent, ignore_errors=True)
+
+
+def test_example_london_and_borough_editions_audit_clean(tmp_path):
+    """The example's placement-pattern tables and figures and the borough indicator table, in
+    the London edition and in Barnet's beside it, give nothing away (the issue's examples)."""
+    from analysis.contract import load_dataset
+    from analysis.groups.indicators import borough_indicators, indicator_disclosure
+    from analysis.paths import EXAMPLE_DATA
+    from analysis.patterns import write_patterns_outputs
+
+    if not (EXAMPLE_DATA / "episodes.csv").exists():
+        pytest.skip("data/example is not generated")
+    ds = load_dataset(EXAMPLE_DATA)
+    year = max(ds.years())
+    roots = {}
+    for edition, la in (("london", None), ("barnet", "Barnet")):
+        roots[edition] = tmp_path / edition
+        write_patterns_outputs(ds, year, edition, str(roots[edition]), la=la)
+        indicators = borough_indicators(ds, year).drop(columns=["ons_code"]).reset_index()
+        write_table(
+            indicators,
+            _csv(roots[edition], "groups_borough_indicators"),
+            **indicator_disclosure(),
+        )
+    assert audit_edition(roots["london"]) == []
+    assert audit_edition(roots["barnet"], roots["london"]) == []
+    by_borough = pd.read_csv(_csv(roots["london"]), dtype=str).set_index("la_name")
+    # Barnet (the issue's example): share in own borough no longer published beside c
+    assert by_borough.loc["Barnet", "in_own_borough"] == "c"
+    assert by_borough.loc["Barnet", "pct_in_own_borough"] == "c"
+    figure = json.loads(
+        (roots["london"] / "figures" / "patterns_outside_by_borough.json").read_text()
+    )
+    hidden = set(by_borough.index[by_borough["pct_outside_london"] == "c"])
+    assert hidden and not hidden & set(figure["drawn"][0]["labels"])
+    barnet = json.loads((roots["barnet"] / "results" / "patterns.json").read_text())["borough"]
+    assert barnet["pct_in_own_borough"] == "c"
