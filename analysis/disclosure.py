@@ -383,6 +383,7 @@ class ProtectedTable:
     frame: pd.DataFrame
     mask: pd.DataFrame
     sidecar: dict[str, Any]
+    source: pd.DataFrame | None = None  # the table before control (local only, never written)
 
 
 def _count_values(
@@ -610,3 +611,43 @@ def suppress_child_counts(
     return protect_table(
         df, count_columns, derived_from, rules=rules, row_total=row_total, by=by, **relations
     ).frame
+
+
+def follow(
+    table: pd.DataFrame,
+    key: str,
+    quantities: Mapping[str, str],
+    linked: ProtectedTable,
+) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Make ``table`` publish the same suppressed version of numbers ``linked`` (a protected
+    table with a key) already publishes: returns the cells to force-suppress and the
+    quantities to declare. A column is linked to the ``linked`` column of the same quantity
+    only when every row whose key ``linked`` has holds the same number there (else it is a
+    different number, e.g. a subset of the children, and keeps its own quantity name
+    ``<table quantity>:own``)."""
+    other_key = linked.sidecar.get("key")
+    by_quantity = {q: c for c, q in linked.sidecar.get("quantities", {}).items()}
+    force = pd.DataFrame(index=table.index)
+    declared: dict[str, str] = {}
+    if other_key is None or linked.source is None:
+        return force, {c: f"{q}:own" for c, q in quantities.items()}
+    keys = table[key].astype(str)
+    other_keys = linked.source[other_key].astype(str).to_numpy()
+    for col, quantity in quantities.items():
+        other = by_quantity.get(quantity)
+        if other is None:
+            declared[col] = f"{quantity}:own"
+            continue
+        truth = pd.Series(
+            pd.to_numeric(linked.source[other], errors="coerce").to_numpy(), index=other_keys
+        )
+        mine = pd.to_numeric(table[col], errors="coerce")
+        theirs = keys.map(truth)
+        both = theirs.notna() & mine.notna()
+        if not np.allclose(mine[both].to_numpy(dtype=float), theirs[both].to_numpy(dtype=float)):
+            declared[col] = f"{quantity}:own"
+            continue
+        declared[col] = quantity
+        mask = pd.Series(linked.mask[other].to_numpy(), index=other_keys)
+        force[col] = keys.map(mask).fillna(False).astype(bool)
+    return force, declared

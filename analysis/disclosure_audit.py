@@ -446,8 +446,10 @@ def audit_tables(
     *,
     protection: float = 2.0,
     symbol: str = "c",
+    small: tuple[float, float] = (1, 5),
 ) -> list[AuditFinding]:
-    """Try to recover every suppressed count of ``tables`` (see module doc)."""
+    """Try to recover every suppressed count of ``tables`` (see module doc). ``small`` is the
+    range of primary suppression (a number in it shown anywhere is a finding)."""
     col = _collect(tables, roots or {}, symbol)
     known: dict[QId, float] = {}
     hidden: list[QId] = []
@@ -457,17 +459,20 @@ def audit_tables(
         suppressed = [p for p in places if p[5]]
         if values:
             known[q] = values[0]
-            for e, name, row, column, *_ in suppressed:
-                findings.append(
-                    AuditFinding(
-                        e,
-                        name,
-                        row,
-                        column,
-                        "published_elsewhere",
-                        "same number published in another table",
+            # a small count shown elsewhere is given away; a larger number hidden here as a
+            # partner is simply known, and what it was protecting is bounded below
+            if small[0] <= values[0] <= small[1]:
+                for e, name, row, column, *_ in suppressed:
+                    findings.append(
+                        AuditFinding(
+                            e,
+                            name,
+                            row,
+                            column,
+                            "published_elsewhere",
+                            f"{values[0]:g} published in another table",
+                        )
                     )
-                )
         elif suppressed:
             hidden.append(q)
     for q, (value, where, kind) in col.extra_known.items():
@@ -523,6 +528,7 @@ def audit_edition(
         roots,
         protection=rules.protection_interval if protection is None else protection,
         symbol=symbol or rules.symbol,
+        small=(rules.lower, rules.upper),
     )
 
 
