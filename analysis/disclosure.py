@@ -436,7 +436,7 @@ def protect_table(
     if memo_key in _MEMO:
         done = _MEMO[memo_key]
         return ProtectedTable(
-            done.frame.copy(), done.mask.copy(), json.loads(json.dumps(done.sidecar))
+            done.frame.copy(), done.mask.copy(), json.loads(json.dumps(done.sidecar)), df
         )
     result = _protect_table(
         df,
@@ -455,7 +455,7 @@ def protect_table(
         _MEMO.pop(next(iter(_MEMO)))
     _MEMO[memo_key] = result
     return ProtectedTable(
-        result.frame.copy(), result.mask.copy(), json.loads(json.dumps(result.sidecar))
+        result.frame.copy(), result.mask.copy(), json.loads(json.dumps(result.sidecar)), df
     )
 
 
