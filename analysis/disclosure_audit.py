@@ -188,7 +188,8 @@ def hidden_bounds(
                 np.maximum(seen_hi, res.x, out=seen_hi)
             return res
 
-        if enough is not None:  # a few far-apart solutions settle most numbers at once
+        targets_here = len(wanted.intersection(names)) if wanted is not None else len(names)
+        if enough is not None and targets_here > 4:  # far-apart solutions settle most at once
             rng = np.random.default_rng(len(names))  # seeded: the same answer every run
             directions = [np.ones(len(names)), *rng.choice([-1.0, 1.0], size=(3, len(names)))]
             for direction in directions:

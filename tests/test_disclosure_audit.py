@@ -211,7 +211,7 @@ def test_bounds_are_those_of_the_linear_programme():
 counts = st.integers(min_value=0, max_value=30) | st.integers(min_value=0, max_value=6)
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=15, deadline=None)
 @given(st.lists(st.tuples(counts, counts, counts), min_size=1, max_size=10))
 def test_protected_tables_never_give_a_count_away(tmp_path_factory, rows):
     """Whatever the counts, the audit recovers nothing from a protected table (except where
