@@ -418,6 +418,7 @@ def protect_table(
     key: str | None = None,
     quantities: Mapping[str, str] | None = None,
     force: pd.DataFrame | None = None,
+    column_totals: bool | None = None,
 ) -> ProtectedTable:
     """Disclosure control of one table with its arithmetic declared (see module doc).
 
@@ -428,8 +429,14 @@ def protect_table(
     count column holds, so that the audit links the same number across tables and editions;
     ``force`` (a boolean frame over count columns) suppresses cells chosen elsewhere (the same
     number suppressed in another table). Cells already showing the symbol stay suppressed.
+    ``column_totals`` overrides ``assume_column_totals_published`` for this table (False for a
+    table of a subset of rows whose column sums are not quoted anywhere).
     """
     rules = rules or load_rules()
+    if column_totals is not None and column_totals != rules.assume_column_totals_published:
+        from dataclasses import replace
+
+        rules = replace(rules, assume_column_totals_published=column_totals)
     memo_key = _memo_key(
         df, count_columns, derived_from, rules, row_total, by, sums, shares, key, quantities, force
     )

@@ -390,20 +390,27 @@ class FigureSpec:
     key: str | None = None
     quantities: dict[str, str] | None = None
     force: pd.DataFrame | None = None  # cells suppressed because the linked table hides them
+    column_totals: bool | None = None  # override of assume_column_totals_published
 
 
 def linked_publication(
-    table: pd.DataFrame, key: str, quantities: dict[str, str], linked: Any
+    table: pd.DataFrame,
+    key: str,
+    quantities: dict[str, str],
+    linked: Any,
+    *,
+    column_totals: bool | None = None,
 ) -> dict[str, Any]:
     """``key``/``quantities``/``force`` for a table that shows numbers a protected table
     (``linked``, e.g. :func:`analysis.groups.indicators.protected_indicators`) also publishes;
     without ``linked``, the table's own quantities (not linked)."""
+    extra = {} if column_totals is None else {"column_totals": column_totals}
     if linked is None:
-        return {"key": key, "quantities": {c: f"{q}:own" for c, q in quantities.items()}}
+        return {"key": key, "quantities": {c: f"{q}:own" for c, q in quantities.items()}, **extra}
     from analysis.disclosure import follow
 
     force, declared = follow(table, key, quantities, linked)
-    return {"key": key, "quantities": declared, "force": force}
+    return {"key": key, "quantities": declared, "force": force, **extra}
 
 
 def as_published(
@@ -433,7 +440,12 @@ def publish(spec: FigureSpec, paths: Any) -> Path:
         child_counts=spec.child_counts,
         derived_from=spec.derived_from,
         **(
-            {"key": spec.key, "quantities": spec.quantities or {}, "force": spec.force}
+            {
+                "key": spec.key,
+                "quantities": spec.quantities or {},
+                "force": spec.force,
+                "column_totals": spec.column_totals,
+            }
             if spec.key
             else {}
         ),

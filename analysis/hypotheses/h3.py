@@ -323,8 +323,14 @@ def borough_variation_figure(residuals: pd.DataFrame, la: str | None = None, lin
     table["series"] = ["This borough" if x == la else "Other boroughs" for x in table["LA"]]
     counts = ("children", "placed_outside")
     derived = {c: "placed_outside" for c in ("observed_share", "excess_share", "ci_low", "ci_high")}
+    # the rows are the boroughs with enough children for the model: a subset, whose column
+    # sums the report does not quote (caveat A20: the model's n in h3.json is such a sum)
     links = linked_publication(
-        table, "LA", {"children": "k2_children", "placed_outside": "k2_outside_london"}, linked
+        table,
+        "LA",
+        {"children": "k2_children", "placed_outside": "k2_outside_london"},
+        linked,
+        column_totals=False,
     )
     shown = as_published(table, counts, derived, **links)
     fig = interval_chart(
