@@ -4,22 +4,26 @@ Default rules (``config/disclosure.yaml``) follow the DfE's practice for childre
 statistics:
 
 * **Primary suppression** - a count of children from 1 to 5 is published as ``c``.
-* **Secondary suppression** - a *line* is a set of cells that sum to a total a reader can see: the
-  count columns of a row with a row-total column, the rows of a column with a total row, and
-  (``assume_column_totals_published``) the rows of any count column, whose sum the report quotes
-  elsewhere. When a line with a known total has exactly one suppressed cell, or suppressed cells
-  whose sum is their smallest possible value (all ones, so each is known), the smallest non-zero
-  published cell of the line is suppressed too, repeating until no line gives a cell away. A line
-  without a spare cell suppresses its in-table total instead.
-* **Derived figures** - a rate, percentage or average computed from a suppressed count (named in
-  ``derived_from``) is suppressed with it.
+* **Secondary suppression** - a table declares its arithmetic: *lines* (cells that sum to a
+  total a reader can see: the count columns of a row with a row-total column or a declared row
+  sum, the rows of a column with a total row, and - ``assume_column_totals_published`` - the
+  rows of any count column, whose sum the report quotes elsewhere) and *shares* (a share column
+  with its numerator and denominator). Further cells are suppressed until the attacker's linear
+  programme (:func:`analysis.disclosure_audit.hidden_bounds`) cannot narrow any suppressed count
+  to fewer than ``protection_interval`` + 1 whole numbers, each suppressed count taken as at
+  least 1: for each exposed cell, a published non-zero cell tied to it, smallest first, tried
+  with the LP (see :func:`apply_secondary_suppression`).
+* **Derived figures** - a share is suppressed with its numerator or its denominator; a rate or
+  average computed from a suppressed count (named in ``derived_from``) is suppressed with it.
+* **One version of each number** - ``key``/``quantities`` say which number a count cell holds;
+  :func:`follow` makes a table suppress what a linked table suppresses, and
+  :mod:`analysis.disclosure_audit` checks every edition as a whole before it is published.
 * **Rounding** - optional (``rounding_base``), applied to unsuppressed counts after suppression.
 
-Caveat: lines are checked one at a time (row or column). In a two-way table with both row and
-column totals, a chain of suppressed cells can in rare patterns still be solved by combining
-several lines; and differences between *different* tables (e.g. two editions) are not checked.
-Use ``by`` to give the groups of a long table (e.g. one line per year) so that group totals are
-protected too.
+Caveat: the partner choice is greedy (smallest first, checked by LP), not the optimal pattern a
+solver such as tau-argus' would find, so it can hide more than needed; relations between tables
+are only known through declared quantities. Use ``by`` to give the groups of a long table (e.g.
+one line per year) so that group totals are protected too.
 """
 
 from __future__ import annotations
