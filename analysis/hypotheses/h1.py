@@ -522,11 +522,14 @@ def outside_by_scope_figure(table: pd.DataFrame, linked: Any = None):
 
     counts = ("children", "placed_outside")
     derived = {"share": "placed_outside", "ci_low": "placed_outside", "ci_high": "placed_outside"}
+    # the rows are nested scopes (London, the group, the borough): a column sum means nothing
+    # and is quoted nowhere; the borough's row is the indicator table's number
     links = linked_publication(
         table,
         "scope",
         {"children": "k2_children", "placed_outside": "k2_outside_london"},
         linked,
+        column_totals=False,
     )
     shown = as_published(table, counts, derived, **links)
     fig = interval_chart(
