@@ -233,7 +233,10 @@ _BOROUGH_COUNTS = {
 
 
 def suppress_borough_summary(summary: dict[str, Any]) -> dict[str, Any]:
-    """A borough's counts of children from 1 to 5 (and the shares computed from them) as ``c``."""
+    """A borough's counts of children from 1 to 5 (and the shares computed from them) as ``c``.
+
+    Primary suppression only: published outputs use :func:`published_borough_summary` (the
+    borough's rows of the published tables, secondary suppression included)."""
     from analysis.disclosure import LOWER, SUPPRESSED, UPPER
 
     out = dict(summary)
