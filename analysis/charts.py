@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 
@@ -96,26 +97,98 @@ def save_figure(
     table: pd.DataFrame,
     child_counts: Sequence[str] = (),
     derived_from: Mapping[str, str] | None = None,
+    draws: Sequence[Mapping[str, Any]] = (),
+    **relations: Any,
 ) -> Path:
     """Save ``fig`` as ``figures/<name>.png|.svg``, its data as ``tables/<name>.csv``.
 
     ``alt`` describes what the chart shows (its message, not its appearance); ``caption`` is the
-    printed title. ``child_counts``/``derived_from`` as in :func:`analysis.outputs.write_table`:
-    a chart of counts of children must not label a suppressed value. Returns the PNG path
-    (not written when drawing is off, see :func:`set_drawing`). Metadata that would change
-    between runs is dropped.
+    printed title. ``child_counts``/``derived_from``/``relations`` as in
+    :func:`analysis.outputs.write_table`: a chart of counts of children must not draw a
+    suppressed value. ``draws`` says which table column each bar series of the chart shows
+    (``{"column": ..., "label": <column of the bar labels>, "scale": 100}``, in the order the
+    series were drawn): the values are read back from the chart's bars, recorded in
+    ``figures/<name>.json`` for the attacker's audit, and a bar drawn for a cell the published
+    table hides is refused (ValueError). Returns the PNG path (not written when drawing is off,
+    see :func:`set_drawing`). Metadata that would change between runs is dropped.
     """
     if not alt.strip():
         raise ValueError(f"figure {name!r} needs alt text")
+    drawn = drawn_series(fig, draws, name) if draws else []
+    csv = write_table(
+        table,
+        paths.tables / f"{name}.csv",
+        child_counts=child_counts,
+        derived_from=derived_from,
+        **relations,
+    )
+    if drawn:
+        refuse_hidden_bars(pd.read_csv(csv, dtype=str, keep_default_na=False), drawn, name)
     png = paths.figures / f"{name}.png"
     if _DRAW:
         _save_images(fig, png, png.with_suffix(".svg"))
     plt.close(fig)
-    write_table(
-        table, paths.tables / f"{name}.csv", child_counts=child_counts, derived_from=derived_from
-    )
-    write_json(paths.figures / f"{name}.json", {"name": name, "caption": caption, "alt": alt})
+    doc: dict[str, Any] = {"name": name, "caption": caption, "alt": alt}
+    if drawn:
+        doc["drawn"] = drawn
+    write_json(paths.figures / f"{name}.json", doc)
     return png
+
+
+def drawn_series(
+    fig: plt.Figure, draws: Sequence[Mapping[str, Any]], table: str
+) -> list[dict[str, Any]]:
+    """What the bar series of ``fig`` draw, read from the bars themselves: per series in
+    ``draws`` (matched in drawing order), the category label and the bar's length."""
+    containers = [c for ax in fig.axes for c in ax.containers if hasattr(c, "patches")]
+    out = []
+    for spec, container in zip(draws, containers, strict=False):
+        ax = container.patches[0].axes if container.patches else None
+        horizontal = getattr(container, "orientation", "vertical") == "horizontal"
+        axis = ax.yaxis if horizontal and ax is not None else (ax.xaxis if ax else None)
+        labels, values = [], []
+        for patch in container.patches:
+            length = patch.get_width() if horizontal else patch.get_height()
+            if length != length:  # NaN: nothing drawn
+                continue
+            centre = (
+                patch.get_y() + patch.get_height() / 2
+                if horizontal
+                else patch.get_x() + patch.get_width() / 2
+            )
+            labels.append(str(axis.get_major_formatter()(round(centre))) if axis else "")
+            values.append(float(length))
+        out.append(
+            {
+                "table": table,
+                "column": spec["column"],
+                "label": spec.get("label"),
+                "scale": float(spec.get("scale", 1.0)),
+                "labels": labels,
+                "values": values,
+            }
+        )
+    return out
+
+
+def refuse_hidden_bars(
+    published: pd.DataFrame, drawn: Sequence[Mapping[str, Any]], name: str
+) -> None:
+    """Raise ValueError when a bar shows a value whose cell the published table suppresses."""
+    from analysis.disclosure import load_rules
+
+    symbol = load_rules().symbol
+    for series in drawn:
+        col, label = series["column"], series.get("label")
+        if col not in published.columns or label not in published.columns:
+            continue
+        hidden = set(published.loc[published[col].str.strip() == symbol, label].astype(str))
+        leaked = [lab for lab in series["labels"] if lab in hidden]
+        if leaked:
+            raise ValueError(
+                f"figure {name!r} draws {col} for {len(leaked)} categor(ies) whose table "
+                "cell is suppressed: leave the bar out and label it, or merge the category"
+            )
 
 
 def _save_images(fig: plt.Figure, png: Path, svg: Path) -> None:

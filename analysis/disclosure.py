@@ -4,26 +4,31 @@ Default rules (``config/disclosure.yaml``) follow the DfE's practice for childre
 statistics:
 
 * **Primary suppression** - a count of children from 1 to 5 is published as ``c``.
-* **Secondary suppression** - a *line* is a set of cells that sum to a total a reader can see: the
-  count columns of a row with a row-total column, the rows of a column with a total row, and
-  (``assume_column_totals_published``) the rows of any count column, whose sum the report quotes
-  elsewhere. When a line with a known total has exactly one suppressed cell, or suppressed cells
-  whose sum is their smallest possible value (all ones, so each is known), the smallest non-zero
-  published cell of the line is suppressed too, repeating until no line gives a cell away. A line
-  without a spare cell suppresses its in-table total instead.
-* **Derived figures** - a rate, percentage or average computed from a suppressed count (named in
-  ``derived_from``) is suppressed with it.
+* **Secondary suppression** - a table declares its arithmetic: *lines* (cells that sum to a
+  total a reader can see: the count columns of a row with a row-total column or a declared row
+  sum, the rows of a column with a total row, and - ``assume_column_totals_published`` - the
+  rows of any count column, whose sum the report quotes elsewhere) and *shares* (a share column
+  with its numerator and denominator). Further cells are suppressed until the attacker's linear
+  programme (:func:`analysis.disclosure_audit.hidden_bounds`) cannot narrow any suppressed count
+  to fewer than ``protection_interval`` + 1 whole numbers, each suppressed count taken as at
+  least 1: for each exposed cell, a published non-zero cell tied to it, smallest first, tried
+  with the LP (see :func:`apply_secondary_suppression`).
+* **Derived figures** - a share is suppressed with its numerator or its denominator; a rate or
+  average computed from a suppressed count (named in ``derived_from``) is suppressed with it.
+* **One version of each number** - ``key``/``quantities`` say which number a count cell holds;
+  :func:`follow` makes a table suppress what a linked table suppresses, and
+  :mod:`analysis.disclosure_audit` checks every edition as a whole before it is published.
 * **Rounding** - optional (``rounding_base``), applied to unsuppressed counts after suppression.
 
-Caveat: lines are checked one at a time (row or column). In a two-way table with both row and
-column totals, a chain of suppressed cells can in rare patterns still be solved by combining
-several lines; and differences between *different* tables (e.g. two editions) are not checked.
-Use ``by`` to give the groups of a long table (e.g. one line per year) so that group totals are
-protected too.
+Caveat: the partner choice is greedy (smallest first, checked by LP), not the optimal pattern a
+solver such as tau-argus' would find, so it can hide more than needed; relations between tables
+are only known through declared quantities. Use ``by`` to give the groups of a long table (e.g.
+one line per year) so that group totals are protected too.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -56,6 +61,7 @@ class DisclosureRules:
     rounding_base: int | None = None
     sentence_small: str = "fewer than 6"
     symbols: Mapping[str, str] = field(default_factory=dict)
+    protection_interval: float = 2.0
 
 
 @lru_cache(maxsize=8)
@@ -72,6 +78,7 @@ def _load_rules_cached(path: str) -> DisclosureRules:
         rounding_base=(int(raw["rounding_base"]) if raw.get("rounding_base") else None),
         sentence_small=str(raw.get("sentence_small", "fewer than 6")),
         symbols=dict(raw.get("symbols", {})),
+        protection_interval=float(raw.get("protection_interval", 2)),
     )
 
 
@@ -156,61 +163,161 @@ class Line:
     total: Cell | None
 
 
-def _line_total_known(line: Line, suppressed: np.ndarray, values: np.ndarray) -> bool:
-    if line.total is None:
-        return True
-    r, c = line.total
-    return not suppressed[r, c] and not np.isnan(values[r, c])
-
-
-def line_gives_away_a_cell(line: Line, values: np.ndarray, suppressed: np.ndarray) -> bool:
-    """True when a reader who sees the line's total could work out a suppressed cell.
-
-    The reader knows the total and the published cells, so the sum of the suppressed cells; each
-    suppressed count is at least 1. One suppressed cell is then known exactly, and so are several
-    whose sum equals their number (all ones).
-    """
-    if not _line_total_known(line, suppressed, values):
-        return False
-    hidden = [
-        values[r, c] for r, c in line.cells if suppressed[r, c] and not np.isnan(values[r, c])
-    ]
-    if not hidden:
-        return False
-    return len(hidden) == 1 or sum(hidden) <= len(hidden)
-
-
-def _next_cell_to_suppress(line: Line, values: np.ndarray, suppressed: np.ndarray) -> Cell | None:
-    """The smallest non-zero published cell of the line; else a zero; else the in-table total."""
-    open_cells = [
-        (values[r, c], (r, c))
-        for r, c in line.cells
-        if not suppressed[r, c] and not np.isnan(values[r, c])
-    ]
-    non_zero = [item for item in open_cells if item[0] > 0]
-    pool = non_zero or open_cells
-    if pool:
-        return min(pool, key=lambda item: (item[0], item[1]))[1]
-    if line.total is not None and not suppressed[line.total]:
-        return line.total
-    return None
-
-
 def apply_secondary_suppression(
-    values: np.ndarray, suppressed: np.ndarray, lines: Sequence[Line]
+    values: np.ndarray,
+    suppressed: np.ndarray,
+    lines: Sequence[Line],
+    *,
+    line_values: Sequence[float | None] | None = None,
+    protection: float = 2.0,
 ) -> np.ndarray:
-    """Extend the ``suppressed`` mask until no line gives away a suppressed cell (see module doc)."""
+    """Extend the ``suppressed`` mask until no suppressed count can be narrowed to a range
+    narrower than ``protection`` from the lines (the attacker's audit,
+    :func:`analysis.disclosure_audit.hidden_bounds`, on this table alone).
+
+    ``line_values`` gives the known total of each line whose ``total`` is None (a column sum
+    published elsewhere); None for a line whose total is not known. For each exposed cell a
+    partner is suppressed: among the published non-zero cells of its lines (then of the lines
+    of the suppressed cells tied to it), smallest first, the first whose suppression leaves
+    both the exposed cell and the partner itself safe (tried with the LP), else the smallest.
+    Repeats until the audit finds nothing or no line has a cell left.
+    """
+    from analysis.disclosure_audit import sum_relation
+
     mask = suppressed.copy()
-    changed = True
-    while changed:
-        changed = False
-        for line in lines:
-            if line_gives_away_a_cell(line, values, mask):
-                cell = _next_cell_to_suppress(line, values, mask)
-                if cell is not None:
-                    mask[cell] = True
-                    changed = True
-    return mask
+    if line_values is None:
+        line_values = [None] * len(lines)
+    used = [
+        (line, value)
+        for line, value in zip(lines, line_values, strict=True)
+        if line.total is not None or value is not None
+    ]
+    relations = [
+        sum_relation([c for c in line.cells if not np.isnan(values[c])], line.total, value)
+        for line, value in used
+    ]
+    through: dict[Cell, list[Line]] = {}
+    for line, _ in used:
+        for cell in [*line.cells, *([line.total] if line.total is not None else [])]:
+            through.setdefault(cell, []).append(line)
+    audit = _TableAudit(values, relations, protection)
+    safe: set[Cell] = set()  # more suppression only widens a reader's ranges: safe stays safe
+    while True:
+        hidden = [
+            (int(r), int(c))
+            for r, c in zip(*np.nonzero(mask), strict=True)
+            if not np.isnan(values[r, c])
+        ]
+        todo = [cell for cell in hidden if cell not in safe]
+        exposed = audit.exposed(mask, todo)
+        safe.update(cell for cell in todo if cell not in exposed)
+        if not exposed:
+            return mask
+        added = False
+        for cell in exposed:
+            if not audit.exposed(mask, [cell]):  # covered by a partner chosen this pass
+                continue
+            partner = _choose_partner(cell, through, values, mask, audit)
+            if partner is not None:
+                mask[partner] = True
+                added = True
+        if not added:
+            return mask
+
+
+class _TableAudit:
+    """The attacker's bounds on one table's suppressed cells (one LP set-up per question)."""
+
+    def __init__(self, values: np.ndarray, relations: list, protection: float) -> None:
+        self.values, self.relations, self.protection = values, relations, protection
+
+    def exposed(self, mask: np.ndarray, cells: Sequence[Cell]) -> list[Cell]:
+        """The cells of ``cells`` (suppressed under ``mask``) a reader can narrow too far."""
+        from analysis.disclosure_audit import hidden_bounds, is_exposed
+
+        if not cells:
+            return []
+        values = self.values
+        hidden = [
+            (int(r), int(c))
+            for r, c in zip(*np.nonzero(mask), strict=True)
+            if not np.isnan(values[r, c])
+        ]
+        known = {
+            (int(r), int(c)): float(values[r, c])
+            for r, c in zip(*np.nonzero(~mask), strict=True)
+            if not np.isnan(values[r, c])
+        }
+        lower = {cell: 1.0 if values[cell] >= 1 else 0.0 for cell in hidden}
+        bounds = hidden_bounds(
+            known, hidden, self.relations, lower=lower, enough=self.protection + 1, targets=cells
+        )
+        return [cell for cell in cells if is_exposed(bounds[cell], self.protection)]
+
+
+def _candidates(
+    cell: Cell, through: Mapping[Cell, list[Line]], values: np.ndarray, mask: np.ndarray
+) -> list[Cell]:
+    """Published non-zero cells that could cover ``cell``: first those reached through lines
+    with an in-table total (the row relations a reader combines), then through every line;
+    breadth first from the cell over the suppressed cells tied to it, each step smallest first
+    (a part before an in-table total)."""
+    out: list[Cell] = []
+    for row_lines_only in (True, False):
+        seen_lines: set[Line] = set()
+        frontier, seen_cells = [cell], {cell}
+        for _ in range(3):
+            lines = [
+                line
+                for c in frontier
+                for line in through.get(c, [])
+                if line not in seen_lines and (line.total is not None or not row_lines_only)
+            ]
+            if not lines:
+                break
+            seen_lines.update(lines)
+            group = {
+                c: (values[c], is_total)
+                for line in lines
+                for c, is_total in [
+                    *((c, 0) for c in line.cells),
+                    *([(line.total, 1)] if line.total is not None else []),
+                ]
+                if not mask[c] and not np.isnan(values[c]) and values[c] > 0 and c not in out
+            }
+            out += sorted(group, key=lambda c: (group[c][1], group[c][0], c))
+            frontier = []
+            for line in lines:
+                for c in [*line.cells, *([line.total] if line.total is not None else [])]:
+                    if mask[c] and c not in seen_cells:
+                        seen_cells.add(c)
+                        frontier.append(c)
+    return out
+
+
+def _choose_partner(
+    cell: Cell,
+    through: Mapping[Cell, list[Line]],
+    values: np.ndarray,
+    mask: np.ndarray,
+    audit: _TableAudit,
+    tries: int = 8,
+) -> Cell | None:
+    """The partner to suppress for an exposed cell (see :func:`apply_secondary_suppression`);
+    None when no published non-zero cell is tied to it (a suppressed zero would not help)."""
+    candidates = _candidates(cell, through, values, mask)
+    covers_cell = None
+    for candidate in candidates[:tries]:
+        trial = mask.copy()
+        trial[candidate] = True
+        exposed = audit.exposed(trial, [cell, candidate])
+        if not exposed:
+            return candidate
+        if covers_cell is None and cell not in exposed:
+            covers_cell = candidate
+    if covers_cell is not None:
+        return covers_cell
+    return candidates[0] if candidates else None
 
 
 def _total_row_positions(
@@ -233,8 +340,13 @@ def table_lines(
     *,
     row_total: str | None = None,
     by: Sequence[str] | None = None,
+    sums: Mapping[str, Sequence[str]] | None = None,
 ) -> list[Line]:
-    """The lines (cells that sum to a visible total) of a table; cells index ``count_columns``."""
+    """The lines (cells that sum to a visible total) of a table; cells index ``count_columns``.
+
+    ``sums`` declares row relations: a total column and the columns that add up to it (e.g.
+    ``{"placements": ["outside_london", "in_own_borough", "in_other_london"]}``).
+    """
     cols = list(count_columns)
     total_cols = [
         j
@@ -247,6 +359,8 @@ def table_lines(
     for i in range(len(df)):
         for t in total_cols:
             lines.append(Line(tuple((i, j) for j in part_cols), (i, t)))
+        for total, parts in (sums or {}).items():
+            lines.append(Line(tuple((i, cols.index(p)) for p in parts), (i, cols.index(total))))
     groups: list[np.ndarray]
     if by:
         keys = df[list(by)].astype("string").fillna("<NA>").agg("\x1f".join, axis=1).to_numpy()
@@ -265,6 +379,216 @@ def table_lines(
     return lines
 
 
+@dataclass
+class ProtectedTable:
+    """A table after disclosure control: the published ``frame``, the ``mask`` of suppressed
+    count cells and the ``sidecar`` declaring its arithmetic for the attacker's audit."""
+
+    frame: pd.DataFrame
+    mask: pd.DataFrame
+    sidecar: dict[str, Any]
+    source: pd.DataFrame | None = None  # the table before control (local only, never written)
+
+
+def _count_values(
+    df: pd.DataFrame, columns: Sequence[str], symbol: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """The numbers of ``columns`` (NaN where missing or already suppressed) and the mask of
+    cells that already show the suppression symbol (a table cut from a published one)."""
+    if not columns:
+        return np.empty((len(df), 0)), np.zeros((len(df), 0), dtype=bool)
+    values = np.column_stack(
+        [pd.to_numeric(df[c], errors="coerce").to_numpy(dtype=float) for c in columns]
+    )
+    already = np.column_stack(
+        [
+            df[c].astype(object).map(lambda v: str(v).strip() == symbol).to_numpy(dtype=bool)
+            for c in columns
+        ]
+    )
+    return values, already
+
+
+def protect_table(
+    df: pd.DataFrame,
+    count_columns: Sequence[str],
+    derived_from: Mapping[str, str] | None = None,
+    *,
+    rules: DisclosureRules | None = None,
+    row_total: str | None = None,
+    by: Sequence[str] | None = None,
+    sums: Mapping[str, Sequence[str]] | None = None,
+    shares: Mapping[str, Mapping[str, Any]] | None = None,
+    key: str | None = None,
+    quantities: Mapping[str, str] | None = None,
+    force: pd.DataFrame | None = None,
+    column_totals: bool | None = None,
+) -> ProtectedTable:
+    """Disclosure control of one table with its arithmetic declared (see module doc).
+
+    ``count_columns`` count children; ``derived_from`` maps a rate/average column to the count
+    it was computed from; ``shares`` maps a share column to ``{"numerator": col,
+    "denominator": col, "scale": 100}`` (suppressed when either count is); ``sums`` declares row
+    totals (see :func:`table_lines`); ``key``/``quantities`` name the row and the quantity each
+    count column holds, so that the audit links the same number across tables and editions;
+    ``force`` (a boolean frame over count columns) suppresses cells chosen elsewhere (the same
+    number suppressed in another table). Cells already showing the symbol stay suppressed.
+    ``column_totals`` overrides ``assume_column_totals_published`` for this table (False for a
+    table of a subset of rows whose column sums are not quoted anywhere).
+    """
+    rules = rules or load_rules()
+    if column_totals is not None and column_totals != rules.assume_column_totals_published:
+        from dataclasses import replace
+
+        rules = replace(rules, assume_column_totals_published=column_totals)
+    memo_key = _memo_key(
+        df, count_columns, derived_from, rules, row_total, by, sums, shares, key, quantities, force
+    )
+    if memo_key in _MEMO:
+        done = _MEMO[memo_key]
+        return ProtectedTable(
+            done.frame.copy(), done.mask.copy(), json.loads(json.dumps(done.sidecar)), df
+        )
+    result = _protect_table(
+        df,
+        count_columns,
+        derived_from,
+        rules=rules,
+        row_total=row_total,
+        by=by,
+        sums=sums,
+        shares=shares,
+        key=key,
+        quantities=quantities,
+        force=force,
+    )
+    if len(_MEMO) >= 64:
+        _MEMO.pop(next(iter(_MEMO)))
+    _MEMO[memo_key] = result
+    return ProtectedTable(
+        result.frame.copy(), result.mask.copy(), json.loads(json.dumps(result.sidecar)), df
+    )
+
+
+#: Tables already protected in this process (a build's kernels publish the London-level tables
+#: in every edition): content key -> result. The LPs of a large table take seconds.
+_MEMO: dict[str, ProtectedTable] = {}
+
+
+def _memo_key(df: pd.DataFrame, *spec: Any) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    digest.update(pd.util.hash_pandas_object(df.astype(str), index=True).to_numpy().tobytes())
+    digest.update(repr(list(df.columns)).encode())
+    for part in spec:
+        if isinstance(part, pd.DataFrame):
+            digest.update(
+                pd.util.hash_pandas_object(part.astype(str), index=True).to_numpy().tobytes()
+            )
+            digest.update(repr(list(part.columns)).encode())
+        else:
+            digest.update(repr(part).encode())
+    return digest.hexdigest()
+
+
+def _protect_table(
+    df: pd.DataFrame,
+    count_columns: Sequence[str],
+    derived_from: Mapping[str, str] | None,
+    *,
+    rules: DisclosureRules,
+    row_total: str | None,
+    by: Sequence[str] | None,
+    sums: Mapping[str, Sequence[str]] | None,
+    shares: Mapping[str, Mapping[str, Any]] | None,
+    key: str | None,
+    quantities: Mapping[str, str] | None,
+    force: pd.DataFrame | None,
+) -> ProtectedTable:
+    derived_from = dict(derived_from or {})
+    shares = {k: dict(v) for k, v in (shares or {}).items()}
+    share_counts = [
+        c
+        for sh in shares.values()
+        for c in (sh.get("numerator"), sh.get("denominator"))
+        if c in count_columns
+    ]
+    columns = list(dict.fromkeys([*count_columns, *derived_from.values(), *share_counts]))
+    missing = [
+        c
+        for c in [
+            *columns,
+            *derived_from,
+            *shares,
+            *(sums or {}),
+            *[p for ps in (sums or {}).values() for p in ps],
+        ]
+        if c not in df.columns
+    ]
+    if missing:
+        raise KeyError(f"disclosure control: columns not in the table: {missing}")
+    values, already = _count_values(df, columns, rules.symbol)
+    primary = ((values >= rules.lower) & (values <= rules.upper)) | already
+    if force is not None:
+        for j, col in enumerate(columns):
+            if col in force.columns:
+                primary[:, j] |= force[col].reindex(df.index).fillna(False).to_numpy(dtype=bool)
+    lines = (
+        table_lines(df, columns, rules, row_total=row_total, by=by, sums=sums) if len(df) else []
+    )
+    line_values: list[float | None] = []
+    for line in lines:
+        if line.total is not None or any(already[c] for c in line.cells):
+            line_values.append(None)
+        else:
+            line_values.append(float(np.nansum([values[c] for c in line.cells])))
+    mask_values = primary
+    if rules.secondary and len(df):
+        mask_values = apply_secondary_suppression(
+            values, primary, lines, line_values=line_values, protection=rules.protection_interval
+        )
+    mask = pd.DataFrame(mask_values, columns=columns, index=df.index)
+    out = df.copy()
+    for col in columns:
+        col_values = out[col]
+        if rules.rounding_base:
+            numeric = pd.to_numeric(col_values, errors="coerce")
+            rounded = numeric.map(lambda v: round_count(v, rules.rounding_base))
+            col_values = col_values.astype(object).where(
+                numeric.isna(), rounded.astype("Int64").astype(object)
+            )
+        out[col] = col_values.astype(object).where(~mask[col], rules.symbol)
+    for derived, source in derived_from.items():
+        out[derived] = out[derived].astype(object).where(~mask[source], rules.symbol)
+    for col, sh in shares.items():
+        hide = pd.Series(False, index=df.index)
+        for part in (sh.get("numerator"), sh.get("denominator")):
+            if part in mask.columns:
+                hide |= mask[part]
+        out[col] = out[col].astype(object).where(~hide, rules.symbol)
+    sidecar: dict[str, Any] = {
+        "child_counts": list(count_columns),
+        "derived_from": derived_from,
+        "lines": [
+            {
+                "parts": [[r, columns[c]] for r, c in line.cells],
+                "total": [line.total[0], columns[line.total[1]]]
+                if line.total is not None
+                else None,
+                "value": value,
+            }
+            for line, value in zip(lines, line_values, strict=True)
+            if line.total is not None or value is not None
+        ],
+        "shares": shares,
+    }
+    if key is not None:
+        sidecar["key"] = key
+        sidecar["quantities"] = dict(quantities or {})
+    return ProtectedTable(out, mask, sidecar)
+
+
 def suppression_mask(
     df: pd.DataFrame,
     count_columns: Sequence[str],
@@ -274,20 +598,7 @@ def suppression_mask(
     by: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Boolean frame (``count_columns``) of the cells to publish as the suppression symbol."""
-    rules = rules or load_rules()
-    values = (
-        np.column_stack(
-            [pd.to_numeric(df[c], errors="coerce").to_numpy(dtype=float) for c in count_columns]
-        )
-        if count_columns
-        else np.empty((len(df), 0))
-    )
-    primary = (values >= rules.lower) & (values <= rules.upper)
-    mask = primary
-    if rules.secondary and len(df):
-        lines = table_lines(df, count_columns, rules, row_total=row_total, by=by)
-        mask = apply_secondary_suppression(values, primary, lines)
-    return pd.DataFrame(mask, columns=list(count_columns), index=df.index)
+    return protect_table(df, count_columns, rules=rules, row_total=row_total, by=by).mask
 
 
 def suppress_child_counts(
@@ -298,31 +609,56 @@ def suppress_child_counts(
     rules: DisclosureRules | None = None,
     row_total: str | None = None,
     by: Sequence[str] | None = None,
+    **relations: Any,
 ) -> pd.DataFrame:
     """Return a copy of ``df`` with disclosure control applied to its counts of children.
 
     ``count_columns`` count children; ``derived_from`` maps a rate/percentage/average column to
     the count column it was computed from (suppressed with it); ``row_total`` names a row-total
     column (columns called ``Total``/``All`` are recognised anyway); ``by`` names the columns that
-    group the rows of a long table into separate column lines.
+    group the rows of a long table into separate column lines; ``relations`` (``sums``,
+    ``shares``, ``key``, ``quantities``, ``force``) as in :func:`protect_table`.
     """
-    rules = rules or load_rules()
-    derived_from = dict(derived_from or {})
-    columns = list(dict.fromkeys([*count_columns, *derived_from.values()]))
-    missing = [c for c in [*columns, *derived_from] if c not in df.columns]
-    if missing:
-        raise KeyError(f"disclosure control: columns not in the table: {missing}")
-    mask = suppression_mask(df, columns, rules, row_total=row_total, by=by)
-    out = df.copy()
-    for col in columns:
-        values = out[col]
-        if rules.rounding_base:
-            numeric = pd.to_numeric(values, errors="coerce")
-            rounded = numeric.map(lambda v: round_count(v, rules.rounding_base))
-            values = values.astype(object).where(
-                numeric.isna(), rounded.astype("Int64").astype(object)
-            )
-        out[col] = values.astype(object).where(~mask[col], rules.symbol)
-    for derived, source in derived_from.items():
-        out[derived] = out[derived].astype(object).where(~mask[source], rules.symbol)
-    return out
+    return protect_table(
+        df, count_columns, derived_from, rules=rules, row_total=row_total, by=by, **relations
+    ).frame
+
+
+def follow(
+    table: pd.DataFrame,
+    key: str,
+    quantities: Mapping[str, str],
+    linked: ProtectedTable,
+) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Make ``table`` publish the same suppressed version of numbers ``linked`` (a protected
+    table with a key) already publishes: returns the cells to force-suppress and the
+    quantities to declare. A column is linked to the ``linked`` column of the same quantity
+    only when every row whose key ``linked`` has holds the same number there (else it is a
+    different number, e.g. a subset of the children, and keeps its own quantity name
+    ``<table quantity>:own``)."""
+    other_key = linked.sidecar.get("key")
+    by_quantity = {q: c for c, q in linked.sidecar.get("quantities", {}).items()}
+    force = pd.DataFrame(index=table.index)
+    declared: dict[str, str] = {}
+    if other_key is None or linked.source is None:
+        return force, {c: f"{q}:own" for c, q in quantities.items()}
+    keys = table[key].astype(str)
+    other_keys = linked.source[other_key].astype(str).to_numpy()
+    for col, quantity in quantities.items():
+        other = by_quantity.get(quantity)
+        if other is None:
+            declared[col] = f"{quantity}:own"
+            continue
+        truth = pd.Series(
+            pd.to_numeric(linked.source[other], errors="coerce").to_numpy(), index=other_keys
+        )
+        mine = pd.to_numeric(table[col], errors="coerce")
+        theirs = keys.map(truth)
+        both = theirs.notna() & mine.notna()
+        if not np.allclose(mine[both].to_numpy(dtype=float), theirs[both].to_numpy(dtype=float)):
+            declared[col] = f"{quantity}:own"
+            continue
+        declared[col] = quantity
+        mask = pd.Series(linked.mask[other].to_numpy(), index=other_keys)
+        force[col] = keys.map(mask).fillna(False).astype(bool)
+    return force, declared

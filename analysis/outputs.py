@@ -92,30 +92,32 @@ def write_table(
     derived_from: Mapping[str, str] | None = None,
     row_total: str | None = None,
     by: Sequence[str] | None = None,
+    **relations: Any,
 ) -> Path:
     """Write a published table as CSV (UTF-8, ``\\n`` line ends, floats to 6 significant digits).
 
     ``child_counts`` names the columns that count children: they pass through statistical
-    disclosure control (:func:`analysis.disclosure.suppress_child_counts`) before writing;
+    disclosure control (:func:`analysis.disclosure.protect_table`) before writing;
     ``derived_from`` maps a rate/percentage/average column to the count column it was computed
-    from, so that it is suppressed with it; ``row_total``/``by`` as in that function. The columns
-    are recorded in ``<name>.disclosure.json`` beside the CSV for the published-outputs scan.
+    from, so that it is suppressed with it; ``row_total``/``by`` and ``relations`` (``sums``,
+    ``shares``, ``key``, ``quantities``, ``force``) as in that function. The table's arithmetic
+    is recorded in ``<name>.disclosure.json`` beside the CSV for the published-outputs scan and
+    the attacker's audit (:mod:`analysis.disclosure_audit`).
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     if child_counts:
-        from analysis.disclosure import suppress_child_counts
+        from analysis.disclosure import protect_table
 
-        df = suppress_child_counts(
+        protected = protect_table(
             df,
             list(child_counts),
-            derived_from=dict(derived_from or {}),
+            dict(derived_from or {}),
             row_total=row_total,
             by=by,
+            **relations,
         )
-        write_json(
-            path.with_suffix(".disclosure.json"),
-            {"child_counts": list(child_counts), "derived_from": dict(derived_from or {})},
-        )
+        df = protected.frame
+        write_json(path.with_suffix(".disclosure.json"), protected.sidecar)
     _format_mixed_floats(df).to_csv(path, index=False, lineterminator="\n", float_format="%.6g")
     return path
 

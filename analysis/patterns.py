@@ -132,6 +132,99 @@ def borough_summary(la_name: str, by_borough: pd.DataFrame, use: pd.DataFrame) -
     }
 
 
+#: The arithmetic of ``patterns_by_borough`` (disclosure control and the attacker's audit): the
+#: quantities are the borough indicator table's (same children, same definitions), so both
+#: tables publish one suppressed version of each number.
+BY_BOROUGH_QUANTITIES: dict[str, str] = {
+    "placements": "k2_children",
+    "outside_london": "k2_outside_london",
+    "in_own_borough": "k2_in_borough",
+    "in_other_london": "k2_london_oob",
+}
+BY_BOROUGH_SUMS: dict[str, tuple[str, ...]] = {
+    "placements": ("outside_london", "in_own_borough", "in_other_london")
+}
+BY_BOROUGH_SHARES: dict[str, dict[str, Any]] = {
+    "pct_outside_london": {"numerator": "outside_london", "denominator": "placements"},
+    "pct_in_own_borough": {"numerator": "in_own_borough", "denominator": "placements"},
+}
+HOME_USE_SHARES: dict[str, dict[str, Any]] = {
+    "pct_places_used_by_london": {"numerator": "used_by_london", "denominator": "external_places"}
+}
+
+
+def by_borough_disclosure() -> dict[str, Any]:
+    """``write_table`` keyword arguments of the placements-by-borough table."""
+    return {
+        "child_counts": list(BY_BOROUGH_QUANTITIES),
+        "sums": BY_BOROUGH_SUMS,
+        "shares": BY_BOROUGH_SHARES,
+        "key": "la_name",
+        "quantities": BY_BOROUGH_QUANTITIES,
+    }
+
+
+def home_use_disclosure() -> dict[str, Any]:
+    """``write_table`` keyword arguments of the use-of-London's-homes table."""
+    return {
+        "child_counts": ["used_by_london"],
+        "shares": HOME_USE_SHARES,
+        "key": "la_name",
+        "quantities": {"used_by_london": "london_children_in_borough_homes"},
+    }
+
+
+def forced_by_indicators(
+    by_borough: pd.DataFrame, indicators_mask: pd.DataFrame, names: pd.Series
+) -> pd.DataFrame:
+    """The cells of ``by_borough`` whose number the indicator table suppresses (its mask,
+    ``names`` its ``la_name`` column), as a boolean frame over the count columns."""
+    lookup = indicators_mask.set_axis(names.astype(str).to_numpy())
+    out = pd.DataFrame(index=by_borough.index)
+    for col, quantity in BY_BOROUGH_QUANTITIES.items():
+        if quantity in lookup.columns:
+            out[col] = (
+                by_borough["la_name"].astype(str).map(lookup[quantity]).fillna(False).astype(bool)
+            )
+    return out
+
+
+def published_borough_summary(
+    la_name: str, by_borough: pd.DataFrame, use: pd.DataFrame
+) -> dict[str, Any]:
+    """A borough's own figures as its rows of the two *published* tables show them (so the
+    results JSON, the tables and the figures share one suppressed version of each number)."""
+
+    def plain(value: Any) -> Any:
+        number = pd.to_numeric(pd.Series([value]), errors="coerce").iloc[0]
+        if pd.isna(number):
+            return None if pd.isna(value) else value  # the suppression symbol
+        return (
+            int(number)
+            if float(number).is_integer() and not isinstance(value, float)
+            else float(number)
+        )
+
+    row = by_borough.set_index("la_name").loc[la_name]
+    urow = use.set_index("la_name").loc[la_name]
+    return {
+        "la_name": la_name,
+        **{
+            k: plain(row[k])
+            for k in ("placements", "outside_london", "pct_outside_london", "pct_in_own_borough")
+        },
+        **{
+            k: plain(urow[k])
+            for k in (
+                "external_places",
+                "used_by_london",
+                "pct_places_used_by_london",
+                "placing_boroughs",
+            )
+        },
+    }
+
+
 _BOROUGH_COUNTS = {
     "placements": ("pct_outside_london", "pct_in_own_borough"),
     "outside_london": (),
@@ -140,7 +233,10 @@ _BOROUGH_COUNTS = {
 
 
 def suppress_borough_summary(summary: dict[str, Any]) -> dict[str, Any]:
-    """A borough's counts of children from 1 to 5 (and the shares computed from them) as ``c``."""
+    """A borough's counts of children from 1 to 5 (and the shares computed from them) as ``c``.
+
+    Primary suppression only: published outputs use :func:`published_borough_summary` (the
+    borough's rows of the published tables, secondary suppression included)."""
     from analysis.disclosure import LOWER, SUPPRESSED, UPPER
 
     out = dict(summary)
@@ -174,16 +270,36 @@ def placement_patterns(ds: Any, year: int, la: str | None = None, top: int = 10)
     return result
 
 
-def _bar_outside_by_borough(by_borough: pd.DataFrame, highlight: str | None) -> Any:
+def _numeric(values: pd.Series) -> pd.Series:
+    """A published column as numbers: suppressed cells (``c``) become NaN (not drawn)."""
+    return pd.to_numeric(values, errors="coerce")
+
+
+def _label_hidden(ax: Any, names: pd.Series, hidden: pd.Series, x: float) -> None:
+    """Write the suppression symbol where a bar is left out because its value is suppressed."""
+    from analysis.disclosure import load_rules
+
+    positions = {name: i for i, name in enumerate(names)}
+    for name in names[hidden.to_numpy()]:
+        ax.text(x, positions[name], load_rules().symbol, va="center", ha="left", fontsize=9)
+    ax.set_ylim(-0.6, len(names) - 0.4)  # every category, drawn or not
+
+
+def _bar_outside_by_borough(published: pd.DataFrame, highlight: str | None) -> Any:
+    """Bars of each borough's share placed outside London, drawn from the published table:
+    a suppressed share has no bar, only the symbol."""
     import matplotlib.pyplot as plt
 
     from analysis.charts import CATEGORICAL, use_af_style
 
     use_af_style()
-    df = by_borough[by_borough["placements"] > 0].sort_values("pct_outside_london", kind="stable")
+    df = published[published["placements"].astype(str) != "0"].copy()
+    df["_pct"] = _numeric(df["pct_outside_london"])
+    df = df.sort_values("_pct", kind="stable", na_position="first")
     fig, ax = plt.subplots(figsize=(8, 8))
     colours = [CATEGORICAL[3] if n == highlight else CATEGORICAL[0] for n in df["la_name"]]
-    ax.barh(df["la_name"], df["pct_outside_london"] * 100, color=colours)
+    ax.barh(df["la_name"], df["_pct"] * 100, color=colours)
+    _label_hidden(ax, df["la_name"], df["_pct"].isna(), 1)
     ax.set_xlabel("% of the borough's children in children's homes placed outside London")
     ax.set_xlim(0, 100)
     fig.tight_layout()
@@ -204,17 +320,23 @@ def _bar_destinations(dest: pd.DataFrame) -> Any:
     return fig
 
 
-def _bar_home_use(use: pd.DataFrame, highlight: str | None) -> Any:
+def _bar_home_use(published: pd.DataFrame, highlight: str | None) -> Any:
+    """Places in each borough's external homes and those used by London boroughs, drawn from
+    the published table: a suppressed count has no bar, only the symbol."""
     import matplotlib.pyplot as plt
 
     from analysis.charts import CATEGORICAL, use_af_style
 
     use_af_style()
-    df = use[use["external_places"] > 0].sort_values("external_places", kind="stable")
+    df = published[_numeric(published["external_places"]) > 0].copy()
+    df["_places"] = _numeric(df["external_places"])
+    df["_used"] = _numeric(df["used_by_london"])
+    df = df.sort_values("_places", kind="stable")
     fig, ax = plt.subplots(figsize=(8, 8))
-    ax.barh(df["la_name"], df["external_places"], color="#cfd8e3", label="External places")
+    ax.barh(df["la_name"], df["_places"], color="#cfd8e3", label="External places")
     colours = [CATEGORICAL[3] if n == highlight else CATEGORICAL[0] for n in df["la_name"]]
-    ax.barh(df["la_name"], df["used_by_london"], color=colours, label="Used by London boroughs")
+    ax.barh(df["la_name"], df["_used"], color=colours, label="Used by London boroughs")
+    _label_hidden(ax, df["la_name"], df["_used"].isna(), 0.5)
     ax.set_xlabel("Places in private and voluntary children's homes")
     ax.legend(loc="lower right", frameon=False)
     fig.tight_layout()
@@ -230,32 +352,39 @@ def write_patterns_outputs(
     totals and the destinations and borough rows with small counts suppressed as in the tables.
     """
     from analysis.charts import save_figure
+    from analysis.disclosure import protect_table
+    from analysis.groups.indicators import protected_indicators
     from analysis.outputs import EditionPaths, write_json, write_table
 
     paths = EditionPaths.for_edition(output_dir)
     pat = placement_patterns(ds, year, la=la)
     L = pat["london"]
-    counts = ["placements", "outside_london", "in_own_borough", "in_other_london"]
     by_b = pat["by_borough"]
+    indicators = protected_indicators(ds, year)
+    spec = by_borough_disclosure()
+    force = forced_by_indicators(by_b, indicators.mask, indicators.frame["la_name"])
+    by_b_public = protect_table(by_b, spec.pop("child_counts"), force=force, **spec).frame
     write_table(
-        by_b,
-        paths.tables / "patterns_by_borough.csv",
-        child_counts=counts,
-        derived_from={"pct_outside_london": "placements", "pct_in_own_borough": "placements"},
+        by_b, paths.tables / "patterns_by_borough.csv", force=force, **by_borough_disclosure()
     )
     save_figure(
-        _bar_outside_by_borough(by_b, la),
+        _bar_outside_by_borough(by_b_public, la),
         paths,
         "patterns_outside_by_borough",
         caption=f"Share of each borough's children in children's homes placed outside London, 31 March {year}",
         alt=(
             f"Bar chart: across London {L['pct_outside_london'] * 100 if L['pct_outside_london'] is not None else 0:.0f}% "
             f"of children in children's homes were placed outside London; {L['boroughs_all_outside']} "
-            f"boroughs placed all of theirs outside London and {L['boroughs_none_outside']} none."
+            f"boroughs placed all of theirs outside London and {L['boroughs_none_outside']} none. "
+            "A borough whose share would reveal a small count has no bar and is marked c."
         ),
-        table=by_b[["la_name", "placements", "outside_london", "pct_outside_london"]],
+        # the figure's data is the published table (already suppressed), cut to its columns
+        table=by_b_public[["la_name", "placements", "outside_london", "pct_outside_london"]],
         child_counts=["placements", "outside_london"],
-        derived_from={"pct_outside_london": "outside_london"},
+        shares={"pct_outside_london": BY_BOROUGH_SHARES["pct_outside_london"]},
+        key="la_name",
+        quantities={c: BY_BOROUGH_QUANTITIES[c] for c in ("placements", "outside_london")},
+        draws=[{"column": "pct_outside_london", "label": "la_name", "scale": 100}],
     )
     dest = pat["destinations"]
     top = ", ".join(dest["la"].head(3))
@@ -270,18 +399,24 @@ def write_patterns_outputs(
         derived_from={"share": "placements"},
     )
     use = pat["home_use"]
+    use_spec = home_use_disclosure()
+    use_public = protect_table(use, use_spec.pop("child_counts"), **use_spec).frame
     save_figure(
-        _bar_home_use(use, la),
+        _bar_home_use(use_public, la),
         paths,
         "patterns_home_use",
         caption=f"Places in external children's homes in each borough and the number used by London boroughs, 31 March {year}",
         alt=(
             f"Bar chart: of {L['external_places_in_london']} places in private and voluntary homes in London, "
-            f"London boroughs' children filled {L['external_places_used_by_london']}."
+            f"London boroughs' children filled {L['external_places_used_by_london']}. "
+            "A borough where the number would be a small count has no bar for it and is marked c."
         ),
         table=use,
-        child_counts=["used_by_london"],
-        derived_from={"pct_places_used_by_london": "used_by_london"},
+        draws=[
+            {"column": "external_places", "label": "la_name"},
+            {"column": "used_by_london", "label": "la_name"},
+        ],
+        **home_use_disclosure(),
     )
     from analysis.disclosure import suppress_child_counts
 
@@ -291,7 +426,9 @@ def write_patterns_outputs(
         "edition": edition,
         "london": L,
         "destinations": dest_public.to_dict(orient="records"),
-        "borough": suppress_borough_summary(pat["borough"]) if "borough" in pat else None,
+        "borough": (
+            published_borough_summary(la, by_b_public, use_public) if "borough" in pat else None
+        ),
     }
     write_json(paths.results / "patterns.json", result)
     return result

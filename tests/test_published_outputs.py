@@ -197,3 +197,37 @@ def test_every_built_edition_publishes_nothing_disclosive(built_outputs):
         f"expected the London and 33 borough editions, found {len(editions)}"
     )
     assert findings == []
+
+
+@pytest.mark.slow
+def test_attackers_audit_recovers_nothing_in_any_edition(built_outputs):
+    """Issue #15: on every edition of the full example build (each beside the London edition),
+    no suppressed count can be worked out from what is published (the build ran the same audit
+    before publishing; this re-runs it on the published folders and reports the numbers)."""
+    import time
+
+    from analysis.disclosure_audit import audit_edition, read_tables
+
+    root, _ = built_outputs
+    editions = sorted({p.parent for p in root.rglob("report.html")})
+    london = next(e for e in editions if e.name == "london")
+    findings, seconds, suppressed = [], [], 0
+    for edition in editions:
+        start = time.perf_counter()
+        findings += audit_edition(edition, None if edition == london else london)
+        seconds.append(time.perf_counter() - start)
+        suppressed += sum(
+            int((t.frame[c].astype(str).str.strip() == "c").sum())
+            for t in read_tables(edition)
+            for c in t.spec.get("child_counts", [])
+            if c in t.frame.columns
+        )
+    print(
+        f"\nATTACKER'S AUDIT: editions {len(editions)}, suppressed counts {suppressed}, "
+        f"findings {len(findings)}, seconds per edition median "
+        f"{sorted(seconds)[len(seconds) // 2]:.2f} max {max(seconds):.2f}"
+    )
+    for finding in findings[:40]:
+        print("  ", finding)
+    assert len(editions) >= 34
+    assert findings == []

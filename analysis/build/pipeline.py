@@ -355,6 +355,9 @@ def run_build(settings: BuildSettings, *, progress_factory: Any = None) -> Build
                     f"rendering the report failed: {type(exc).__name__}: {exc}"
                 ) from exc
         summary.stages["render"] = time.perf_counter() - render_start
+        audit_start = time.perf_counter()
+        audit_staged_editions(staged, settings.output_root, settings.year, settings.jobs)
+        summary.stages["audit"] = time.perf_counter() - audit_start
         publish_start = time.perf_counter()
         renderer = _renderer(settings.engine) if settings.render else None
         for e in todo:
@@ -381,6 +384,43 @@ def run_build(settings: BuildSettings, *, progress_factory: Any = None) -> Build
         summary.stages["publish"] = time.perf_counter() - publish_start
     summary.seconds = time.perf_counter() - start
     return summary
+
+
+def _audit_one(item: tuple[str, Path, Path | None]) -> list[str]:
+    from analysis.disclosure_audit import audit_edition
+
+    slug, path, beside = item
+    return [
+        f"{slug}: {f.table} {f.row} {f.column}: {f.kind} ({f.detail})"
+        for f in audit_edition(path, beside)
+    ]
+
+
+def audit_staged_editions(
+    staged: dict[str, Path], output_root: Path, year: int, jobs: int = 1
+) -> None:
+    """The attacker's audit (:mod:`analysis.disclosure_audit`) of every staged edition, each
+    beside the London edition it is published with (staged, else already published): raises
+    :class:`BuildFailed` before anything is published when a suppressed count can be worked out.
+    """
+    london = staged.get("london") or publish.published_dir(output_root, year, "london")
+    items = [
+        (slug, path, london if slug != "london" else None) for slug, path in sorted(staged.items())
+    ]
+    if jobs > 1 and len(items) > 1:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            results = list(pool.map(_audit_one, items))
+    else:
+        results = [_audit_one(item) for item in items]
+    problems = [p for result in results for p in result]
+    if problems:
+        more = f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else ""
+        raise BuildFailed(
+            f"disclosure audit: {len(problems)} suppressed count(s) could be worked out from "
+            "what would be published; nothing was published:\n  "
+            + "\n  ".join(problems[:20])
+            + more
+        )
 
 
 class _progress:

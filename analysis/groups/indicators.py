@@ -49,15 +49,62 @@ CHILD_COUNT_COLUMNS: tuple[str, ...] = (
     "in_house_k2",
 )
 DERIVED_FROM: dict[str, str] = {
-    "pct_residential": "k2_children",
-    "pct_in_borough": "k2_in_borough",
-    "pct_london_oob": "k2_london_oob",
-    "pct_outside_london": "k2_outside_london",
-    "children_per_london_la": "k2_in_london",
-    "pct_in_house": "in_house_k2",
     "median_distance_miles": "k2_children",
     "pct_good_or_better": "k2_children",
 }
+#: The arithmetic of the published indicator table, for secondary suppression and the
+#: attacker's audit (:mod:`analysis.disclosure_audit`): row totals, and each share with its
+#: numerator and denominator (suppressed when either is).
+INDICATOR_SUMS: dict[str, tuple[str, ...]] = {
+    "k2_children": ("k2_in_borough", "k2_london_oob", "k2_outside_london"),
+    "k2_in_london": ("k2_in_borough", "k2_london_oob"),
+}
+INDICATOR_SHARES: dict[str, dict[str, object]] = {
+    "pct_residential": {"numerator": "k2_children", "denominator": "cla_cohort", "scale": 100},
+    "pct_in_borough": {"numerator": "k2_in_borough", "denominator": "k2_children", "scale": 100},
+    "pct_london_oob": {"numerator": "k2_london_oob", "denominator": "k2_children", "scale": 100},
+    "pct_outside_london": {
+        "numerator": "k2_outside_london",
+        "denominator": "k2_children",
+        "scale": 100,
+    },
+    "children_per_london_la": {
+        "numerator": "k2_in_london",
+        "denominator": "n_london_las",
+        "scale": 1,
+    },
+    "pct_in_house": {"numerator": "in_house_k2", "denominator": "k2_children", "scale": 100},
+}
+#: Each count column is one quantity per borough wherever it is published (same names are
+#: used by the placement-patterns tables), so the audit links the tables.
+INDICATOR_QUANTITIES: dict[str, str] = {c: c for c in CHILD_COUNT_COLUMNS}
+
+
+def indicator_disclosure() -> dict[str, object]:
+    """The keyword arguments of :func:`analysis.outputs.write_table` /
+    :func:`analysis.disclosure.protect_table` for the borough indicator table (index reset)."""
+    return {
+        "child_counts": list(CHILD_COUNT_COLUMNS),
+        "derived_from": dict(DERIVED_FROM),
+        "sums": INDICATOR_SUMS,
+        "shares": INDICATOR_SHARES,
+        "key": "la_name",
+        "quantities": INDICATOR_QUANTITIES,
+    }
+
+
+def protected_indicators(ds: Dataset, year: int):  # noqa: ANN201 - ProtectedTable
+    """The borough indicator table after disclosure control (computed once per dataset and
+    year): the one suppressed version of each borough count, which the placement-patterns
+    tables follow."""
+    from analysis.disclosure import protect_table
+
+    def compute():  # noqa: ANN202
+        ind = borough_indicators(ds, year).drop(columns=["ons_code"]).reset_index()
+        spec = indicator_disclosure()
+        return protect_table(ind, spec.pop("child_counts"), spec.pop("derived_from"), **spec)
+
+    return ds.derived(("protected_indicators", int(year)), compute)
 
 
 def _share(part: pd.Series, whole: pd.Series) -> pd.Series:

@@ -23,7 +23,7 @@ from analysis.groups.figures import (
     selection_chart,
     tile_map,
 )
-from analysis.groups.indicators import CHILD_COUNT_COLUMNS, DERIVED_FROM, INDICATOR_LABELS
+from analysis.groups.indicators import INDICATOR_LABELS, indicator_disclosure
 from analysis.groups.public import PUBLIC_INDICATOR_LABELS
 from analysis.groups.results import (
     GroupsAnalysis,
@@ -68,12 +68,7 @@ def _borough_groups_table(a: GroupsAnalysis) -> pd.DataFrame:
 def write_tables(a: GroupsAnalysis, paths: EditionPaths) -> None:
     """Borough indicators (with disclosure control), the typology profile, the assignments."""
     ind = a.indicators.drop(columns=["ons_code"]).reset_index()
-    write_table(
-        ind,
-        paths.tables / "groups_borough_indicators.csv",
-        child_counts=list(CHILD_COUNT_COLUMNS),
-        derived_from=DERIVED_FROM,
-    )
+    write_table(ind, paths.tables / "groups_borough_indicators.csv", **indicator_disclosure())
     profile = a.profile.copy()
     profile.insert(1, "label", profile["group"].map(a.labels))
     write_table(profile, paths.tables / "groups_typology_profile.csv")

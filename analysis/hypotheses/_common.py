@@ -385,16 +385,45 @@ class FigureSpec:
     table: pd.DataFrame
     child_counts: tuple[str, ...] = ()
     derived_from: dict[str, str] | None = None
+    #: the row key and the quantity of each count column, so the table publishes the same
+    #: suppressed version of a number another table publishes (see :func:`publish`)
+    key: str | None = None
+    quantities: dict[str, str] | None = None
+    force: pd.DataFrame | None = None  # cells suppressed because the linked table hides them
+    column_totals: bool | None = None  # override of assume_column_totals_published
+
+
+def linked_publication(
+    table: pd.DataFrame,
+    key: str,
+    quantities: dict[str, str],
+    linked: Any,
+    *,
+    column_totals: bool | None = None,
+) -> dict[str, Any]:
+    """``key``/``quantities``/``force`` for a table that shows numbers a protected table
+    (``linked``, e.g. :func:`analysis.groups.indicators.protected_indicators`) also publishes;
+    without ``linked``, the table's own quantities (not linked)."""
+    extra = {} if column_totals is None else {"column_totals": column_totals}
+    if linked is None:
+        return {"key": key, "quantities": {c: f"{q}:own" for c, q in quantities.items()}, **extra}
+    from analysis.disclosure import follow
+
+    force, declared = follow(table, key, quantities, linked)
+    return {"key": key, "quantities": declared, "force": force, **extra}
 
 
 def as_published(
-    table: pd.DataFrame, child_counts: tuple[str, ...], derived_from: dict[str, str]
+    table: pd.DataFrame,
+    child_counts: tuple[str, ...],
+    derived_from: dict[str, str],
+    **relations: Any,
 ) -> pd.DataFrame:
     """The table as it will be published (disclosure control applied), so that a chart drawn
     from it never shows a suppressed value (suppressed cells become ``"c"`` and are not drawn)."""
     from analysis.disclosure import suppress_child_counts
 
-    return suppress_child_counts(table, list(child_counts), derived_from=derived_from)
+    return suppress_child_counts(table, list(child_counts), derived_from=derived_from, **relations)
 
 
 def publish(spec: FigureSpec, paths: Any) -> Path:
@@ -410,6 +439,16 @@ def publish(spec: FigureSpec, paths: Any) -> Path:
         table=spec.table,
         child_counts=spec.child_counts,
         derived_from=spec.derived_from,
+        **(
+            {
+                "key": spec.key,
+                "quantities": spec.quantities or {},
+                "force": spec.force,
+                "column_totals": spec.column_totals,
+            }
+            if spec.key
+            else {}
+        ),
     )
 
 

@@ -507,13 +507,31 @@ def outside_by_scope_table(
     return pd.DataFrame(rows)
 
 
-def outside_by_scope_figure(table: pd.DataFrame):
-    """Share placed outside London by scope, with 95% CIs (suppressed groups not drawn)."""
-    from analysis.hypotheses._common import FigureSpec, as_published, interval_chart
+def outside_by_scope_figure(table: pd.DataFrame, linked: Any = None):
+    """Share placed outside London by scope, with 95% CIs (suppressed groups not drawn).
+
+    ``linked``: the protected borough indicator table
+    (:func:`analysis.groups.indicators.protected_indicators`): the borough's row shows the
+    same K2 children, so it is suppressed as that table suppresses it."""
+    from analysis.hypotheses._common import (
+        FigureSpec,
+        as_published,
+        interval_chart,
+        linked_publication,
+    )
 
     counts = ("children", "placed_outside")
     derived = {"share": "placed_outside", "ci_low": "placed_outside", "ci_high": "placed_outside"}
-    shown = as_published(table, counts, derived)
+    # the rows are nested scopes (London, the group, the borough): a column sum means nothing
+    # and is quoted nowhere; the borough's row is the indicator table's number
+    links = linked_publication(
+        table,
+        "scope",
+        {"children": "k2_children", "placed_outside": "k2_outside_london"},
+        linked,
+        column_totals=False,
+    )
+    shown = as_published(table, counts, derived, **links)
     fig = interval_chart(
         shown,
         label="scope",
@@ -536,4 +554,5 @@ def outside_by_scope_figure(table: pd.DataFrame):
         table,
         counts,
         derived,
+        **links,
     )

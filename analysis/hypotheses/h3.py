@@ -300,9 +300,18 @@ def _summary(verdict: str, variation: bool | None, profile: bool | None) -> str:
 # --- notebook figures ------------------------------------------------------------------------
 
 
-def borough_variation_figure(residuals: pd.DataFrame, la: str | None = None):
-    """Observed minus expected (from needs) share placed outside London, per borough."""
-    from analysis.hypotheses._common import FigureSpec, as_published, interval_chart
+def borough_variation_figure(residuals: pd.DataFrame, la: str | None = None, linked: Any = None):
+    """Observed minus expected (from needs) share placed outside London, per borough.
+
+    ``linked``: the protected borough indicator table; where every borough's children with a
+    needs record are all its K2 children, the counts are the same numbers and are suppressed
+    as that table suppresses them."""
+    from analysis.hypotheses._common import (
+        FigureSpec,
+        as_published,
+        interval_chart,
+        linked_publication,
+    )
 
     table = residuals.copy()
     lo, hi = [], []
@@ -314,7 +323,16 @@ def borough_variation_figure(residuals: pd.DataFrame, la: str | None = None):
     table["series"] = ["This borough" if x == la else "Other boroughs" for x in table["LA"]]
     counts = ("children", "placed_outside")
     derived = {c: "placed_outside" for c in ("observed_share", "excess_share", "ci_low", "ci_high")}
-    shown = as_published(table, counts, derived)
+    # the rows are the boroughs with enough children for the model: a subset, whose column
+    # sums the report does not quote (caveat A20: the model's n in h3.json is such a sum)
+    links = linked_publication(
+        table,
+        "LA",
+        {"children": "k2_children", "placed_outside": "k2_outside_london"},
+        linked,
+        column_totals=False,
+    )
+    shown = as_published(table, counts, derived, **links)
     fig = interval_chart(
         shown,
         label="LA",
@@ -335,6 +353,7 @@ def borough_variation_figure(residuals: pd.DataFrame, la: str | None = None):
         table.drop(columns=["series"]),
         counts,
         derived,
+        **links,
     )
 
 

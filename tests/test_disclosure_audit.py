@@ -1,0 +1,274 @@
+"""The attacker's audit: each kind of leak of issue #15 is planted and must be found (and refused
+by the build); tables protected by :func:`analysis.disclosure.protect_table` audit clean."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from analysis.build.pipeline import BuildFailed, audit_staged_editions  # noqa: E402
+from analysis.charts import save_figure  # noqa: E402
+from analysis.disclosure import protect_table  # noqa: E402
+from analysis.disclosure_audit import (  # noqa: E402
+    audit_edition,
+    audit_tables,
+    hidden_bounds,
+    read_tables,
+    sum_relation,
+)
+from analysis.outputs import EditionPaths, write_table  # noqa: E402
+
+SHARES = {
+    "pct_outside_london": {"numerator": "outside_london", "denominator": "placements"},
+    "pct_in_own_borough": {"numerator": "in_own_borough", "denominator": "placements"},
+}
+SPEC = {
+    "child_counts": ["placements", "outside_london", "in_own_borough", "in_other_london"],
+    "sums": {"placements": ("outside_london", "in_own_borough", "in_other_london")},
+    "shares": SHARES,
+    "key": "la_name",
+    "quantities": {
+        "placements": "k2_children",
+        "outside_london": "k2_outside_london",
+        "in_own_borough": "k2_in_borough",
+        "in_other_london": "k2_london_oob",
+    },
+}
+
+
+def _by_borough() -> pd.DataFrame:
+    """Shaped like ``patterns_by_borough``: Barnet is the issue's example (30 = 20 + 5 + 5)."""
+    df = pd.DataFrame(
+        {
+            "la_name": ["Barnet", "Camden", "Croydon", "Ealing", "Enfield"],
+            "placements": [30, 18, 60, 41, 26],
+            "outside_london": [20, 16, 33, 25, 22],
+            "in_own_borough": [5, 0, 12, 9, 2],
+        }
+    )
+    df["in_other_london"] = df["placements"] - df["outside_london"] - df["in_own_borough"]
+    df["pct_outside_london"] = df["outside_london"] / df["placements"]
+    df["pct_in_own_borough"] = df["in_own_borough"] / df["placements"]
+    return df
+
+
+def _edition(tmp: Path, name: str = "london") -> Path:
+    root = tmp / name
+    write_table(_by_borough(), root / "tables" / "patterns_by_borough.csv", **SPEC)
+    return root
+
+
+def _csv(root: Path, table: str = "patterns_by_borough") -> Path:
+    return root / "tables" / f"{table}.csv"
+
+
+def _set(root: Path, la: str, column: str, value: object, table: str = "patterns_by_borough"):
+    df = pd.read_csv(_csv(root, table), dtype=str, keep_default_na=False)
+    df.loc[df["la_name"] == la, column] = str(value)
+    df.to_csv(_csv(root, table), index=False, lineterminator="\n")
+
+
+def _kinds(findings) -> set[tuple[str, str, str]]:
+    return {(f.row, f.column, f.kind) for f in findings}
+
+
+def test_protected_table_audits_clean_and_hides_small_counts(tmp_path):
+    root = _edition(tmp_path)
+    published = pd.read_csv(_csv(root), dtype=str)
+    barnet = published.set_index("la_name").loc["Barnet"]
+    assert barnet["in_own_borough"] == "c" and barnet["in_other_london"] == "c"
+    # the share of a suppressed count is suppressed with it (the issue's 0.166667)
+    assert barnet["pct_in_own_borough"] == "c"
+    assert audit_edition(root) == []
+
+
+def test_row_total_leak_is_found(tmp_path):
+    root = _edition(tmp_path)
+    # Camden: 18 = 16 + 0 + c (2): the secondary partner of the 2 is published again
+    published = pd.read_csv(_csv(root), dtype=str).set_index("la_name")
+    assert published.loc["Camden", "in_other_london"] == "c"
+    partner = next(
+        c
+        for c in ("outside_london", "placements", "in_own_borough")
+        if published.loc["Camden", c] == "c"
+    )
+    assert partner == "outside_london"  # the smallest non-zero part of the row
+    _set(root, "Camden", partner, 16)
+    assert ("Camden", "in_other_london", "recovered") in _kinds(audit_edition(root))
+
+
+def test_share_leak_is_found(tmp_path):
+    root = _edition(tmp_path)
+    # the issue's Barnet row: share in own borough published beside a suppressed count
+    _set(root, "Barnet", "pct_in_own_borough", "0.166667")
+    assert ("Barnet", "in_own_borough", "recovered") in _kinds(audit_edition(root))
+
+
+def test_cross_table_leak_is_found(tmp_path):
+    root = _edition(tmp_path)
+    other = pd.DataFrame({"la_name": ["Barnet", "Camden"], "k2_in_borough": [5, 0]})
+    # a second table publishes the same quantity without suppression (declared, unprotected)
+    other.to_csv(_csv(root, "groups_borough_indicators"), index=False)
+    sidecar = {"child_counts": ["k2_in_borough"], "key": "la_name",
+               "quantities": {"k2_in_borough": "k2_in_borough"}, "lines": [], "shares": {}}  # fmt: skip
+    _csv(root, "groups_borough_indicators").with_suffix(".disclosure.json").write_text(
+        json.dumps(sidecar)
+    )
+    found = _kinds(audit_edition(root))
+    assert ("Barnet", "in_own_borough", "published_elsewhere") in found
+
+
+def test_leak_across_editions_is_found(tmp_path):
+    london = _edition(tmp_path, "london")
+    borough = _edition(tmp_path, "barnet")
+    _set(london, "Barnet", "in_own_borough", 5)  # the London edition beside it shows the 5
+    assert audit_edition(borough) == []  # alone, the borough edition is fine
+    found = _kinds(audit_edition(borough, london))
+    assert ("Barnet", "in_own_borough", "published_elsewhere") in found
+
+
+def test_workbook_leak_is_found(tmp_path):
+    root = _edition(tmp_path)
+    sheet = _by_borough()  # the workbook shows the unsuppressed numbers
+    with pd.ExcelWriter(root / "tables.xlsx") as book:
+        sheet.to_excel(book, sheet_name="patterns_by_borough", index=False)
+    assert ("Barnet", "in_own_borough", "published_elsewhere") in _kinds(audit_edition(root))
+
+
+def _bar_chart(values: pd.Series, names: pd.Series):
+    fig, ax = plt.subplots()
+    ax.barh(names, values)
+    return fig
+
+
+def test_figure_drawing_a_suppressed_value_is_refused(tmp_path):
+    paths = EditionPaths.for_edition(tmp_path / "london")
+    df = _by_borough()
+    with pytest.raises(ValueError, match="suppressed"):
+        save_figure(
+            _bar_chart(df["in_own_borough"], df["la_name"]),  # draws Barnet's 5
+            paths,
+            "own_borough",
+            caption="c",
+            alt="Bar chart of children placed in their own borough.",
+            table=df[["la_name", "in_own_borough"]],
+            child_counts=["in_own_borough"],
+            draws=[{"column": "in_own_borough", "label": "la_name"}],
+        )
+    # drawn from the published table, the bar is left out and the figure is saved
+    public = protect_table(df[["la_name", "in_own_borough"]], ["in_own_borough"]).frame
+    save_figure(
+        _bar_chart(pd.to_numeric(public["in_own_borough"], errors="coerce"), public["la_name"]),
+        paths,
+        "own_borough",
+        caption="c",
+        alt="Bar chart of children placed in their own borough.",
+        table=public,
+        child_counts=["in_own_borough"],
+        draws=[{"column": "in_own_borough", "label": "la_name"}],
+    )
+    drawn = json.loads((paths.figures / "own_borough.json").read_text())["drawn"][0]
+    assert "Barnet" not in drawn["labels"] and "Croydon" in drawn["labels"]
+    assert audit_edition(paths.root) == []
+
+
+def test_figure_data_planted_with_a_suppressed_value_is_found(tmp_path):
+    root = _edition(tmp_path)
+    figure = {"name": "patterns_by_borough", "drawn": [{
+        "table": "patterns_by_borough", "column": "pct_in_own_borough", "label": "la_name",
+        "scale": 100, "labels": ["Barnet"], "values": [16.6667]}]}  # fmt: skip
+    (root / "figures").mkdir()
+    (root / "figures" / "patterns_by_borough.json").write_text(json.dumps(figure))
+    found = _kinds(audit_edition(root))
+    assert ("Barnet", "in_own_borough", "recovered") in found
+
+
+def test_the_build_refuses_to_publish_a_leak(tmp_path):
+    root = _edition(tmp_path)
+    audit_staged_editions({"london": root}, tmp_path / "outputs", 2022)  # clean: no error
+    _set(root, "Barnet", "pct_in_own_borough", "0.166667")
+    with pytest.raises(BuildFailed, match="disclosure audit"):
+        audit_staged_editions({"london": root}, tmp_path / "outputs", 2022)
+
+
+def test_bounds_are_those_of_the_linear_programme():
+    relations = [sum_relation(["a", "b"], None, 10), sum_relation(["b", "c"], None, 4)]
+    bounds = hidden_bounds({}, ["a", "b", "c"], relations)
+    assert bounds["a"] == pytest.approx((7, 9))
+    assert bounds["b"] == pytest.approx((1, 3)) and bounds["c"] == pytest.approx((1, 3))
+
+
+counts = st.integers(min_value=0, max_value=30) | st.integers(min_value=0, max_value=6)
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.lists(st.tuples(counts, counts, counts), min_size=1, max_size=10))
+def test_protected_tables_never_give_a_count_away(tmp_path_factory, rows):
+    """Whatever the counts, the audit recovers nothing from a protected table (except where
+    nothing is left to hide behind: every other cell of a line is zero)."""
+    df = pd.DataFrame(rows, columns=["outside_london", "in_own_borough", "in_other_london"])
+    df.insert(0, "la_name", [f"LA {i}" for i in range(len(df))])
+    df.insert(
+        1, "placements", df[["outside_london", "in_own_borough", "in_other_london"]].sum(axis=1)
+    )
+    df["pct_outside_london"] = df["outside_london"] / df["placements"].where(df["placements"] > 0)
+    df["pct_in_own_borough"] = df["in_own_borough"] / df["placements"].where(df["placements"] > 0)
+    root = tmp_path_factory.mktemp("ed") / "london"
+    write_table(df, _csv(root), **SPEC)
+    tables = read_tables(root)
+    findings = audit_tables(tables, {"london": root})
+    truth = df.set_index("la_name")
+    for f in findings:
+        column = truth[f.column]
+        others = column.drop(index=f.row)
+        row = truth.loc[f.row, SPEC["child_counts"]].drop(f.column)
+        # a count that cannot be protected: its column and its row hold nothing else non-zero
+        assert (others == 0).all() or (row == 0).all(), f
+    shutil.rmtree(root.parent, ignore_errors=True)
+
+
+def test_example_london_and_borough_editions_audit_clean(tmp_path):
+    """The example's placement-pattern tables and figures and the borough indicator table, in
+    the London edition and in Barnet's beside it, give nothing away (the issue's examples)."""
+    from analysis.contract import load_dataset
+    from analysis.groups.indicators import borough_indicators, indicator_disclosure
+    from analysis.paths import EXAMPLE_DATA
+    from analysis.patterns import write_patterns_outputs
+
+    if not (EXAMPLE_DATA / "episodes.csv").exists():
+        pytest.skip("data/example is not generated")
+    ds = load_dataset(EXAMPLE_DATA)
+    year = max(ds.years())
+    roots = {}
+    for edition, la in (("london", None), ("barnet", "Barnet")):
+        roots[edition] = tmp_path / edition
+        write_patterns_outputs(ds, year, edition, str(roots[edition]), la=la)
+        indicators = borough_indicators(ds, year).drop(columns=["ons_code"]).reset_index()
+        write_table(
+            indicators,
+            _csv(roots[edition], "groups_borough_indicators"),
+            **indicator_disclosure(),
+        )
+    assert audit_edition(roots["london"]) == []
+    assert audit_edition(roots["barnet"], roots["london"]) == []
+    by_borough = pd.read_csv(_csv(roots["london"]), dtype=str).set_index("la_name")
+    # Barnet (the issue's example): share in own borough no longer published beside c
+    assert by_borough.loc["Barnet", "in_own_borough"] == "c"
+    assert by_borough.loc["Barnet", "pct_in_own_borough"] == "c"
+    figure = json.loads(
+        (roots["london"] / "figures" / "patterns_outside_by_borough.json").read_text()
+    )
+    hidden = set(by_borough.index[by_borough["pct_outside_london"] == "c"])
+    assert hidden and not hidden & set(figure["drawn"][0]["labels"])
+    barnet = json.loads((roots["barnet"] / "results" / "patterns.json").read_text())["borough"]
+    assert barnet["pct_in_own_borough"] == "c"
