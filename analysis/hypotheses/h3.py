@@ -324,7 +324,7 @@ def borough_variation_figure(residuals: pd.DataFrame, la: str | None = None, lin
     counts = ("children", "placed_outside")
     derived = {c: "placed_outside" for c in ("observed_share", "excess_share", "ci_low", "ci_high")}
     # the rows are the boroughs with enough children for the model: a subset, whose column
-    # sums the report does not quote (caveat A20: the model's n in h3.json is such a sum)
+    # sums the report does not quote (caveat A30: the model's n in h3.json is such a sum)
     links = linked_publication(
         table,
         "LA",
