@@ -420,6 +420,12 @@ def audit_staged_editions(
             "what would be published; nothing was published:\n  "
             + "\n  ".join(problems[:20])
             + more
+            + (
+                ""
+                if "london" in staged
+                else "\nEach borough edition is audited beside the published London edition: if "
+                f"{london} was built from other data or code, rebuild it first (report build)."
+            )
         )
 
 
