@@ -248,9 +248,10 @@ class _TableAudit:
             for r, c in zip(*np.nonzero(~mask), strict=True)
             if not np.isnan(values[r, c])
         }
-        lower = {cell: 1.0 if values[cell] >= 1 else 0.0 for cell in hidden}
+        # the reader's knowledge, as in the published audit: a suppressed count is at least 1,
+        # unless that contradicts the relations (a suppressed zero), then at least 0
         bounds = hidden_bounds(
-            known, hidden, self.relations, lower=lower, enough=self.protection + 1, targets=cells
+            known, hidden, self.relations, lower=1.0, enough=self.protection + 1, targets=cells
         )
         return [cell for cell in cells if is_exposed(bounds[cell], self.protection)]
 
@@ -258,7 +259,8 @@ class _TableAudit:
 def _candidates(
     cell: Cell, through: Mapping[Cell, list[Line]], values: np.ndarray, mask: np.ndarray
 ) -> list[Cell]:
-    """Published non-zero cells that could cover ``cell``: first those reached through lines
+    """Published non-zero cells (published zeros when a step finds none) that could cover
+    ``cell``: first those reached through lines
     with an in-table total (the row relations a reader combines), then through every line;
     breadth first from the cell over the suppressed cells tied to it, each step smallest first
     (a part before an in-table total)."""
@@ -286,6 +288,15 @@ def _candidates(
                 if not mask[c] and not np.isnan(values[c]) and values[c] > 0 and c not in out
             }
             out += sorted(group, key=lambda c: (group[c][1], group[c][0], c))
+            if not out:  # only zeros left to cover with: a suppressed zero hides which cells
+                # are the non-zero ones (the reader can no longer assume each is at least 1)
+                zeros = {
+                    c
+                    for line in lines
+                    for c in line.cells
+                    if not mask[c] and not np.isnan(values[c]) and values[c] == 0
+                }
+                out += sorted(zeros)
             frontier = []
             for line in lines:
                 for c in [*line.cells, *([line.total] if line.total is not None else [])]:
@@ -304,7 +315,7 @@ def _choose_partner(
     tries: int = 8,
 ) -> Cell | None:
     """The partner to suppress for an exposed cell (see :func:`apply_secondary_suppression`);
-    None when no published non-zero cell is tied to it (a suppressed zero would not help)."""
+    None when no published cell is tied to it (zeros are candidates only when no non-zero is)."""
     candidates = _candidates(cell, through, values, mask)
     covers_cell = None
     for candidate in candidates[:tries]:
