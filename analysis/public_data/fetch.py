@@ -375,6 +375,12 @@ def _version_key(version: str) -> tuple[int, ...]:
     return tuple(int(p) for p in re.findall(r"\d+", version))
 
 
+def _first_titled(items: list[dict], pattern: str) -> dict | None:
+    """The first API item (publication or data set) whose ``title`` matches ``pattern``."""
+    compiled = re.compile(pattern)
+    return next((i for i in items if compiled.search(str(i.get("title", "")))), None)
+
+
 def locate_ees(client: HttpClient, raw: dict[str, Any], spec: PublicFile, year: int) -> Located:
     """Find a DfE data set version for ``year`` through the EES public API v1.
 
@@ -394,8 +400,7 @@ def locate_ees(client: HttpClient, raw: dict[str, Any], spec: PublicFile, year: 
         f"{what} (EES publications)",
         {"search": spec.spec["publication_search"], "pageSize": 40},
     )
-    pub_pattern = re.compile(spec.spec["publication_title"])
-    pub = next((p for p in pubs if pub_pattern.search(str(p.get("title", "")))), None)
+    pub = _first_titled(pubs, spec.spec["publication_title"])
     if pub is None:
         raise NotFoundError(
             f"{what}: no EES publication titled like {spec.spec['publication_title']!r} "
@@ -405,8 +410,7 @@ def locate_ees(client: HttpClient, raw: dict[str, Any], spec: PublicFile, year: 
     url = f"{api}/publications/{pub_id}/data-sets"
     calls.append(url)
     sets = _paged(client, url, f"{what} (EES data sets)", {"pageSize": 40})
-    set_pattern = re.compile(spec.spec["data_set_title"])
-    data_set = next((s for s in sets if set_pattern.search(str(s.get("title", "")))), None)
+    data_set = _first_titled(sets, spec.spec["data_set_title"])
     if data_set is None:
         raise NotFoundError(
             f"{what}: publication {pub.get('title')!r} has no data set titled like "
