@@ -106,3 +106,22 @@ def is_local(placing_la: str, home_la: str | None) -> bool:
         return True
     graph = london_adjacency()
     return graph.has_node(placing_la) and graph.has_edge(placing_la, home_la)
+
+
+def ons_to_london_name() -> dict[str, str]:
+    """ONS code (E09...) -> reference name of the London borough."""
+    ref = london_boroughs()
+    return dict(zip(ref["ons_code"], ref["la_name"], strict=True))
+
+
+def home_locations(homes: pd.DataFrame) -> pd.DataFrame:
+    """``urn, home_in_london, home_la`` (reference name of the London borough, "" outside)."""
+    names = ons_to_london_name()
+    out = pd.DataFrame(
+        {
+            "URN": homes["urn"].astype(str),
+            "home_in_london": homes["in_london"].astype(bool).astype(int),
+            "home_la": homes["la_ons_code"].map(names).fillna("").astype(str),
+        }
+    )
+    return out.drop_duplicates("URN")

@@ -6,6 +6,7 @@ its caption and alt text, which the report uses for ``fig-alt``.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -202,3 +203,73 @@ def _save_images(fig: plt.Figure, png: Path, svg: Path) -> None:
     fig.savefig(svg, **{**SVG_OPTIONS, "bbox_inches": bbox})
     if cache is not None:
         cache.store(key, [png, svg])
+
+
+def interval_chart(
+    table: pd.DataFrame,
+    *,
+    label: str,
+    estimate: str,
+    low: str,
+    high: str,
+    series: str | None = None,
+    xlabel: str,
+    reference: float | None = None,
+    percent: bool = True,
+):
+    """Horizontal dot-and-interval chart (one row per ``label``, one colour per ``series``).
+
+    Suppressed values (``"c"``) or missing estimates are not drawn. Returns the figure.
+    """
+
+    from matplotlib.ticker import PercentFormatter
+
+    data = table.copy()
+    for col in (estimate, low, high):
+        data[col] = pd.to_numeric(data[col], errors="coerce")
+    labels = list(dict.fromkeys(data[label].astype(str)))
+    groups = list(dict.fromkeys(data[series].astype(str))) if series else [""]
+    # series drawn on each label's row, so that a label with one series sits on its row
+    present = {
+        lab: [
+            g
+            for g in groups
+            if not series
+            or ((data[label].astype(str) == lab) & (data[series].astype(str) == g)).any()
+        ]
+        for lab in labels
+    }
+    # height from the most series any one row holds (a borough edition's chart of 33 boroughs
+    # has one series per row, not two)
+    per_row = max((len(v) for v in present.values()), default=1) or 1
+    fig, ax = plt.subplots(figsize=(8, 0.55 * len(labels) * per_row + 1.4))
+    step = 0.8 / max(1, len(groups))
+    for g_i, group in enumerate(groups):
+        rows = data if not series else data[data[series].astype(str) == group]
+        for _, row in rows.iterrows():
+            if pd.isna(row[estimate]):
+                continue
+            here = present[str(row[label])]
+            y = labels.index(str(row[label])) + (here.index(group) - (len(here) - 1) / 2) * step
+            ax.errorbar(
+                row[estimate],
+                y,
+                xerr=[[max(0.0, row[estimate] - row[low])], [max(0.0, row[high] - row[estimate])]]
+                if pd.notna(row[low]) and pd.notna(row[high])
+                else None,
+                fmt="o",
+                color=CATEGORICAL[g_i % len(CATEGORICAL)],
+                capsize=3,
+                label=group if series and group not in ax.get_legend_handles_labels()[1] else None,
+            )
+    ax.set_yticks(range(len(labels)), [textwrap.fill(lab, 32) for lab in labels])
+    ax.invert_yaxis()
+    if reference is not None:
+        ax.axvline(reference, color="#808080", linewidth=1, linestyle="--")
+    if percent:
+        ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.set_xlabel(xlabel)
+    if series and ax.get_legend_handles_labels()[1]:
+        ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=min(3, len(groups)))
+    fig.tight_layout()
+    return fig

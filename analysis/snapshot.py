@@ -144,3 +144,17 @@ def k2_placements(ds: Dataset, year: int) -> pd.DataFrame:
         ("residential_placements", year),
         lambda: residential_placements(ds.table("episodes"), year),
     ).copy(deep=False)
+
+
+def referrals_in_year(referrals: pd.DataFrame, year: int) -> tuple[pd.DataFrame, bool]:
+    """Referrals dated within the collection year ending 31 March ``year``.
+
+    Returns the rows and whether the year filter was applied (False when no referral date lies
+    in the window, in which case all rows are kept and the caller says so).
+    """
+    dates = pd.to_datetime(referrals["referral_date"], errors="coerce", dayfirst=True)
+    start, end = year_window(year)
+    inside = (dates > start) & (dates <= end)
+    if inside.any():
+        return referrals[inside].copy(), True
+    return referrals.copy(), False

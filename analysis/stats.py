@@ -33,7 +33,9 @@ def z_for(alpha: float) -> float:
 def wilson_ci(successes: int, n: int, alpha: float = 0.05) -> tuple[float, float, float]:
     """Proportion ``successes / n`` with its Wilson score interval: ``(p, low, high)``.
 
-    Caveat: assumes independent trials; with ``n == 0`` everything is NaN.
+    The bounds are clamped to [0, 1] and around ``p`` (rounding can put a bound a hair on the
+    wrong side of p at 0 or n successes). Caveat: assumes independent trials; with ``n == 0``
+    everything is NaN.
     """
     if n <= 0:
         return (math.nan, math.nan, math.nan)
@@ -42,25 +44,45 @@ def wilson_ci(successes: int, n: int, alpha: float = 0.05) -> tuple[float, float
     denom = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denom
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return (p, max(0.0, centre - half), min(1.0, centre + half))
+    return (p, max(0.0, min(p, centre - half)), min(1.0, max(p, centre + half)))
 
 
-def newcombe_diff_ci(
+@dataclass(frozen=True)
+class ProportionDifference:
+    """``p1 - p2`` with Newcombe's hybrid-score interval and a two-proportion z-test p-value."""
+
+    p1: float
+    p2: float
+    n1: int
+    n2: int
+    difference: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+
+
+def difference_in_proportions(
     x1: int, n1: int, x2: int, n2: int, alpha: float = 0.05
-) -> tuple[float, float, float]:
+) -> ProportionDifference:
     """Difference of two independent proportions ``x1/n1 - x2/n2`` with Newcombe's hybrid
-    score interval (method 10), built from the two Wilson intervals: ``(diff, low, high)``."""
+    score interval (Newcombe 1998, method 10, built from the two Wilson intervals) and the
+    pooled two-proportion z-test p-value. NaN when either group is empty.
+
+    Caveat: assumes independent observations; referrals of one child are not independent, so
+    where they are counted the adjusted (cluster-robust) regressions are the inferential basis.
+    """
+    if n1 <= 0 or n2 <= 0:
+        nan = math.nan
+        return ProportionDifference(nan, nan, n1, n2, nan, nan, nan, nan)
     p1, l1, u1 = wilson_ci(x1, n1, alpha)
     p2, l2, u2 = wilson_ci(x2, n2, alpha)
-    if math.isnan(p1) or math.isnan(p2):
-        return (math.nan, math.nan, math.nan)
     d = p1 - p2
     low = d - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
     high = d + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
-    return (d, low, high)
-
-
-# --- standardised differences ----------------------------------------------------------------
+    pooled = (x1 + x2) / (n1 + n2)
+    se = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
+    p_value = 1.0 if se == 0 else float(2 * sps.norm.sf(abs(d) / se))
+    return ProportionDifference(p1, p2, n1, n2, d, low, high, p_value)
 
 
 @dataclass(frozen=True)
@@ -426,3 +448,127 @@ def chi_square_independence(table: pd.DataFrame) -> tuple[float, int, float]:
         return (math.nan, 0, math.nan)
     stat, p, dof, _ = sps.chi2_contingency(t.to_numpy(), correction=False)
     return (float(stat), int(dof), float(p))
+
+
+# --- regressions with robust or cluster-robust errors, and a cluster bootstrap ---------------
+
+
+@dataclass(frozen=True)
+class Coefficient:
+    """One regression coefficient with its interval and p-value, on the model's scale."""
+
+    term: str
+    estimate: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+    n: int
+
+
+def _design(df: pd.DataFrame, terms: list[str]) -> pd.DataFrame:
+    """Numeric design matrix with an intercept; constant columns and columns that are linear
+    combinations of earlier ones (e.g. "In-house" procurement = PR1 provider) dropped, so the
+    first-listed (focus) terms are kept."""
+    x = sm.add_constant(df[terms].astype(float), has_constant="add")
+    x = x.loc[:, (x.nunique() > 1) | (x.columns == "const")]
+    keep: list[str] = []
+    for col in x.columns:
+        if np.linalg.matrix_rank(x[[*keep, col]].to_numpy()) == len(keep) + 1:
+            keep.append(col)
+    return x[keep]
+
+
+def ols_coefficient(
+    df: pd.DataFrame, outcome: str, terms: list[str], focus: str, alpha: float = 0.05
+) -> Coefficient | None:
+    """OLS of ``outcome`` on ``terms`` with HC3 robust standard errors; returns ``focus``.
+
+    Returns None when the focus term has no variation or the model cannot be fitted.
+    """
+    data = df[[outcome, *terms]].dropna()
+    x = _design(data, terms)
+    if focus not in x.columns or len(data) <= x.shape[1] + 1:
+        return None
+    fit = sm.OLS(data[outcome].astype(float), x).fit(cov_type="HC3")
+    low, high = fit.conf_int(alpha).loc[focus]
+    return Coefficient(
+        focus,
+        float(fit.params[focus]),
+        float(low),
+        float(high),
+        float(fit.pvalues[focus]),
+        len(data),
+    )
+
+
+def logit_coefficients(
+    df: pd.DataFrame,
+    outcome: str,
+    terms: list[str],
+    focus: list[str],
+    *,
+    cluster: str | None = None,
+    alpha: float = 0.05,
+) -> dict[str, Coefficient]:
+    """Logistic regression (binomial GLM) of a 0/1 ``outcome``; log-odds for the ``focus`` terms.
+
+    Standard errors are cluster-robust on ``cluster`` (e.g. the home, because one home's
+    answers are correlated) when given, else HC1. Terms without variation are dropped and
+    missing from the result; an unfittable model (perfect separation) gives ``{}``.
+    """
+    cols = [outcome, *terms] + ([cluster] if cluster else [])
+    data = df[cols].dropna()
+    if data.empty or data[outcome].nunique() < 2:
+        return {}
+    x = _design(data, terms)
+    model = sm.GLM(data[outcome].astype(float), x, family=sm.families.Binomial())
+    try:
+        if cluster:
+            groups = pd.factorize(data[cluster])[0]
+            fit = model.fit(cov_type="cluster", cov_kwds={"groups": groups})
+        else:
+            fit = model.fit(cov_type="HC1")
+    except (np.linalg.LinAlgError, ValueError, sm.tools.sm_exceptions.PerfectSeparationError):
+        return {}
+    if not np.all(np.isfinite(fit.bse)):
+        return {}
+    ci = fit.conf_int(alpha)
+    out: dict[str, Coefficient] = {}
+    for term in focus:
+        if term in fit.params.index:
+            out[term] = Coefficient(
+                term,
+                float(fit.params[term]),
+                float(ci.loc[term, 0]),
+                float(ci.loc[term, 1]),
+                float(fit.pvalues[term]),
+                len(data),
+            )
+    return out
+
+
+def cluster_bootstrap_ratio(
+    numerator: pd.Series,
+    denominator: pd.Series,
+    *,
+    seed: int = 0,
+    n_boot: int = 999,
+    alpha: float = 0.05,
+) -> tuple[float, float, float]:
+    """Ratio of sums ``sum(num)/sum(den)`` over units (homes) with a percentile bootstrap CI.
+
+    Resamples whole units, so places within one home are not treated as independent.
+    """
+    num = numerator.to_numpy(dtype=float)
+    den = denominator.to_numpy(dtype=float)
+    if len(num) == 0 or den.sum() <= 0:
+        return (math.nan, math.nan, math.nan)
+    estimate = num.sum() / den.sum()
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, len(num), size=(n_boot, len(num)))
+    boot_den = den[idx].sum(axis=1)
+    boot = np.where(
+        boot_den > 0, num[idx].sum(axis=1) / np.where(boot_den > 0, boot_den, 1), np.nan
+    )
+    low, high = np.nanquantile(boot, [alpha / 2, 1 - alpha / 2])
+    return (float(estimate), float(low), float(high))

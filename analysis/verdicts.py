@@ -1,4 +1,4 @@
-"""The shape of a hypothesis test's result, shared by the six hypothesis notebooks.
+"""The shape of a hypothesis test's result, shared by the registered hypotheses' notebooks.
 
 ``h<N>.json`` = :meth:`HypothesisResult.to_dict`:
 ``hypothesis, title, verdict, decision_rule, indicators, fieldwork, fieldwork_agreement,
@@ -15,15 +15,6 @@ import pandas as pd
 
 Verdict = Literal["Supported", "Partly supported", "Not supported", "Insufficient data"]
 VERDICTS: tuple[str, ...] = ("Supported", "Partly supported", "Not supported", "Insufficient data")
-
-HYPOTHESIS_TITLES: dict[int, str] = {
-    1: "Available provision does not match the needs of the children requiring placements",
-    2: "The quality of provision does not meet the requirements of placing authorities",
-    3: "The practice of placement teams and social workers",
-    4: "The cost of provision compared with alternatives",
-    5: "Attitude to risk of providers or placing authorities, linked to inspection",
-    6: "Providers' ability to staff their homes",
-}
 
 
 @dataclass
@@ -97,6 +88,17 @@ def fieldwork_agreement(verdict: str, fieldwork: FieldworkSummary) -> str:
     return "agree" if (lean == "supports") == data_supports else "disagree"
 
 
+def registered_title(hypothesis: int) -> str:
+    """The title of ``hypothesis`` in the project's registry ("" when it is not registered there;
+    :meth:`analysis.hypotheses.registry.Hypothesis.evaluate` sets the title of any registry's)."""
+    from analysis.hypotheses.registry import get
+
+    try:
+        return get(hypothesis).title
+    except KeyError:
+        return ""
+
+
 @dataclass
 class HypothesisResult:
     hypothesis: int
@@ -116,7 +118,7 @@ class HypothesisResult:
         if self.verdict not in VERDICTS:
             raise ValueError(f"unknown verdict {self.verdict!r}")
         if not self.title:
-            self.title = HYPOTHESIS_TITLES.get(self.hypothesis, "")
+            self.title = registered_title(self.hypothesis)
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -26,7 +26,7 @@ import pandas as pd  # noqa: E402
 
 from analysis import stats  # noqa: E402
 from analysis.example.generate import load_config, weighted_pick  # noqa: E402
-from analysis.hypotheses._common import load_rules  # noqa: E402
+from analysis.hypotheses.registry import load_rules  # noqa: E402
 
 
 def null_pvalues(reps: int, seed: int) -> np.ndarray:

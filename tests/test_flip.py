@@ -19,7 +19,6 @@ from functools import lru_cache
 import pytest
 
 from analysis.dataset import Dataset
-from analysis.hypotheses._common import load_rules
 
 YEAR = 2022
 
@@ -36,9 +35,9 @@ def generated(**effects: float) -> Dataset:
 
 
 def verdict(hypothesis: int, ds: Dataset) -> str:
-    from analysis.hypotheses import EVALUATORS
+    from analysis.hypotheses.registry import get
 
-    return EVALUATORS[hypothesis](ds, YEAR, load_rules(hypothesis)).verdict
+    return get(hypothesis).evaluate(ds, YEAR).verdict
 
 
 EXPECTED_2022 = {

@@ -68,12 +68,15 @@ def test_matching_respects_registration_categories_and_capacity() -> None:
     assert matched_none == 2 and any_none.tolist() == [False, False, False, True, True]
 
 
-def test_decide_rule() -> None:
-    assert h1.decide(True, True) == "Supported"
-    assert h1.decide(True, False) == "Partly supported"
-    assert h1.decide(False, False) == "Not supported"
-    assert h1.decide(None, True) == "Partly supported"
-    assert h1.decide(None, False) == "Insufficient data"
+def test_two_part_verdict_rule() -> None:
+    from analysis.hypotheses.evidence import two_part_verdict
+
+    assert two_part_verdict(True, True) == "Supported"
+    assert two_part_verdict(True, False) == "Partly supported"
+    assert two_part_verdict(False, False) == "Not supported"
+    assert two_part_verdict(None, True) == "Partly supported"
+    assert two_part_verdict(None, False) == "Insufficient data"
+    assert two_part_verdict(None, None) == "Insufficient data"
 
 
 def test_borough_edition_adds_borough_indicators_but_same_verdict(rules) -> None:

@@ -11,7 +11,7 @@ import pytest
 from analysis.boroughs import london_boroughs
 from analysis.dataset import Dataset
 from analysis.hypotheses import h4
-from analysis.hypotheses._common import load_rules
+from analysis.hypotheses.registry import load_rules
 
 YEAR = 2022
 

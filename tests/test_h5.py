@@ -9,16 +9,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.boroughs import london_boroughs
+from analysis.boroughs import is_local, london_adjacency, london_boroughs
 from analysis.dataset import Dataset
 from analysis.hypotheses import h5
-from analysis.hypotheses._common import (
-    difference_in_proportions,
-    is_local,
-    load_rules,
-    london_adjacency,
-)
+from analysis.hypotheses.registry import load_rules
 from analysis.paths import REFERENCE
+from analysis.stats import difference_in_proportions
 
 YEAR = 2022
 

@@ -11,7 +11,8 @@ import pytest
 from analysis.boroughs import london_boroughs
 from analysis.dataset import Dataset
 from analysis.hypotheses import h6
-from analysis.hypotheses._common import cluster_bootstrap_ratio, load_rules
+from analysis.hypotheses.registry import load_rules
+from analysis.stats import cluster_bootstrap_ratio
 
 YEAR = 2022
 

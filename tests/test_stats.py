@@ -21,10 +21,20 @@ def test_wilson_known_value() -> None:
 
 def test_newcombe_matches_published_example() -> None:
     # Newcombe (1998) table II, example (a): 56/70 vs 48/80 -> 0.2000 (0.0524, 0.3339)
-    d, lo, hi = stats.newcombe_diff_ci(56, 70, 48, 80)
-    assert d == pytest.approx(0.2)
-    assert lo == pytest.approx(0.0524, abs=1e-3)
-    assert hi == pytest.approx(0.3339, abs=1e-3)
+    d = stats.difference_in_proportions(56, 70, 48, 80)
+    assert d.difference == pytest.approx(0.2)
+    assert d.ci_low == pytest.approx(0.0524, abs=1e-3)
+    assert d.ci_high == pytest.approx(0.3339, abs=1e-3)
+    assert 0 < d.p_value < 0.05
+    empty = stats.difference_in_proportions(1, 0, 3, 10)
+    assert math.isnan(empty.difference) and math.isnan(empty.ci_low)
+
+
+@pytest.mark.parametrize("k,n", [(0, 7), (7, 7), (0, 1), (1, 1), (3, 40)])
+def test_wilson_interval_contains_the_proportion(k: int, n: int) -> None:
+    p, lo, hi = stats.wilson_ci(k, n)
+    assert 0.0 <= lo <= p <= hi <= 1.0
+    assert (lo == 0.0) == (k == 0) and (hi == 1.0) == (k == n)
 
 
 def test_standardised_difference_sign_and_ci() -> None:

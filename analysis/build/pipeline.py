@@ -81,8 +81,12 @@ class BuildSummary:
 
 
 def load_report_config(config_dir: Path = CONFIG) -> dict[str, Any]:
+    """``config/report.yaml`` with the hypotheses' notebook lists, inputs and typical seconds
+    derived from the hypothesis registry (:func:`analysis.hypotheses.registry.notebook_settings`)."""
+    from analysis.hypotheses.registry import notebook_settings
+
     path = Path(config_dir) / "report.yaml"
-    return read_yaml(path) if path.exists() else {}
+    return notebook_settings(read_yaml(path) if path.exists() else {}, config_dir)
 
 
 def discover_notebooks(folder: Path, order: Sequence[str]) -> list[Path]:
@@ -292,8 +296,15 @@ def run_build(settings: BuildSettings, *, progress_factory: Any = None) -> Build
     publish.recover(settings.output_root)  # leftovers of an interrupted build, if any
     cache = NotebookCache(settings.output_root / ".cache")
     data_hashes = directory_hashes(settings.data_dir)
-    notebooks = discover_notebooks(
-        settings.notebooks_dir, settings.report_config.get("notebook_order", [])
+    from analysis.hypotheses.registry import notebooks_for_build
+
+    notebooks = notebooks_for_build(  # registered hypotheses without a notebook: the template
+        settings.notebooks_dir,
+        discover_notebooks(
+            settings.notebooks_dir, settings.report_config.get("notebook_order", [])
+        ),
+        settings.output_root / ".cache" / "notebooks",
+        settings.config_dir,
     )
     runs = plan_runs(settings, notebooks, data_hashes, cache)
     keys = {e.slug: edition_key(settings, runs, e.slug) for e in settings.editions}

@@ -26,7 +26,10 @@ import networkx as nx
 import pandas as pd
 
 from analysis import stats
+from analysis.charts import interval_chart
 from analysis.dataset import Dataset
+from analysis.hypotheses.evidence import share_indicator, two_part_verdict
+from analysis.hypotheses.figures import FigureSpec, as_published, k2_outside_links
 from analysis.snapshot import for_year, k2_placements
 from analysis.verdicts import HypothesisResult, Indicator, summarise_fieldwork
 
@@ -224,26 +227,6 @@ def feasibility_matching(
     return matched, reqs.map(any_ok).astype(bool)
 
 
-# --- verdict ---------------------------------------------------------------------------------
-
-
-def decide(needs_supports: bool | None, feasibility_supports: bool | None) -> str:
-    """Combine the two parts by the declared rule (None = the part could not be tested)."""
-    parts = [p for p in (needs_supports, feasibility_supports) if p is not None]
-    if not parts:
-        return "Insufficient data"
-    if len(parts) == 1:
-        return "Partly supported" if parts[0] else "Insufficient data"
-    if all(parts):
-        return "Supported"
-    return "Partly supported" if any(parts) else "Not supported"
-
-
-def _share_indicator(name: str, k: int, n: int, alpha: float, **kw: Any) -> Indicator:
-    p, lo, hi = stats.wilson_ci(k, n, alpha)
-    return Indicator(name, p if n else None, lo if n else None, hi if n else None, n=n, **kw)
-
-
 def evaluate(
     ds: Dataset, year: int, rules: Mapping[str, Any], *, la: str | None = None, seed: int = 0
 ) -> HypothesisResult:
@@ -264,7 +247,7 @@ def evaluate(
     fieldwork = summarise_fieldwork(ds.tables.get("fieldwork"), HYPOTHESIS)
     placements = k2_placements(ds, year)
     indicators.append(
-        _share_indicator(
+        share_indicator(
             "Share of London children in children's homes placed outside London",
             int(placements["outside_london"].sum()),
             len(placements),
@@ -281,7 +264,7 @@ def evaluate(
     else:
         covered, total = needs_coverage(ds, year)
         indicators.append(
-            _share_indicator("Needs-record coverage of placements", covered, total, alpha)
+            share_indicator("Needs-record coverage of placements", covered, total, alpha)
         )
         df = add_hard_to_place_count(placements_with_needs(ds, year, compared), hard)
         balance = needs_balance_table(df, compared, alpha)
@@ -341,7 +324,7 @@ def evaluate(
             None if not len(outside) else bool(share < float(rules["max_feasible_share"]))
         )
         indicators.append(
-            _share_indicator(
+            share_indicator(
                 "Share of out-of-London placements London's free, suitably registered places "
                 "could have met",
                 matched,
@@ -354,7 +337,7 @@ def evaluate(
             )
         )
         indicators.append(
-            _share_indicator(
+            share_indicator(
                 "Share of out-of-London children with at least one suitably registered London "
                 "home with a free place",
                 int(any_ok.sum()),
@@ -367,7 +350,7 @@ def evaluate(
             mine = outside[outside["LA"] == la]
             m_la, any_la = feasibility_matching(mine, homes, compat)
             indicators.append(
-                _share_indicator(
+                share_indicator(
                     f"{la}: share of its out-of-London placements London's free places could "
                     "have met (if all were offered to it)",
                     m_la,
@@ -380,7 +363,7 @@ def evaluate(
     if la is not None:
         mine = placements[placements["LA"] == la]
         indicators.append(
-            _share_indicator(
+            share_indicator(
                 f"{la}: share of its children in children's homes placed outside London",
                 int(mine["outside_london"].sum()),
                 len(mine),
@@ -407,7 +390,7 @@ def evaluate(
                 )
             )
 
-    verdict = decide(needs_supports, feasibility_supports)
+    verdict = two_part_verdict(needs_supports, feasibility_supports)
     return HypothesisResult(
         hypothesis=HYPOTHESIS,
         verdict=verdict,
@@ -447,8 +430,6 @@ def _summary(verdict: str, needs: bool | None, feas: bool | None) -> str:
 
 def needs_balance_figure(balance: pd.DataFrame):
     """Standardised difference of each need (outside minus inside London) with 95% CIs."""
-    from analysis.hypotheses._common import FigureSpec, interval_chart
-
     counts = ("children_outside", "with_need_outside", "children_inside", "with_need_inside")
     derived = {"share_outside": "with_need_outside", "share_inside": "with_need_inside"}
     fig = interval_chart(
@@ -513,24 +494,11 @@ def outside_by_scope_figure(table: pd.DataFrame, linked: Any = None):
     ``linked``: the protected borough indicator table
     (:func:`analysis.groups.indicators.protected_indicators`): the borough's row shows the
     same K2 children, so it is suppressed as that table suppresses it."""
-    from analysis.hypotheses._common import (
-        FigureSpec,
-        as_published,
-        interval_chart,
-        linked_publication,
-    )
-
     counts = ("children", "placed_outside")
     derived = {"share": "placed_outside", "ci_low": "placed_outside", "ci_high": "placed_outside"}
     # the rows are nested scopes (London, the group, the borough): a column sum means nothing
     # and is quoted nowhere; the borough's row is the indicator table's number
-    links = linked_publication(
-        table,
-        "scope",
-        {"children": "k2_children", "placed_outside": "k2_outside_london"},
-        linked,
-        column_totals=False,
-    )
+    links = k2_outside_links(table, "scope", linked)
     shown = as_published(table, counts, derived, **links)
     fig = interval_chart(
         shown,

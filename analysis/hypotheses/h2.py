@@ -26,8 +26,10 @@ from typing import Any
 import pandas as pd
 
 from analysis import stats
+from analysis.charts import interval_chart
 from analysis.dataset import Dataset
-from analysis.hypotheses.h1 import decide
+from analysis.hypotheses.evidence import two_part_verdict
+from analysis.hypotheses.figures import FigureSpec, as_published
 from analysis.snapshot import k2_placements
 from analysis.verdicts import HypothesisResult, Indicator, summarise_fieldwork
 
@@ -178,7 +180,7 @@ def evaluate(
     else:
         k_out, n_out = good_or_better(outside)
         k_lon, n_lon = good_or_better(london)
-        diff = stats.newcombe_diff_ci(k_out, n_out, k_lon, n_lon, alpha)
+        diff = stats.difference_in_proportions(k_out, n_out, k_lon, n_lon, alpha)
         for name, k, n in (
             ("London homes", k_lon, n_lon),
             ("Out-of-London homes used by London children", k_out, n_out),
@@ -190,9 +192,9 @@ def evaluate(
         indicators.append(
             Indicator(
                 "Difference in share good or outstanding (out-of-London used - London)",
-                diff[0],
-                diff[1],
-                diff[2],
+                diff.difference,
+                diff.ci_low,
+                diff.ci_high,
                 n=n_out + n_lon,
                 unit="proportion points",
             )
@@ -233,13 +235,13 @@ def evaluate(
             )
         else:
             k_en, n_en = good_or_better(england)
-            d_en = stats.newcombe_diff_ci(k_lon, n_lon, k_en, n_en, alpha)
+            d_en = stats.difference_in_proportions(k_lon, n_lon, k_en, n_en, alpha)
             indicators.append(
                 Indicator(
                     "Difference in share good or outstanding (London homes - England, public data)",
-                    d_en[0],
-                    d_en[1],
-                    d_en[2],
+                    d_en.difference,
+                    d_en.ci_low,
+                    d_en.ci_high,
                     n=n_lon + n_en,
                     unit="proportion points",
                 )
@@ -295,7 +297,7 @@ def evaluate(
                 )
             )
 
-    verdict = decide(grade_supports, use_supports)
+    verdict = two_part_verdict(grade_supports, use_supports)
     return HypothesisResult(
         hypothesis=HYPOTHESIS,
         verdict=verdict,
@@ -357,8 +359,6 @@ def good_or_better_table(
 
 def grade_mix_figure(table: pd.DataFrame):
     """Share of homes good or outstanding by group, with 95% CIs."""
-    from analysis.hypotheses._common import FigureSpec, interval_chart
-
     fig = interval_chart(
         table,
         label="group",
@@ -400,8 +400,6 @@ def use_by_grade_table(use: pd.DataFrame, rules: Mapping[str, Any], alpha: float
 
 def use_by_grade_figure(table: pd.DataFrame):
     """Share of London homes' places used by London children, by grade (95% CI)."""
-    from analysis.hypotheses._common import FigureSpec, as_published, interval_chart
-
     counts = ("london_children",)
     derived = {
         "share": "london_children",

@@ -26,8 +26,11 @@ from typing import Any
 import pandas as pd
 
 from analysis import stats
+from analysis.charts import interval_chart
 from analysis.dataset import Dataset
-from analysis.hypotheses.h1 import decide, placements_with_needs
+from analysis.hypotheses.evidence import two_part_verdict
+from analysis.hypotheses.figures import FigureSpec, as_published, k2_outside_links
+from analysis.hypotheses.h1 import placements_with_needs
 from analysis.snapshot import for_year
 from analysis.verdicts import HypothesisResult, Indicator, summarise_fieldwork
 
@@ -264,7 +267,7 @@ def evaluate(
                     )
                 )
 
-    verdict = decide(variation_supports, profile_supports)
+    verdict = two_part_verdict(variation_supports, profile_supports)
     return HypothesisResult(
         hypothesis=HYPOTHESIS,
         verdict=verdict,
@@ -306,13 +309,6 @@ def borough_variation_figure(residuals: pd.DataFrame, la: str | None = None, lin
     ``linked``: the protected borough indicator table; where every borough's children with a
     needs record are all its K2 children, the counts are the same numbers and are suppressed
     as that table suppresses them."""
-    from analysis.hypotheses._common import (
-        FigureSpec,
-        as_published,
-        interval_chart,
-        linked_publication,
-    )
-
     table = residuals.copy()
     lo, hi = [], []
     for _, r in table.iterrows():
@@ -325,13 +321,7 @@ def borough_variation_figure(residuals: pd.DataFrame, la: str | None = None, lin
     derived = {c: "placed_outside" for c in ("observed_share", "excess_share", "ci_low", "ci_high")}
     # the rows are the boroughs with enough children for the model: a subset, whose column
     # sums the report does not quote (caveat A30: the model's n in h3.json is such a sum)
-    links = linked_publication(
-        table,
-        "LA",
-        {"children": "k2_children", "placed_outside": "k2_outside_london"},
-        linked,
-        column_totals=False,
-    )
+    links = k2_outside_links(table, "LA", linked)
     shown = as_published(table, counts, derived, **links)
     fig = interval_chart(
         shown,
@@ -359,8 +349,6 @@ def borough_variation_figure(residuals: pd.DataFrame, la: str | None = None, lin
 
 def acceptance_by_profile_figure(table: pd.DataFrame):
     """Acceptance rate by profile type and completeness band (95% CI)."""
-    from analysis.hypotheses._common import FigureSpec, interval_chart
-
     fig = interval_chart(
         table,
         label="completeness",

@@ -19,20 +19,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from analysis.charts import interval_chart
 from analysis.contract.schemas import NEED_FLAGS
 from analysis.dataset import Dataset
-from analysis.hypotheses._common import (
-    Coefficient,
-    FigureSpec,
-    as_published,
-    coverage_row,
-    fieldwork_table,
-    flag_true,
-    fmt_pct,
-    interval_chart,
-    ols_coefficient,
-)
+from analysis.flags import flag_true
+from analysis.hypotheses.evidence import coverage_row, fmt_pct
+from analysis.hypotheses.figures import FigureSpec, as_published
 from analysis.snapshot import for_year, k2_placements
+from analysis.stats import Coefficient, ols_coefficient
 from analysis.verdicts import HypothesisResult, Indicator, summarise_fieldwork
 
 HYPOTHESIS = 4
@@ -212,7 +206,7 @@ def evaluate(
     ds: Dataset, year: int, rules: dict[str, Any], *, la: str | None = None, seed: int = 0
 ) -> HypothesisResult:
     """Run the test of hypothesis 4; ``la`` adds the borough's own premium (verdict London's)."""
-    fieldwork = summarise_fieldwork(fieldwork_table(ds), HYPOTHESIS)
+    fieldwork = summarise_fieldwork(ds.tables.get("fieldwork"), HYPOTHESIS)
     caveats = list(rules.get("caveats", []))
     if ds.synthetic:
         caveats.insert(0, "Synthetic example data: the figures illustrate the method only.")
@@ -318,7 +312,7 @@ def evaluate(
 def cost_table(df: pd.DataFrame, scopes: list[tuple[str, list[str]]] | None = None) -> pd.DataFrame:
     """Weekly cost by location and provider group: placements, median and quartiles (whole pounds).
 
-    ``scopes`` (from :func:`analysis.hypotheses._common.comparison_scopes`) gives one block of
+    ``scopes`` (from :func:`analysis.hypotheses.scopes.comparison_scopes`) gives one block of
     rows per scope (London, the borough's group, the borough); default London only.
     """
     scopes = scopes or [("London boroughs", sorted(df["LA"].unique()))]

@@ -23,55 +23,23 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from analysis.boroughs import home_locations, is_local
+from analysis.charts import interval_chart
 from analysis.dataset import Dataset
-from analysis.hypotheses._common import (
+from analysis.flags import flag_true, high_risk_flags
+from analysis.hypotheses.evidence import coverage_row, fmt_pct
+from analysis.hypotheses.figures import FigureSpec, as_published
+from analysis.snapshot import episodes_in_year, for_year, referrals_in_year
+from analysis.stats import (
     Coefficient,
-    FigureSpec,
-    as_published,
-    coverage_row,
     difference_in_proportions,
-    fieldwork_table,
-    flag_true,
-    fmt_pct,
-    high_risk_flags,
-    interval_chart,
-    is_local,
     logit_coefficients,
-    ons_to_london_name,
     wilson_ci,
 )
-from analysis.snapshot import episodes_in_year, for_year, year_window
 from analysis.verdicts import HypothesisResult, Indicator, summarise_fieldwork
 
 HYPOTHESIS = 5
 RISK_DECLINE = "Risk or inspection concern"
-
-
-def referrals_in_year(referrals: pd.DataFrame, year: int) -> tuple[pd.DataFrame, bool]:
-    """Referrals dated within the collection year ending 31 March ``year``.
-
-    Returns the rows and whether the year filter was applied (False when no referral date lies
-    in the window, in which case all rows are kept and the caller says so).
-    """
-    dates = pd.to_datetime(referrals["referral_date"], errors="coerce", dayfirst=True)
-    start, end = year_window(year)
-    inside = (dates > start) & (dates <= end)
-    if inside.any():
-        return referrals[inside].copy(), True
-    return referrals.copy(), False
-
-
-def home_locations(homes: pd.DataFrame) -> pd.DataFrame:
-    """``urn, home_in_london, home_la`` (reference name of the London borough, "" outside)."""
-    names = ons_to_london_name()
-    out = pd.DataFrame(
-        {
-            "URN": homes["urn"].astype(str),
-            "home_in_london": homes["in_london"].astype(bool).astype(int),
-            "home_la": homes["la_ons_code"].map(names).fillna("").astype(str),
-        }
-    )
-    return out.drop_duplicates("URN")
 
 
 def referral_frame(ds: Dataset, year: int, rules: dict[str, Any]) -> tuple[pd.DataFrame, bool]:
@@ -268,7 +236,7 @@ def evaluate(
     ds: Dataset, year: int, rules: dict[str, Any], *, la: str | None = None, seed: int = 0
 ) -> HypothesisResult:
     """Run the test of hypothesis 5; ``la`` adds the borough's own gap (verdict London's)."""
-    fieldwork = summarise_fieldwork(fieldwork_table(ds), HYPOTHESIS)
+    fieldwork = summarise_fieldwork(ds.tables.get("fieldwork"), HYPOTHESIS)
     caveats = list(rules.get("caveats", []))
     if ds.synthetic:
         caveats.insert(0, "Synthetic example data: the figures illustrate the method only.")
@@ -303,7 +271,7 @@ def evaluate(
     or_main, or_local = odds_ratio(main), odds_ratio(local)
     n_decl = declines.n1 + declines.n2
     n_risk_decl = round(declines.p1 * declines.n1 + declines.p2 * declines.n2) if n_decl else 0
-    share_low, share_high = wilson_ci(n_risk_decl, n_decl, alpha)
+    _, share_low, share_high = wilson_ci(n_risk_decl, n_decl, alpha)
     indicators = [
         Indicator(
             "Acceptance rate gap, high-risk minus other referrals",
@@ -403,7 +371,7 @@ def acceptance_table(
         sub = frame[frame["LA"].isin(members)]
         for (home, profile), g in sub.groupby(["home", "profile"]):
             acc, n = int(g["accepted"].sum()), len(g)
-            low, high = wilson_ci(acc, n, alpha)
+            _, low, high = wilson_ci(acc, n, alpha)
             rows.append(
                 {
                     "scope": scope,

@@ -23,20 +23,18 @@ from typing import Any
 import pandas as pd
 from scipy import stats
 
+from analysis.boroughs import home_locations
+from analysis.charts import interval_chart
 from analysis.dataset import Dataset
-from analysis.hypotheses._common import (
+from analysis.hypotheses.evidence import coverage_row, fmt_pct
+from analysis.hypotheses.figures import FigureSpec, as_published
+from analysis.snapshot import referrals_in_year
+from analysis.stats import (
     Coefficient,
-    FigureSpec,
-    as_published,
     cluster_bootstrap_ratio,
-    coverage_row,
-    fieldwork_table,
-    fmt_pct,
-    interval_chart,
     logit_coefficients,
     wilson_ci,
 )
-from analysis.hypotheses.h5 import home_locations, referrals_in_year
 from analysis.verdicts import HypothesisResult, Indicator, summarise_fieldwork
 
 HYPOTHESIS = 6
@@ -142,7 +140,7 @@ def staff_decline_share(refs: pd.DataFrame, alpha: float = 0.05) -> tuple[float,
     """Share of declines citing "No staff available" (Wilson CI), and the number of declines."""
     declined = refs[refs["response"].astype(str) == "Declined"]
     k, n = int((declined["decline_reason"].astype(str) == STAFF_DECLINE).sum()), len(declined)
-    low, high = wilson_ci(k, n, alpha)
+    _, low, high = wilson_ci(k, n, alpha)
     return (k / n if n else math.nan, low, high, n)
 
 
@@ -165,7 +163,7 @@ def evaluate(
     ds: Dataset, year: int, rules: dict[str, Any], *, la: str | None = None, seed: int = 0
 ) -> HypothesisResult:
     """Run the test of hypothesis 6; ``la`` adds the borough's homes' figures (verdict London's)."""
-    fieldwork = summarise_fieldwork(fieldwork_table(ds), HYPOTHESIS)
+    fieldwork = summarise_fieldwork(ds.tables.get("fieldwork"), HYPOTHESIS)
     caveats = list(rules.get("caveats", []))
     if ds.synthetic:
         caveats.insert(0, "Synthetic example data: the figures illustrate the method only.")
@@ -373,7 +371,7 @@ def acceptance_by_vacancy_band(refs: pd.DataFrame, bands: list[float]) -> pd.Dat
     rows = []
     for band, g in ok.groupby(cut, observed=True):
         acc, n = int(g["accepted"].sum()), len(g)
-        low, high = wilson_ci(acc, n)
+        _, low, high = wilson_ci(acc, n)
         rows.append(
             {
                 "vacancy_band": f"{band.left:.0%} to {band.right:.0%}",

@@ -16,13 +16,11 @@ from typing import Any
 import jinja2
 
 from analysis.coverage import Coverage, coverage_from
+from analysis.hypotheses import registry
 from analysis.paths import ROOT
 from analysis.report import markdown as md
 from analysis.report.borough import comparisons
 from analysis.report.recommendations import load_bank, select
-from analysis.verdicts import HYPOTHESIS_TITLES
-
-HYPOTHESES = tuple(range(1, 7))
 
 #: Documents the methodology chapter prints (paths relative to the project root; report.yaml
 #: ``documents`` overrides them): the simulation study's power table, the assumptions log.
@@ -106,6 +104,7 @@ class ReportContext:
     year: int
     previous_year: int | None
     metadata: dict[str, Any]
+    #: ``id -> results`` (None when missing) of every registered hypothesis, in registry order.
     hypotheses: dict[int, dict[str, Any] | None]
     groups: Any
     headlines: Any
@@ -127,6 +126,10 @@ class ReportContext:
     used_figures: set[str] = field(default_factory=set)
     #: The engine rendering this edition (``analysis.report.render.renderer_info``).
     renderer: dict[str, str] = field(default_factory=dict)
+    #: ``id -> title`` of the registered hypotheses (:mod:`analysis.hypotheses.registry`).
+    titles: dict[int, str] = field(default_factory=dict)
+    #: ``id -> origin`` of the registered hypotheses ("" for a new one).
+    origins: dict[int, str] = field(default_factory=dict)
 
     @property
     def label(self) -> str:
@@ -182,9 +185,23 @@ class ReportContext:
             for c in (h or {}).get("caveats", []):
                 seen.setdefault(c, []).append(n)
         return [
-            ", ".join(f"H{n}" for n in ns) + ": " + c if len(ns) < len(HYPOTHESES) else c
+            ", ".join(f"H{n}" for n in ns) + ": " + c if len(ns) < len(self.hypotheses) else c
             for c, ns in seen.items()
         ]
+
+    @property
+    def hypotheses_tested(self) -> str:
+        """The hypotheses the report tests, in words: ``the six hypotheses of <origin>`` when
+        they share one origin, else ``seven hypotheses, six of them from <origin>``."""
+        count = md.number_word(len(self.hypotheses))
+        origins = [self.origins.get(n, "") for n in self.hypotheses]
+        common = max(set(origins), key=origins.count) if origins else ""
+        if not common:
+            return f"{count} hypotheses"
+        if origins.count(common) == len(origins):
+            return f"the {count} hypotheses of the {common}"
+        share = md.number_word(origins.count(common))
+        return f"{count} hypotheses, {share} of them from the {common}"
 
     @property
     def verdicts(self) -> dict[int, str]:
@@ -291,13 +308,14 @@ def build_context(
 ) -> ReportContext:
     results = edition_dir / "results"
     previous_dir = edition_dir / "previous" / "results"
-    hyps = {n: _read(results / f"h{n}.json") for n in HYPOTHESES}
+    registered = registry.registry(config_dir)
+    hyps = {h.id: _read(edition_dir / h.results_file) for h in registered}
     previous = {}
     if previous_year is not None and previous_dir.exists():
         previous = {
             "headlines": _read(previous_dir / "headlines.json"),
             "groups": _read(previous_dir / "groups.json"),
-            "hypotheses": {n: _read(previous_dir / f"h{n}.json") for n in HYPOTHESES},
+            "hypotheses": {h.id: _read(previous_dir / f"{h.key}.json") for h in registered},
         }
     ctx = ReportContext(
         edition=edition,
@@ -317,6 +335,8 @@ def build_context(
         data_hashes=data_hashes,
         versions=package_versions(),
         settings=settings,
+        titles={h.id: h.title for h in registered},
+        origins={h.id: h.origin for h in registered},
     )
     if not ctx.coverage.groups_supported:  # the coverage cannot support the groupings
         ctx.groups = None
@@ -356,6 +376,7 @@ def _environment(templates: Path) -> jinja2.Environment:
         plain=md.plain,
         union=lambda a, b: set(a) | set(b),
         children=children_count,
+        number_word=md.number_word,
     )
     env.globals.update(
         pipe_table=md.pipe_table,
@@ -363,7 +384,6 @@ def _environment(templates: Path) -> jinja2.Environment:
         indicator_row=md.indicator_row,
         callout=md.callout,
         md_figure=md.figure,
-        titles=HYPOTHESIS_TITLES,
         isinstance=isinstance,
         dict=dict,
         list=list,
@@ -458,6 +478,7 @@ def write_sources(
         )
 
     env.globals["figure"] = fig
+    env.globals["titles"] = ctx.titles
     env.globals["borough_table"] = borough_table
     files = []
     for name, template in CHAPTERS:
@@ -466,8 +487,8 @@ def write_sources(
         if name == "changes" and not ctx.previous:
             continue
         if name == "hypotheses":
-            for n in HYPOTHESES:
-                text = env.get_template(template).render(ctx=ctx, n=n, h=ctx.hypotheses[n])
+            for n, h in ctx.hypotheses.items():
+                text = env.get_template(template).render(ctx=ctx, n=n, h=h)
                 files.append(_write(target / f"h{n}.qmd", text))
             continue
         text = env.get_template(template).render(ctx=ctx, today=dt.date.today())

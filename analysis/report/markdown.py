@@ -229,3 +229,23 @@ def plain(text: Any) -> str:
     a typo)."""
     out = fmt(text)
     return "a withheld figure (c)" if out.strip() == "c" else out
+
+
+_NUMBER_WORDS = (
+    "no",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+)
+
+
+def number_word(n: int) -> str:
+    """A count in words in running text (``6`` -> ``six``), digits from 11 on."""
+    return _NUMBER_WORDS[n] if 0 <= n < len(_NUMBER_WORDS) else str(n)

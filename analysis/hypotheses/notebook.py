@@ -1,0 +1,86 @@
+"""Helpers of the hypothesis notebooks: parameters, the edition, result tables, closing text.
+
+The notebooks (``hypotheses/h*.ipynb`` and the chapter template ``hypotheses/_hypothesis.ipynb``)
+share these so that what every chapter says the same way is written once.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from analysis.verdicts import HypothesisResult
+
+#: How the notebooks explain the fieldwork triangulation (one text; the rule is
+#: :func:`analysis.verdicts.fieldwork_agreement`).
+FIELDWORK_AGREEMENT_TEXT = (
+    "The coded fieldwork (`fieldwork` table: roundtable, borough fieldwork, provider and "
+    "stakeholder interviews) is counted by stance for this hypothesis. The data verdict and the "
+    "fieldwork *agree* when both point the same way; *partly* when either is mixed or the verdict "
+    "is partly supported; *disagree* otherwise."
+)
+
+
+def resolve_path(path: str | Path) -> Path:
+    """A notebook parameter path: as given when it exists from the working directory, else
+    relative to the project root (papermill runs notebooks from ``hypotheses/``)."""
+    from analysis.paths import ROOT
+
+    p = Path(path)
+    if p.is_absolute() or p.exists():
+        return p
+    return ROOT / p
+
+
+def edition_la(edition: str) -> str | None:
+    """``london`` -> None; a borough slug or name -> its reference name (ValueError if unknown)."""
+    from analysis.boroughs import resolve_borough
+
+    if edition.strip().lower() == "london":
+        return None
+    la = resolve_borough(edition)
+    if la is None:
+        raise ValueError(f"unknown edition {edition!r}: use 'london' or a London borough slug")
+    return la
+
+
+def indicator_table(result: Any) -> pd.DataFrame:
+    """The result's indicators as a table for the notebook (estimate, CI, p, n, supports)."""
+    rows = [
+        {
+            "indicator": i.name,
+            "estimate": i.estimate,
+            "ci_low": i.ci_low,
+            "ci_high": i.ci_high,
+            "p_value": i.p_value,
+            "n": i.n,
+            "unit": i.unit,
+            "supports": i.supports,
+        }
+        for i in result.indicators
+    ]
+    return pd.DataFrame(rows)
+
+
+def fieldwork_lines(result: HypothesisResult) -> list[str]:
+    """The closing lines of a chapter notebook: the fieldwork counts and their agreement with the
+    data verdict, the parts without enough data and the caveats."""
+    doc = result.to_dict()
+    lines = [
+        f"Coded fieldwork statements: {doc['fieldwork']}",
+        f"Data and fieldwork: {doc['fieldwork_agreement']}",
+    ]
+    lines += [f"Insufficient data: {reason}" for reason in result.insufficient]
+    lines += [f"Caveat: {caveat}" for caveat in result.caveats]
+    return lines
+
+
+def write_result(result: HypothesisResult, paths: Any) -> Path:
+    """Write ``results/h<N>.json`` (the chapter's results) and return its path."""
+    from analysis.outputs import write_json
+
+    path = paths.results / f"h{result.hypothesis}.json"
+    write_json(path, result.to_dict())
+    return path

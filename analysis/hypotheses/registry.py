@@ -1,0 +1,258 @@
+"""The hypothesis registry: each hypothesis is declared once, in ``config/hypotheses/h<N>.yaml``.
+
+An entry names the hypothesis (``id``, ``title``, ``question``), its statistics module (whose
+``evaluate(ds, year, rules, *, la=None, seed=0)`` runs the whole test), its decision rules file,
+the notebook that writes its chapter's results and figures, the dataset tables that notebook
+reads and its typical run time. Everything else is derived from the registry: the build's
+notebook lists and cache inputs (:func:`notebook_settings`), the report's chapters, titles,
+verdict tables and "what changed" (:mod:`analysis.report.assemble`), the simulation study
+(:mod:`analysis.simulation`) and the flip tests.
+
+Adding a hypothesis = its statistics module, its rules file and one registry entry (see
+``docs/adding-a-hypothesis.md``). A registered hypothesis without a notebook of its own runs the
+chapter template ``hypotheses/_hypothesis.ipynb`` (:func:`notebooks_for_build`).
+
+This module reads YAML only; a statistics module is imported when its evaluator is asked for.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from analysis.paths import CONFIG
+from analysis.yaml_files import read_yaml
+
+#: Folder of the registry entries, inside the config folder.
+REGISTRY_DIR = "hypotheses"
+#: The chapter template a hypothesis without a notebook of its own runs (in the notebooks folder).
+TEMPLATE_NOTEBOOK = "_hypothesis.ipynb"
+#: In ``config/report.yaml`` notebook lists, this name stands for the registered hypotheses'
+#: notebooks, in registry order.
+HYPOTHESES_MARKER = "hypotheses"
+
+_REQUIRED = ("id", "title", "question", "module", "rules")
+
+
+class RegistryError(ValueError):
+    """A registry entry is missing a field, or two entries share an id or a notebook."""
+
+
+@dataclass(frozen=True)
+class Hypothesis:
+    """One registered hypothesis (see the module docstring)."""
+
+    id: int
+    title: str
+    question: str
+    module: str
+    rules_file: str
+    notebook: str
+    inputs: tuple[str, ...] | None
+    seconds: float
+    previous_year: bool
+    config_dir: Path
+    #: where the hypothesis comes from (e.g. the 2022 study), "" when new
+    origin: str = ""
+
+    @property
+    def key(self) -> str:
+        """``h<N>``: the stem of its results file (``results/h<N>.json``) and of its chapter."""
+        return f"h{self.id}"
+
+    @property
+    def label(self) -> str:
+        """``H<N>``: how the report and the recommendation bank refer to it."""
+        return f"H{self.id}"
+
+    @property
+    def results_file(self) -> str:
+        """Its results file, relative to an edition's folder."""
+        return f"results/{self.key}.json"
+
+    def rules(self) -> dict[str, Any]:
+        """Its decision rules (``config/<rules>``)."""
+        return read_yaml(self.config_dir / self.rules_file)
+
+    def statistics(self) -> Any:
+        """Its statistics module (imported now)."""
+        return importlib.import_module(self.module)
+
+    @property
+    def evaluator(self) -> Callable[..., Any]:
+        """Its ``evaluate`` function."""
+        return self.statistics().evaluate
+
+    def evaluate(self, ds: Any, year: int, rules: Mapping[str, Any] | None = None, **kw: Any):
+        """Run its test: ``evaluate(ds, year, rules, la=, seed=, public_data_dir=)``. Keyword
+        arguments its evaluator does not take (e.g. ``public_data_dir``) are left out, and the
+        result carries the registered title."""
+        func = self.evaluator
+        params = inspect.signature(func).parameters
+        takes_all = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+        kwargs = {k: v for k, v in kw.items() if takes_all or k in params}
+        result = func(ds, year, self.rules() if rules is None else rules, **kwargs)
+        result.title = self.title
+        return result
+
+
+def _entry(path: Path, config_dir: Path) -> Hypothesis:
+    raw = read_yaml(path) or {}
+    missing = [k for k in _REQUIRED if k not in raw]
+    if missing:
+        raise RegistryError(f"{path}: missing {', '.join(missing)}")
+    hid = int(raw["id"])
+    inputs = raw.get("inputs")
+    return Hypothesis(
+        id=hid,
+        title=str(raw["title"]).strip(),
+        question=" ".join(str(raw["question"]).split()),
+        module=str(raw["module"]),
+        rules_file=str(raw["rules"]),
+        notebook=str(raw.get("notebook") or f"h{hid}"),
+        inputs=None if inputs is None else tuple(str(t) for t in inputs),
+        seconds=float(raw.get("seconds", 1.0)),
+        previous_year=bool(raw.get("previous_year", True)),
+        config_dir=config_dir,
+        origin=str(raw.get("origin") or "").strip(),
+    )
+
+
+@lru_cache(maxsize=16)
+def _registry(config_dir: str, stamp: str) -> tuple[Hypothesis, ...]:
+    folder = Path(config_dir) / REGISTRY_DIR
+    entries = sorted(
+        (_entry(p, Path(config_dir)) for p in sorted(folder.glob("*.yaml"))), key=lambda h: h.id
+    )
+    for attr in ("id", "notebook"):
+        values = [getattr(h, attr) for h in entries]
+        dupes = sorted({str(v) for v in values if values.count(v) > 1})
+        if dupes:
+            raise RegistryError(f"{folder}: more than one entry with {attr} {', '.join(dupes)}")
+    return tuple(entries)
+
+
+def _stamp(config_dir: Path) -> str:
+    folder = config_dir / REGISTRY_DIR
+    files = sorted(folder.glob("*.yaml")) if folder.is_dir() else []
+    return json.dumps([(p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in files])
+
+
+def registry(config_dir: Path | str | None = None) -> tuple[Hypothesis, ...]:
+    """The registered hypotheses, by id (``config_dir`` is the ``config/`` folder). Raises
+    :class:`RegistryError` for an incomplete entry or a repeated id or notebook."""
+    base = Path(config_dir).resolve() if config_dir else CONFIG
+    return _registry(str(base), _stamp(base))
+
+
+def ids(config_dir: Path | str | None = None) -> tuple[int, ...]:
+    """The registered hypotheses' ids, in order."""
+    return tuple(h.id for h in registry(config_dir))
+
+
+def get(hypothesis: int, config_dir: Path | str | None = None) -> Hypothesis:
+    """The registry entry of ``hypothesis`` (KeyError when it is not registered)."""
+    for h in registry(config_dir):
+        if h.id == int(hypothesis):
+            return h
+    raise KeyError(f"hypothesis {hypothesis} is not registered (config/{REGISTRY_DIR}/)")
+
+
+def titles(config_dir: Path | str | None = None) -> dict[int, str]:
+    """``id -> title`` of the registered hypotheses."""
+    return {h.id: h.title for h in registry(config_dir)}
+
+
+def load_rules(hypothesis: int, config_dir: Path | str | None = None) -> dict[str, Any]:
+    """The decision rules of ``hypothesis`` (the file its registry entry names)."""
+    return get(hypothesis, config_dir).rules()
+
+
+# --- what the build derives from the registry -------------------------------------------------
+
+
+def _expand(names: list[str], hypotheses: tuple[Hypothesis, ...], *, previous: bool) -> list[str]:
+    out: list[str] = []
+    for name in names:
+        if name == HYPOTHESES_MARKER:
+            out += [h.notebook for h in hypotheses if h.previous_year or not previous]
+        else:
+            out.append(name)
+    return out
+
+
+def notebook_settings(
+    report_config: Mapping[str, Any], config_dir: Path | str | None = None
+) -> dict[str, Any]:
+    """``report_config`` (``config/report.yaml``) with the hypotheses' notebook settings derived
+    from the registry: ``hypotheses`` in ``notebook_order`` and ``previous_year_notebooks``
+    stands for the registered notebooks (appended when the marker is absent), and each
+    registered notebook's ``notebook_inputs`` and ``notebook_seconds`` are its entry's."""
+    hyps = registry(config_dir)
+    out = dict(report_config)
+    order = list(out.get("notebook_order") or [])
+    if HYPOTHESES_MARKER not in order:
+        order.append(HYPOTHESES_MARKER)
+    out["notebook_order"] = _expand(order, hyps, previous=False)
+    previous = out.get("previous_year_notebooks")
+    if previous is not None:
+        out["previous_year_notebooks"] = _expand(list(previous), hyps, previous=True)
+    inputs = dict(out.get("notebook_inputs") or {})
+    seconds = dict(out.get("notebook_seconds") or {})
+    for h in hyps:
+        if h.inputs is not None:
+            inputs[h.notebook] = list(h.inputs)
+        seconds[h.notebook] = h.seconds
+    out["notebook_inputs"] = inputs
+    out["notebook_seconds"] = seconds
+    return out
+
+
+def template_notebook(hypothesis: Hypothesis, template: Path) -> dict[str, Any]:
+    """The chapter template (a notebook's JSON) with its ``hypothesis`` parameter set to
+    ``hypothesis.id``: the notebook of a hypothesis that has none of its own."""
+    nb = json.loads(Path(template).read_text(encoding="utf-8"))
+    for cell in nb["cells"]:
+        if "parameters" in (cell.get("metadata", {}).get("tags") or []):
+            lines = "".join(cell["source"]).splitlines(keepends=True)
+            cell["source"] = [
+                f"hypothesis = {hypothesis.id}\n" if line.startswith("hypothesis =") else line
+                for line in lines
+            ]
+    return nb
+
+
+def notebooks_for_build(
+    notebooks_dir: Path, found: list[Path], scratch: Path, config_dir: Path | str | None = None
+) -> list[Path]:
+    """``found`` (the notebooks folder's notebooks, in build order) plus, for each registered
+    hypothesis whose notebook is not there, the chapter template written to ``scratch`` under
+    the entry's notebook name (inserted where the registry orders it)."""
+    have = {p.stem for p in found}
+    template = Path(notebooks_dir) / TEMPLATE_NOTEBOOK
+    extra: list[Path] = []
+    for h in registry(config_dir):
+        if h.notebook in have or not template.exists():
+            continue
+        path = Path(scratch) / f"{h.notebook}.ipynb"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        text = json.dumps(template_notebook(h, template), indent=1, ensure_ascii=False) + "\n"
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            path.write_text(text, encoding="utf-8")
+        extra.append(path)
+    if not extra:
+        return list(found)
+    order = [h.notebook for h in registry(config_dir)]
+    out = list(found)
+    for path in extra:
+        # after the registered notebook just before it, else after the last hypothesis notebook
+        before = order[: order.index(path.stem)]
+        at = max((i + 1 for i, p in enumerate(out) if p.stem in before), default=len(out))
+        out.insert(at, path)
+    return out

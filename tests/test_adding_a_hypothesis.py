@@ -1,0 +1,265 @@
+"""docs/adding-a-hypothesis.md, proved: a seventh hypothesis is added from a temporary folder with
+three files (its statistics module, its rules file, its registry entry) and the build gives it a
+chapter, a verdict row, its recommendation and its "what changed" line.
+
+The six registered hypotheses' notebooks are replaced by stubs that write a canned result (their
+own tests run them); the new hypothesis runs the real chapter template on the example data, for
+this year and the previous one.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from analysis.hypotheses import registry
+from analysis.paths import CONFIG, EXAMPLE_DATA, HYPOTHESES, REPORT_SOURCES, ROOT
+from analysis.yaml_files import parse_yaml
+
+STATISTICS_MODULE = '''
+"""Hypothesis 7 (test): children in children's homes are placed outside London."""
+
+from __future__ import annotations
+
+from analysis.hypotheses.evidence import share_indicator
+from analysis.hypotheses.figures import FigureSpec
+from analysis.snapshot import k2_placements
+from analysis.verdicts import HypothesisResult, summarise_fieldwork
+
+HYPOTHESIS = 7
+
+
+def evaluate(ds, year, rules, *, la=None, seed=0):
+    """Share of London's K2 children placed outside London, against ``min_share``."""
+    placements = k2_placements(ds, year)
+    share = share_indicator(
+        "Share of London children in children's homes placed outside London",
+        int(placements["outside_london"].sum()),
+        len(placements),
+        float(rules.get("alpha", 0.05)),
+        unit="proportion",
+    )
+    share.supports = share.ci_low is not None and share.ci_low > float(rules["min_share"])
+    verdict = "Supported" if share.supports else "Not supported"
+    return HypothesisResult(
+        hypothesis=HYPOTHESIS,
+        verdict=verdict,
+        decision_rule=str(rules["decision_rule"]).strip(),
+        indicators=[share],
+        fieldwork=summarise_fieldwork(ds.tables.get("fieldwork"), HYPOTHESIS),
+        caveats=["A test hypothesis."],
+        summary=f"{verdict}: many London children live in homes outside London.",
+    )
+
+
+def figures(ds, year, rules, result, *, la=None, scopes=()):
+    """One chart of the share (the table has no count of children)."""
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    share = result.indicators[0]
+    fig, ax = plt.subplots(figsize=(6, 2))
+    ax.barh(["London"], [share.estimate])
+    table = pd.DataFrame({"scope": ["London"], "share": [share.estimate]})
+    return [
+        FigureSpec(
+            "h7_share_outside",
+            fig,
+            "Share placed outside London",
+            "Bar chart of the share of London children in children's homes placed outside London.",
+            table,
+        )
+    ]
+'''
+
+RULES = """\
+decision_rule: >-
+  Supported when the lower bound of the 95% interval of the share placed outside London is
+  above the minimum share; otherwise Not supported.
+alpha: 0.05
+min_share: {min_share}
+"""
+
+ENTRY = """\
+id: 7
+title: "Children are placed far from home"
+question: >-
+  Are London's children placed in children's homes far from home?
+module: h7_far_from_home
+rules: decision_rules/h7.yaml
+inputs: [episodes, header, homes, fieldwork]
+seconds: 1
+"""
+
+RECOMMENDATION = """\
+  - id: far-from-home
+    theme: Test
+    title: Bring children home
+    text: A recommendation triggered by hypothesis 7.
+    for: Boroughs
+    priority: 1
+    when: {H7: [Supported]}
+"""
+
+STUB = """\
+from analysis.outputs import EditionPaths
+from analysis.verdicts import HypothesisResult
+from analysis.hypotheses.notebook import resolve_path, write_result
+
+paths = EditionPaths.for_edition(resolve_path(output_dir))
+write_result(HypothesisResult({n}, "Not supported", "rule {n}", summary="stub"), paths)
+"""
+
+PARAMS = """\
+data_dir = ""
+year = 2022
+edition = "london"
+output_dir = ""
+seed = 0
+config_dir = ""
+public_data_dir = ""
+"""
+
+
+def _stub_notebook(path: Path, n: int) -> None:
+    nbformat = pytest.importorskip("nbformat")
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    params = nbformat.v4.new_code_cell(PARAMS)
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, nbformat.v4.new_code_cell(STUB.format(n=n))]
+    path.write_text(nbformat.writes(nb), encoding="utf-8")
+
+
+def add_hypothesis_seven(tmp_path: Path, monkeypatch, min_share: float) -> Path:
+    """The guide's three files, from ``tmp_path``; returns the config folder."""
+    config = tmp_path / "config"
+    shutil.copytree(CONFIG, config)
+    modules = tmp_path / "modules"
+    modules.mkdir()
+    (modules / "h7_far_from_home.py").write_text(STATISTICS_MODULE, encoding="utf-8")
+    monkeypatch.syspath_prepend(str(modules))
+    (config / "decision_rules" / "h7.yaml").write_text(
+        RULES.format(min_share=min_share), encoding="utf-8"
+    )
+    (config / "hypotheses" / "h7.yaml").write_text(ENTRY, encoding="utf-8")
+    # optional: a recommendation the new verdict triggers
+    with (config / "recommendations.yaml").open("a", encoding="utf-8") as bank:
+        bank.write(RECOMMENDATION)
+    return config
+
+
+def test_registry_derives_the_build_lists_from_the_entry(tmp_path, monkeypatch):
+    config = add_hypothesis_seven(tmp_path, monkeypatch, 0.2)
+    assert registry.ids(config) == (1, 2, 3, 4, 5, 6, 7)
+    h7 = registry.get(7, config)
+    assert h7.notebook == "h7" and h7.key == "h7" and h7.label == "H7"
+    from analysis.build.pipeline import load_report_config
+
+    derived = load_report_config(config)
+    order = derived["notebook_order"]
+    assert order.index("h6_staffing") < order.index("h7") < order.index("national")
+    assert "h7" in derived["previous_year_notebooks"]
+    assert derived["notebook_inputs"]["h7"] == ["episodes", "header", "homes", "fieldwork"]
+    assert derived["notebook_seconds"]["h7"] == 1.0
+    # the project's own registry is untouched
+    assert registry.ids() == (1, 2, 3, 4, 5, 6)
+
+
+def test_registry_refuses_a_repeated_id(tmp_path):
+    config = tmp_path / "config"
+    shutil.copytree(CONFIG / "hypotheses", config / "hypotheses")
+    shutil.copy(config / "hypotheses" / "h1.yaml", config / "hypotheses" / "copy.yaml")
+    with pytest.raises(registry.RegistryError, match="more than one entry with id 1"):
+        registry.registry(config)
+
+
+@pytest.mark.slow
+def test_a_seventh_hypothesis_from_a_temporary_folder_reaches_the_report(tmp_path, monkeypatch):
+    from analysis.build import BuildSettings, editions_to_build, load_report_config, run_build
+    from analysis.report.assemble import build_context, write_sources
+
+    # this year it is Supported (about half of the example's children are placed outside
+    # London); the previous year is built with the same rules, so the verdict is the same
+    config = add_hypothesis_seven(tmp_path, monkeypatch, 0.2)
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    shutil.copy(HYPOTHESES / registry.TEMPLATE_NOTEBOOK, notebooks)
+    for h in registry.registry(config):
+        if h.id != 7:
+            _stub_notebook(notebooks / f"{h.notebook}.ipynb", h.id)
+    settings_config = load_report_config(config)
+    settings_config["notebook_html"] = False
+    out = tmp_path / "out"
+    summary = run_build(
+        BuildSettings(
+            data_dir=EXAMPLE_DATA,
+            year=2022,
+            editions=editions_to_build(None, False),
+            output_root=out,
+            jobs=2,
+            notebooks_dir=notebooks,
+            config_dir=config,
+            previous_year=2021,
+            metadata={"name": "example", "synthetic": True},
+            report_config=settings_config,
+            render=False,
+        )
+    )
+    assert summary.published == ["london"]
+    edition = out / "2022" / "london"
+    result = json.loads((edition / "results" / "h7.json").read_text(encoding="utf-8"))
+    assert result["title"] == "Children are placed far from home"
+    assert result["verdict"] == "Supported"
+    assert result["figures"] == ["h7_share_outside"]
+    assert (edition / "figures" / "h7_share_outside.png").exists()
+    assert (edition / "previous" / "results" / "h7.json").exists()
+
+    # the report: chapter, verdict row, recommendation, "what changed" and decision rule
+    report_settings = json.loads(json.dumps(settings_config))
+    ctx = build_context(
+        edition,
+        edition="london",
+        la_name=None,
+        year=2022,
+        previous_year=2021,
+        metadata={"synthetic": True},
+        data_hashes={},
+        parameters={},
+        config_dir=config,
+        settings=report_settings,
+    )
+    sources = tmp_path / "sources"
+    files = write_sources(ctx, REPORT_SOURCES / "templates", sources, edition)
+    names = [f.name for f in files]
+    assert names.index("h6.qmd") + 1 == names.index("h7.qmd")
+    chapter = (sources / "h7.qmd").read_text(encoding="utf-8")
+    assert chapter.startswith("# Hypothesis 7: Children are placed far from home {#sec-h7}")
+    assert "**Verdict: Supported.**" in chapter and "h7-share-outside" in chapter
+    index = (sources / "index.qmd").read_text(encoding="utf-8")
+    assert "| H7: Children are placed far from home | **Supported** |" in index
+    assert "seven hypotheses, six of them from the 2022 NCB/Isos study" in index
+    assert "## The seven hypotheses: verdicts" in index
+    assert "**Bring children home** (follows from H7)" in index
+    changes = (sources / "changes.qmd").read_text(encoding="utf-8")
+    assert "| H7: Children are placed far from home | Supported | Supported |" in changes
+    methods = (sources / "methods.qmd").read_text(encoding="utf-8")
+    assert "| H7: Children are placed far from home | Supported when the lower bound" in methods
+
+
+def test_the_guide_s_examples_are_a_valid_entry_and_rules_file():
+    guide = (ROOT / "docs" / "adding-a-hypothesis.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```yaml\n(.*?)```", guide, re.S)
+    entry = next(parse_yaml(b) for b in blocks if "config/hypotheses/h7.yaml" in b)
+    rules = next(parse_yaml(b) for b in blocks if "config/decision_rules/h7.yaml" in b)
+    assert set(registry._REQUIRED) <= set(entry) and entry["id"] == 7
+    assert entry["rules"] == "decision_rules/h7.yaml" and "decision_rule" in rules
+    assert "def evaluate(" in guide and "def figures(" in guide
