@@ -36,6 +36,16 @@ class Indicator:
     unit: str = ""
     supports: bool | None = None
     note: str = ""
+    #: A stable id (``h<N>_<what>``) for indicators other parts of the report look up (the
+    #: borough tables: :mod:`analysis.report.borough`); "" for the others, and then not written.
+    id: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The indicator as written to ``h<N>.json`` (``id`` only when it has one)."""
+        out = asdict(self)
+        if not self.id:
+            del out["id"]
+        return out
 
 
 @dataclass
@@ -126,7 +136,7 @@ class HypothesisResult:
             "title": self.title,
             "verdict": self.verdict,
             "decision_rule": self.decision_rule,
-            "indicators": [asdict(i) for i in self.indicators],
+            "indicators": [i.to_dict() for i in self.indicators],
             "fieldwork": {**asdict(self.fieldwork), "leaning": self.fieldwork.leaning()},
             "fieldwork_agreement": fieldwork_agreement(self.verdict, self.fieldwork),
             "caveats": list(self.caveats),

@@ -10,6 +10,7 @@ this year and the previous one.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -19,6 +20,8 @@ import pytest
 from analysis.hypotheses import registry
 from analysis.paths import CONFIG, EXAMPLE_DATA, HYPOTHESES, REPORT_SOURCES, ROOT
 from analysis.yaml_files import parse_yaml
+
+PYTHONPATH = [os.environ.get("PYTHONPATH", "")]
 
 STATISTICS_MODULE = '''
 """Hypothesis 7 (test): children in children's homes are placed outside London."""
@@ -146,7 +149,8 @@ def add_hypothesis_seven(tmp_path: Path, monkeypatch, min_share: float) -> Path:
     modules = tmp_path / "modules"
     modules.mkdir()
     (modules / "h7_far_from_home.py").write_text(STATISTICS_MODULE, encoding="utf-8")
-    monkeypatch.syspath_prepend(str(modules))
+    monkeypatch.syspath_prepend(str(modules))  # this process, and the build's kernels:
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(modules), *PYTHONPATH])))
     (config / "decision_rules" / "h7.yaml").write_text(
         RULES.format(min_share=min_share), encoding="utf-8"
     )

@@ -314,11 +314,13 @@ def test_borough_edition_compares_the_borough_with_its_group_and_london(tmp_path
     edition = _borough_edition(tmp_path / "camden")
     h2 = {
         "indicators": [
-            {"name": "Camden: share of its children in London in good", "estimate": 1.0, "n": 2},
-            {"name": "Camden: share of its children outside London in", "estimate": 0.875, "n": 16},
+            {"name": "renamed", "id": "h2_good_share_borough_in_london", "estimate": 1.0, "n": 2},
+            {"name": "renamed", "id": "h2_good_share_borough_outside", "estimate": 0.875, "n": 16},
         ]
     }
-    rows = comparisons(edition, "Camden", "Group 4: Scattergun", {2: h2}, None)
+    rows = comparisons(
+        edition, "Camden", "Group 4: Scattergun", {2: h2}, None, registry.registry(CONFIG)
+    )
     assert [r[1] for r in rows["h2"]] == ["c", "88%"]  # a share of 2 children is withheld
     assert ["Share placed outside London", "89%", "72%", "67%"] in rows["patterns"]
     own = next(r for r in rows["patterns"] if r[0].startswith("Share placed in their own"))

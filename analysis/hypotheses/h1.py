@@ -332,6 +332,7 @@ def evaluate(
                 alpha,
                 unit="proportion",
                 supports=feasibility_supports,
+                id="h1_feasible_share",
                 note=f"maximum matching; {int(homes['free_places'].sum())} free places in "
                 f"{len(homes)} London homes",
             )
@@ -357,6 +358,7 @@ def evaluate(
                     len(mine),
                     alpha,
                     unit="proportion",
+                    id="h1_feasible_share_borough",
                 )
             )
 

@@ -181,13 +181,20 @@ def evaluate(
         k_out, n_out = good_or_better(outside)
         k_lon, n_lon = good_or_better(london)
         diff = stats.difference_in_proportions(k_out, n_out, k_lon, n_lon, alpha)
-        for name, k, n in (
-            ("London homes", k_lon, n_lon),
-            ("Out-of-London homes used by London children", k_out, n_out),
+        for name, key, k, n in (
+            ("London homes", "h2_good_share_london_homes", k_lon, n_lon),
+            (
+                "Out-of-London homes used by London children",
+                "h2_good_share_used_outside",
+                k_out,
+                n_out,
+            ),
         ):
             p, lo, hi = stats.wilson_ci(k, n, alpha)
             indicators.append(
-                Indicator(f"Share good or outstanding: {name}", p, lo, hi, n=n, unit="proportion")
+                Indicator(
+                    f"Share good or outstanding: {name}", p, lo, hi, n=n, unit="proportion", id=key
+                )
             )
         indicators.append(
             Indicator(
@@ -279,9 +286,9 @@ def evaluate(
         placements = k2_placements(ds, year)
         mine = placements[placements["LA"] == la]
         homes = graded_homes(ds, rules).set_index("urn")
-        for label, mask in (
-            ("in London", ~mine["outside_london"]),
-            ("outside London", mine["outside_london"]),
+        for label, key, mask in (
+            ("in London", "h2_good_share_borough_in_london", ~mine["outside_london"]),
+            ("outside London", "h2_good_share_borough_outside", mine["outside_london"]),
         ):
             g = mine.loc[mask, "URN"].astype(str).map(homes["grade"]).dropna()
             k, n = int(g.isin(GOOD_OR_BETTER).sum()), len(g)
@@ -294,6 +301,7 @@ def evaluate(
                     hi if n else None,
                     n=n,
                     unit="proportion",
+                    id=key,
                 )
             )
 

@@ -251,6 +251,7 @@ def evaluate(
                         hi if len(g) else None,
                         n=len(g),
                         unit="proportion",
+                        id="h3_strengths_share_borough",
                     )
                 )
                 p, lo, hi = stats.wilson_ci(
@@ -264,6 +265,7 @@ def evaluate(
                         hi,
                         n=len(refs),
                         unit="proportion",
+                        id="h3_strengths_share_london",
                     )
                 )
 

@@ -60,6 +60,8 @@ class Hypothesis:
     config_dir: Path
     #: where the hypothesis comes from (e.g. the 2022 study), "" when new
     origin: str = ""
+    #: the rows of its chapter's borough table (:func:`analysis.report.borough.registered_rows`)
+    borough_rows: tuple[dict[str, Any], ...] = ()
 
     @property
     def key(self) -> str:
@@ -121,6 +123,7 @@ def _entry(path: Path, config_dir: Path) -> Hypothesis:
         previous_year=bool(raw.get("previous_year", True)),
         config_dir=config_dir,
         origin=str(raw.get("origin") or "").strip(),
+        borough_rows=tuple(raw.get("borough_rows") or ()),
     )
 
 

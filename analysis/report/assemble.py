@@ -350,7 +350,7 @@ def build_context(
     if la_name:
         group = ctx.group
         ctx.borough = comparisons(
-            edition_dir, la_name, group["name"] if group else "", hyps, ctx.patterns
+            edition_dir, la_name, group["name"] if group else "", hyps, ctx.patterns, registered
         )
     return ctx
 

@@ -9,13 +9,16 @@ is missing or suppressed shows as a dash or ``c``; a chapter with nothing to sho
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from analysis.report.markdown import fmt, small_base
+
+if TYPE_CHECKING:
+    from analysis.hypotheses.registry import Hypothesis
 
 Row = list[str]
 DASH = "–"
@@ -122,13 +125,66 @@ def _borough_vs_mean(
     ]
 
 
-def _indicator(results: dict | None, prefix: str) -> Any:
-    """The estimate of the first indicator whose name starts with ``prefix``; ``c`` when it was
-    counted on 1 to 5 (withheld, as disclosure control does)."""
+def _indicator(results: dict | None, indicator_id: str) -> Any:
+    """The estimate of the indicator with the stable id ``indicator_id``; ``c`` when it was
+    counted on 1 to 5 (withheld, as disclosure control does); None when there is none."""
     for ind in (results or {}).get("indicators", []):
-        if str(ind.get("name", "")).startswith(prefix):
+        if ind.get("id") == indicator_id:
             return "c" if small_base(ind.get("n")) else ind.get("estimate")
     return None
+
+
+def _points(value: Any) -> str:
+    """A difference of shares as signed percentage points (``+3``)."""
+    v = _num(value)
+    return DASH if v is None else f"{v * 100:+.0f}"
+
+
+#: How a borough table row's values are written (``format`` of a registry entry's row).
+FORMATS: dict[str, Callable[[Any], str]] = {
+    "share": lambda v: _share(v),
+    "number": lambda v: _number(v),
+    "money": lambda v: _money(v),
+    "points": _points,
+}
+
+_SCOPE_INDEX = {"borough": 0, "group": 1, "london": 2}
+
+
+def registered_row(
+    spec: dict[str, Any],
+    tables: Callable[[str], pd.DataFrame | None],
+    results: dict | None,
+    la: str,
+    members: list[str],
+) -> list[str]:
+    """The values ``[borough, group, London]`` of one row a registry entry declares
+    (``borough_rows``): ``scopes`` (a scope table), ``mean_of_boroughs`` (a per-borough table)
+    or three ``cells`` (``{indicator: id}``, ``{table, field, scope, column, where}`` or null).
+    A table or indicator that is missing shows as a dash; an unknown row kind is an error."""
+    render = FORMATS[spec.get("format", "share")]
+
+    def scope_values(cell: dict[str, Any]) -> list[str]:
+        df = tables(cell["table"])
+        scoped = _Scopes(df, cell.get("column", "scope"), la, "")
+        return scoped.values(cell["field"], render, **(cell.get("where") or {}))
+
+    if "scopes" in spec:
+        return scope_values(spec["scopes"])
+    if "mean_of_boroughs" in spec:
+        m = spec["mean_of_boroughs"]
+        return _borough_vs_mean(tables(m["table"]), m["key"], m["field"], la, members, render)
+    if "cells" in spec:
+        out = []
+        for cell in spec["cells"]:
+            if cell is None:
+                out.append(DASH)
+            elif "indicator" in cell:
+                out.append(render(_indicator(results, cell["indicator"])))
+            else:
+                out.append(scope_values(cell)[_SCOPE_INDEX[cell["scope"]]])
+        return out
+    raise ValueError(f"borough row {spec.get('measure')!r}: give scopes, mean_of_boroughs or cells")
 
 
 def comparisons(
@@ -137,9 +193,15 @@ def comparisons(
     group_label: str,
     hypotheses: dict[int, dict | None],
     patterns: dict | None,
+    registered: Sequence[Hypothesis] = (),
 ) -> dict[str, list[Row]]:
-    """``chapter -> rows [measure, borough, group, London]`` for a borough edition."""
+    """``chapter -> rows [measure, borough, group, London]`` for a borough edition; the
+    hypotheses' chapters get the rows their ``registered`` entries declare (``borough_rows``)."""
     edition_dir = Path(edition_dir)
+
+    def tables(name: str) -> pd.DataFrame | None:
+        return _table(edition_dir, name)
+
     members = _group_members(edition_dir, la)
     out: dict[str, list[Row]] = {}
 
@@ -188,90 +250,14 @@ def comparisons(
             _borough_vs_mean(indicators, "la_name", field, la, members, render),
         )
 
-    # H1: needs and placement outside London.
-    add("h1", "Share placed outside London", outside.values("share", _share))
-    own = _indicator(hypotheses.get(1), f"{la}: share of its out-of-London placements")
-    london = _indicator(hypotheses.get(1), "Share of out-of-London placements London's free")
-    add(
-        "h1",
-        "Out-of-London placements London's free, suitable places could have met",
-        [_share(own), DASH, _share(london)],
-    )
-
-    # H2: quality of the homes used.
-    h2 = hypotheses.get(2)
-    grade = scopes("h2_grade_mix", "group")
-    add(
-        "h2",
-        "Children placed in London: share in good or outstanding homes (London: all London homes)",
-        [
-            _share(_indicator(h2, f"{la}: share of its children in London")),
-            DASH,
-            grade.values("share", _share)[2],
-        ],
-    )
-    add(
-        "h2",
-        "Children placed outside London: share in good or outstanding homes "
-        "(London: out-of-London homes used)",
-        [
-            _share(_indicator(h2, f"{la}: share of its children outside London")),
-            DASH,
-            _share(_indicator(h2, "Share good or outstanding: Out-of-London")),
-        ],
-    )
-
-    # H3: practice.
-    add(
-        "h3",
-        "Placed outside London minus expected from needs, percentage points "
-        "(group and London: average of boroughs)",
-        _borough_vs_mean(
-            _table(edition_dir, "h3_borough_variation"),
-            "LA",
-            "excess_share",
-            la,
-            members,
-            lambda v: DASH if _num(v) is None else f"{_num(v) * 100:+.0f}",
-        ),
-    )
-    add(
-        "h3",
-        "Referral profiles that are strengths-based",
-        [
-            _share(_indicator(hypotheses.get(3), f"{la}: share of its referral profiles")),
-            DASH,
-            _share(_indicator(hypotheses.get(3), "London: share of referral profiles")),
-        ],
-    )
-
-    # H4: cost.
-    cost = scopes("h4_cost_by_location")
-    for location in ("In London", "Outside London"):
-        add(
-            "h4",
-            f"Median weekly cost, private home {location.lower()}",
-            cost.values("median_weekly_cost", _money, location=location, provider="Private"),
-        )
-
-    # H5: risk.
-    risk = scopes("h5_acceptance_by_risk")
-    for home in ("Own or neighbouring borough", "Outside London"):
-        for profile in ("High-risk profile", "Other"):
+    # The hypotheses' chapters: the rows their registry entries declare.
+    for h in registered:
+        for spec in h.borough_rows:
             add(
-                "h5",
-                f"Referrals accepted: {profile.lower()}, home {home[0].lower() + home[1:]}",
-                risk.values("acceptance_rate", _share, home=home, profile=profile),
+                h.key,
+                str(spec["measure"]),
+                registered_row(spec, tables, hypotheses.get(h.id), la, members),
             )
-
-    # H6: staffing.
-    staff = scopes("h6_places_unavailable", "area")
-    add(
-        "h6",
-        "Registered places out of use for lack of staff (homes in the area)",
-        staff.values("unavailable_share", _share),
-    )
-    add("h6", "Staff vacancy rate (homes in the area)", staff.values("vacancy_rate", _share))
 
     out["summary"] = out.get("patterns", [])[:3] + out.get("groups", [])[-2:]
     if not out["summary"]:
