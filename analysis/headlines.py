@@ -31,9 +31,8 @@ import pandas as pd
 
 from analysis.boroughs import london_boroughs
 from analysis.dataset import Dataset
+from analysis.providers import external_sector
 from analysis.snapshot import k2_placements
-
-EXTERNAL_SECTORS: frozenset[str] = frozenset({"Private", "Voluntary"})
 
 
 def percent(numerator: float, denominator: float) -> float:
@@ -79,7 +78,7 @@ def count_boroughs_with_share(placements: pd.DataFrame, share: float) -> int:
 
 def london_external_places(homes: pd.DataFrame) -> int:
     """Registered places of Private and Voluntary children's homes located in London."""
-    keep = homes["in_london"].fillna(False).astype(bool) & homes["sector"].isin(EXTERNAL_SECTORS)
+    keep = homes["in_london"].fillna(False).astype(bool) & external_sector(homes["sector"])
     if "provision_type" in homes.columns:
         keep &= homes["provision_type"].fillna("Children's home").eq("Children's home")
     return int(pd.to_numeric(homes.loc[keep, "places"], errors="coerce").fillna(0).sum())

@@ -13,9 +13,7 @@ from typing import Any
 import pandas as pd
 
 from analysis.boroughs import london_boroughs
-
-#: Ofsted sectors counted as externally provided (not council-run).
-EXTERNAL_SECTORS = frozenset({"private", "voluntary"})
+from analysis.providers import external_sector
 
 
 def _share(part: float, whole: float) -> float | None:
@@ -67,8 +65,7 @@ def home_use_by_borough(res: pd.DataFrame, homes: pd.DataFrame) -> pd.DataFrame:
 
     Caveat: a child is linked to a home by URN; placements without a URN are not counted."""
     ref = london_boroughs()[["la_name", "ons_code"]]
-    sector = homes["sector"].astype(str).str.strip().str.lower()
-    ext = homes[sector.isin(EXTERNAL_SECTORS) & homes["la_ons_code"].isin(ref["ons_code"])]
+    ext = homes[external_sector(homes["sector"]) & homes["la_ons_code"].isin(ref["ons_code"])]
     places = ext.groupby("la_ons_code")["places"].sum()
     placed = res[res["URN"].astype(str).isin(set(ext["urn"].astype(str)))]
     placed = placed.merge(

@@ -11,12 +11,10 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from analysis.boroughs import london_boroughs, london_ons_codes
+from analysis.providers import EXTERNAL_PROVIDERS, IN_HOUSE_PROVIDERS
 
 if TYPE_CHECKING:
     from analysis.dataset import Dataset
-
-IN_HOUSE_PROVIDERS = frozenset({"PR1"})
-EXTERNAL_PROVIDERS = frozenset({"PR4", "PR5"})
 
 
 def snapshot_date(year: int) -> dt.date:

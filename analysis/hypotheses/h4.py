@@ -25,6 +25,7 @@ from analysis.dataset import Dataset
 from analysis.flags import flag_true
 from analysis.hypotheses.evidence import coverage_row, fmt_pct
 from analysis.hypotheses.figures import FigureSpec, as_published
+from analysis.providers import EXTERNAL_GROUPS, PROVIDER_GROUPS
 from analysis.snapshot import for_year, k2_placements
 from analysis.stats import Coefficient, ols_coefficient
 from analysis.verdicts import HypothesisResult, Indicator, summarise_fieldwork
@@ -33,15 +34,6 @@ HYPOTHESIS = 4
 
 #: Needs fields used as adjusters (those present in the data are used).
 NEED_FIELDS: tuple[str, ...] = NEED_FLAGS
-PROVIDER_GROUPS: dict[str, str] = {
-    "PR1": "In-house",
-    "PR4": "Private",
-    "PR5": "Voluntary",
-    "PR2": "Other public",
-    "PR3": "Other public",
-}
-#: Externally provided placements (the like-for-like comparison).
-EXTERNAL_GROUPS: frozenset[str] = frozenset({"Private", "Voluntary"})
 
 
 def costed_placements(ds: Dataset, year: int) -> pd.DataFrame:

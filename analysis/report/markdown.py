@@ -210,8 +210,11 @@ def indicator_row(ind: dict[str, Any]) -> list[Any]:
 
 
 def small_base(n: Any) -> bool:
-    """True for a count from 1 to 5 (withheld under disclosure control, with its rates)."""
-    return isinstance(n, (int, float)) and not isinstance(n, bool) and 1 <= n <= 5
+    """True for a count in the suppressed range (1 to 5: ``config/disclosure.yaml``), withheld
+    under disclosure control with its rates."""
+    from analysis.disclosure import is_small_count
+
+    return isinstance(n, (int, float)) and not isinstance(n, bool) and is_small_count(n)
 
 
 def evidence(summary: str, verdict: str) -> str:
