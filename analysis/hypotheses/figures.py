@@ -74,9 +74,14 @@ def as_published(
     return suppress_child_counts(table, list(child_counts), derived_from=derived_from, **relations)
 
 
-def publish(spec: FigureSpec, paths: Any) -> Path:
+def publish(spec: FigureSpec, paths: Any, result: Any = None) -> Path:
     """Save a :class:`FigureSpec` with :func:`analysis.charts.save_figure` (PNG, SVG, CSV, JSON):
-    the one way a hypothesis notebook publishes a figure."""
+    the one way a hypothesis notebook publishes a figure. With ``result`` (the chapter's
+    :class:`analysis.verdicts.HypothesisResult`) the figure is added to the figures its chapter
+    shows, in the order published: ``evaluate()`` does not name the figures, the notebook that
+    draws them does."""
+    if result is not None and spec.name not in result.figures:
+        result.figures.append(spec.name)
     from analysis.charts import save_figure
 
     return save_figure(

@@ -402,7 +402,6 @@ def evaluate(
         caveats=caveats,
         insufficient=insufficient,
         summary=_summary(verdict, needs_supports, feasibility_supports),
-        figures=["h1_needs_balance", "h1_outside_by_scope"],
     )
 
 

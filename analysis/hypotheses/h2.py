@@ -315,7 +315,6 @@ def evaluate(
         caveats=caveats,
         insufficient=insufficient,
         summary=_summary(verdict, grade_supports, use_supports),
-        figures=["h2_grade_mix", "h2_use_by_grade"],
     )
 
 

@@ -279,7 +279,6 @@ def evaluate(
         caveats=caveats,
         insufficient=insufficient,
         summary=_summary(verdict, variation_supports, profile_supports),
-        figures=["h3_borough_variation", "h3_acceptance_by_profile"],
     )
 
 

@@ -294,7 +294,6 @@ def evaluate(
         caveats=caveats,
         insufficient=insufficient,
         summary=summary,
-        figures=["h4_cost_by_location", "h4_premiums"],
     )
 
 

@@ -345,7 +345,6 @@ def evaluate(
         fieldwork=fieldwork,
         caveats=caveats,
         summary=summary,
-        figures=["h5_acceptance_by_risk", "h5_decline_reasons"],
     )
 
 

@@ -320,7 +320,6 @@ def evaluate(
         caveats=caveats,
         insufficient=insufficient,
         summary=summary,
-        figures=["h6_places_unavailable", "h6_vacancy_acceptance"],
     )
 
 
