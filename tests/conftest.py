@@ -52,10 +52,6 @@ def built_outputs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]
     if os.environ.get("LONDON_BUILT_OUTPUTS"):
         data = Path(os.environ.get("LONDON_BUILT_DATA", str(EXAMPLE_DATA)))
         return Path(os.environ["LONDON_BUILT_OUTPUTS"]), data
-    try:
-        import analysis.build  # noqa: F401
-    except ImportError as exc:
-        pytest.skip(f"report build is not available yet ({exc})")
     base = tmp_path_factory.getbasetemp()
     shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
     tmp = shared / "built-outputs"

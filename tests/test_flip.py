@@ -16,8 +16,6 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-import pytest
-
 from analysis.dataset import Dataset
 
 YEAR = 2022
@@ -26,8 +24,9 @@ YEAR = 2022
 @lru_cache(maxsize=8)
 def generated(**effects: float) -> Dataset:
     """The example generator's 2022 snapshot with ``effects`` overriding the 2022 settings."""
-    generate = pytest.importorskip("analysis.example.generate")
-    contract = pytest.importorskip("analysis.contract")
+    from analysis import contract
+    from analysis.example import generate
+
     config = generate.load_config()
     config["years"] = [YEAR]
     frames = generate.generate_frames(generate.with_effects(config, **effects))

@@ -287,10 +287,8 @@ def test_groups_json_on_planted_london(config, tmp_path):
 
 
 def _example_dataset():
-    try:
-        from analysis.contract import load_dataset
-    except ImportError as exc:
-        pytest.skip(f"loader not available yet: {exc}")
+    from analysis.contract import load_dataset
+
     data_dir = Path(os.environ.get("GROUPS_EXAMPLE_DATA", EXAMPLE_DATA))
     if not any(data_dir.glob("episodes.*")):
         pytest.skip(f"example dataset not generated ({data_dir}/episodes.*)")

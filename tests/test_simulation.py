@@ -149,7 +149,6 @@ QUICK_SEEDS = 3
 
 @pytest.fixture(scope="module")
 def quick_runs() -> pd.DataFrame:
-    pytest.importorskip("analysis.example.generate")
     return simulation.run_simulation(
         QUICK_SEEDS, jobs=1, first_seed=424242, arms=("planted", "null")
     )

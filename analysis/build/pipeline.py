@@ -346,7 +346,6 @@ def run_build(settings: BuildSettings, *, progress_factory: Any = None) -> Build
                         "metadata": settings.metadata,
                         "data_hashes": data_hashes,
                         "parameters": notebook_parameters(settings, e.slug, settings.year),
-                        "notebooks": [nb.stem for nb in notebooks],
                         "engine": settings.engine,
                         "config_dir": settings.config_dir,
                         "report_sources": settings.report_sources,

@@ -49,30 +49,9 @@ def to_number(values: pd.Series) -> pd.Series:
 
 def read_tidy_file(path: Path) -> pd.DataFrame:
     """A DfE tidy file with ``number``/``percentage``/``rate``/``population`` columns numeric."""
-    try:
-        from analysis.public_data.tidy import read_tidy  # type: ignore[import-not-found]
-    except ImportError:
-        read_tidy = None
-    if read_tidy is not None:
-        return read_tidy(path)
-    df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    for col in (
-        "number",
-        "percentage",
-        "rate_per_10000",
-        "population_count",
-        "population_estimate",
-    ):
-        if col in df.columns and looks_numeric(df[col]):
-            df[col] = to_number(df[col])
-    return df
+    from analysis.public_data.tidy import read_tidy
 
-
-def looks_numeric(values: pd.Series) -> bool:
-    """True when most non-symbol cells of a column parse as numbers."""
-    parsed = to_number(values)
-    text = values.astype(str).str.strip().str.lower()
-    return bool(parsed.notna().sum() >= 0.5 * (~text.isin(SUPPRESSION_SYMBOLS)).sum())
+    return read_tidy(path)
 
 
 def with_characteristic(df: pd.DataFrame) -> pd.DataFrame:

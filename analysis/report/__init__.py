@@ -45,7 +45,6 @@ def render_edition(
     metadata: dict[str, Any] | None = None,
     data_hashes: dict[str, str] | None = None,
     parameters: dict[str, Any] | None = None,
-    notebooks: list[str] | None = None,
     engine: str = "auto",
     config_dir: Path = CONFIG,
     report_sources: Path = REPORT_SOURCES,
