@@ -267,3 +267,16 @@ def test_the_guide_s_examples_are_a_valid_entry_and_rules_file():
     assert set(registry._REQUIRED) <= set(entry) and entry["id"] == 7
     assert entry["rules"] == "decision_rules/h7.yaml" and "decision_rule" in rules
     assert "def evaluate(" in guide and "def figures(" in guide
+
+
+def test_every_registered_hypothesis_has_its_module_rules_and_chapter_notebook():
+    for h in registry.registry():
+        assert callable(h.evaluator), h.module
+        assert "decision_rule" in h.rules(), h.rules_file
+        notebook = HYPOTHESES / f"{h.notebook}.ipynb"
+        assert notebook.exists() or (HYPOTHESES / registry.TEMPLATE_NOTEBOOK).exists()
+        assert h.results_file == f"results/h{h.id}.json"
+    # titles come from the registry, e.g. for a result made without a title
+    from analysis.verdicts import HypothesisResult
+
+    assert HypothesisResult(3, "Supported", "rule").title == registry.get(3).title
