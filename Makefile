@@ -33,8 +33,8 @@ test: $(STAMP) system-deps
 	$(PY) -m pytest -n 2 --dist loadgroup
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check analysis tests scripts hypotheses
-	$(VENV)/bin/ruff format --check analysis tests scripts hypotheses
+	$(VENV)/bin/ruff check analysis tests scripts notebooks
+	$(VENV)/bin/ruff format --check analysis tests scripts notebooks
 
 format: $(STAMP)
 	$(VENV)/bin/ruff format analysis tests scripts

@@ -37,7 +37,7 @@ class Indicator:
     supports: bool | None = None
     note: str = ""
     #: A stable id (``h<N>_<what>``) for indicators other parts of the report look up (the
-    #: borough tables: :mod:`analysis.report.borough`); "" for the others, and then not written.
+    #: borough tables: :mod:`analysis.document.borough`); "" for the others, and then not written.
     id: str = ""
 
     def to_dict(self) -> dict[str, Any]:

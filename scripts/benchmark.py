@@ -52,7 +52,7 @@ def time_render(edition: Path, engine: str, repeats: int = 3) -> list[float]:
     """Seconds to render a copy of a published edition with ``engine`` (each repeat in a fresh
     copy): assembly of the sources, HTML, PDF and the workbook, as in a build's render stage."""
     from analysis.build.editions import borough_edition
-    from analysis.report import render_edition
+    from analysis.document import render_edition
 
     edition = Path(edition)
     la_name = None if edition.name == "london" else borough_edition(edition.name).la_name

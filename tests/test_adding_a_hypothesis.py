@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from analysis.hypotheses import registry
-from analysis.paths import CONFIG, EXAMPLE_DATA, HYPOTHESES, REPORT_SOURCES, ROOT
+from analysis.paths import CONFIG, EXAMPLE_DATA, NOTEBOOKS, REPORT_SOURCES, ROOT
 from analysis.yaml_files import parse_yaml
 
 PYTHONPATH = [os.environ.get("PYTHONPATH", "")]
@@ -189,14 +189,14 @@ def test_registry_refuses_a_repeated_id(tmp_path):
 @pytest.mark.slow
 def test_a_seventh_hypothesis_from_a_temporary_folder_reaches_the_report(tmp_path, monkeypatch):
     from analysis.build import BuildSettings, editions_to_build, load_report_config, run_build
-    from analysis.report.assemble import build_context, write_sources
+    from analysis.document.assemble import build_context, write_sources
 
     # this year it is Supported (about half of the example's children are placed outside
     # London); the previous year is built with the same rules, so the verdict is the same
     config = add_hypothesis_seven(tmp_path, monkeypatch, 0.2)
     notebooks = tmp_path / "notebooks"
     notebooks.mkdir()
-    shutil.copy(HYPOTHESES / registry.TEMPLATE_NOTEBOOK, notebooks)
+    shutil.copy(NOTEBOOKS / registry.TEMPLATE_NOTEBOOK, notebooks)
     for h in registry.registry(config):
         if h.id != 7:
             _stub_notebook(notebooks / f"{h.notebook}.ipynb", h.id)
@@ -273,8 +273,8 @@ def test_every_registered_hypothesis_has_its_module_rules_and_chapter_notebook()
     for h in registry.registry():
         assert callable(h.evaluator), h.module
         assert "decision_rule" in h.rules(), h.rules_file
-        notebook = HYPOTHESES / f"{h.notebook}.ipynb"
-        assert notebook.exists() or (HYPOTHESES / registry.TEMPLATE_NOTEBOOK).exists()
+        notebook = NOTEBOOKS / f"{h.notebook}.ipynb"
+        assert notebook.exists() or (NOTEBOOKS / registry.TEMPLATE_NOTEBOOK).exists()
         assert h.results_file == f"results/h{h.id}.json"
     # titles come from the registry, e.g. for a result made without a title
     from analysis.verdicts import HypothesisResult

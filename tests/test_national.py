@@ -7,7 +7,7 @@ import json
 import papermill as pm
 import pytest
 
-from analysis.paths import HYPOTHESES, ROOT, SHARED_PUBLIC_DATA
+from analysis.paths import NOTEBOOKS, ROOT, SHARED_PUBLIC_DATA
 from analysis.public_data.national import national_context, write_national_outputs
 
 needs_public = pytest.mark.skipif(
@@ -60,7 +60,7 @@ def test_suppressed_dfe_component_gives_missing_share_not_a_number():
 def test_notebook_borough_edition_writes_results_figures_and_tables(tmp_path):
     out = tmp_path / "camden"
     pm.execute_notebook(
-        str(HYPOTHESES / "national.ipynb"),
+        str(NOTEBOOKS / "national.ipynb"),
         str(tmp_path / "national.ipynb"),
         parameters={
             "data_dir": "",

@@ -490,8 +490,8 @@ def test_build_uses_fetched_files_with_their_provenance(tmp_path, server):
 
 
 def _render_chapters(edition_dir: Path, tmp_path: Path, year: int) -> dict[str, str]:
+    from analysis.document.assemble import build_context, write_sources
     from analysis.paths import REPORT_SOURCES
-    from analysis.report.assemble import build_context, write_sources
 
     ctx = build_context(
         edition_dir,

@@ -123,7 +123,7 @@ def test_finds_violations_in_xlsx(tmp_path):
 def test_edition_workbook_uses_each_tables_sidecar(tmp_path):
     # tables.xlsx sits beside tables/: a sheet is checked against its CSV's declared columns,
     # so a count of boroughs (not children) is not a finding, a declared child count is
-    from analysis.report.workbook import write_workbook
+    from analysis.document.workbook import write_workbook
 
     tables = tmp_path / "tables"
     tables.mkdir()

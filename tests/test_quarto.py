@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from analysis.report import render_edition
-from analysis.report.compare import (
+from analysis.document import render_edition
+from analysis.document.compare import (
     compare_file_lists,
     compare_html,
     compare_pdf,
@@ -139,7 +139,7 @@ def test_the_comparison_reports_each_kind_of_difference(two_pandoc_renders, tmp_
 
 
 def test_the_pdf_comparison_sees_outline_and_banner(two_pandoc_renders, tmp_path, monkeypatch):
-    from analysis.report.render import compile_typst
+    from analysis.document.render import compile_typst
 
     a, _ = two_pandoc_renders
     typ = (a / "report-sources" / "report.typ").read_text(encoding="utf-8")
@@ -184,7 +184,7 @@ assert set(fmt) == {{"html", "typst"}}, fmt
 assert Path(fmt["html"]["template"]).exists(), fmt  # the assets are copied next to the .qmd
 from analysis.paths import REPORT_SOURCES
 Path("_standin_body.md").write_text(body, encoding="utf-8")
-from analysis.report.render import render_pandoc
+from analysis.document.render import render_pandoc
 render_pandoc([Path("_standin_body.md")], Path.cwd(), front, REPORT_SOURCES)
 for junk in (".quarto/xref", "report_files/libs"):
     Path(junk).mkdir(parents=True, exist_ok=True)
@@ -195,7 +195,7 @@ for junk in (".quarto/xref", "report_files/libs"):
 @pytest.fixture
 def fake_quarto(tmp_path, monkeypatch) -> Path:
     """Put the stand-in ``quarto`` first on PATH; returns the log of its calls."""
-    from analysis.report.render import quarto_version
+    from analysis.document.render import quarto_version
 
     bindir = tmp_path / "fake-bin"
     bindir.mkdir()
@@ -221,7 +221,7 @@ def test_quarto_engine_renders_one_document_in_one_call(fake_quarto, tmp_path):
     front matter asks for self-contained HTML and Typst with the project's design, Quarto's
     working files are gone, the file list is the pandoc path's and the methodology chapter names
     the engine and its version."""
-    from analysis.report.render import quarto_front_matter
+    from analysis.document.render import quarto_front_matter
 
     edition = _render(_make_edition(tmp_path / "q"), engine="quarto")
     renders = [c for c in _calls(fake_quarto) if c["argv"][0] == "render"]
@@ -240,7 +240,7 @@ def test_quarto_engine_renders_one_document_in_one_call(fake_quarto, tmp_path):
     html_fmt, typst_fmt = front["format"]["html"], front["format"]["typst"]
     assert html_fmt["embed-resources"] and html_fmt["minimal"] and html_fmt["toc"]
     assert html_fmt["theme"] == "none"  # no Bootstrap: Quarto compiles no Sass
-    assert "$" not in (Path(__file__).parents[1] / "report/assets/report.css").read_text()
+    assert "$" not in (Path(__file__).parents[1] / "report_templates/assets/report.css").read_text()
     assert html_fmt["template"].endswith("template.html")
     assert [Path(p).name for p in typst_fmt["template-partials"]] == [
         "typst-template.typ",
@@ -251,7 +251,7 @@ def test_quarto_engine_renders_one_document_in_one_call(fake_quarto, tmp_path):
 
 def test_a_failing_quarto_render_leaves_no_working_files(fake_quarto, tmp_path):
     """Quarto's error reaches the user and its working files do not stay in the edition."""
-    from analysis.report.render import render_quarto
+    from analysis.document.render import render_quarto
 
     d = _make_edition(tmp_path / "bad")
     chapter = d / "index.qmd"
@@ -265,7 +265,7 @@ def test_a_failing_quarto_render_leaves_no_working_files(fake_quarto, tmp_path):
     )
     before = published_files(d)
     with pytest.raises(RuntimeError, match="quarto render failed: ERROR: boom"):
-        render_quarto([chapter], d, {"title": "T"}, Path(__file__).parents[1] / "report")
+        render_quarto([chapter], d, {"title": "T"}, Path(__file__).parents[1] / "report_templates")
     assert published_files(d) == before
 
 

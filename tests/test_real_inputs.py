@@ -320,8 +320,8 @@ def test_coverage_labels_and_what_it_supports() -> None:
 
 
 def test_headline_counts_of_children_go_through_disclosure_control() -> None:
+    from analysis.document.assemble import publishable_headlines
     from analysis.paths import CONFIG
-    from analysis.report.assemble import publishable_headlines
     from analysis.yaml_files import read_yaml
 
     specs = read_yaml(CONFIG / "report.yaml")["headlines"]

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from analysis.document import render_edition
 from analysis.paths import ROOT
-from analysis.report import render_edition
 from analysis.verdicts import HypothesisResult
 
 _spec = importlib.util.spec_from_file_location("axe_check", ROOT / "scripts" / "axe_check.py")
@@ -176,7 +176,7 @@ def test_two_renders_of_the_built_report_are_identical(built_outputs, tmp_path, 
 
 
 def test_typst_compiles_in_a_child_process_and_reports_errors(tmp_path):
-    from analysis.report.render import compile_typst
+    from analysis.document.render import compile_typst
 
     good = tmp_path / "good.typ"
     good.write_text("= Title\n\nSome text.\n", encoding="utf-8")

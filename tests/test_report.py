@@ -8,12 +8,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from analysis.document.assemble import build_context, write_sources
+from analysis.document.markdown import figure, pct, pipe_table
+from analysis.document.recommendations import load_bank, select
+from analysis.document.workbook import write_workbook
 from analysis.hypotheses import registry
 from analysis.paths import CONFIG, REPORT_SOURCES
-from analysis.report.assemble import build_context, write_sources
-from analysis.report.markdown import figure, pct, pipe_table
-from analysis.report.recommendations import load_bank, select
-from analysis.report.workbook import write_workbook
 from analysis.verdicts import HypothesisResult, Indicator
 
 
@@ -144,7 +144,7 @@ def test_every_figure_links_the_csv_behind_it(edition, tmp_path):
 
 
 def test_pipe_table_widths_alignment_and_digits():
-    from analysis.report.markdown import pipe_table
+    from analysis.document.markdown import pipe_table
 
     text = pipe_table(
         ["Name", "Share", "Note"], [["a", "67%", "–"], ["b", "c", "x"]], widths=[3, 1, 1]
@@ -159,7 +159,7 @@ def test_pipe_table_widths_alignment_and_digits():
 
 
 def test_indicator_rows_p_values_and_evidence():
-    from analysis.report.markdown import evidence, indicator_row, p_value
+    from analysis.document.markdown import evidence, indicator_row, p_value
 
     assert [p_value(v) for v in (0.0, 0.004, 0.0123, 0.5, None)] == [
         "<0.001",
@@ -182,13 +182,13 @@ def test_indicator_rows_p_values_and_evidence():
     assert bayes[3] == "posterior 0.97" and bayes[6] == "–"
     assert evidence("Not supported: homes are no worse.", "Not supported") == "Homes are no worse."
     assert evidence("After allowing for needs.", "Supported") == "After allowing for needs."
-    from analysis.report.markdown import plain
+    from analysis.document.markdown import plain
 
     assert plain("c") == "a withheld figure (c)" and plain(18) == "18"
 
 
 def test_methods_chapter_prints_power_table_assumptions_and_inputs(edition, tmp_path):
-    from analysis.report.assemble import read_document_table
+    from analysis.document.assemble import read_document_table
 
     data = tmp_path / "data"
     data.mkdir()
@@ -221,7 +221,7 @@ def test_methods_chapter_prints_power_table_assumptions_and_inputs(edition, tmp_
 
 
 def test_the_real_power_table_and_assumptions_log_are_found():
-    from analysis.report.assemble import DOCUMENTS, document_paths, read_document_table
+    from analysis.document.assemble import DOCUMENTS, document_paths, read_document_table
 
     docs = document_paths({})
     assert set(docs) == set(DOCUMENTS)
@@ -256,7 +256,7 @@ def test_tall_figures_are_narrowed_to_fit_a_page(tmp_path):
     import struct
     import zlib
 
-    from analysis.report.assemble import _fit_width
+    from analysis.document.assemble import _fit_width
 
     def png(path: Path, w: int, h: int) -> Path:
         ihdr = struct.pack(">IIBBBBB", w, h, 8, 0, 0, 0, 0)
@@ -309,7 +309,7 @@ def _borough_edition(root: Path) -> Path:
 
 
 def test_borough_edition_compares_the_borough_with_its_group_and_london(tmp_path):
-    from analysis.report.borough import comparisons
+    from analysis.document.borough import comparisons
 
     edition = _borough_edition(tmp_path / "camden")
     h2 = {
@@ -358,7 +358,7 @@ def test_borough_edition_compares_the_borough_with_its_group_and_london(tmp_path
 
 
 def test_th_scope_leaves_thead_alone():
-    from analysis.report.render import _add_th_scope
+    from analysis.document.render import _add_th_scope
 
     html = _add_th_scope('<thead><tr><th>a</th><th style="x">b</th><th scope="row">c</th>')
     assert html == (

@@ -46,7 +46,7 @@ def build_command(
     if engine not in ENGINES:
         console.print(f"[red]Unknown engine {engine!r}[/]: choose one of {', '.join(ENGINES)}.")
         return 2
-    from analysis.report.render import quarto_available
+    from analysis.document.render import quarto_available
 
     if engine == "quarto" and not quarto_available():
         console.print(

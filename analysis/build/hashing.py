@@ -18,7 +18,7 @@ from typing import Any
 from analysis.paths import ROOT
 
 #: Package sub-folders whose code does not affect notebook results (build and report assembly).
-_NOT_ANALYSIS = ("build", "report")
+_NOT_ANALYSIS = ("build", "document")
 
 
 def file_sha256(path: Path) -> str:

@@ -37,7 +37,7 @@ from analysis.build.hashing import (
     package_version,
 )
 from analysis.outputs import read_json, write_json
-from analysis.paths import CONFIG, HYPOTHESES, REPORT_SOURCES
+from analysis.paths import CONFIG, NOTEBOOKS, REPORT_SOURCES
 from analysis.yaml_files import read_yaml
 
 BUILD_MANIFEST = "build.json"
@@ -59,7 +59,7 @@ class BuildSettings:
     engine: str = "auto"
     jobs: int = 2
     public_data: Path | None = None
-    notebooks_dir: Path = HYPOTHESES
+    notebooks_dir: Path = NOTEBOOKS
     config_dir: Path = CONFIG
     report_sources: Path = REPORT_SOURCES
     previous_year: int | None = None
@@ -168,7 +168,7 @@ def plan_runs(
 
 def edition_key(settings: BuildSettings, runs: list[PlannedRun], edition: str) -> str:
     """Key of a whole published edition: its notebook keys, the report sources and renderer."""
-    from analysis.report import renderer_fingerprint
+    from analysis.document import renderer_fingerprint
 
     keys = sorted(r.key for r in runs if r.target in (edition, PREVIOUS_YEAR_DIR))
     return digest(
@@ -187,7 +187,7 @@ def edition_key(settings: BuildSettings, runs: list[PlannedRun], edition: str) -
 def _renderer(engine: str) -> dict[str, str]:
     """The engine ``engine`` resolves to on this machine and its version (``auto`` is Quarto
     when installed): part of the edition key and recorded in ``build.json``."""
-    from analysis.report.render import choose_engine, renderer_info
+    from analysis.document.render import choose_engine, renderer_info
 
     return renderer_info(choose_engine(engine))
 
@@ -282,7 +282,7 @@ def _set_environment(values: dict[str, str]) -> None:
 
 
 def _render_one(args: tuple[Path, dict[str, Any]]) -> str:
-    from analysis.report import render_edition
+    from analysis.document import render_edition
 
     staged, options = args
     render_edition(staged, **options)
@@ -387,7 +387,7 @@ def run_build(settings: BuildSettings, *, progress_factory: Any = None) -> Build
         shutil.rmtree(scratch, ignore_errors=True)
         for path in staged.values():
             shutil.rmtree(path, ignore_errors=True)
-    from analysis.report import write_index
+    from analysis.document import write_index
 
     write_index(settings.output_root / str(settings.year), settings.metadata)
     if "render" in summary.stages:

@@ -5,7 +5,7 @@ An entry names the hypothesis (``id``, ``title``, ``question``), its statistics 
 the notebook that writes its chapter's results and figures, the dataset tables that notebook
 reads and its typical run time. Everything else is derived from the registry: the build's
 notebook lists and cache inputs (:func:`notebook_settings`), the report's chapters, titles,
-verdict tables and "what changed" (:mod:`analysis.report.assemble`), the simulation study
+verdict tables and "what changed" (:mod:`analysis.document.assemble`), the simulation study
 (:mod:`analysis.simulation`) and the flip tests.
 
 Adding a hypothesis = its statistics module, its rules file and one registry entry (see
@@ -60,7 +60,7 @@ class Hypothesis:
     config_dir: Path
     #: where the hypothesis comes from (e.g. the 2022 study), "" when new
     origin: str = ""
-    #: the rows of its chapter's borough table (:func:`analysis.report.borough.registered_rows`)
+    #: the rows of its chapter's borough table (:func:`analysis.document.borough.registered_rows`)
     borough_rows: tuple[dict[str, Any], ...] = ()
 
     @property

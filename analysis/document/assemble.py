@@ -1,4 +1,4 @@
-"""Gather an edition's results into a context and fill the report templates (report/templates).
+"""Gather an edition's results into a context and fill the report templates (report_templates/templates).
 
 The templates produce portable Quarto markdown (see /work/shared/portable-quarto.md): pipe
 tables, figures with ``fig-alt``, callouts, no executable cells. A chapter whose results file
@@ -16,11 +16,11 @@ from typing import Any
 import jinja2
 
 from analysis.coverage import Coverage, coverage_from
+from analysis.document import markdown as md
+from analysis.document.borough import comparisons
+from analysis.document.recommendations import load_bank, select
 from analysis.hypotheses import registry
 from analysis.paths import ROOT
-from analysis.report import markdown as md
-from analysis.report.borough import comparisons
-from analysis.report.recommendations import load_bank, select
 
 #: Documents the methodology chapter prints (paths relative to the project root; report.yaml
 #: ``documents`` overrides them): the simulation study's power table, the assumptions log.
@@ -124,7 +124,7 @@ class ReportContext:
     assumptions: dict[str, Any] | None = None
     inputs: list[dict[str, Any]] = field(default_factory=list)
     used_figures: set[str] = field(default_factory=set)
-    #: The engine rendering this edition (``analysis.report.render.renderer_info``).
+    #: The engine rendering this edition (``analysis.document.render.renderer_info``).
     renderer: dict[str, str] = field(default_factory=dict)
     #: ``id -> title`` of the registered hypotheses (:mod:`analysis.hypotheses.registry`).
     titles: dict[int, str] = field(default_factory=dict)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from analysis.report.markdown import fmt, small_base
+from analysis.document.markdown import fmt, small_base
 
 if TYPE_CHECKING:
     from analysis.hypotheses.registry import Hypothesis

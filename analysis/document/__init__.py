@@ -1,7 +1,7 @@
 """Report assembly and rendering: results -> portable Quarto sources -> HTML and PDF.
 
 :func:`render_edition` runs inside an edition's staging folder (after its notebooks ran):
-fills ``report/templates`` with the results, renders HTML + PDF with Quarto or pandoc + Typst,
+fills ``report_templates/templates`` with the results, renders HTML + PDF with Quarto or pandoc + Typst,
 writes ``tables.xlsx``. :func:`write_index` writes the year's index page linking the editions.
 """
 
@@ -23,9 +23,9 @@ def renderer_fingerprint() -> str:
     """Hash of the report code and of the documents the report prints (the simulation power
     table, the assumptions log), so a change to either re-renders editions."""
     from analysis.build.hashing import file_sha256
-    from analysis.report.assemble import DOCUMENTS
+    from analysis.document.assemble import DOCUMENTS
 
-    files = directory_hashes(ROOT / "analysis" / "report")
+    files = directory_hashes(ROOT / "analysis" / "document")
     docs = {k: file_sha256(ROOT / v) if (ROOT / v).exists() else "" for k, v in DOCUMENTS.items()}
     return digest({"code": {k: v for k, v in files.items() if k.endswith(".py")}, "docs": docs})
 
@@ -50,15 +50,15 @@ def render_edition(
     report_sources: Path = REPORT_SOURCES,
 ) -> dict[str, Path]:
     """Assemble and render one edition in ``edition_dir``; returns the written files."""
-    from analysis.report.assemble import build_context, write_sources
-    from analysis.report.render import (
+    from analysis.document.assemble import build_context, write_sources
+    from analysis.document.render import (
         build_time,
         choose_engine,
         render_pandoc,
         render_quarto,
         renderer_info,
     )
-    from analysis.report.workbook import write_workbook
+    from analysis.document.workbook import write_workbook
     from analysis.snapshot import snapshot_date
 
     metadata = dict(metadata or {})

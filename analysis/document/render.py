@@ -149,7 +149,7 @@ def compile_typst(source: Path, pdf: Path, root: Path) -> None:
 QUARTO_OUTPUTS = ("report.html", "report.pdf", "report.typ")
 
 
-#: where :func:`render_quarto` copies ``report/assets`` inside the render folder (deleted after)
+#: where :func:`render_quarto` copies ``report_templates/assets`` inside the render folder (deleted after)
 QUARTO_ASSETS = "_report-assets"
 
 
@@ -164,7 +164,7 @@ def quarto_front_matter(meta: dict[str, Any], assets: str = QUARTO_ASSETS) -> di
     includes). Quarto itself does what ``portable.lua`` does for plain pandoc (cross-references,
     figure numbers and ``fig-alt``, callouts, shortcodes); sections are numbered in both formats
     (Quarto needs that for ``@sec-`` references; the pandoc path numbers them too). ``assets`` is
-    the folder, relative to the document, holding a copy of ``report/assets``.
+    the folder, relative to the document, holding a copy of ``report_templates/assets``.
     """
     front: dict[str, Any] = {k: v for k, v in meta.items() if v not in (None, "")}
     front.update(
