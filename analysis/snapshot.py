@@ -6,6 +6,7 @@ These functions work on canonical tables (see :mod:`analysis.dataset`).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -156,3 +157,32 @@ def referrals_in_year(referrals: pd.DataFrame, year: int) -> tuple[pd.DataFrame,
     if inside.any():
         return referrals[inside].copy(), True
     return referrals.copy(), False
+
+
+def placements_with_needs(ds: Dataset, year: int, need_columns: Iterable[str]) -> pd.DataFrame:
+    """London boroughs' K2 placements on the snapshot date with their needs as 0/1 columns.
+
+    Children without a needs record are dropped (coverage is reported by :func:`needs_coverage`);
+    a blank need within a record counts as 0 (not recorded as present). Adds ``outside`` (0/1).
+    """
+    placements = k2_placements(ds, year)
+    needs = for_year(ds.table("needs"), year)
+    cols = [c for c in need_columns if c in needs.columns]
+    keys = ["CHILD", "LA"] if "LA" in needs.columns else ["CHILD"]
+    needs = needs.drop_duplicates(keys, keep="last")[keys + cols]
+    merged = placements.merge(needs, on=keys, how="inner")
+    for c in cols:
+        merged[c] = merged[c].astype("boolean").fillna(False).astype(int)
+    merged["outside"] = merged["outside_london"].astype(int)
+    return merged
+
+
+def needs_coverage(ds: Dataset, year: int) -> tuple[int, int]:
+    """(placements with a needs record, all London K2 placements) on the snapshot date."""
+    placements = k2_placements(ds, year)
+    if not ds.has("needs"):
+        return (0, len(placements))
+    needs = for_year(ds.table("needs"), year)
+    keys = ["CHILD", "LA"] if "LA" in needs.columns else ["CHILD"]
+    matched = placements.merge(needs[keys].drop_duplicates(), on=keys, how="inner")
+    return (len(matched), len(placements))

@@ -98,6 +98,12 @@ def fieldwork_agreement(verdict: str, fieldwork: FieldworkSummary) -> str:
     return "agree" if (lean == "supports") == data_supports else "disagree"
 
 
+def hypothesis_key(hypothesis: int) -> str:
+    """``h<N>``: the one name of hypothesis N's files (``results/h<N>.json``, chapter ``h<N>.qmd``,
+    section ``#sec-h<N>``, figures ``h<N>_*``)."""
+    return f"h{int(hypothesis)}"
+
+
 def registered_title(hypothesis: int) -> str:
     """The title of ``hypothesis`` in the project's registry ("" when it is not registered there;
     :meth:`analysis.hypotheses.registry.Hypothesis.evaluate` sets the title of any registry's)."""

@@ -280,3 +280,22 @@ def test_every_registered_hypothesis_has_its_module_rules_and_chapter_notebook()
     from analysis.verdicts import HypothesisResult
 
     assert HypothesisResult(3, "Supported", "rule").title == registry.get(3).title
+
+
+def test_a_hypothesis_without_a_notebook_runs_the_template_in_registry_order(tmp_path, monkeypatch):
+    config = add_hypothesis_seven(tmp_path, monkeypatch, 0.2)
+    folder = tmp_path / "nbs"
+    folder.mkdir()
+    shutil.copy(NOTEBOOKS / registry.TEMPLATE_NOTEBOOK, folder)
+    six = [h.notebook for h in registry.registry()]
+    found = [folder / f"{name}.ipynb" for name in ("patterns", *six, "national")]
+    for path in found:
+        path.write_text("{}", encoding="utf-8")
+    planned = registry.notebooks_for_build(folder, found, tmp_path / "scratch", config)
+    assert [p.stem for p in planned] == ["patterns", *six, "h7", "national"]
+    nb = json.loads(planned[-2].read_text(encoding="utf-8"))
+    params = next(c for c in nb["cells"] if "parameters" in c["metadata"].get("tags", []))
+    assert "hypothesis = 7\n" in params["source"]
+    # without the template nothing is added (a notebooks folder of one's own)
+    (folder / registry.TEMPLATE_NOTEBOOK).unlink()
+    assert registry.notebooks_for_build(folder, found, tmp_path / "s2", config) == found

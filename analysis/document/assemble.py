@@ -21,6 +21,7 @@ from analysis.document.borough import comparisons
 from analysis.document.recommendations import load_bank, select
 from analysis.hypotheses import registry
 from analysis.paths import ROOT
+from analysis.verdicts import hypothesis_key
 
 #: Documents the methodology chapter prints (paths relative to the project root; report.yaml
 #: ``documents`` overrides them): the simulation study's power table, the assumptions log.
@@ -489,7 +490,7 @@ def write_sources(
         if name == "hypotheses":
             for n, h in ctx.hypotheses.items():
                 text = env.get_template(template).render(ctx=ctx, n=n, h=h)
-                files.append(_write(target / f"h{n}.qmd", text))
+                files.append(_write(target / f"{hypothesis_key(n)}.qmd", text))
             continue
         text = env.get_template(template).render(ctx=ctx, today=dt.date.today())
         files.append(_write(target / f"{name}.qmd", text))

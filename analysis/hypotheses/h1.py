@@ -30,7 +30,7 @@ from analysis.charts import interval_chart
 from analysis.dataset import Dataset
 from analysis.hypotheses.evidence import share_indicator, two_part_verdict
 from analysis.hypotheses.figures import FigureSpec, as_published, k2_outside_links
-from analysis.snapshot import for_year, k2_placements
+from analysis.snapshot import k2_placements, needs_coverage, placements_with_needs
 from analysis.verdicts import HypothesisResult, Indicator, summarise_fieldwork
 
 HYPOTHESIS = 1
@@ -53,35 +53,6 @@ NEED_LABELS: dict[str, str] = {
 
 
 # --- data preparation ------------------------------------------------------------------------
-
-
-def placements_with_needs(ds: Dataset, year: int, need_columns: Iterable[str]) -> pd.DataFrame:
-    """London boroughs' K2 placements on the snapshot date with their needs as 0/1 columns.
-
-    Children without a needs record are dropped (coverage is reported by :func:`needs_coverage`);
-    a blank need within a record counts as 0 (not recorded as present). Adds ``outside`` (0/1).
-    """
-    placements = k2_placements(ds, year)
-    needs = for_year(ds.table("needs"), year)
-    cols = [c for c in need_columns if c in needs.columns]
-    keys = ["CHILD", "LA"] if "LA" in needs.columns else ["CHILD"]
-    needs = needs.drop_duplicates(keys, keep="last")[keys + cols]
-    merged = placements.merge(needs, on=keys, how="inner")
-    for c in cols:
-        merged[c] = merged[c].astype("boolean").fillna(False).astype(int)
-    merged["outside"] = merged["outside_london"].astype(int)
-    return merged
-
-
-def needs_coverage(ds: Dataset, year: int) -> tuple[int, int]:
-    """(placements with a needs record, all London K2 placements) on the snapshot date."""
-    placements = k2_placements(ds, year)
-    if not ds.has("needs"):
-        return (0, len(placements))
-    needs = for_year(ds.table("needs"), year)
-    keys = ["CHILD", "LA"] if "LA" in needs.columns else ["CHILD"]
-    matched = placements.merge(needs[keys].drop_duplicates(), on=keys, how="inner")
-    return (len(matched), len(placements))
 
 
 def add_hard_to_place_count(df: pd.DataFrame, hard_needs: Iterable[str]) -> pd.DataFrame:

@@ -30,8 +30,7 @@ from analysis.charts import interval_chart
 from analysis.dataset import Dataset
 from analysis.hypotheses.evidence import two_part_verdict
 from analysis.hypotheses.figures import FigureSpec, as_published, k2_outside_links
-from analysis.hypotheses.h1 import placements_with_needs
-from analysis.snapshot import for_year
+from analysis.snapshot import for_year, placements_with_needs
 from analysis.verdicts import HypothesisResult, Indicator, summarise_fieldwork
 
 HYPOTHESIS = 3

@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from analysis.verdicts import HypothesisResult
+from analysis.verdicts import HypothesisResult, hypothesis_key
 
 #: How the notebooks explain the fieldwork triangulation (one text; the rule is
 #: :func:`analysis.verdicts.fieldwork_agreement`).
@@ -81,6 +81,6 @@ def write_result(result: HypothesisResult, paths: Any) -> Path:
     """Write ``results/h<N>.json`` (the chapter's results) and return its path."""
     from analysis.outputs import write_json
 
-    path = paths.results / f"h{result.hypothesis}.json"
+    path = paths.results / f"{hypothesis_key(result.hypothesis)}.json"
     write_json(path, result.to_dict())
     return path

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from analysis.paths import CONFIG
+from analysis.verdicts import hypothesis_key
 from analysis.yaml_files import read_yaml
 
 #: Folder of the registry entries, inside the config folder.
@@ -66,7 +67,7 @@ class Hypothesis:
     @property
     def key(self) -> str:
         """``h<N>``: the stem of its results file (``results/h<N>.json``) and of its chapter."""
-        return f"h{self.id}"
+        return hypothesis_key(self.id)
 
     @property
     def label(self) -> str:
@@ -117,7 +118,7 @@ def _entry(path: Path, config_dir: Path) -> Hypothesis:
         question=" ".join(str(raw["question"]).split()),
         module=str(raw["module"]),
         rules_file=str(raw["rules"]),
-        notebook=str(raw.get("notebook") or f"h{hid}"),
+        notebook=str(raw.get("notebook") or hypothesis_key(hid)),
         inputs=None if inputs is None else tuple(str(t) for t in inputs),
         seconds=float(raw.get("seconds", 1.0)),
         previous_year=bool(raw.get("previous_year", True)),
