@@ -235,7 +235,12 @@ def test_placement_endings_take_the_next_episodes_reason():
 
 def test_provider_mix_rows_add_up():
     table = mix.provider_by_location(RES).set_index("provider")
-    assert table.loc["Private", "total"] == 7 and table.loc["Private", "outside_london"] == 4
+    external = table.loc["Private or voluntary homes"]
+    assert external["total"] == 8 and external["outside_london"] == 5
     assert table.loc["Own council's homes", "own_borough"] == 2
     assert table["total"].sum() == len(RES)
-    assert table.loc["Voluntary", "pct_outside_london"] == 1.0
+    assert list(table.index) == [
+        "Own council's homes",
+        "Private or voluntary homes",
+    ]  # no empty row
+    assert table.loc["Own council's homes", "pct_outside_london"] == 0.0

@@ -212,3 +212,13 @@ def test_groups_chapter_prints_no_status_note_without_public_data(london, tmp_pa
     assert "Behaviour groups" in text
     found = [p for p in STATUS_PATTERNS if re.search(p, text, re.IGNORECASE)]
     assert found == [], found
+
+
+def test_lists_and_sentences_are_well_formed(london):
+    """No markdown left unrendered (a list item run into the line before it shows as "- **"),
+    and no doubled full stop (a description ending in one, followed by the template's)."""
+    soup = _soup(london)
+    for node in soup.find_all(["p", "li", "td"]):
+        text = " ".join(node.get_text(" ").split())
+        assert "**" not in text and " - **" not in text, text[:200]
+        assert not re.search(r"[^.]\.\.(?!\.)", text), text[:200]
