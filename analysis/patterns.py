@@ -427,5 +427,8 @@ def write_patterns_outputs(
             published_borough_summary(la, by_b_public, use_public) if "borough" in pat else None
         ),
     }
+    from analysis.placements.publish import write_placement_analyses
+
+    result["analyses"] = write_placement_analyses(ds, year, paths, use)
     write_json(paths.results / "patterns.json", result)
     return result

@@ -123,7 +123,7 @@ def test_the_comparison_reports_each_kind_of_difference(two_pandoc_renders, tmp_
         "network": _altered(
             html, tmp_path, "</head>", '<script src="https://example.org/x.js"></script></head>'
         ),
-        "data links": _altered(html, tmp_path, 'href="tables/h1.csv"', 'href="tables/h2.csv"'),
+        "data links": _altered(html, tmp_path, '#tables/h1.csv"', '#tables/h2.csv"'),
     }
     # a table cell changed (the first body cell of the first table)
     first_td = re.search(r"<td[^>]*>([^<]+)</td>", text)

@@ -481,6 +481,9 @@ def write_sources(
     env.globals["figure"] = fig
     env.globals["titles"] = ctx.titles
     env.globals["borough_table"] = borough_table
+    from analysis.document.totals import notes_for_chapter
+
+    env.globals["totals_notes"] = lambda n: notes_for_chapter(ctx, n)
     files = []
     for name, template in CHAPTERS:
         if name == "national" and not (ctx.national and ctx.national.get("available", True)):

@@ -82,8 +82,10 @@ def html_structure(path: Path) -> HtmlStructure:
         (_image_key(img.get("src", "")), " ".join((img.get("alt") or "").split()))
         for img in body.find_all("img")
     ]
+    from analysis.document.links import link_target
+
     data_links = [
-        a["href"]
+        link_target(a["href"])
         for a in body.find_all("a", href=True)
         if not a["href"].startswith(("#", "http:", "https:", "mailto:"))
     ]

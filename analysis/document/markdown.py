@@ -217,14 +217,18 @@ def small_base(n: Any) -> bool:
     return isinstance(n, (int, float)) and not isinstance(n, bool) and is_small_count(n)
 
 
+_VERDICT_SENTENCE = re.compile(r"\s*\bVerdict:\s*[^.]*\.?", re.IGNORECASE)
+
+
 def evidence(summary: str, verdict: str) -> str:
-    """A hypothesis summary without a leading ``"<verdict>: "`` (shown beside it already)."""
+    """A hypothesis summary without the verdict it repeats (shown beside it already): a
+    leading ``"<verdict>: "`` and any ``"Verdict: <verdict>."`` sentence are left out."""
     text = (summary or "").strip()
     prefix = f"{verdict}:".lower()
     if verdict and text.lower().startswith(prefix):
         text = text[len(prefix) :].strip()
         text = text[:1].upper() + text[1:]
-    return text
+    return _VERDICT_SENTENCE.sub("", text).strip()
 
 
 def plain(text: Any) -> str:

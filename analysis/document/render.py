@@ -12,6 +12,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from analysis.document.links import embed_data_links
+
 
 def quarto_available() -> bool:
     return shutil.which("quarto") is not None
@@ -104,7 +106,10 @@ def render_pandoc(
         ],
         cworkdir=str(workdir),
     )
-    html_out.write_text(_add_th_scope(html_out.read_text(encoding="utf-8")), encoding="utf-8")
+    html_out.write_text(
+        embed_data_links(_add_th_scope(html_out.read_text(encoding="utf-8")), workdir),
+        encoding="utf-8",
+    )
     typ = workdir / "report.typ"
     pypandoc.convert_file(
         inputs,
@@ -245,7 +250,10 @@ def render_quarto(
                 else:
                     path.unlink(missing_ok=True)
     html_out = workdir / "report.html"
-    html_out.write_text(_add_th_scope(html_out.read_text(encoding="utf-8")), encoding="utf-8")
+    html_out.write_text(
+        embed_data_links(_add_th_scope(html_out.read_text(encoding="utf-8")), workdir),
+        encoding="utf-8",
+    )
     return {"html": html_out, "pdf": workdir / "report.pdf"}
 
 

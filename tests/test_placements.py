@@ -1,0 +1,246 @@
+"""The 2022 report's placement analyses (analysis.placements) on small hand-made frames."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from analysis.boroughs import london_boroughs
+from analysis.placements import (
+    breakdowns,
+    capacity,
+    distance,
+    diversity,
+    local_places,
+    mix,
+    providers,
+    receiving,
+    subregions,
+)
+
+ONS = london_boroughs().set_index("la_name")["ons_code"]
+KENT, ESSEX = "E10000016", "E10000012"
+
+
+def placements(rows: list[tuple[str, str, float, str]]) -> pd.DataFrame:
+    """K2 placements as :func:`analysis.snapshot.residential_placements` returns them, from
+    (placing borough, placement LA code or borough name, miles, provider)."""
+    io = london_boroughs().set_index("la_name")["inner_outer"]
+    out = pd.DataFrame(rows, columns=["LA", "where", "PL_DISTANCE", "PLACE_PROVIDER"])
+    out["PL_LA"] = out["where"].map(lambda w: ONS.get(w, w))
+    out["CHILD"] = [f"c{i}" for i in range(len(out))]
+    out["outside_london"] = ~out["PL_LA"].isin(set(ONS))
+    out["inner_outer"] = out["LA"].map(io)
+    out["URN"] = None
+    return out.drop(columns="where")
+
+
+RES = placements(
+    [
+        ("Camden", "Camden", 1.0, "PR1"),
+        ("Camden", "Islington", 4.0, "PR4"),
+        ("Camden", KENT, 60.0, "PR4"),
+        ("Camden", KENT, 70.0, "PR5"),
+        ("Barnet", "Barnet", 2.0, "PR1"),
+        ("Barnet", "Enfield", 15.0, "PR4"),
+        ("Barnet", ESSEX, 18.0, "PR4"),
+        ("Barnet", ESSEX, 25.0, "PR4"),
+        ("Croydon", "Sutton", 8.0, "PR4"),
+        ("Croydon", KENT, float("nan"), "PR4"),
+    ]
+)
+
+
+def test_location_and_distance_by_area():
+    loc = distance.placement_location(RES).tolist()
+    assert loc[:4] == ["own borough", "other London borough", "outside London", "outside London"]
+    by = distance.distance_by_area(RES).set_index("label")
+    inner_out = by.loc["Inner London: outside London"]
+    assert inner_out["children"] == 2 and inner_out["median_miles"] == 65.0
+    assert inner_out["near_home"] == 0
+    outer_out = by.loc["Outer London: outside London"]  # the missing distance is left out
+    assert outer_out["children"] == 2 and outer_out["near_home"] == 1
+    assert outer_out["pct_near_home"] == pytest.approx(0.5)
+    prox = distance.proximity_summary(by.reset_index())
+    assert prox["inner"]["nearer"] == "other London borough"
+    assert prox["outer"]["median_other_london"] == pytest.approx(11.5)
+
+
+def test_distance_bands_count_every_child_with_a_distance():
+    bands = distance.distance_bands_by_area(RES)
+    assert bands["total"].sum() == 9
+    assert bands.set_index("band").loc["50 to 100 miles", "inner"] == 2
+    assert (bands["inner"] + bands["outer"] == bands["total"]).all()
+
+
+def test_subregions_sum_their_boroughs_and_withhold_with_them():
+    use = pd.DataFrame(
+        {"la_name": ["Camden", "Sutton"], "external_places": [10, 4], "used_by_london": [3, 1]}
+    )
+    table = subregions.subregion_summary(RES, use).set_index("subregion")
+    ncl = table.loc["North Central London"]  # Camden, Barnet (Islington, Enfield in NCL too)
+    assert ncl["children"] == 8 and ncl["outside_london"] == 4
+    assert ncl["in_own_subregion"] == 4 and ncl["other_subregion"] == 0
+    assert table.loc["South West London", "in_own_subregion"] == 1  # Croydon -> Sutton
+    assert table["children"].sum() == len(RES)
+    mask = pd.Series({"Camden": True, "Barnet": False})
+    forced = subregions.forced_by_boroughs(table.reset_index(), {"children": mask})
+    assert forced["children"].tolist() == [s == "North Central London" for s in table.index]
+
+
+def test_local_places_association_and_inner_outer():
+    homes = pd.DataFrame(
+        {
+            "urn": ["a", "b", "c", "d"],
+            "la_ons_code": [ONS["Camden"], ONS["Barnet"], ONS["Barnet"], KENT],
+            "places": [4, 6, 5, 9],
+            "sector": ["Private", "Local Authority", "Voluntary", "Private"],
+        }
+    )
+    places = local_places.places_by_borough(homes).set_index("la_name")
+    assert places.loc["Barnet", "places"] == 11 and places.loc["Barnet", "la_places"] == 6
+    assert places.loc["Barnet", "external_places"] == 5 and places["places"].sum() == 15
+    assert local_places.strength(0.05) == "no"
+    assert local_places.strength(-0.4) == "a moderate negative"
+    rho = local_places.spearman(pd.Series([1, 2, 3, 4]), pd.Series([2, 4, 6, 8]))
+    assert rho["rho"] == pytest.approx(1.0) and rho["n"] == 4
+    assert local_places.spearman(pd.Series([1, 1, 1]), pd.Series([1, 2, 3]))["rho"] is None
+
+
+def test_unused_places_split_adds_up():
+    homes = pd.DataFrame(
+        {
+            "urn": ["a", "b", "c"],
+            "sector": ["Private", "Voluntary", "Local authority"],
+            "in_london": [True, True, True],
+            "places": [10, 6, 4],
+            "provision_type": ["Children's home"] * 3,
+        }
+    )
+    res = RES.assign(URN=["a", "a", "b"] + [None] * (len(RES) - 3))
+    staffing = pd.DataFrame(
+        {
+            "URN": ["a", "b", "c"],
+            "snapshot_date": ["31/03/2022"] * 3,
+            "places_available": [2, 1, 3],
+            "places_unavailable_staffing": [1, 2, 0],
+        }
+    )
+    split = capacity.external_places_split(res, homes, staffing, 2022)
+    assert split["registered"] == 16 and split["used_by_london"] == 3
+    assert split["vacant"] == 3 and split["out_of_use_staffing"] == 3  # council home left out
+    assert split["rest"] == 16 - 3 - 3 - 3
+    table = capacity.split_table(split)
+    assert table["places"].sum() == split["registered"]
+    none = capacity.external_places_split(res, homes, staffing, 2021)  # no return dated 2021
+    assert none["staffing_available"] is False and none["rest"] == 13
+
+
+def test_receiving_las_and_top_share():
+    rec = receiving.receiving_las(RES)
+    assert rec.iloc[0]["children"] == 3 and rec.iloc[0]["la"] == "Kent"
+    summary = receiving.receiving_summary(rec, top=1)
+    assert summary["las_outside_london"] == 2 and summary["las_in_london"] == 5
+    assert summary["top_share"] == pytest.approx(3 / 5)
+    table = receiving.outside_table(rec)
+    assert table["la"].tolist() == sorted(table["la"])  # no order by size: it would leak
+
+
+def test_ethnic_groups_and_minority_share():
+    assert diversity.ethnic_group("WBRI") == "White British"
+    assert diversity.ethnic_group("BAFR") == "Black"
+    assert diversity.ethnic_group("MWBC") == "Mixed"
+    assert diversity.ethnic_group("REFU") == "Not recorded"
+    assert diversity.ethnic_group("CHNE") == "Other"
+    header = pd.DataFrame(
+        {
+            "CHILD": list(RES["CHILD"]),
+            "ETHNIC": [
+                "WBRI",
+                "BAFR",
+                "BAFR",
+                "WBRI",
+                "AIND",
+                "MOTH",
+                "WBRI",
+                "REFU",
+                "BCRB",
+                "WIRI",
+            ],
+            "YEAR": 2022,
+        }
+    )
+    table = diversity.ethnicity_by_location(RES, header, 2022)
+    assert table["total"].sum() == len(RES)
+    shares = diversity.minority_share_by_location(table)
+    # outside London: BAFR, WBRI, WBRI, REFU (not recorded), WIRI -> 2 of 4 recorded
+    assert shares["outside_london"] == pytest.approx(2 / 4)
+
+
+def test_known_providers_need_an_earlier_placement_with_the_owner():
+    homes = pd.DataFrame(
+        {
+            "urn": ["h1", "h2", "h3"],
+            "owner": ["Acme", "Acme", "Beta"],
+            "in_london": [True, False, True],
+        }
+    )
+    episodes = pd.DataFrame(
+        {
+            "LA": ["Camden", "Camden"],
+            "URN": ["h2", "h3"],
+            "DECOM": pd.to_datetime(["2021-01-01", "2021-09-01"]),
+        }
+    )
+    refs = pd.DataFrame(
+        {
+            "LA": ["Camden", "Camden", "Camden", "Barnet"],
+            "URN": ["h1", "h3", "h3", "h1"],
+            "referral_date": ["01/06/2021", "01/06/2021", "01/10/2021", "01/06/2021"],
+            "response": ["Accepted", "Declined", "Accepted", "Withdrawn"],
+        }
+    )
+    flags = providers.known_provider_flags(refs, episodes, homes)
+    assert len(flags) == 3  # the withdrawn referral is left out
+    assert flags["known_provider"].tolist() == [True, False, True]
+    table = providers.known_provider_table(flags).set_index(["provider", "home"])
+    assert table.loc[("known provider", "home in London"), "referrals"] == 2
+    summary = providers.known_provider_summary(table.reset_index())
+    assert summary["known_share_london_homes"] == pytest.approx(2 / 3)
+    assert summary["acceptance_new"] == 0
+
+
+def test_placement_endings_take_the_next_episodes_reason():
+    ts = pd.to_datetime
+    episodes = pd.DataFrame(
+        {
+            "CHILD": ["a", "a", "b", "b", "c"],
+            "DECOM": ts(["2021-01-01", "2021-06-01", "2021-02-01", "2021-08-01", "2021-03-01"]),
+            "DEC": ts(["2021-06-01", None, "2021-08-01", None, "2021-12-01"]),
+            "PLACE": ["K2", "U1", "K2", "K2", "K2"],
+            "REASON_PLACE_CHANGE": [None, "CREQB", None, "CARPL", None],
+            "LA": ["Camden"] * 5,
+            "PL_LA": [KENT, ONS["Camden"], ONS["Camden"], ONS["Barnet"], KENT],
+        }
+    )
+    ended = breakdowns.ended_placements(episodes, 2022)
+    assert sorted(ended["reason"]) == ["CARPL", "CREQB", "left care"]
+    table = breakdowns.endings_by_location(ended).set_index("ending")
+    assert table.loc["unplanned", "outside_london"] == 1
+    assert table.loc["planned or other", "in_london"] == 1
+    assert table.loc["left care", "total"] == 1
+    shares = breakdowns.unplanned_share(table.reset_index())
+    assert shares["total"] == pytest.approx(0.5) and shares["outside_london"] == 1.0
+
+
+def test_provider_mix_rows_add_up():
+    table = mix.provider_by_location(RES).set_index("provider")
+    external = table.loc["Private or voluntary homes"]
+    assert external["total"] == 8 and external["outside_london"] == 5
+    assert table.loc["Own council's homes", "own_borough"] == 2
+    assert table["total"].sum() == len(RES)
+    assert list(table.index) == [
+        "Own council's homes",
+        "Private or voluntary homes",
+    ]  # no empty row
+    assert table.loc["Own council's homes", "pct_outside_london"] == 0.0
