@@ -221,7 +221,7 @@ def borderline(
                     g = _group_of(moved, rules)
                     if g != own:
                         others.add(g)
-                        reasons.append(f"{ind} within {margin:g} of {t:g}")
+                        reasons.append(f"has {ind} within {margin:g} of the threshold {t:g}")
         if others:
             record.update(
                 borderline=True,
