@@ -327,6 +327,8 @@ def markdown_report(runs: pd.DataFrame, cfg: Mapping[str, Any]) -> str:
         "| arm | hypothesis | positive (power) | meets target |",
         "|---|---|---|---|",
     ]
+    if not (rt["kind"] == "power").any():
+        lines.append("| (no planted arm in this record) | | | |")
     for _, r in rt[rt["kind"] == "power"].iterrows():
         lines.append(
             f"| {r['arm']} | H{r['hypothesis']} | {_pct(r['rate'])} "
