@@ -99,6 +99,7 @@ def test_drawing_off_writes_table_and_sidecar_only(tmp_path, monkeypatch):
     from analysis import charts
 
     monkeypatch.delenv(ENV_VAR, raising=False)
+    plt.close("all")  # a figure left open by an earlier test in this worker is not ours
     paths = EditionPaths.for_edition(tmp_path)
     table = pd.DataFrame({"la": ["Camden"], "places": [12]})
     charts.set_drawing(False)

@@ -21,11 +21,13 @@ from analysis.groups import (
 )
 from analysis.groups.clustering import (
     adjusted_rand_between,
-    bootstrap_stability,
     jaccard,
+    k_at_edge,
     nearest_peers,
     relabel_by_size,
+    stability_by_k,
     standardise,
+    subsample_stability,
 )
 from analysis.groups.figures import load_tiles, tile_map
 from analysis.groups.results import analyse_groups, groups_json
@@ -194,7 +196,12 @@ def _blobs(seed: int = 1) -> tuple[pd.DataFrame, np.ndarray]:
 
 def test_clustering_recovers_planted_groups_deterministically(config):
     df, truth = _blobs()
-    settings = {**config["clustering"], "features": ["a", "b", "c"], "bootstrap_resamples": 30}
+    settings = {
+        **config["clustering"],
+        "features": ["a", "b", "c"],
+        "subsamples": 10,
+        "k_max": 6,
+    }
     truth_s = pd.Series(truth, index=df.index)
     r1 = cluster_boroughs(df, settings, seed=7, typology=truth_s)
     r2 = cluster_boroughs(df, settings, seed=7, typology=truth_s)
@@ -206,12 +213,82 @@ def test_clustering_recovers_planted_groups_deterministically(config):
     assert set(r1.chosen_k) == {"kmeans", "ward", "gmm"}
 
 
-def test_bootstrap_stability_is_low_for_structureless_data(config):
+def test_subsample_stability_is_low_for_structureless_data(config):
     rng = np.random.default_rng(3)
     x = rng.normal(size=(30, 3))
     labels = relabel_by_size(np.array([0] * 6 + [1] * 6 + [2] * 6 + [3] * 6 + [4] * 6))
-    stab = bootstrap_stability(x, labels, "kmeans", 5, config["clustering"], 0, 20)
+    stab = subsample_stability(x, labels, "kmeans", 5, config["clustering"], 0, 20)
     assert np.mean(list(stab.values())) < 0.6
+
+
+def test_stability_by_k_peaks_at_the_planted_k(config):
+    df, _ = _blobs()
+    table = stability_by_k(df.to_numpy(), "kmeans", range(2, 7), config["clustering"], 0)
+    assert table["k"].tolist() == [2, 3, 4, 5, 6]
+    best = table.set_index("k")
+    assert best.loc[3, "mean_ari"] > 0.95 and best.loc[3, "min_jaccard"] > 0.9
+    assert best.loc[3, "mean_ari"] >= best["mean_ari"].max() - 1e-9
+
+
+def test_k_at_the_edge_of_the_range_is_reported(config):
+    df, truth = _blobs()
+    settings = {**config["clustering"], "features": ["a", "b", "c"], "subsamples": 5}
+    # Searched up to 3 only: k = 3 is the best and the largest searched.
+    r = cluster_boroughs(df, {**settings, "k_max": 3}, seed=1)
+    assert r.k == 3 and r.k_edge[r.method] == "upper" and "range binds" in r.k_note()
+    r = cluster_boroughs(df, {**settings, "k_max": 8}, seed=1)
+    assert r.k == 3 and r.k_edge[r.method] == "" and "inside the searched range" in r.k_note()
+    sel = pd.DataFrame({"method": ["m"] * 3, "k": [2, 3, 4]})
+    assert k_at_edge(sel, {"m": 2}) == {"m": "lower"}
+
+
+def test_shares_are_shrunk_by_their_number_of_children():
+    from analysis.groups.features import clustering_features, shrunk_share
+
+    ind = pd.DataFrame(
+        {
+            "k2_outside_london": [2, 34, 0],
+            "k2_children": [2, 68, 30],
+        },
+        index=["small", "large", "other"],
+    )
+    shares, london = shrunk_share(ind["k2_outside_london"], ind["k2_children"], 5)
+    assert london == pytest.approx(100 * 36 / 100)
+    # Both boroughs observe 100% / 50%; the 2-child share moves most of the way to London's.
+    assert shares["small"] == pytest.approx(100 * (2 + 5 * 0.36) / 7)
+    assert shares["large"] == pytest.approx(100 * (34 + 5 * 0.36) / 73)
+    assert abs(shares["small"] - london) < abs(100 - london) * 0.3
+    assert abs(shares["large"] - 50) < 2
+    # No children behind a value: London's value, listed, not silently filled.
+    ind2 = pd.DataFrame(
+        {
+            "k2_children": [0, 10, 20],
+            "k2_in_borough": [0, 5, 2],
+            "k2_london_oob": [0, 1, 8],
+            "cla_cohort": [40, 100, 90],
+            "median_distance_miles": [np.nan, 5.0, 40.0],
+        },
+        index=["none", "b", "c"],
+    )
+    feats = ["pct_in_borough", "pct_london_oob", "pct_residential", "median_distance_miles"]
+    table = clustering_features(ind2, feats, {"prior_children": 5})
+    assert table.values.loc["none", "pct_in_borough"] == pytest.approx(100 * 7 / 30)
+    assert table.values.loc["none", "median_distance_miles"] == pytest.approx(
+        (10 * 5 + 20 * 40) / 30
+    )
+    listed = set(zip(table.missing["la_name"], table.missing["feature"], strict=True))
+    assert listed == {
+        ("none", "pct_in_borough"),
+        ("none", "pct_london_oob"),
+        ("none", "median_distance_miles"),
+    }
+    excluded = clustering_features(ind2, feats, {"prior_children": 5, "missing": "exclude"})
+    assert excluded.excluded == ["none"] and "none" not in excluded.values.index
+
+
+def test_standardise_refuses_missing_values():
+    with pytest.raises(ValueError, match="missing values"):
+        standardise(pd.DataFrame({"f": [0.0, np.nan]}), ["f"])
 
 
 def test_small_helpers():
@@ -220,8 +297,7 @@ def test_small_helpers():
     a = pd.Series([1, 1, 2, 2], index=list("wxyz"))
     b = pd.Series([2, 2, 1, pd.NA], index=list("wxyz"), dtype="Int64")
     assert adjusted_rand_between(a, b) == pytest.approx(1.0)
-    z = standardise(pd.DataFrame({"f": [0.0, 1.0, 10.0, np.nan]}, index=list("abcd")), ["f"])
-    assert z.loc["d", "f"] == pytest.approx(z.loc["b", "f"])  # median-filled
+    z = standardise(pd.DataFrame({"f": [0.0, 1.0, 10.0, 1.5]}, index=list("abcd")), ["f"])
     assert [p["la_name"] for p in nearest_peers(z, "a", 2)] == ["b", "d"]
 
 
@@ -272,7 +348,7 @@ def _plan_all_groups() -> dict[str, dict]:
 def test_groups_json_on_planted_london(config, tmp_path):
     ds = make_dataset(_plan_all_groups())
     cfg = json.loads(json.dumps(config))
-    cfg["clustering"]["bootstrap_resamples"] = 10
+    cfg["clustering"]["subsamples"] = 5
     a = analyse_groups(ds, YEAR, cfg, seed=1, public_dir=None)
     assert a.typology.dropna().astype(int).value_counts().sort_index().tolist() == [4, 11, 6, 8, 3]
     assert pd.isna(a.typology["City of London"])
@@ -282,6 +358,14 @@ def test_groups_json_on_planted_london(config, tmp_path):
     assert doc["clusters"]["k"] >= 2 and doc["clusters"]["ari_vs_typology"] is not None
     assert len(doc["borough"]["nearest_peers"]) == 3
     assert "public_data_clusters" not in doc
+    # Borderline boroughs are in the typology section and the borough's own section.
+    assert isinstance(doc["typology"]["borderline"], dict)
+    assert doc["borough"]["typology_borderline"] == ("Camden" in doc["typology"]["borderline"])
+    assert doc["clusters"]["stability_method"] == "subsampling without replacement"
+    assert {r["k"] for r in doc["clusters"]["stability_by_k"]} == set(
+        range(doc["clusters"]["k_searched"][0], doc["clusters"]["k_searched"][1] + 1)
+    )
+    assert doc["clusters"]["k_note"]
     text = json.dumps(doc, default=str)
     assert "Camden-0" not in text  # no child ids
 
@@ -356,7 +440,8 @@ def test_outputs_written_with_disclosure_control(config, tmp_path, monkeypatch):
     plan = _plan_all_groups()
     ds = make_dataset(plan)
     cfg = json.loads(json.dumps(config))
-    cfg["clustering"]["bootstrap_resamples"] = 5
+    cfg["clustering"]["subsamples"] = 3
+    cfg["clustering"]["k_max"] = 6
     out = tmp_path / "out" / "camden"
     _, doc = write_groups_outputs(ds, YEAR, "camden", out, cfg, seed=1)
     assert list((tmp_path / ".cache" / "groups").glob("*.pkl"))
@@ -377,3 +462,54 @@ def test_outputs_written_with_disclosure_control(config, tmp_path, monkeypatch):
 def plan_group_1_borough(plan: dict[str, dict]) -> str:
     """A borough planted with 2 K2 children (a count that must be suppressed)."""
     return next(la for la, spec in plan.items() if len(spec.get("k2", [])) == 2)
+
+
+def test_borderline_boroughs_near_a_threshold_or_on_small_counts(config):
+    from analysis.groups.typology import borderline
+
+    rules = config["typology"]
+    ind = _indicators(
+        {
+            "Camden": {"pct_residential": 2.8, "n_london_las": 2, "children_per_london_la": 3},
+            "Hackney": {"pct_residential": 2.0, "n_london_las": 2, "children_per_london_la": 3},
+            "Islington": {"n_london_las": 4, "children_per_london_la": 2.0},  # 2.0: 1 child off
+            "Lambeth": {"n_london_las": 4, "children_per_london_la": 3.5},
+            "Lewisham": {"in_house_k2": 3, "n_london_las": 2, "children_per_london_la": 3},
+            "City of London": {"pct_residential": 2.9},
+        }
+    )
+    hidden = pd.DataFrame(False, index=ind.index, columns=["in_house_k2", "pct_residential"])
+    hidden.loc["Lewisham", "in_house_k2"] = True  # 1-5 in-house children: suppressed
+    flags = borderline(ind, rules, hidden)
+    assert flags.loc["Camden", "borderline"] and flags.loc["Camden", "borderline_with"] == "3"
+    assert not flags.loc["Hackney", "borderline"]  # 1 point below 3%: outside the margin
+    assert flags.loc["Islington", "borderline"] and flags.loc["Islington", "borderline_with"] == "4"
+    assert not flags.loc["Lambeth", "borderline"]
+    assert flags.loc["Lewisham", "borderline"] and "in_house_k2" in flags.loc["Lewisham", "reason"]
+    assert not flags.loc["City of London", "borderline"]  # excluded, never borderline
+    # The margin comes from the configuration.
+    wide = {**rules, "borderline_margins": {**rules["borderline_margins"], "pct_residential": 1.5}}
+    assert borderline(ind, wide, hidden).loc["Hackney", "borderline"]
+
+
+def test_borderline_flag_never_depends_on_a_hidden_value(config):
+    """Two boroughs whose rule indicators are suppressed get the same flag whatever the hidden
+    values are (the flag cannot reveal them)."""
+    from analysis.groups.typology import borderline
+
+    rules = config["typology"]
+    cols = ["pct_residential", "in_house_k2", "n_london_las", "children_per_london_la"]
+    for value in (1.0, 2.0, 2.1, 2.4, 5.0):
+        ind = _indicators(
+            {
+                "Camden": {
+                    "pct_residential": 2.8 + value,
+                    "n_london_las": 2,
+                    "children_per_london_la": value,
+                }
+            }
+        )
+        hidden = pd.DataFrame(True, index=ind.index, columns=cols)
+        flags = borderline(ind, rules, hidden)
+        assert flags.loc["Camden", "borderline"]
+        assert flags.loc["Camden", "borderline_with"] == ""

@@ -288,6 +288,11 @@ class _Generator:
         self.rows: dict[str, list[dict[str, Any]]] = {t: [] for t in TABLE_COLUMNS}
 
     # -- ids and places
+    def rival(self, key: str) -> float:
+        """Size of a rival mechanism (``rival_*`` effects; 0 or absent plants nothing and
+        draws no random number, so the example is unchanged). See docs/mechanisms.md."""
+        return float(self.fx.get(key, 0.0) or 0.0)
+
     def new_id(self, prefix: str, digits: int) -> str:
         while True:
             value = prefix + f"{self.randint(0, 16**digits):0{digits}x}"
@@ -299,23 +304,28 @@ class _Generator:
         pool = self.sectors[la]
         return pool[self.randint(0, len(pool))]
 
-    def grade(self, in_london: bool) -> str:
-        """Grade from England's mix; London homes shifted worse by ``h2_quality`` per grade step."""
+    def grade(self, in_london: bool, tilt: float = 0.0) -> str:
+        """Grade from England's mix; London homes shifted worse by ``h2_quality`` per grade step;
+        ``tilt`` > 0 shifts it better (a home chosen for its grade: rival_grade_avoidance)."""
         mix = self.cfg["grade_mix"]["england"]
         p = np.array([mix[g] for g in GRADES], dtype=float)
         if in_london:
             p = p * np.exp(-self.fx["h2_quality"] * np.arange(len(GRADES)))
+        if tilt:
+            p = p * np.exp(tilt * np.arange(len(GRADES)))
         if self.rng.random() < self.cfg["not_yet_inspected_share"]:
             return ""
         return GRADES[self.pick(cumulative(p))]
 
-    def add_home(self, la: str, sector: str, places: int, in_london: bool) -> dict[str, Any]:
+    def add_home(
+        self, la: str, sector: str, places: int, in_london: bool, tilt: float = 0.0
+    ) -> dict[str, Any]:
         n = len(self.homes) + 1
         if sector == "Local Authority":
             owner = f"{la} Council" if la in self.london else f"{la} County Council"
         else:
             owner = f"Synthetic {sector} Care Provider {1 + n % 97:03d}"
-        grade = self.grade(in_london)
+        grade = self.grade(in_london, tilt)
         inspected = (
             "" if grade == "" else fmt_date(dt.date(2021, 4, 1) + days(self.randint(0, 720)))
         )
@@ -470,6 +480,11 @@ class _Generator:
         else:
             flat = [(la, c) for la in self.london for c in k2_by_la[la]]
             w = np.exp(h1 * np.array([c["hard"] for _, c in flat], dtype=float))
+            sd = self.rival("rival_borough_sd")
+            if sd > 0:  # a structural borough effect, no practice in it (Outer vs Inner)
+                outer = (self.ref["inner_outer"].astype(str).str.lower() == "outer").astype(float)
+                z = (outer - outer.mean()) / outer.std(ddof=0)
+                w = w * np.exp(sd * np.array([z[la] for la, _ in flat]))
             out = set(weighted_pick(self.rng, w, int(design["outside"].sum())).tolist())
             for i, (_, c) in enumerate(flat):
                 c["loc"] = "OUT" if i in out else "LON"
@@ -504,7 +519,10 @@ class _Generator:
         w = np.array(
             [
                 self.capacity(h, year)
-                * math.exp(self.fx["h2_quality"] * GRADE_SCORE.get(h["grade"], 1.5))
+                * math.exp(
+                    (self.fx["h2_quality"] + self.rival("rival_grade_avoidance"))
+                    * GRADE_SCORE.get(h["grade"], 1.5)
+                )
                 for h in homes
             ]
         )
@@ -600,11 +618,17 @@ class _Generator:
         for child_i, la in zip(order, targets, strict=True):
             c = outs[child_i]
             free = [h for h in self.homes if h["la"] == la and self.capacity(h, year) > 0]
+            avoid = self.rival("rival_grade_avoidance")
             if free and self.rng.random() < 0.85:
-                home = free[self.randint(0, len(free))]
+                if avoid > 0:  # boroughs avoid poorly rated homes everywhere
+                    w = np.exp(avoid * np.array([GRADE_SCORE.get(h["grade"], 1.5) for h in free]))
+                    home = free[int(weighted_pick(self.rng, w, 1)[0])]
+                else:
+                    home = free[self.randint(0, len(free))]
             else:
                 sector = "Voluntary" if self.rng.random() < 0.12 else "Private"
-                home = self.add_home(la, sector, int(sizes[self.randint(0, len(sizes))]), False)
+                size = int(sizes[self.randint(0, len(sizes))])
+                home = self.add_home(la, sector, size, False, tilt=avoid)
             c["provider"] = "PR4" if home["sector"] == "Private" else "PR5"
             self.place(c, home, year)
 
@@ -624,7 +648,10 @@ class _Generator:
         )
         home_post = self.sector_in(la)
         if c["place"] == "K2":
-            started_in_year = self.rng.random() < self.cfg["k2_current_placement_started_in_year"]
+            p_start = self.cfg["k2_current_placement_started_in_year"]
+            if self.rival("rival_cost_inflation") > 0 and c["home"]["in_london"]:
+                p_start = max(p_start, 0.85)  # London placements more recent (H4 rival)
+            started_in_year = self.rng.random() < p_start
             place, provider = "K2", c["provider"]
             pl_post, urn = c["home"]["post"], c["home"]["URN"]
         else:
@@ -732,6 +759,8 @@ class _Generator:
             + (cfg["cost_in_house"] if proc == "In-house" else 0.0)
             + {"Framework": -0.05, "Spot": 0.05, "Block": -0.08, "In-house": 0.0}[proc]
             + self.fx["h4_cost"] * float(home["in_london"])
+            + self.rival("rival_cost_inflation")
+            * ((c["decom"] - dt.date(year, 3, 31)).days / 365.25)
             + self.rng.normal(0, cfg["cost_log_sd"])
         )
         core = round(math.exp(log_cost), 2)
@@ -767,11 +796,13 @@ class _Generator:
                 else 0
             )
             rest -= others
-            unavailable = (
-                int(self.rng.binomial(rest, min(1.0, h["vacancy_rate"] * 2.5)))
-                if (h6 > 0 and rest > 0)
-                else 0
-            )
+            floor = self.rival("rival_staffing_floor")
+            if h6 > 0 and rest > 0:
+                unavailable = int(self.rng.binomial(rest, min(1.0, h["vacancy_rate"] * 2.5)))
+            elif floor > 0 and rest > 0:  # the same share out of use in every home (H6 rival)
+                unavailable = int(self.rng.binomial(rest, floor))
+            else:
+                unavailable = 0
             est = round(
                 h["places"] * self.cfg["staff_per_place"] + float(self.rng.normal(1.5, 0.5)), 1
             )
@@ -808,6 +839,8 @@ class _Generator:
                 strengths = self.rng.random() < cfg["strengths_based_share"]
                 complete = float(self.rng.beta(*cfg["completeness_beta"]))
                 high_risk = any(c["needs"][k] for k in cfg["high_risk_needs"])
+                child_sd = self.rival("rival_child_sd")
+                child_u = float(self.rng.normal(0.0, child_sd)) if child_sd > 0 else 0.0
                 n = int(self.rng.poisson(cfg["referrals_per_child_mean"]))
                 targets = []
                 for _ in range(n):
@@ -829,6 +862,7 @@ class _Generator:
                         - fx["h5_risk"] * high_risk
                         - fx["h5_local_extra"] * (high_risk and local) * (fx["h5_risk"] != 0)
                         - fx["h6_staffing"] * 10 * (vac - mean_vac)
+                        + child_u
                     )
                     u = self.rng.random()
                     reason = ""

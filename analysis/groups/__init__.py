@@ -8,12 +8,12 @@ The agreed interface (docs/architecture.md): :func:`borough_indicators`, :func:`
 from analysis.groups.clustering import (
     ClusterResult,
     adjusted_rand_between,
-    bootstrap_stability,
     cluster_boroughs,
     cluster_profile,
     difference_from_group,
     nearest_peers,
     standardise,
+    subsample_stability,
 )
 from analysis.groups.indicators import INDICATOR_LABELS, borough_indicators
 from analysis.groups.public import public_data_indicators
@@ -31,7 +31,7 @@ __all__ = [
     "ClusterResult",
     "adjusted_rand_between",
     "assign_typology",
-    "bootstrap_stability",
+    "subsample_stability",
     "borough_indicators",
     "cluster_boroughs",
     "cluster_profile",

@@ -57,6 +57,13 @@ def _borough_groups_table(a: GroupsAnalysis) -> pd.DataFrame:
         a.labels.get(int(g), "") if pd.notna(g) else NOT_GROUPED
         for g in a.typology.reindex(out["la_name"])
     ]
+    if a.borderline is not None:
+        flags = a.borderline.reindex(out["la_name"])
+        out["typology_borderline"] = [
+            "yes" if bool(f) else "no" for f in flags["borderline"].fillna(False)
+        ]
+        out["typology_borderline_with"] = flags["borderline_with"].fillna("").to_numpy()
+        out["typology_borderline_reason"] = flags["reason"].fillna("").to_numpy()
     clusters = a.clusters.labels.reindex(out["la_name"])
     out["cluster"] = [int(c) if pd.notna(c) else NOT_GROUPED for c in clusters]
     if a.public_clusters is not None:
@@ -75,6 +82,8 @@ def write_tables(a: GroupsAnalysis, paths: EditionPaths) -> None:
     write_table(a.comparison, paths.tables / "groups_typology_vs_2022.csv")
     write_table(_borough_groups_table(a), paths.tables / "groups_assignments.csv")
     write_table(a.clusters.selection, paths.tables / "groups_k_selection.csv")
+    write_table(a.clusters.stability_k, paths.tables / "groups_stability_by_k.csv")
+    write_table(a.clusters.missing, paths.tables / "groups_missing_values.csv")
     if a.public_indicators is not None:
         write_table(
             a.public_indicators.reset_index(), paths.tables / "groups_public_indicators.csv"

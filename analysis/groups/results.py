@@ -22,13 +22,13 @@ from analysis.groups.clustering import (
     cluster_boroughs,
     difference_from_group,
     nearest_peers,
-    standardise,
 )
 from analysis.groups.indicators import borough_indicators
 from analysis.groups.public import public_data_available, public_data_indicators
 from analysis.groups.typology import (
     NOT_GROUPED,
     assign_typology,
+    borderline,
     compare_with_report,
     group_labels,
     typology_profile,
@@ -53,6 +53,20 @@ class GroupsAnalysis:
     public_note: str = ""
     #: The dataset declares itself synthetic (the bundled example).
     synthetic: bool = False
+    #: per borough: ``borderline``, ``borderline_with``, ``reason`` (typology.borderline)
+    borderline: pd.DataFrame | None = None
+
+
+def suppressed_cells(ds: Dataset, year: int, columns: list[str]) -> pd.DataFrame:
+    """Borough x ``columns``: True where the published borough indicator table hides the cell
+    (the London edition's disclosure control, :func:`protected_indicators`)."""
+    from analysis.disclosure import load_rules
+    from analysis.groups.indicators import protected_indicators
+
+    symbol = load_rules().symbol
+    frame = protected_indicators(ds, year).frame.set_index("la_name")
+    cols = [c for c in columns if c in frame.columns]
+    return frame[cols].astype(str).apply(lambda s: s.str.strip() == symbol)
 
 
 def grouped_rows(frame: pd.DataFrame, exclude: list[str]) -> pd.DataFrame:
@@ -81,7 +95,9 @@ def analyse_groups(
     clusters = cluster_boroughs(
         clusterable, settings, seed=seed, typology=groups.reindex(clusterable.index)
     )
-    z = standardise(clusterable, clusters.features)
+    z = clusters.z
+    rule_indicators = sorted({str(c["indicator"]) for r in rules["rules"] for c in r["when"]})
+    flags = borderline(indicators, rules, suppressed_cells(ds, year, rule_indicators))
     result = GroupsAnalysis(
         indicators=indicators,
         typology=groups,
@@ -91,6 +107,7 @@ def analyse_groups(
         clusters=clusters,
         z=z,
         synthetic=ds.synthetic,
+        borderline=flags,
     )
     if public_data_available(public_dir):
         pub_cfg = config.get("public_data", {})
@@ -112,7 +129,7 @@ def analyse_groups(
                 features=feats,
                 typology=groups.reindex(pub_rows.index),
             )
-            result.public_z = standardise(pub_rows, feats)
+            result.public_z = result.public_clusters.z
     else:
         result.public_note = "public data files not available"
     return result
@@ -136,6 +153,19 @@ def typology_dict(a: GroupsAnalysis, rules: Mapping[str, Any]) -> dict[str, Any]
         "profile": a.profile.to_dict(orient="records"),
         "comparison_with_2022": a.comparison.to_dict(orient="records"),
         "rules": [dict(r) for r in rules["rules"]],
+        "borderline_margins": dict(rules.get("borderline_margins") or {}),
+        "borderline": borderline_dict(a),
+    }
+
+
+def borderline_dict(a: GroupsAnalysis) -> dict[str, dict[str, Any]]:
+    """Borderline boroughs only: ``{la: {"with": "4", "reason": ...}}``."""
+    if a.borderline is None:
+        return {}
+    flagged = a.borderline[a.borderline["borderline"]]
+    return {
+        str(la): {"with": str(r["borderline_with"]), "reason": str(r["reason"])}
+        for la, r in flagged.iterrows()
     }
 
 
@@ -146,7 +176,15 @@ def borough_dict(a: GroupsAnalysis, borough: str, settings: Mapping[str, Any]) -
         "la_name": borough,
         "typology_group": int(g) if pd.notna(g) else NOT_GROUPED,
         "typology_label": a.labels.get(int(g), "") if pd.notna(g) else NOT_GROUPED,
+        "typology_borderline": bool(
+            a.borderline is not None
+            and borough in a.borderline.index
+            and a.borderline.loc[borough, "borderline"]
+        ),
     }
+    if out["typology_borderline"]:
+        out["typology_borderline_with"] = str(a.borderline.loc[borough, "borderline_with"])
+        out["typology_borderline_reason"] = str(a.borderline.loc[borough, "reason"])
     if borough in a.z.index:
         n = int(settings.get("peers", 3))
         out["cluster"] = int(a.clusters.labels[borough])

@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from analysis.paths import CONFIG
@@ -126,3 +127,109 @@ def typology_assignments(groups: pd.Series, labels: Mapping[int, str]) -> pd.Dat
     out["group"] = groups.to_numpy()
     out["label"] = [labels.get(int(g), "") if pd.notna(g) else NOT_GROUPED for g in groups]
     return out
+
+
+def _thresholds(rules: Mapping[str, Any]) -> dict[str, set[float]]:
+    """Indicator -> the thresholds the rules compare it with."""
+    out: dict[str, set[float]] = {}
+    for rule in rules["rules"]:
+        for cond in rule["when"]:
+            out.setdefault(str(cond["indicator"]), set()).add(float(cond["value"]))
+    return out
+
+
+def _group_of(row: pd.Series, rules: Mapping[str, Any]) -> int | None:
+    g = assign_typology(row.to_frame().T, rules).iloc[0]
+    return None if pd.isna(g) else int(g)
+
+
+def _deciding_indicators(rules: Mapping[str, Any], group: Any) -> list[str]:
+    """The indicators of the rules up to and including the one that assigned ``group`` (all
+    rules for an unmatched borough): the ones its assignment can depend on. A function of the
+    published group and the public rules only."""
+    out: list[str] = []
+    for rule in rules["rules"]:
+        out += [str(c["indicator"]) for c in rule["when"] if str(c["indicator"]) not in out]
+        if pd.notna(group) and int(rule["group"]) == int(group):
+            break
+    return out
+
+
+def borderline(
+    indicators: pd.DataFrame,
+    rules: Mapping[str, Any],
+    suppressed: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Boroughs whose 2022 group rests on a knife edge: one row per borough with
+    ``borderline`` (bool), ``borderline_with`` (the other groups reachable, e.g. ``"4"``) and
+    ``borderline_reason``.
+
+    A borough is borderline when (a) moving ONE indicator by at most its declared margin
+    (``rules["borderline_margins"]``, indicator units) across a threshold of the rules would
+    change its group, or (b) an indicator its group depends on (the indicators of the rules up
+    to the one that assigned it) is suppressed for it in the published indicator table
+    (``suppressed``: borough x indicator, True where the published cell is hidden): its group
+    then rests on a count of 5 or fewer children. Rule (b) also keeps the
+    flag disclosure-safe: it never depends on a hidden value (rule (a) is only applied to
+    indicators published for that borough). Excluded boroughs are never borderline.
+    Caveat: indicators are moved one at a time; two small moves together could also flip.
+    """
+    margins = {str(k): float(v) for k, v in (rules.get("borderline_margins") or {}).items()}
+    thresholds = _thresholds(rules)
+    exclude = set(rules.get("exclude", []))
+    base = assign_typology(indicators, rules)
+    rows = []
+    for la in indicators.index:
+        record = {"la_name": str(la), "borderline": False, "borderline_with": "", "reason": ""}
+        if la in exclude:
+            rows.append(record)
+            continue
+        hidden = [
+            ind
+            for ind in _deciding_indicators(rules, base[la])
+            if suppressed is not None
+            and ind in suppressed.columns
+            and la in suppressed.index
+            and bool(suppressed.loc[la, ind])
+        ]
+        if hidden:
+            record.update(
+                borderline=True,
+                reason="rests on a count of 5 or fewer children ("
+                + ", ".join(sorted(hidden))
+                + ")",
+            )
+            rows.append(record)
+            continue
+        row = indicators.loc[la].copy()
+        own = None if pd.isna(base[la]) else int(base[la])
+        others: set[int | None] = set()
+        reasons = []
+        for ind, cuts in sorted(thresholds.items()):
+            margin = margins.get(ind, 0.0)
+            value = pd.to_numeric(pd.Series([row.get(ind)]), errors="coerce").iloc[0]
+            if margin <= 0 or pd.isna(value):
+                continue
+            for t in sorted(cuts):
+                if abs(float(value) - t) > margin:
+                    continue
+                for probe in (np.nextafter(t, -np.inf), t, np.nextafter(t, np.inf)):
+                    if abs(probe - float(value)) > margin:
+                        continue
+                    moved = row.copy()
+                    moved[ind] = probe
+                    g = _group_of(moved, rules)
+                    if g != own:
+                        others.add(g)
+                        reasons.append(f"has {ind} within {margin:g} of the threshold {t:g}")
+        if others:
+            record.update(
+                borderline=True,
+                borderline_with=", ".join(
+                    str(g) if g is not None else NOT_GROUPED
+                    for g in sorted(others, key=lambda g: -1 if g is None else g)
+                ),
+                reason="; ".join(dict.fromkeys(reasons)),
+            )
+        rows.append(record)
+    return pd.DataFrame(rows).set_index("la_name")

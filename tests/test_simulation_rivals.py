@@ -1,0 +1,165 @@
+"""Simulation study, second edition (analysis.simulation_rivals): arms, the rival mechanisms in
+the generator, the confusion matrix and false-positive rates, and a small run on a Dask
+LocalCluster that must agree with the same run in this process."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.boroughs import london_boroughs
+from analysis.simulation_rivals import (
+    HYPOTHESES,
+    arm_effects,
+    confusion_matrix,
+    data_arms,
+    expand_aliases,
+    load_rivals_config,
+    markdown_report,
+    plan,
+    rates,
+    run_study,
+)
+
+
+@pytest.fixture(scope="module")
+def cfg() -> dict:
+    return load_rivals_config()
+
+
+def test_arms_cover_null_each_mechanism_and_each_rival(cfg):
+    from analysis.example.generate import load_config
+
+    known = set(load_config()["effects"])
+    arms = cfg["arms"]
+    assert "pure_null" in arms
+    assert {tuple(a.get("true_hypotheses", [])) for a in arms.values()} >= {
+        (h,) for h in HYPOTHESES
+    }
+    assert {int(a["rival_of"]) for a in arms.values() if a.get("rival_of")} == set(HYPOTHESES)
+    for name in arms:
+        eff = arm_effects(cfg, name)
+        assert set(eff) <= known, name  # every override is a generator effect
+        if not arms[name].get("true_hypotheses"):
+            # the hypothesis mechanisms are all off where no hypothesis is true
+            assert all(eff[k] == 0 for k in cfg["base"]), name
+    # H1's rival is the pure null's data: generated once.
+    assert "rival_h1_quantity" not in data_arms(cfg, arms)
+    jobs = plan(cfg, ["pure_null", "rival_h1_quantity", "planted_h4"], [1, 2])
+    assert [(j["seed"], j["arm"]) for j in jobs] == [
+        (1, "pure_null"),
+        (1, "planted_h4"),
+        (2, "pure_null"),
+        (2, "planted_h4"),
+    ]
+
+
+def _runs(cfg) -> pd.DataFrame:
+    """A made-up record: H3 positive in 3 of 10 rival runs, H1 positive in 9 of 10 nulls."""
+    rows = []
+    for seed in range(10):
+        for h in HYPOTHESES:
+            rows.append(
+                {
+                    "arm": "rival_h3_borough_050",
+                    "seed": seed,
+                    "hypothesis": h,
+                    "verdict": "Partly supported" if (h == 3 and seed < 3) else "Not supported",
+                    "error": "",
+                    "seconds": 1.0,
+                }
+            )
+            rows.append(
+                {
+                    "arm": "pure_null",
+                    "seed": seed,
+                    "hypothesis": h,
+                    "verdict": "Supported" if (h == 1 and seed < 9) else "Not supported",
+                    "error": "" if seed else ("boom" if h == 6 else ""),
+                    "seconds": 1.0,
+                }
+            )
+    return pd.DataFrame(rows).assign(run_date="2026-11-30")
+
+
+def test_false_positive_counts_partly_supported(cfg):
+    runs = expand_aliases(_runs(cfg), cfg)
+    cm = confusion_matrix(runs).set_index(["arm", "hypothesis"])
+    assert cm.loc[("rival_h3_borough_050", 3), "positive"] == pytest.approx(0.3)
+    assert cm.loc[("rival_h3_borough_050", 3), "Partly supported"] == pytest.approx(0.3)
+    assert cm.loc[("pure_null", 6), "runs"] == 9 and cm.loc[("pure_null", 6), "failed"] == 1
+    lo, hi = cm.loc[("rival_h3_borough_050", 3), ["positive_low", "positive_high"]]
+    assert lo < 0.3 < hi
+    rt = rates(runs, cfg).set_index(["arm", "hypothesis"])
+    r = rt.loc[("rival_h3_borough_050", 3)]
+    assert r["kind"] == "false positive" and r["rival"] and not r["meets_target"]
+    # H1's rival arm is the pure null's data, copied.
+    assert rt.loc[("rival_h1_quantity", 1), "rate"] == pytest.approx(0.9)
+    assert rt.loc[("rival_h1_quantity", 1), "rival"]
+    text = markdown_report(runs, cfg)
+    assert "| rival_h3_borough_050 |" in text and "30% (" in text
+    assert "Confusion matrix" in text and "2026-11-30" in text
+
+
+def test_rival_mechanisms_are_planted_by_the_generator():
+    """One dataset with the H6, H4 and H2 rivals on and every hypothesis mechanism off."""
+    from analysis.example import generate
+
+    base = load_rivals_config()["base"]
+    config = generate.with_effects(
+        generate.load_config(),
+        **base,
+        rival_staffing_floor=0.3,
+        rival_cost_inflation=0.3,
+        rival_grade_avoidance=1.5,
+    )
+    config["years"] = [2022]
+    frames = generate.generate_frames(config)
+    london = set(london_boroughs()["la_name"])
+    homes = frames["homes"]
+    in_london = homes.set_index("URN")["Local authority"].isin(london)
+    staffing = frames["home_staffing"]
+    st = staffing.assign(london=staffing["URN"].map(in_london))
+    unavailable = st.groupby("london")["places_unavailable_staffing"].sum()
+    # A uniform floor: places out of use for staff in London and elsewhere alike.
+    assert unavailable[True] > 0 and unavailable[False] > 0
+    # Price inflation: placements started earlier cost less.
+    costs = frames["costs"]
+    start = pd.to_datetime(costs["placement_start"], dayfirst=True)
+    core = np.log(costs["core_weekly_cost"].astype(float))
+    assert np.corrcoef((start - start.min()).dt.days, core)[0, 1] > 0.15
+    # Grade avoidance everywhere: used out-of-London homes are mostly Good or better.
+    grade = homes.set_index("URN")[
+        "Overall experiences and progress of children and young people"
+    ].astype(str)
+    outside = grade[~in_london & (grade.str.strip() != "")]
+    assert outside.isin(["Good", "Outstanding"]).mean() > 0.9
+
+
+def test_small_study_on_a_dask_local_cluster_matches_local_run(cfg):
+    """The same dataset (H6 only, to stay quick) on a LocalCluster and in this process
+    give the same verdicts."""
+    pytest.importorskip("dask.distributed")
+    from dask.distributed import Client, LocalCluster
+
+    arms = ["rival_h6_floor"]
+    local = run_study(1, arms=arms, hypotheses=(6,), first_seed=7100, cfg=cfg)
+    with (
+        LocalCluster(
+            n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        remote = run_study(
+            1, arms=arms, hypotheses=(6,), first_seed=7100, cfg=cfg, scheduler=client
+        )
+    assert len(local) == 1 and (local["error"] == "").all()
+    cols = ["arm", "seed", "hypothesis", "verdict"]
+    assert local[cols].equals(remote[cols])
+    assert set(local["verdict"]) <= {
+        "Supported",
+        "Partly supported",
+        "Not supported",
+        "Insufficient data",
+    }
