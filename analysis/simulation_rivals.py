@@ -34,11 +34,13 @@ from typing import Any
 
 import pandas as pd
 
+from analysis.hypotheses import registry
 from analysis.paths import CONFIG
 from analysis.yaml_files import read_yaml
 
 RIVALS_CONFIG = CONFIG / "simulation_rivals.yaml"
-HYPOTHESES: tuple[int, ...] = (1, 2, 3, 4, 5, 6)
+#: the registered hypotheses (every arm records a verdict for each)
+HYPOTHESES: tuple[int, ...] = registry.ids()
 POSITIVE = ("Supported", "Partly supported")
 
 RUN_COLUMNS = ["arm", "seed", "hypothesis", "verdict", "error", "seconds"]
@@ -54,8 +56,6 @@ def load_rivals_config(path: Path | str | None = None) -> dict[str, Any]:
 def evaluator(h: int, config_dir: Path | str | None = None) -> Evaluate:
     """THE adapter from a hypothesis id to a callable ``(ds, year, seed) -> verdict``: the
     registered hypothesis (:mod:`analysis.hypotheses.registry`) with its rules file."""
-    from analysis.hypotheses import registry
-
     entry = registry.get(h, config_dir)
     rules = entry.rules()
 
