@@ -385,7 +385,9 @@ def table_lines(
             cells = tuple((r, j) for r in parts)
             if len(totals_here) == 1:
                 lines.append(Line(cells, (int(totals_here[0]), j)))
-            elif rules.assume_column_totals_published:
+            elif rules.assume_column_totals_published and len(cells) > 1:
+                # the sum of one cell quoted elsewhere is that cell's own number, published
+                # under the same control: no relation (a one-borough dataset's London total)
                 lines.append(Line(cells, None))
     return lines
 

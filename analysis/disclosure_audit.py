@@ -227,9 +227,17 @@ def integer_width(lo: float, hi: float) -> float:
     return float(math.floor(hi + 1e-6) - math.ceil(lo - 1e-6))
 
 
+def proven_zero(lo: float, hi: float) -> bool:
+    """True when a suppressed cell can only be 0: it counts no child, so working it out
+    discloses nothing (a zero hidden as a partner, a structurally empty row). A cell narrowed
+    to ``[0, 1]`` may hold one child and is still exposed."""
+    return not math.isnan(hi) and math.floor(hi + 1e-6) <= 0 and not math.isnan(lo)
+
+
 def is_exposed(bound: tuple[float, float], protection: float) -> bool:
-    """True when a suppressed count's range is narrower than the protection interval."""
-    return integer_width(*bound) < protection
+    """True when a suppressed count's range is narrower than the protection interval (and it
+    is not a proven zero, :func:`proven_zero`)."""
+    return integer_width(*bound) < protection and not proven_zero(*bound)
 
 
 # --- reading an edition ------------------------------------------------------------------------
@@ -490,7 +498,7 @@ def audit_tables(
     for q in hidden:
         lo, hi = bounds[q]
         width = integer_width(lo, hi)
-        if width >= protection:
+        if width >= protection or proven_zero(lo, hi):
             continue
         kind = "contradiction" if width < 0 else ("recovered" if width == 0 else "narrowed")
         for e, name, row, column, _, is_symbol in col.occurrences[q]:

@@ -255,8 +255,11 @@ def placement_patterns(ds: Any, year: int, la: str | None = None, top: int = 10)
     """All pattern tables and figures' data for one year (and one borough's edition)."""
     from analysis.snapshot import k2_placements
 
+    from analysis.coverage import covered_boroughs, limit_to_coverage
+
     res = k2_placements(ds, year)
-    by_borough = placements_by_borough(res)
+    # only the boroughs the dataset covers (all 33 for a pan-London dataset)
+    by_borough = limit_to_coverage(placements_by_borough(res), covered_boroughs(ds))
     use = home_use_by_borough(res, ds.table("homes"))
     result: dict[str, Any] = {
         "year": year,
