@@ -253,9 +253,8 @@ def suppress_borough_summary(summary: dict[str, Any]) -> dict[str, Any]:
 
 def placement_patterns(ds: Any, year: int, la: str | None = None, top: int = 10) -> dict[str, Any]:
     """All pattern tables and figures' data for one year (and one borough's edition)."""
-    from analysis.snapshot import k2_placements
-
     from analysis.coverage import covered_boroughs, limit_to_coverage
+    from analysis.snapshot import k2_placements
 
     res = k2_placements(ds, year)
     # only the boroughs the dataset covers (all 33 for a pan-London dataset)
