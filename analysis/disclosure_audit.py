@@ -477,9 +477,7 @@ def _add_results(
             continue
         if value is not None and small[0] <= value <= small[1]:
             findings.append(
-                AuditFinding(
-                    edition, dc.file, dc.path, "", "small_count", f"{value:g} published"
-                )
+                AuditFinding(edition, dc.file, dc.path, "", "small_count", f"{value:g} published")
             )
         place = (edition, dc.file, dc.path, "", value, is_symbol)
         if dc.quantity and dc.key:
