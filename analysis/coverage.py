@@ -55,6 +55,25 @@ class Coverage:
         return f"{self.count} London boroughs"
 
     @property
+    def possessive(self) -> str:
+        """Whose figures "London" figures are: "London's", "Barnet's", "these 5 boroughs'"."""
+        if self.full or self.count == 1:
+            return f"{self.label}'s"
+        return f"these {self.count} boroughs'"
+
+    @property
+    def note(self) -> str:
+        """A sentence for chapters whose text says "London": what it means here ("" when the
+        dataset covers all 33)."""
+        if self.full:
+            return ""
+        return (
+            f'Here "London" means the {"borough" if self.count == 1 else "boroughs"} in this '
+            f"dataset ({', '.join(self.boroughs)}), {self.count} of the {ALL_BOROUGHS} London "
+            "local authorities."
+        )
+
+    @property
     def subject(self) -> str:
         """Who the "London" figures are about: "London boroughs", or the boroughs in the data."""
         if self.full:

@@ -317,6 +317,28 @@ def test_coverage_labels_and_what_it_supports() -> None:
     everyone = coverage_from(london_boroughs()["la_name"])
     assert everyone.label == "London" and everyone.full and not everyone.groups_reason
     assert coverage_from(None).full  # not recorded (older cache): treated as all 33
+    # the one variable the chapters use for "London" figures
+    assert (everyone.possessive, everyone.note) == ("London's", "")
+    assert one.possessive == "Barnet's" and "means the borough in this dataset (Barnet)" in one.note
+    assert some.possessive == "these 2 boroughs'" and "2 of the 33" in some.note
+
+
+def test_tables_of_boroughs_list_the_boroughs_a_dataset_covers() -> None:
+    """A dataset of some boroughs publishes their rows only (a structurally empty row is no
+    borough's "0"); a pan-London dataset keeps every row, zeros included."""
+    import pandas as pd
+
+    from analysis.boroughs import london_boroughs
+    from analysis.coverage import limit_to_coverage
+
+    table = london_boroughs()[["la_name"]].assign(placements=0)
+    assert limit_to_coverage(table, ["Camden"])["la_name"].tolist() == ["Camden"]
+    two = limit_to_coverage(table.set_index("la_name"), ["Camden", "Barnet"], "la_name")
+    assert sorted(two.index) == ["Barnet", "Camden"]
+    everyone = list(london_boroughs()["la_name"])
+    assert len(limit_to_coverage(table, everyone)) == 33
+    assert len(limit_to_coverage(table, None)) == 33  # not recorded: all
+    assert isinstance(limit_to_coverage(table, ["Camden"]), pd.DataFrame)
 
 
 def test_headline_counts_of_children_go_through_disclosure_control() -> None:

@@ -37,17 +37,6 @@ def liia(tmp_path_factory) -> dict:
     return info
 
 
-#: Known gap (2026-11-30): in a one-borough dataset the London-level tables (borough indicators,
-#: patterns) still list all 33 boroughs, 32 of them empty, and the secondary suppression cannot
-#: protect the borough's small counts among them, so the attacker's audit correctly refuses to
-#: publish. strict: the test fails as soon as the build publishes, so the mark must then go.
-_ONE_BOROUGH_AUDIT_GAP = pytest.mark.xfail(
-    strict=True,
-    reason="disclosure audit refuses a one-borough dataset's edition: London-level tables of "
-    "33 rows with 32 empty ones cannot yet be protected (issue #10/#15 notes)",
-)
-
-
 def test_liia_extract_builds_2023_and_2022_london_editions(liia, tmp_path: Path) -> None:
     out = tmp_path / "out"
     runner = CliRunner()
@@ -76,7 +65,6 @@ def test_liia_extract_builds_2023_and_2022_london_editions(liia, tmp_path: Path)
     assert "Headline figures, previous and current year" in text
 
 
-@_ONE_BOROUGH_AUDIT_GAP
 def test_one_boroughs_raw_returns_import_and_build(liia, tmp_path: Path) -> None:
     raw = rf.write_raw_returns(liia["history"], "Camden", tmp_path / "returns")
     ofsted = rf.write_ofsted_file(liia["register"], tmp_path, ".ods")

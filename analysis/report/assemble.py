@@ -453,8 +453,9 @@ def write_sources(
             return ""
         group = ctx.group
         gname = group["name"] if group else "Group"
-        caption = f"{ctx.la_name} against its behaviour group ({gname}) and London"
-        headers = ["Measure", ctx.la_name, gname if group else "Group (not grouped)", "London"]
+        london = "London" if ctx.coverage.full else "Boroughs in this dataset"
+        caption = f"{ctx.la_name} against its behaviour group ({gname}) and {london}"
+        headers = ["Measure", ctx.la_name, gname if group else "Group (not grouped)", london]
         # A blank line first: a table directly under a paragraph would be read as its text.
         return "\n" + md.pipe_table(
             headers, rows, caption, widths=[52, 16, 16, 16], right=(1, 2, 3)
