@@ -180,6 +180,31 @@ def test_files_recognised_by_content_and_reported(liia, tmp_path: Path) -> None:
     assert len(rows) == len(extract) - half and min(rows) == half + 2
 
 
+def test_pipeline_per_la_files_are_stacked(liia, tmp_path: Path) -> None:
+    """liia-tools-pipeline writes one ``<LA>_ssda903_<table>.csv`` per borough: a folder of
+    them is read as one table, the same snapshot as the pan-London file."""
+    folder = tmp_path / "per_la"
+    folder.mkdir()
+    for name, table in (("Episodes", "episodes"), ("Header", "header")):
+        stacked = pd.read_csv(liia["folder"] / f"pan_London_SSDA903_{name}.csv", dtype=str)
+        for la, rows in stacked.groupby("LA"):
+            rows.to_csv(folder / f"{la.replace(' ', '')}_ssda903_{table}.csv", index=False)
+    (folder / liia["ofsted"].name).write_bytes(liia["ofsted"].read_bytes())
+    found = discover(folder)
+    assert len(found.sources["episodes"]) == len(found.sources["header"]) == 33
+    assert ("episodes", "33 per-LA files of liia-tools-pipeline stacked into one table") in (
+        found.notes
+    )
+    ds = load_dataset(folder)
+    whole = liia["dataset"]
+    assert len(ds.table("episodes")) == len(whole.table("episodes"))
+    for year in (2022, 2023):
+        assert (
+            headline_figures(ds, year)["placements_total"]
+            == (headline_figures(whole, year)["placements_total"])
+        )
+
+
 def test_validate_and_build_print_which_file_is_which(liia) -> None:
     from typer.testing import CliRunner
 
