@@ -55,6 +55,25 @@ class Coverage:
         return f"{self.count} London boroughs"
 
     @property
+    def possessive(self) -> str:
+        """Whose figures "London" figures are: "London's", "Barnet's", "these 5 boroughs'"."""
+        if self.full or self.count == 1:
+            return f"{self.label}'s"
+        return f"these {self.count} boroughs'"
+
+    @property
+    def note(self) -> str:
+        """A sentence for chapters whose text says "London": what it means here ("" when the
+        dataset covers all 33)."""
+        if self.full:
+            return ""
+        return (
+            f'Here "London" means the {"borough" if self.count == 1 else "boroughs"} in this '
+            f"dataset ({', '.join(self.boroughs)}), {self.count} of the {ALL_BOROUGHS} London "
+            "local authorities."
+        )
+
+    @property
     def subject(self) -> str:
         """Who the "London" figures are about: "London boroughs", or the boroughs in the data."""
         if self.full:
@@ -88,3 +107,27 @@ def coverage_from(
         )
     )
     return Coverage(tuple(sorted(boroughs if boroughs is not None else ())), minimum)
+
+
+def covered_boroughs(ds: Any) -> list[str]:
+    """The London boroughs a dataset covers (:func:`boroughs_in_data` of its episodes)."""
+    return boroughs_in_data(ds.table("episodes"))
+
+
+def limit_to_coverage(
+    df: pd.DataFrame, boroughs: Iterable[str] | None, column: str = "la_name"
+) -> pd.DataFrame:
+    """The rows of ``df`` about the boroughs a dataset covers (``column`` holds the borough's
+    reference name, or the index does when ``column`` is not a column).
+
+    A table of London boroughs lists only the boroughs in the dataset when the dataset covers
+    fewer than all 33: the others' rows would be structurally empty (no return, not "no
+    child"), and among 32 empty rows a borough's small counts cannot be protected by secondary
+    suppression. With full coverage (or no coverage recorded) ``df`` is returned unchanged, so
+    a borough with no child in a children's home still has its row of zeros.
+    """
+    covered = set(boroughs or ())
+    if not covered or len(covered) >= ALL_BOROUGHS:
+        return df
+    names = df[column] if column in df.columns else df.index.to_series(index=df.index)
+    return df[names.astype(str).isin(covered).to_numpy()]

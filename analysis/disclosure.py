@@ -125,6 +125,8 @@ def suppress_sentence_count(n: Any, rules: DisclosureRules | None = None) -> str
     also print a total and the other parts from which a suppressed count could be worked out.
     """
     rules = rules or load_rules()
+    if isinstance(n, str) and n.strip() == rules.symbol:  # withheld upstream (results files)
+        return rules.sentence_small
     number = pd.to_numeric(pd.Series([n]), errors="coerce").iloc[0]
     if pd.isna(number):
         return "an unknown number"
@@ -385,7 +387,9 @@ def table_lines(
             cells = tuple((r, j) for r in parts)
             if len(totals_here) == 1:
                 lines.append(Line(cells, (int(totals_here[0]), j)))
-            elif rules.assume_column_totals_published:
+            elif rules.assume_column_totals_published and len(cells) > 1:
+                # the sum of one cell quoted elsewhere is that cell's own number, published
+                # under the same control: no relation (a one-borough dataset's London total)
                 lines.append(Line(cells, None))
     return lines
 
@@ -550,10 +554,15 @@ def _protect_table(
     )
     line_values: list[float | None] = []
     for line in lines:
+        total = float(np.nansum([values[c] for c in line.cells]))
         if line.total is not None or any(already[c] for c in line.cells):
             line_values.append(None)
+        elif rules.lower <= total <= rules.upper:
+            # a column total quoted elsewhere is a count of children too: from 1 to 5 it is
+            # withheld wherever it is quoted (the results files are controlled and audited)
+            line_values.append(None)
         else:
-            line_values.append(float(np.nansum([values[c] for c in line.cells])))
+            line_values.append(total)
     mask_values = primary
     if rules.secondary and len(df):
         mask_values = apply_secondary_suppression(

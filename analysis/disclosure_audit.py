@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -227,9 +228,17 @@ def integer_width(lo: float, hi: float) -> float:
     return float(math.floor(hi + 1e-6) - math.ceil(lo - 1e-6))
 
 
+def proven_zero(lo: float, hi: float) -> bool:
+    """True when a suppressed cell can only be 0: it counts no child, so working it out
+    discloses nothing (a zero hidden as a partner, a structurally empty row). A cell narrowed
+    to ``[0, 1]`` may hold one child and is still exposed."""
+    return not math.isnan(hi) and math.floor(hi + 1e-6) <= 0 and not math.isnan(lo)
+
+
 def is_exposed(bound: tuple[float, float], protection: float) -> bool:
-    """True when a suppressed count's range is narrower than the protection interval."""
-    return integer_width(*bound) < protection
+    """True when a suppressed count's range is narrower than the protection interval (and it
+    is not a proven zero, :func:`proven_zero`)."""
+    return integer_width(*bound) < protection and not proven_zero(*bound)
 
 
 # --- reading an edition ------------------------------------------------------------------------
@@ -441,6 +450,52 @@ def _row_label(t: PublishedTable, i: int) -> str:
     return t.keys[i] if t.keys is not None else f"row {i + 2}"
 
 
+def _add_results(
+    col: _Collected,
+    tables: list[PublishedTable],
+    results: Sequence[tuple[str, Any]],
+    symbol: str,
+    small: tuple[float, float],
+) -> list[AuditFinding]:
+    """Put the declared counts of the results files (:mod:`analysis.disclosure_results`) among
+    the published numbers: a borough's number is its table cells' number, a total is the sum
+    of its quantity over the boroughs (or over a table's rows); a count from 1 to 5 shown is a
+    finding in itself."""
+    from analysis.boroughs import london_boroughs
+
+    findings = []
+    boroughs = set(london_boroughs()["la_name"])
+    by_name = {(t.edition, t.name): t for t in tables}
+    keys_of: dict[str, set[str]] = {}
+    for q in col.occurrences:
+        if q[0] == "q" and q[2] in boroughs:
+            keys_of.setdefault(q[1], set()).add(q[2])
+    for edition, dc in results:
+        value = dc.value if isinstance(dc.value, (int, float)) else _number(dc.value)
+        is_symbol = _is(dc.value, symbol)
+        if isinstance(dc.value, bool) or (value is None and not is_symbol):
+            continue
+        if value is not None and small[0] <= value <= small[1]:
+            findings.append(
+                AuditFinding(edition, dc.file, dc.path, "", "small_count", f"{value:g} published")
+            )
+        place = (edition, dc.file, dc.path, "", value, is_symbol)
+        if dc.quantity and dc.key:
+            col.occurrences.setdefault(("q", dc.quantity, dc.key), []).append(place)
+        elif dc.total:
+            total_q = ("total", dc.total, dc.rows_of or "*")
+            col.occurrences.setdefault(total_q, []).append(place)
+            if dc.rows_of:
+                table = by_name.get((edition, dc.rows_of))
+                keys = set(table.keys or []) if table is not None else set()
+            else:
+                keys = keys_of.get(dc.total, set())
+            if keys:
+                parts = [("q", dc.total, k) for k in sorted(keys)]
+                col.relations.append(sum_relation(parts, total_q, None))
+    return findings
+
+
 def audit_tables(
     tables: list[PublishedTable],
     roots: Mapping[str, Path] | None = None,
@@ -448,13 +503,15 @@ def audit_tables(
     protection: float = 2.0,
     symbol: str = "c",
     small: tuple[float, float] = (1, 5),
+    results: Sequence[tuple[str, Any]] = (),
 ) -> list[AuditFinding]:
     """Try to recover every suppressed count of ``tables`` (see module doc). ``small`` is the
-    range of primary suppression (a number in it shown anywhere is a finding)."""
+    range of primary suppression (a number in it shown anywhere is a finding). ``results`` are
+    the declared counts of the results files, ``(edition, DeclaredCount)``."""
     col = _collect(tables, roots or {}, symbol)
+    findings: list[AuditFinding] = _add_results(col, tables, results, symbol, small)
     known: dict[QId, float] = {}
     hidden: list[QId] = []
-    findings: list[AuditFinding] = []
     for q, places in col.occurrences.items():
         values = [p[4] for p in places if p[4] is not None]
         suppressed = [p for p in places if p[5]]
@@ -490,7 +547,7 @@ def audit_tables(
     for q in hidden:
         lo, hi = bounds[q]
         width = integer_width(lo, hi)
-        if width >= protection:
+        if width >= protection or proven_zero(lo, hi):
             continue
         kind = "contradiction" if width < 0 else ("recovered" if width == 0 else "narrowed")
         for e, name, row, column, _, is_symbol in col.occurrences[q]:
@@ -521,16 +578,90 @@ def audit_edition(
     roots = {root.name: root}
     if beside is not None and Path(beside).resolve() != root.resolve() and Path(beside).exists():
         roots[f"{Path(beside).name} (beside)"] = Path(beside)
+    from analysis.disclosure_results import declared_counts
+
     tables: list[PublishedTable] = []
+    results: list[tuple[str, Any]] = []
     for name, path in roots.items():
         tables += read_tables(path, name)
-    return audit_tables(
+        results += [(name, dc) for dc in declared_counts(path)]
+    findings = audit_tables(
         tables,
         roots,
         protection=rules.protection_interval if protection is None else protection,
         symbol=symbol or rules.symbol,
         small=(rules.lower, rules.upper),
+        results=results,
     )
+    prose = prose_findings(root, tables, results, symbol=symbol or rules.symbol)
+    return sorted(
+        set(findings) | set(prose), key=lambda f: (f.edition, f.table, f.row, f.column, f.kind)
+    )
+
+
+#: A count of children in a sentence: "**790** children", "30 children" (not "children's homes").
+PROSE_COUNT = re.compile(
+    r"(?<![0-9.,£+-])(?:\*\*)?([0-9][0-9,]*)(?:\*\*)?\s+(?:children|child|young people)\b(?!['’]s)",
+    re.IGNORECASE,
+)
+#: Chapters that print fixed documents (the assumptions log, the simulation study), not data.
+PROSE_SKIPPED = frozenset({"methods.qmd"})
+
+
+def prose_findings(
+    root: Path,
+    tables: list[PublishedTable],
+    results: Sequence[tuple[str, Any]],
+    *,
+    symbol: str = "c",
+    small: tuple[float, float] = (1, 5),
+) -> list[AuditFinding]:
+    """Counts of children in the report's text (the Markdown each chapter was written to,
+    ``report-sources/*.qmd``): a count from 1 to 5 in a sentence is a finding
+    (``small_count``), and so is a larger count of children that is none of the numbers the
+    audit reads (a table's count cell, a declared results count, here or in the edition beside):
+    the text may only repeat published, audited numbers (``unlinked``). Numbers after
+    "fewer than", "at least" ... are thresholds, not counts; the methods chapter prints fixed
+    documents and is not read."""
+    from analysis.disclosure_scan import THRESHOLD_WORDS
+
+    published: set[float] = set()
+    for t in tables:
+        for col in t.spec.get("child_counts", []):
+            if col in t.frame.columns:
+                published.update(v for v in map(_number, t.frame[col]) if v is not None)
+    for _, dc in results:
+        value = dc.value if isinstance(dc.value, (int, float)) else _number(dc.value)
+        if value is not None and not isinstance(dc.value, bool):
+            published.add(float(value))
+    findings = []
+    for path in sorted((root / "report-sources").glob("*.qmd")):
+        if path.name in PROSE_SKIPPED:
+            continue
+        text = path.read_text(encoding="utf-8")
+        for match in PROSE_COUNT.finditer(text):
+            if THRESHOLD_WORDS.search(text[max(0, match.start() - 20) : match.start()]):
+                continue
+            value = float(match.group(1).replace(",", ""))
+            where = f"report-sources/{path.name}"
+            snippet = " ".join(match.group(0).split())
+            if small[0] <= value <= small[1]:
+                findings.append(
+                    AuditFinding(root.name, where, snippet, "", "small_count", "in the text")
+                )
+            elif value not in published:
+                findings.append(
+                    AuditFinding(
+                        root.name,
+                        where,
+                        snippet,
+                        "",
+                        "unlinked",
+                        "a count of children in the text that no table or declared results "
+                        "number publishes (declare it in config/disclosure.yaml results_counts)",
+                    )
+                )
+    return findings
 
 
 class DisclosureAuditFailed(RuntimeError):

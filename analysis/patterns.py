@@ -250,10 +250,12 @@ def suppress_borough_summary(summary: dict[str, Any]) -> dict[str, Any]:
 
 def placement_patterns(ds: Any, year: int, la: str | None = None, top: int = 10) -> dict[str, Any]:
     """All pattern tables and figures' data for one year (and one borough's edition)."""
+    from analysis.coverage import covered_boroughs, limit_to_coverage
     from analysis.snapshot import k2_placements
 
     res = k2_placements(ds, year)
-    by_borough = placements_by_borough(res)
+    # only the boroughs the dataset covers (all 33 for a pan-London dataset)
+    by_borough = limit_to_coverage(placements_by_borough(res), covered_boroughs(ds))
     use = home_use_by_borough(res, ds.table("homes"))
     result: dict[str, Any] = {
         "year": year,

@@ -180,6 +180,31 @@ def test_files_recognised_by_content_and_reported(liia, tmp_path: Path) -> None:
     assert len(rows) == len(extract) - half and min(rows) == half + 2
 
 
+def test_pipeline_per_la_files_are_stacked(liia, tmp_path: Path) -> None:
+    """liia-tools-pipeline writes one ``<LA>_ssda903_<table>.csv`` per borough: a folder of
+    them is read as one table, the same snapshot as the pan-London file."""
+    folder = tmp_path / "per_la"
+    folder.mkdir()
+    for name, table in (("Episodes", "episodes"), ("Header", "header")):
+        stacked = pd.read_csv(liia["folder"] / f"pan_London_SSDA903_{name}.csv", dtype=str)
+        for la, rows in stacked.groupby("LA"):
+            rows.to_csv(folder / f"{la.replace(' ', '')}_ssda903_{table}.csv", index=False)
+    (folder / liia["ofsted"].name).write_bytes(liia["ofsted"].read_bytes())
+    found = discover(folder)
+    assert len(found.sources["episodes"]) == len(found.sources["header"]) == 33
+    assert ("episodes", "33 per-LA files of liia-tools-pipeline stacked into one table") in (
+        found.notes
+    )
+    ds = load_dataset(folder)
+    whole = liia["dataset"]
+    assert len(ds.table("episodes")) == len(whole.table("episodes"))
+    for year in (2022, 2023):
+        assert (
+            headline_figures(ds, year)["placements_total"]
+            == (headline_figures(whole, year)["placements_total"])
+        )
+
+
 def test_validate_and_build_print_which_file_is_which(liia) -> None:
     from typer.testing import CliRunner
 
@@ -317,6 +342,28 @@ def test_coverage_labels_and_what_it_supports() -> None:
     everyone = coverage_from(london_boroughs()["la_name"])
     assert everyone.label == "London" and everyone.full and not everyone.groups_reason
     assert coverage_from(None).full  # not recorded (older cache): treated as all 33
+    # the one variable the chapters use for "London" figures
+    assert (everyone.possessive, everyone.note) == ("London's", "")
+    assert one.possessive == "Barnet's" and "means the borough in this dataset (Barnet)" in one.note
+    assert some.possessive == "these 2 boroughs'" and "2 of the 33" in some.note
+
+
+def test_tables_of_boroughs_list_the_boroughs_a_dataset_covers() -> None:
+    """A dataset of some boroughs publishes their rows only (a structurally empty row is no
+    borough's "0"); a pan-London dataset keeps every row, zeros included."""
+    import pandas as pd
+
+    from analysis.boroughs import london_boroughs
+    from analysis.coverage import limit_to_coverage
+
+    table = london_boroughs()[["la_name"]].assign(placements=0)
+    assert limit_to_coverage(table, ["Camden"])["la_name"].tolist() == ["Camden"]
+    two = limit_to_coverage(table.set_index("la_name"), ["Camden", "Barnet"], "la_name")
+    assert sorted(two.index) == ["Barnet", "Camden"]
+    everyone = list(london_boroughs()["la_name"])
+    assert len(limit_to_coverage(table, everyone)) == 33
+    assert len(limit_to_coverage(table, None)) == 33  # not recorded: all
+    assert isinstance(limit_to_coverage(table, ["Camden"]), pd.DataFrame)
 
 
 def test_headline_counts_of_children_go_through_disclosure_control() -> None:

@@ -26,7 +26,9 @@ pytestmark = pytest.mark.slow
 
 def _text(html: Path) -> str:
     text = re.sub(r"<[^>]+>", " ", html.read_text(encoding="utf-8"))
-    return re.sub(r"\s+", " ", text.replace("&#39;", "'").replace("&rsquo;", "'"))
+    for quote, plain in (("&#39;", "'"), ("&rsquo;", "'"), ("’", "'"), ("“", '"'), ("”", '"')):
+        text = text.replace(quote, plain)
+    return re.sub(r"\s+", " ", text)
 
 
 @pytest.fixture(scope="module")
@@ -35,17 +37,6 @@ def liia(tmp_path_factory) -> dict:
     info = rf.write_liia_folder(folder, ofsted_suffix=".xlsx")
     info["folder"] = folder
     return info
-
-
-#: Known gap (2026-11-30): in a one-borough dataset the London-level tables (borough indicators,
-#: patterns) still list all 33 boroughs, 32 of them empty, and the secondary suppression cannot
-#: protect the borough's small counts among them, so the attacker's audit correctly refuses to
-#: publish. strict: the test fails as soon as the build publishes, so the mark must then go.
-_ONE_BOROUGH_AUDIT_GAP = pytest.mark.xfail(
-    strict=True,
-    reason="disclosure audit refuses a one-borough dataset's edition: London-level tables of "
-    "33 rows with 32 empty ones cannot yet be protected (issue #10/#15 notes)",
-)
 
 
 def test_liia_extract_builds_2023_and_2022_london_editions(liia, tmp_path: Path) -> None:
@@ -76,7 +67,6 @@ def test_liia_extract_builds_2023_and_2022_london_editions(liia, tmp_path: Path)
     assert "Headline figures, previous and current year" in text
 
 
-@_ONE_BOROUGH_AUDIT_GAP
 def test_one_boroughs_raw_returns_import_and_build(liia, tmp_path: Path) -> None:
     raw = rf.write_raw_returns(liia["history"], "Camden", tmp_path / "returns")
     ofsted = rf.write_ofsted_file(liia["register"], tmp_path, ".ods")
@@ -97,3 +87,18 @@ def test_one_boroughs_raw_returns_import_and_build(liia, tmp_path: Path) -> None
     assert "Boroughs in this dataset 1" in text and "boroughs in this dataset: 1" in text
     assert "behaviour groups are left out" in text
     assert "of 33 boroughs changed" not in text
+    # the chapters say whose figures "London" figures are (the coverage, one variable)
+    assert "The verdict is Camden's" in text and "The verdict is London's" not in text
+    assert 'Here "London" means the borough in this dataset (Camden)' in text
+    # London-level tables list the boroughs the dataset covers, not 32 empty rows
+    tables = out / "2023" / "camden" / "tables"
+    for name in ("patterns_by_borough", "groups_borough_indicators"):
+        rows = (tables / f"{name}.csv").read_text().splitlines()[1:]
+        assert [r.split(",")[0] for r in rows] == ["Camden"], name
+    # the results files publish no count of children from 1 to 5 (withheld as in the tables)
+    headlines = json.loads((out / "2023" / "camden" / "results" / "headlines.json").read_text())
+    assert all(
+        not (isinstance(v, int) and 1 <= v <= 5)
+        for k, v in headlines.items()
+        if k.startswith("placements")
+    )

@@ -88,6 +88,22 @@ def build_command(
             + ")."
         )
         return 2
+    covered = set(facts.metadata.get("boroughs_in_data") or ())
+    if covered and len(covered) < 33:  # a dataset of some boroughs: only their editions
+        outside = [e for e in editions if e.la_name is not None and e.la_name not in covered]
+        if outside and not all_boroughs:
+            console.print(
+                f"[red]{outside[0].la_name} is not in this dataset[/] (boroughs in it: "
+                + ", ".join(sorted(covered))
+                + ")."
+            )
+            return 2
+        if outside:
+            console.print(
+                f"{len(outside)} borough edition(s) left out: the dataset covers "
+                f"{len(covered)} of the 33 London local authorities."
+            )
+            editions = [e for e in editions if e not in outside]
     previous = report_year - 1 if (report_year - 1) in facts.years else None
     settings = BuildSettings(
         data_dir=data_dir,

@@ -332,6 +332,10 @@ def run_build(settings: BuildSettings, *, progress_factory: Any = None) -> Build
                     cache.restore(r.key, path / PREVIOUS_YEAR_DIR)
             else:
                 cache.restore(r.key, staged[r.target])
+        from analysis.disclosure_results import control_results
+
+        for path in staged.values():  # results as published: declared counts 1-5 withheld
+            control_results(path)
         render_start = time.perf_counter()
         summary.stages["restore"] = render_start - restore_start
         if settings.render:

@@ -28,6 +28,8 @@ from analysis.contract.reader import (
 from analysis.contract.schemas import TABLE_SPECS
 
 _PART = re.compile(r"^(?P<base>.+?)[_\- ]?part[_\- ]?(?P<n>\d+)$", re.IGNORECASE)
+#: liia-tools-pipeline's per-LA files, ``<LA>_ssda903_<table>`` (``PAN_`` is the pan-London one).
+_PER_LA = re.compile(r"^(?P<la>.+?)_ssda903_(?P<table>.+)$", re.IGNORECASE)
 #: files never considered (the dataset's own metadata and outputs of ``report validate``).
 _SKIP = {"dataset.yaml", "validation_problems.csv", "readme.md"}
 #: share of a table's required headings a file must carry to be reported as "looks like" it.
@@ -187,8 +189,34 @@ def discover(data_dir: Path) -> Discovery:
         table, reason = classify(read_headings(paths[0]))
         if table is None:
             found.unused += [(p, reason) for p in paths]
+        elif table in found.sources and _stackable(found.sources[table], paths):
+            found.sources[table] = [*found.sources[table], *paths]
         elif table in found.sources:
             found.unused += [(p, f"another file was read as {table}") for p in paths]
         else:
             found.sources[table] = paths
+    for table, paths in found.sources.items():
+        las = {_per_la(p) for p in paths}
+        if len(las) > 1 and None not in las:
+            found.notes.append(
+                (table, f"{len(las)} per-LA files of liia-tools-pipeline stacked into one table")
+            )
     return found
+
+
+def _per_la(path: Path) -> str | None:
+    """The LA of a pipeline per-LA file (``Barnet_ssda903_episodes.csv`` -> ``barnet``);
+    None for any other file, the pan-London ``PAN_ssda903_...`` included."""
+    stem = _PART.match(path.stem).group("base") if _PART.match(path.stem) else path.stem
+    match = _PER_LA.match(stem)
+    if match is None or match.group("la").lower() == "pan":
+        return None
+    return match.group("la").lower()
+
+
+def _stackable(have: list[Path], more: list[Path]) -> bool:
+    """True when ``more`` is another LA's per-LA file of the same table as ``have``: the
+    pipeline writes one file per LA, and a folder holding several is read as their stack."""
+    mine = {_per_la(p) for p in have}
+    theirs = {_per_la(p) for p in more}
+    return None not in mine | theirs and not mine & theirs

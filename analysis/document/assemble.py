@@ -225,9 +225,12 @@ def publishable_headlines(headlines: dict[str, Any], specs: list[dict[str, Any]]
         value = headlines[key]
         total = headlines.get(h.get("complement_of", ""))
         complement = (
-            total - value if isinstance(total, (int, float)) and value is not None else None
+            total - value
+            if isinstance(total, (int, float)) and isinstance(value, (int, float))
+            else None
         )
-        if is_small_count(value, rules) or (complement and is_small_count(complement, rules)):
+        withheld = value == rules.symbol  # already withheld in the results file
+        if withheld or is_small_count(value, rules) or is_small_count(complement, rules):
             suppressed.add(key)
     out: dict[str, Any] = {}
     for h in specs:
@@ -239,7 +242,7 @@ def publishable_headlines(headlines: dict[str, Any], specs: list[dict[str, Any]]
             out[key] = rules.symbol
         elif h.get("children"):
             out[key] = suppress_count(value, rules)
-        elif h.get("unit") == "%" and value is not None:
+        elif h.get("unit") == "%" and value is not None and value != rules.symbol:
             out[key] = md.fmt(value, 1) + "%"
         else:
             out[key] = value
@@ -471,8 +474,9 @@ def write_sources(
             return ""
         group = ctx.group
         gname = group["name"] if group else "Group"
-        caption = f"{ctx.la_name} against its behaviour group ({gname}) and London"
-        headers = ["Measure", ctx.la_name, gname if group else "Group (not grouped)", "London"]
+        london = "London" if ctx.coverage.full else "Boroughs in this dataset"
+        caption = f"{ctx.la_name} against its behaviour group ({gname}) and {london}"
+        headers = ["Measure", ctx.la_name, gname if group else "Group (not grouped)", london]
         # A blank line first: a table directly under a paragraph would be read as its text.
         return "\n" + md.pipe_table(
             headers, rows, caption, widths=[52, 16, 16, 16], right=(1, 2, 3)

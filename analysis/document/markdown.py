@@ -195,7 +195,7 @@ def indicator_row(ind: dict[str, Any]) -> list[Any]:
         p = "–"
     supports = ind.get("supports")
     n = ind.get("n")
-    if small_base(n):
+    if small_base(n) or n == "c":  # "c": withheld in the results file already
         # DfE practice: a count of 1 to 5 is withheld, and so is anything computed from it.
         n, est, interval, p = "c", "c", "c", "c"
     return [

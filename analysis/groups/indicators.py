@@ -97,10 +97,12 @@ def protected_indicators(ds: Dataset, year: int):  # noqa: ANN201 - ProtectedTab
     """The borough indicator table after disclosure control (computed once per dataset and
     year): the one suppressed version of each borough count, which the placement-patterns
     tables follow."""
+    from analysis.coverage import covered_boroughs, limit_to_coverage
     from analysis.disclosure import protect_table
 
     def compute():  # noqa: ANN202
         ind = borough_indicators(ds, year).drop(columns=["ons_code"]).reset_index()
+        ind = limit_to_coverage(ind, covered_boroughs(ds)).reset_index(drop=True)
         spec = indicator_disclosure()
         return protect_table(ind, spec.pop("child_counts"), spec.pop("derived_from"), **spec)
 

@@ -6,7 +6,7 @@ Counts of children go through disclosure control (``write_table``/``save_figure`
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -72,9 +72,15 @@ def _borough_groups_table(a: GroupsAnalysis) -> pd.DataFrame:
     return out
 
 
-def write_tables(a: GroupsAnalysis, paths: EditionPaths) -> None:
-    """Borough indicators (with disclosure control), the typology profile, the assignments."""
+def write_tables(
+    a: GroupsAnalysis, paths: EditionPaths, boroughs: Sequence[str] | None = None
+) -> None:
+    """Borough indicators (with disclosure control; only the ``boroughs`` a dataset covers,
+    :func:`analysis.coverage.limit_to_coverage`), the typology profile, the assignments."""
+    from analysis.coverage import limit_to_coverage
+
     ind = a.indicators.drop(columns=["ons_code"]).reset_index()
+    ind = limit_to_coverage(ind, boroughs).reset_index(drop=True)
     write_table(ind, paths.tables / "groups_borough_indicators.csv", **indicator_disclosure())
     profile = a.profile.copy()
     profile.insert(1, "label", profile["group"].map(a.labels))
@@ -293,7 +299,9 @@ def write_groups_outputs(
     )
     doc = groups_json(a, config, year=year, edition=edition)
     borough = None if edition == "london" else resolve_borough(edition)
-    write_tables(a, paths)
+    from analysis.coverage import covered_boroughs
+
+    write_tables(a, paths, covered_boroughs(ds))
     doc["figures"] = write_figures(a, paths, year=year, borough=borough)
     doc["profile_columns"] = PROFILE_COLUMNS
     write_json(paths.results / "groups.json", doc)

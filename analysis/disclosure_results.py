@@ -1,0 +1,187 @@
+"""Counts of children in the results files: declared, withheld as in the tables, and read by the
+attacker's audit.
+
+The notebooks write ``results/*.json`` (headline figures, placement patterns, each hypothesis's
+indicators) and the report is written from them; they are published with the edition. Which of
+their numbers count children is declared in ``config/disclosure.yaml`` (``results_counts``: per
+file, a path to the number and what it is: a London total of a quantity, one borough's number
+of a quantity, or a count linked to nothing; the fields derived from it). Two uses:
+
+* :func:`control_results` rewrites an edition's results files before the report is written
+  from them: a declared count from 1 to 5 becomes the suppression symbol, and so does every
+  field derived from it (a share, an interval, a p-value) and a count whose complement in its
+  declared total is small. The tables, the results and the prose then show one suppressed
+  version of each number.
+* :func:`declared_counts` lists every declared number of an edition with its link, for
+  :mod:`analysis.disclosure_audit`: a total is a relation over the tables' cells of that
+  quantity, a borough's number is the same number as its table cells.
+
+Caveat: only declared numbers are read; a count of children written under an undeclared key
+(a new field of a results file) is checked only by the prose rule and the published-outputs
+scan, not linked to the tables.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from analysis.paths import CONFIG
+
+#: Results folders of an edition: its own and the previous year's (the "what changed" chapter).
+RESULT_FOLDERS = ("results", "previous/results")
+
+_SEGMENT = re.compile(r"^(?P<name>[^\[\]]+)(?:\[(?P<filter>[^\]]*)\])?$")
+
+
+@dataclass(frozen=True)
+class DeclaredCount:
+    """One declared count of children found in a results file."""
+
+    file: str  # e.g. ``results/h3.json``
+    path: str  # the concrete path, e.g. ``indicators[0].n``
+    value: Any  # the number, or the suppression symbol
+    total: str | None = None  # the quantity this number is the total of
+    rows_of: str | None = None  # ... over the rows of this table only
+    quantity: str | None = None  # the quantity this number is one borough's value of
+    key: str | None = None  # ... that borough
+
+
+def load_declarations(path: Path | str | None = None) -> dict[str, list[dict[str, Any]]]:
+    """``results_counts`` of ``config/disclosure.yaml``: results file name -> declarations."""
+    target = Path(path) if path is not None else CONFIG / "disclosure.yaml"
+    if not target.exists():
+        return {}
+    raw = yaml.safe_load(target.read_text(encoding="utf-8")) or {}
+    return {str(k): list(v or []) for k, v in (raw.get("results_counts") or {}).items()}
+
+
+def resolve(doc: Any, path: str) -> Iterator[tuple[str, dict[str, Any], str]]:
+    """Every place ``path`` names in ``doc``: ``(concrete path, containing object, field)``.
+
+    Segments are separated by dots; ``name[]`` goes through every item of a list and
+    ``name[field^=text]`` through the items whose ``field`` starts with ``text``."""
+    *parents, last = path.split(".")
+
+    def walk(node: Any, segments: list[str], where: str) -> Iterator[tuple[str, Any]]:
+        if not segments:
+            yield where, node
+            return
+        match = _SEGMENT.match(segments[0])
+        if match is None or not isinstance(node, Mapping):
+            return
+        name, cond = match.group("name"), match.group("filter")
+        child = node.get(name)
+        here = f"{where}.{name}" if where else name
+        if cond is None:
+            if child is not None:
+                yield from walk(child, segments[1:], here)
+            return
+        if not isinstance(child, list):
+            return
+        field, _, prefix = cond.partition("^=")
+        for i, item in enumerate(child):
+            if cond and not str((item or {}).get(field, "")).startswith(prefix):
+                continue
+            yield from walk(item, segments[1:], f"{here}[{i}]")
+
+    for where, node in walk(doc, parents, ""):
+        if isinstance(node, dict) and last in node:
+            yield (f"{where}.{last}" if where else last), node, last
+
+
+def _declared_places(
+    doc: Any, declarations: list[dict[str, Any]]
+) -> list[tuple[str, dict[str, Any], str, dict[str, Any]]]:
+    """Each place a declaration names, once (the first declaration naming it wins)."""
+    seen: set[str] = set()
+    out = []
+    for spec in declarations:
+        for where, node, field in resolve(doc, str(spec["path"])):
+            if where not in seen:
+                seen.add(where)
+                out.append((where, node, field, spec))
+    return out
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def control_document(doc: Any, declarations: list[dict[str, Any]], rules: Any = None) -> int:
+    """Withhold, in place, the declared counts of ``doc`` from 1 to 5 (and those whose rest in
+    their ``complement_of`` total is), with the fields ``derived`` from them. Returns how many
+    values were withheld."""
+    from analysis.disclosure import is_small_count, load_rules
+
+    rules = rules or load_rules()
+    hide: list[tuple[dict[str, Any], str]] = []
+    for _, node, field, spec in _declared_places(doc, declarations):
+        value = node.get(field)
+        if not _is_number(value):
+            continue
+        total = node.get(spec.get("complement_of", "")) if spec.get("complement_of") else None
+        rest = total - value if _is_number(total) else None
+        if is_small_count(value, rules) or (rest is not None and is_small_count(rest, rules)):
+            hide.append((node, field))
+            hide += [(node, d) for d in spec.get("derived", []) or []]
+    withheld = 0
+    for node, field in hide:
+        if field in node and node[field] is not None and node[field] != rules.symbol:
+            node[field] = rules.symbol
+            withheld += 1
+    return withheld
+
+
+def control_results(edition_dir: Path | str, declarations: Mapping[str, Any] | None = None) -> int:
+    """Apply :func:`control_document` to every declared results file of an edition folder
+    (``results/`` and ``previous/results/``), rewriting the files; returns the values withheld."""
+    from analysis.outputs import write_json
+
+    declarations = load_declarations() if declarations is None else declarations
+    withheld = 0
+    for folder in RESULT_FOLDERS:
+        for name, specs in declarations.items():
+            path = Path(edition_dir) / folder / name
+            if not path.exists():
+                continue
+            doc = json.loads(path.read_text(encoding="utf-8"))
+            changed = control_document(doc, specs)
+            if changed:
+                write_json(path, doc)
+                withheld += changed
+    return withheld
+
+
+def declared_counts(
+    edition_dir: Path | str, declarations: Mapping[str, Any] | None = None
+) -> list[DeclaredCount]:
+    """Every declared count of children in an edition's results files (its own year only: the
+    previous year's numbers are other children), with what it is linked to."""
+    declarations = load_declarations() if declarations is None else declarations
+    out = []
+    for name, specs in declarations.items():
+        path = Path(edition_dir) / "results" / name
+        if not path.exists():
+            continue
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        for where, node, field, spec in _declared_places(doc, specs):
+            key = node.get(spec["key"]) if spec.get("key") else None
+            out.append(
+                DeclaredCount(
+                    file=f"results/{name}",
+                    path=where,
+                    value=node.get(field),
+                    total=spec.get("total"),
+                    rows_of=spec.get("rows_of"),
+                    quantity=spec.get("quantity"),
+                    key=None if key is None else str(key),
+                )
+            )
+    return out
