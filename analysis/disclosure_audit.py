@@ -604,6 +604,8 @@ PROSE_COUNT = re.compile(
     r"(?<![0-9.,£+-])(?:\*\*)?([0-9][0-9,]*)(?:\*\*)?\s+(?:children|child|young people)\b(?!['’]s)",
     re.IGNORECASE,
 )
+#: "per 10,000 children": the denominator of a rate, not a count of children.
+RATE_DENOMINATOR = re.compile(r"\bper\s+(?:\*\*)?$", re.IGNORECASE)
 #: Chapters that print fixed documents (the assumptions log, the simulation study), not data.
 PROSE_SKIPPED = frozenset({"methods.qmd"})
 
@@ -621,7 +623,7 @@ def prose_findings(
     (``small_count``), and so is a larger count of children that is none of the numbers the
     audit reads (a table's count cell, a declared results count, here or in the edition beside):
     the text may only repeat published, audited numbers (``unlinked``). Numbers after
-    "fewer than", "at least" ... are thresholds, not counts; the methods chapter prints fixed
+    "fewer than", "at least" ... are thresholds, and after "per" a rate's denominator, not counts; the methods chapter prints fixed
     documents and is not read."""
     from analysis.disclosure_scan import THRESHOLD_WORDS
 
@@ -640,7 +642,8 @@ def prose_findings(
             continue
         text = path.read_text(encoding="utf-8")
         for match in PROSE_COUNT.finditer(text):
-            if THRESHOLD_WORDS.search(text[max(0, match.start() - 20) : match.start()]):
+            before = text[max(0, match.start() - 20) : match.start()]
+            if THRESHOLD_WORDS.search(before) or RATE_DENOMINATOR.search(before):
                 continue
             value = float(match.group(1).replace(",", ""))
             where = f"report-sources/{path.name}"

@@ -343,6 +343,7 @@ def test_counts_in_the_text_are_audited(tmp_path):
     _text(root, "patterns.qmd", "Camden placed **3** children in its own borough; fewer than 6 ...")
     _text(root, "h3.qmd", "The model counts 17 children.\n")
     _text(root, "methods.qmd", "A rule: 2 children per London LA.\n")  # fixed documents
+    _text(root, "groups.qmd", "Children looked after per 10,000 children.\n")  # a rate
     found = {(f.table, f.row, f.kind) for f in audit_edition(root)}
     assert found == {
         ("report-sources/patterns.qmd", "**3** children", "small_count"),
