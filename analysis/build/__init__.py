@@ -46,7 +46,7 @@ def build_command(
     if engine not in ENGINES:
         console.print(f"[red]Unknown engine {engine!r}[/]: choose one of {', '.join(ENGINES)}.")
         return 2
-    from analysis.report.render import quarto_available
+    from analysis.report import quarto_available
 
     if engine == "quarto" and not quarto_available():
         console.print(
@@ -71,7 +71,7 @@ def build_command(
     for item in restored:
         console.print(f"Recovered the previous {item} edition left by an interrupted build.")
     try:
-        facts: DatasetFacts = dataset_facts(data_dir, output_root / ".cache")
+        facts: DatasetFacts = dataset_facts(data_dir, output_root)
     except InvalidDataset as exc:
         from analysis.contract.validate import DEFAULT_PROBLEMS_CSV, write_problems_csv
 

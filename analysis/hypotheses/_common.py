@@ -20,6 +20,7 @@ from scipy import stats
 
 from analysis.boroughs import is_local, london_adjacency, london_boroughs  # noqa: F401  (re-exported)
 from analysis.dataset import Dataset
+from analysis.london_memo import london_level
 from analysis.paths import CONFIG
 from analysis.yaml_files import read_yaml
 
@@ -119,6 +120,7 @@ def _design(df: pd.DataFrame, terms: list[str]) -> pd.DataFrame:
     return x[keep]
 
 
+@london_level
 def ols_coefficient(
     df: pd.DataFrame, outcome: str, terms: list[str], focus: str, alpha: float = 0.05
 ) -> Coefficient | None:
@@ -142,6 +144,7 @@ def ols_coefficient(
     )
 
 
+@london_level
 def logit_coefficients(
     df: pd.DataFrame,
     outcome: str,

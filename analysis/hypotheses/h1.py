@@ -27,6 +27,7 @@ import pandas as pd
 
 from analysis import stats
 from analysis.dataset import Dataset
+from analysis.london_memo import london_level
 from analysis.snapshot import for_year, k2_placements
 from analysis.verdicts import HypothesisResult, Indicator, summarise_fieldwork
 
@@ -52,6 +53,7 @@ NEED_LABELS: dict[str, str] = {
 # --- data preparation ------------------------------------------------------------------------
 
 
+@london_level
 def placements_with_needs(ds: Dataset, year: int, need_columns: Iterable[str]) -> pd.DataFrame:
     """London boroughs' K2 placements on the snapshot date with their needs as 0/1 columns.
 
@@ -92,6 +94,7 @@ def add_hard_to_place_count(df: pd.DataFrame, hard_needs: Iterable[str]) -> pd.D
 # --- statistics ------------------------------------------------------------------------------
 
 
+@london_level
 def needs_balance_table(df: pd.DataFrame, needs: Iterable[str], alpha: float) -> pd.DataFrame:
     """Per need: share among children outside and inside London, and the standardised
     difference (outside minus inside) with its CI and Welch p-value."""
@@ -140,6 +143,7 @@ def needs_model_table(df: pd.DataFrame, needs: Iterable[str], alpha: float) -> p
     return out
 
 
+@london_level
 def london_free_places(ds: Dataset, rules: Mapping[str, Any]) -> pd.DataFrame:
     """London homes with free places: ``urn, free_places, categories`` (frozenset).
 

@@ -32,6 +32,7 @@ from analysis.hypotheses._common import (
     interval_chart,
     ols_coefficient,
 )
+from analysis.london_memo import london_level
 from analysis.snapshot import for_year, k2_placements
 from analysis.verdicts import HypothesisResult, Indicator, summarise_fieldwork
 
@@ -50,6 +51,7 @@ PROVIDER_GROUPS: dict[str, str] = {
 EXTERNAL_GROUPS: frozenset[str] = frozenset({"Private", "Voluntary"})
 
 
+@london_level
 def costed_placements(ds: Dataset, year: int) -> pd.DataFrame:
     """K2 placements of London boroughs at the snapshot joined to their weekly cost and needs.
 
@@ -112,6 +114,7 @@ def premium(coef: Coefficient | None) -> tuple[float, float, float]:
     return (math.expm1(coef.estimate), math.expm1(coef.ci_low), math.expm1(coef.ci_high))
 
 
+@london_level
 def london_premiums(df: pd.DataFrame, alpha: float = 0.05) -> dict[str, Coefficient | None]:
     """The three comparisons of London vs outside London cost (log scale coefficients).
 

@@ -40,6 +40,7 @@ from analysis.hypotheses._common import (
     ons_to_london_name,
     wilson_ci,
 )
+from analysis.london_memo import london_level
 from analysis.snapshot import episodes_in_year, for_year, year_window
 from analysis.verdicts import HypothesisResult, Indicator, summarise_fieldwork
 
@@ -74,6 +75,7 @@ def home_locations(homes: pd.DataFrame) -> pd.DataFrame:
     return out.drop_duplicates("URN")
 
 
+@london_level
 def referral_frame(ds: Dataset, year: int, rules: dict[str, Any]) -> tuple[pd.DataFrame, bool]:
     """One row per counted referral: ``accepted, high_risk, local, high_risk_local`` and the
     adjusters (``strengths_based, completeness, urgent, home_in_london``), plus ``LA, URN,
@@ -167,6 +169,7 @@ def acceptance_gap(df: pd.DataFrame, alpha: float = 0.05):
     )
 
 
+@london_level
 def risk_models(df: pd.DataFrame, alpha: float = 0.05) -> dict[str, Coefficient]:
     """Log-odds of acceptance: ``high_risk`` (average effect, no interaction) and
     ``high_risk_local`` (extra effect for homes in the own/neighbouring borough)."""

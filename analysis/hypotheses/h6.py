@@ -37,12 +37,14 @@ from analysis.hypotheses._common import (
     wilson_ci,
 )
 from analysis.hypotheses.h5 import home_locations, referrals_in_year
+from analysis.london_memo import london_level
 from analysis.verdicts import HypothesisResult, Indicator, summarise_fieldwork
 
 HYPOTHESIS = 6
 STAFF_DECLINE = "No staff available"
 
 
+@london_level
 def staffing_frame(ds: Dataset, year: int) -> pd.DataFrame:
     """One row per home with staffing: places, places out of use for staff, vacancy rate,
     occupancy (occupied / registered, occupied = registered - available - unavailable for
@@ -110,6 +112,7 @@ def vacancy_occupancy_correlation(df: pd.DataFrame, alpha: float = 0.05):
     return (float(rho), math.tanh(z - q * se), math.tanh(z + q * se), float(p), n)
 
 
+@london_level
 def referral_staffing_frame(ds: Dataset, year: int, staff: pd.DataFrame, rules: dict):
     """Counted referrals joined to the home's vacancy rate: ``accepted, vacancy_10pp,
     home_in_london, URN, response, decline_reason``."""
