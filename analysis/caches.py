@@ -20,16 +20,15 @@ folder             what                                  keyed by               
 ``groups/``        the behaviour-groups analysis that    data, year, config,     :mod:`analysis.groups.results`
                    the London and the 33 borough         seed, public data,
                    editions share                        groups code
-``london/``        London-level results of a notebook    function, arguments,    :mod:`analysis.london_memo`
-                   that borough editions reuse           data, code
-                   (verdicts, London tables)
 ``postcode-``      postcode sector centroids             postcode package        :mod:`analysis.geography`
 ``sectors/``                                             version, first letter
 ================== ===================================== ======================= ==========================
 
-In memory, per process (a build's worker kernel keeps them from notebook to notebook):
+In memory, per process (a build's worker kernel keeps them from notebook to notebook, so the
+borough editions it runs reuse what its London edition computed):
 the dataset memo (:mod:`analysis.build.dataset_memo`: each dataset loaded and validated once),
 :meth:`analysis.dataset.Dataset.derived` (London-level intermediates of one loaded dataset),
+London-level statistics by the content of their arguments (:mod:`analysis.london_memo`),
 parsed YAML (:mod:`analysis.yaml_files`) and protected tables (:mod:`analysis.disclosure`).
 
 The root is ``$LONDON_PROVISION_CACHE`` when set, else ``outputs/.cache`` of the project.
@@ -40,6 +39,8 @@ processes and their kernels, so one build keeps everything under its own output 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from analysis.paths import OUTPUTS
@@ -47,7 +48,7 @@ from analysis.paths import OUTPUTS
 ENV_VAR = "LONDON_PROVISION_CACHE"
 CACHE_FOLDER = ".cache"
 #: The cache folders under the root (see the table above).
-LAYERS = ("notebooks", "validation", "figures", "groups", "london", "postcode-sectors")
+LAYERS = ("notebooks", "validation", "figures", "groups", "postcode-sectors")
 
 
 def cache_root(output_root: Path | str | None = None) -> Path:
@@ -64,3 +65,18 @@ def cache_dir(layer: str, output_root: Path | str | None = None) -> Path:
     if layer not in LAYERS:
         raise ValueError(f"unknown cache layer {layer!r}; layers: {', '.join(LAYERS)}")
     return cache_root(output_root) / layer
+
+
+@contextmanager
+def using_root(root: Path | str) -> Iterator[Path]:
+    """Make ``root`` the cache root of this process (and of the processes it starts) for the
+    duration of the ``with`` block; the previous setting is restored afterwards."""
+    previous = os.environ.get(ENV_VAR)
+    os.environ[ENV_VAR] = str(root)
+    try:
+        yield Path(root)
+    finally:
+        if previous is None:
+            os.environ.pop(ENV_VAR, None)
+        else:
+            os.environ[ENV_VAR] = previous

@@ -8,6 +8,7 @@ command-line value (unknown borough, year not in the data, unknown engine).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from analysis.build.editions import UnknownBoroughError, editions_to_build
 from analysis.build.pipeline import (
@@ -18,6 +19,7 @@ from analysis.build.pipeline import (
     run_build,
 )
 from analysis.build.validation import DatasetFacts, InvalidDataset, dataset_facts
+from analysis.caches import cache_root, using_root
 from analysis.paths import CONFIG, OUTPUTS
 
 ENGINES = ("auto", "quarto", "pandoc")
@@ -38,9 +40,6 @@ def build_command(
 ) -> int:
     """Run a build from command-line values, printing progress and a summary; returns the exit code."""
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    from analysis.build import publish
 
     console = Console(stderr=True)
     if engine not in ENGINES:
@@ -64,6 +63,25 @@ def build_command(
     if not data_dir.is_dir():
         console.print(f"[red]No dataset folder at {data_dir}[/]")
         return 2
+    # one cache root for this build, its workers and their kernels (analysis.caches)
+    with using_root(cache_root(output_root)):
+        return _build(console, data_dir, output_root, editions, year, engine, jobs, public_data)
+
+
+def _build(
+    console: Any,
+    data_dir: Path,
+    output_root: Path,
+    editions: list[Any],
+    year: int | None,
+    engine: str,
+    jobs: int | None,
+    public_data: Path | None,
+) -> int:
+    """The rest of :func:`build_command`, inside the build's cache root."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from analysis.build import publish
     from analysis.contract.validate import print_file_roles
 
     print_file_roles(console, data_dir)
