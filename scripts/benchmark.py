@@ -25,8 +25,10 @@ reports the median with each run's figure.
 postcode-sector centroids, which are reference data of the installed postcode package and are
 copied from the project's cache when it has them (computing them is a one-off per machine and
 package version, reported separately as "postcode-sector centroids, computed"). The machine's
-load average is sampled during each step and printed beside it: on a shared machine the times
-are only comparable at similar load.
+load average is sampled during each step and printed beside it, with the CPU seconds of the
+build and every process it waited for (``getrusage`` of children: workers, kernels, pandoc,
+Typst): on a shared machine wall times are only comparable at similar load, CPU seconds much
+less depend on it.
 """
 
 from __future__ import annotations
@@ -152,6 +154,9 @@ def run_build(args: list[str], out: Path, data: Path, jobs: int) -> tuple[float,
         str(jobs),
         *args,
     ]
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.Popen(
         cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
@@ -159,11 +164,15 @@ def run_build(args: list[str], out: Path, data: Path, jobs: int) -> tuple[float,
     with PeakMemory(proc.pid) as mem:
         output, _ = proc.communicate()
     seconds = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    # CPU seconds of the build and every process it waited for (workers, kernels, pandoc,
+    # Typst): much less sensitive than wall time to other jobs sharing the machine
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if proc.returncode != 0:
         raise SystemExit(f"build failed ({' '.join(args)}):\n{output[-3000:]}")
     text = " ".join(output.split())
     said = text[text.rfind("Built ") :] if "Built " in text else text[-200:]
-    return seconds, mem.peak, f"load {mem.load:.1f}; {said}"
+    return seconds, mem.peak, f"load {mem.load:.1f}, CPU {cpu:.0f} s; {said}"
 
 
 def warm_reference_cache(out: Path) -> None:

@@ -1,7 +1,11 @@
 """Compare two build output trees file by file: byte-identical, identical once the build's own
 volatile content is set aside, or different (printed).
 
-    python scripts/compare_outputs.py BASELINE_ROOT NEW_ROOT
+    python scripts/compare_outputs.py BASELINE_ROOT NEW_ROOT [--replace OLD=NEW ...]
+
+``--replace OLD=NEW`` rewrites a path in the baseline's files before comparing (two builds of
+the same data from different folders print their own data and config paths in the executed
+notebooks' parameters).
 
 Volatile content set aside (it changes from one build to the next whatever the code): the build
 time printed in the report (``YYYY-MM-DD HH:MM UTC``; set ``SOURCE_DATE_EPOCH`` to fix it), the
@@ -21,10 +25,16 @@ import zipfile
 from pathlib import Path
 
 BUILD_TIME = re.compile(rb"\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC")
+#: the scratch folder a notebook ran in (its name holds a random part and the content key)
+SCRATCH = re.compile(rb"[^\s\"']*/\.staging/\d+/_work-[0-9a-f]+/[0-9a-f]{64}")
 
 
-def _notebook(path: Path) -> object:
-    nb = json.loads(path.read_text(encoding="utf-8"))
+def _volatile(data: bytes) -> bytes:
+    return SCRATCH.sub(b"<scratch>", BUILD_TIME.sub(b"<build time>", data))
+
+
+def _notebook(path: Path, raw: bytes | None = None) -> object:
+    nb = json.loads(_volatile(path.read_bytes() if raw is None else raw).decode("utf-8"))
     nb.get("metadata", {}).pop("papermill", None)
     for cell in nb.get("cells", []):
         cell.get("metadata", {}).pop("execution", None)
@@ -44,8 +54,24 @@ def _pdf(path: Path) -> bytes:
     return BUILD_TIME.sub(b"<build time>", text)
 
 
-def normalised(path: Path) -> object:
-    """The file's content with the volatile parts set aside."""
+#: (old, new) path rewrites applied to the baseline's text files (see ``--replace``)
+REPLACE: list[tuple[bytes, bytes]] = []
+
+
+def _rewritten(path: Path, data: bytes) -> bytes:
+    if path.suffix in (".pdf", ".xlsx", ".png"):
+        return data
+    for old, new in REPLACE:
+        data = data.replace(old, new)
+    return data
+
+
+def normalised(path: Path, raw: bytes | None = None) -> object:
+    """The file's content with the volatile parts set aside (``raw``: its bytes, rewritten)."""
+    if raw is not None and raw != path.read_bytes():
+        if path.suffix == ".ipynb":
+            return _notebook(path, raw)
+        return _volatile(raw)
     if path.suffix == ".ipynb":
         return _notebook(path)
     if path.suffix == ".xlsx":
@@ -56,7 +82,7 @@ def normalised(path: Path) -> object:
         doc = json.loads(path.read_text(encoding="utf-8"))
         doc.pop("edition_key", None)
         return doc
-    return BUILD_TIME.sub(b"<build time>", path.read_bytes())
+    return _volatile(path.read_bytes())
 
 
 def compare(old: Path, new: Path) -> tuple[int, int, list[str]]:
@@ -68,9 +94,12 @@ def compare(old: Path, new: Path) -> tuple[int, int, list[str]]:
     same = equal = 0
     for rel in sorted(files_old & files_new):
         a, b = old / rel, new / rel
-        if a.read_bytes() == b.read_bytes():
+        raw_a, raw_b = a.read_bytes(), b.read_bytes()
+        if raw_a == raw_b:
             same += 1
-        elif normalised(a) == normalised(b):
+        elif _rewritten(a, raw_a) == raw_b:
+            equal += 1
+        elif normalised(a, _rewritten(a, raw_a)) == normalised(b):
             equal += 1
         else:
             problems.append(f"differs: {rel}")
@@ -78,7 +107,13 @@ def compare(old: Path, new: Path) -> tuple[int, int, list[str]]:
 
 
 def main(argv: list[str]) -> int:
-    old, new = Path(argv[1]), Path(argv[2])
+    args = list(argv[1:])
+    while "--replace" in args:
+        i = args.index("--replace")
+        before, _, after = args[i + 1].partition("=")
+        REPLACE.append((before.encode(), after.encode()))
+        del args[i : i + 2]
+    old, new = Path(args[0]), Path(args[1])
     same, equal, problems = compare(old, new)
     print(f"{same} file(s) byte-identical, {equal} identical apart from volatile content")
     for line in problems:
