@@ -47,7 +47,7 @@ simulate: $(STAMP)
 	$(PY) scripts/simulate.py
 
 clean:
-	rm -rf outputs .cache
+	rm -rf outputs  # builds, and every cache (outputs/.cache: analysis.caches)
 
 lock: $(STAMP)
 	(echo "# Pinned stack (pip freeze of a working environment, Python 3.11). Regenerate with: make lock"; \

@@ -140,7 +140,7 @@ def public_fetch(
     from analysis.public_data.fetch import fetch_command
 
     if year is None and data is not None:
-        from analysis.public_data.fetch import dataset_latest_year
+        from analysis.build.validation import dataset_latest_year
 
         year = dataset_latest_year(data)
         if year is None:

@@ -7,7 +7,7 @@ the figure size, the save options and the matplotlib version - without drawing i
 :class:`FigureCache` keeps the saved files under that key.
 
 The cache is used only when ``LONDON_FIGURE_CACHE`` names a folder (``report build`` sets it to
-``<output root>/.cache/figures``). A hit copies files that matplotlib wrote for an identical
+the ``figures`` layer of its cache root, :mod:`analysis.caches`). A hit copies files that matplotlib wrote for an identical
 figure, so outputs are byte-identical with or without the cache.
 
 Caveat: the fingerprint covers the artist properties matplotlib draws from (listed in
@@ -132,7 +132,7 @@ def _artist_state(artist: Any) -> tuple[Any, ...]:
 def figure_key(fig: Any, save_options: dict[str, Any], extra: Iterable[str] = ()) -> str:
     """SHA-256 over everything the figure draws, the save options, matplotlib's version and
     ``extra`` (e.g. the source hash of the package). Does not draw the figure."""
-    from analysis.build.hashing import analysis_source_hash
+    from analysis.hashing import analysis_source_hash
 
     h = hashlib.sha256()
     parts: list[Any] = [

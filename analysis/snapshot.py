@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from analysis.boroughs import london_boroughs, london_ons_codes
+from analysis.london_memo import london_level
 from analysis.providers import EXTERNAL_PROVIDERS, IN_HOUSE_PROVIDERS
 
 if TYPE_CHECKING:
@@ -159,6 +160,7 @@ def referrals_in_year(referrals: pd.DataFrame, year: int) -> tuple[pd.DataFrame,
     return referrals.copy(), False
 
 
+@london_level
 def placements_with_needs(ds: Dataset, year: int, need_columns: Iterable[str]) -> pd.DataFrame:
     """London boroughs' K2 placements on the snapshot date with their needs as 0/1 columns.
 

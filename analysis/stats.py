@@ -19,6 +19,8 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import stats as sps
 
+from analysis.london_memo import london_level
+
 Z95 = 1.959963984540054
 
 
@@ -211,6 +213,7 @@ def separated_groups(y: pd.Series, groups: pd.Series) -> list[str]:
     return sorted(str(g) for g in rate[(rate == 0) | (rate == 1)].index)
 
 
+@london_level
 def logit_fixed_effects(
     df: pd.DataFrame,
     outcome: str,
@@ -270,6 +273,7 @@ def likelihood_ratio_test(full: LogitFit, reduced: LogitFit) -> tuple[float, int
     return (stat, df, float(sps.chi2.sf(stat, df)))
 
 
+@london_level
 def group_effects_lr_test(
     df: pd.DataFrame, outcome: str, covariates: Sequence[str], group: str
 ) -> tuple[float, int, float, int]:
@@ -373,6 +377,7 @@ def anova_icc(values: pd.Series, groups: pd.Series) -> float:
     return _anova_icc_codes(d["v"].to_numpy(), codes)
 
 
+@london_level
 def bootstrap_icc(
     values: pd.Series, groups: pd.Series, n_boot: int = 200, seed: int = 0, alpha: float = 0.05
 ) -> Estimate:
@@ -409,6 +414,7 @@ def bootstrap_icc(
 # --- rank correlation ------------------------------------------------------------------------
 
 
+@london_level
 def spearman_bootstrap(
     x: Sequence[float] | pd.Series,
     y: Sequence[float] | pd.Series,
@@ -478,6 +484,7 @@ def _design(df: pd.DataFrame, terms: list[str]) -> pd.DataFrame:
     return x[keep]
 
 
+@london_level
 def ols_coefficient(
     df: pd.DataFrame, outcome: str, terms: list[str], focus: str, alpha: float = 0.05
 ) -> Coefficient | None:
@@ -501,6 +508,7 @@ def ols_coefficient(
     )
 
 
+@london_level
 def logit_coefficients(
     df: pd.DataFrame,
     outcome: str,

@@ -17,6 +17,18 @@ The dataset is copied first (the copy is the one modified in step 4; inputs are 
 
 ``--quick`` skips the full 34-edition build (steps 3-4 then run on the one-borough build).
 ``--render-only`` times the two engines on a copy of an edition that is already published.
+``--keep DIR`` keeps the full build's outputs in ``DIR`` (to compare them with another build:
+``python scripts/compare_outputs.py OLD NEW``). ``--runs N`` repeats the build steps N times and
+reports the median with each run's figure.
+
+"Cold" means an empty cache root (``<output>/.cache``, :mod:`analysis.caches`) except for the
+postcode-sector centroids, which are reference data of the installed postcode package and are
+copied from the project's cache when it has them (computing them is a one-off per machine and
+package version, reported separately as "postcode-sector centroids, computed"). The machine's
+load average is sampled during each step and printed beside it, with the CPU seconds of the
+build and every process it waited for (``getrusage`` of children: workers, kernels, pandoc,
+Typst): on a shared machine wall times are only comparable at similar load, CPU seconds much
+less depend on it.
 """
 
 from __future__ import annotations
@@ -95,14 +107,21 @@ def render_rows(edition: Path) -> list[tuple[str, float, int, str]]:
 
 
 class PeakMemory:
-    """Peak total RSS of a process and all its descendants, sampled every 0.2 s."""
+    """Peak total RSS of a process and all its descendants, sampled every 0.2 s, and the mean
+    1-minute load average of the machine over the same samples."""
 
     def __init__(self, pid: int) -> None:
         self.pid, self.peak, self._stop = pid, 0, threading.Event()
+        self.loads: list[float] = []
         self._thread = threading.Thread(target=self._run, daemon=True)
+
+    @property
+    def load(self) -> float:
+        return sum(self.loads) / len(self.loads) if self.loads else os.getloadavg()[0]
 
     def _run(self) -> None:
         while not self._stop.is_set():
+            self.loads.append(os.getloadavg()[0])
             try:
                 root = psutil.Process(self.pid)
                 procs = [root, *root.children(recursive=True)]
@@ -122,7 +141,8 @@ class PeakMemory:
 
 
 def run_build(args: list[str], out: Path, data: Path, jobs: int) -> tuple[float, int, str]:
-    """Run `report build` as a subprocess; returns (seconds, peak bytes, last output line)."""
+    """Run `report build` as a subprocess; returns (seconds, peak bytes, last output line with
+    the machine's mean load average during the run)."""
     cmd = [
         str(ROOT / ".venv" / "bin" / "report"),
         "build",
@@ -134,6 +154,9 @@ def run_build(args: list[str], out: Path, data: Path, jobs: int) -> tuple[float,
         str(jobs),
         *args,
     ]
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.Popen(
         cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
@@ -141,10 +164,43 @@ def run_build(args: list[str], out: Path, data: Path, jobs: int) -> tuple[float,
     with PeakMemory(proc.pid) as mem:
         output, _ = proc.communicate()
     seconds = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    # CPU seconds of the build and every process it waited for (workers, kernels, pandoc,
+    # Typst): much less sensitive than wall time to other jobs sharing the machine
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if proc.returncode != 0:
         raise SystemExit(f"build failed ({' '.join(args)}):\n{output[-3000:]}")
-    lines = [ln for ln in output.splitlines() if ln.strip() and "WARNING" not in ln]
-    return seconds, mem.peak, (lines[-1] if lines else "")
+    text = " ".join(output.split())
+    said = text[text.rfind("Built ") :] if "Built " in text else text[-200:]
+    return seconds, mem.peak, f"load {mem.load:.1f}, CPU {cpu:.0f} s; {said}"
+
+
+def warm_reference_cache(out: Path) -> None:
+    """Copy the project's postcode-sector centroids (reference data, see the module notes)
+    into a scratch build's cache root, when the project has them."""
+    from analysis.caches import cache_dir
+
+    source = cache_dir("postcode-sectors", ROOT / "outputs")
+    if source.is_dir():
+        shutil.copytree(source, cache_dir("postcode-sectors", out), dirs_exist_ok=True)
+
+
+def time_centroids() -> float:
+    """Seconds to compute every postcode-sector centroid from the postcode package (in a
+    child process with an empty cache root)."""
+    code = (
+        "import time; from analysis.geography import sector_centroids; t = time.perf_counter(); "
+        "sector_centroids(list('ABCDEFGHIJKLMNOPRSTUWYZ')); print(time.perf_counter() - t)"
+    )
+    with tempfile.TemporaryDirectory(prefix="bench-centroids-") as tmp:
+        env = {**os.environ, "LONDON_PROVISION_CACHE": tmp}
+        done = subprocess.run(
+            [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
+        )
+    try:
+        return float(done.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        return float("nan")
 
 
 def touch_one_table(data: Path) -> None:
@@ -163,37 +219,60 @@ def main() -> int:
     ap.add_argument(
         "--render-only", type=Path, metavar="EDITION_DIR", help="only time rendering this edition"
     )
+    ap.add_argument("--keep", type=Path, help="keep the (first) full build's outputs here")
+    ap.add_argument("--runs", type=int, default=1, help="repeat the build steps (median)")
+    ap.add_argument("--no-render", action="store_true", help="skip the render-only timings")
     opts = ap.parse_args()
     if opts.render_only:
         render_rows(opts.render_only)
         return 0
+    import statistics
+
     rows: list[tuple[str, float, int, str]] = []
 
     class Rows(list):
         def append(self, row: tuple[str, float, int, str]) -> None:  # progress as we go
-            print(f"{row[0]}: {row[1]:.1f} s, peak {row[2] / 2**20:.0f} MiB", flush=True)
+            print(f"{row[0]}: {row[1]:.1f} s, peak {row[2] / 2**20:.0f} MiB ({row[3]})", flush=True)
             super().append(row)
 
     rows = Rows()
-    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
-        data = Path(tmp) / "data"
-        shutil.copytree(opts.data, data)
-        one = Path(tmp) / "one"
-        s, m, note = run_build(["--borough", opts.borough], one, data, opts.jobs)
-        rows.append(("one borough edition, cold", s, m, note))
-        if opts.quick:
-            target, args = one, ["--borough", opts.borough]
-        else:
-            target, args = Path(tmp) / "full", ["--all-boroughs"]
-            s, m, note = run_build(args, target, data, opts.jobs)
-            rows.append(("full build, cold (34 editions)", s, m, note))
-        s, m, note = run_build(args, target, data, opts.jobs)
-        rows.append(("rebuild, nothing changed", s, m, note))
-        touch_one_table(data)
-        s, m, note = run_build(args, target, data, opts.jobs)
-        rows.append(("rebuild, one input table changed", s, m, note))
-        year_dir = next(p for p in sorted(one.iterdir()) if p.name.isdigit())
-        rows.extend(render_rows(next(p for p in year_dir.iterdir() if p.is_dir())))
+    runs: dict[str, list[tuple[float, int, str]]] = {}
+
+    def step(name: str, args: list[str], out: Path, data: Path) -> None:
+        s, m, note = run_build(args, out, data, opts.jobs)
+        runs.setdefault(name, []).append((s, m, note))
+        rows.append((f"{name} [run {len(runs[name])}]", s, m, note))
+
+    for run in range(opts.runs):
+        with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+            data = Path(tmp) / "data"
+            shutil.copytree(opts.data, data)
+            one = Path(tmp) / "one"
+            warm_reference_cache(one)
+            step("one borough edition, cold", ["--borough", opts.borough], one, data)
+            if opts.quick:
+                target, args = one, ["--borough", opts.borough]
+            else:
+                target, args = Path(tmp) / "full", ["--all-boroughs"]
+                warm_reference_cache(target)
+                step("full build, cold (34 editions)", args, target, data)
+                if opts.keep and run == 0:
+                    shutil.copytree(target, opts.keep, ignore=shutil.ignore_patterns(".cache"))
+            step("rebuild, nothing changed", args, target, data)
+            touch_one_table(data)
+            step("rebuild, one input table changed", args, target, data)
+            if run == opts.runs - 1 and not opts.no_render:
+                year_dir = next(p for p in sorted(one.iterdir()) if p.name.isdigit())
+                rendered = render_rows(next(p for p in year_dir.iterdir() if p.is_dir()))
+    rows = Rows()
+    for name, results in runs.items():
+        times = [r[0] for r in results]
+        note = "runs: " + ", ".join(f"{t:.1f}" for t in times) + "; " + results[0][2]
+        rows.append((name, statistics.median(times), max(r[1] for r in results), note))
+    if not opts.no_render:
+        rows.extend(rendered)
+    centroids = time_centroids()
+    rows.append(("postcode-sector centroids, computed", centroids, 0, "once per machine"))
     from rich.console import Console
     from rich.table import Table
 
@@ -206,8 +285,8 @@ def main() -> int:
             "" if target is None else (f"< {target:.0f} s " + ("ok" if secs < target else "MISSED"))
         )
         memory = f"{peak / 2**20:.0f}" if peak else "-"
-        table.add_row(name, f"{secs:.1f}", mark, memory, note[:70])
-    Console(width=160).print(table)
+        table.add_row(name, f"{secs:.1f}", mark, memory, note[:120])
+    Console(width=200).print(table)
     return 0
 
 

@@ -433,10 +433,9 @@ def test_public_data_indicators_from_real_files():
 def test_outputs_written_with_disclosure_control(config, tmp_path, monkeypatch):
     """groups.json, tables and figures of a borough edition; small counts suppressed; the
     analysis is cached and reused by the next edition."""
-    import analysis.groups.results as results
     from analysis.groups.publish import write_groups_outputs
 
-    monkeypatch.setattr(results, "ROOT", tmp_path)
+    monkeypatch.setenv("LONDON_PROVISION_CACHE", str(tmp_path / ".cache"))
     plan = _plan_all_groups()
     ds = make_dataset(plan)
     cfg = json.loads(json.dumps(config))

@@ -159,7 +159,7 @@ def test_two_renders_of_the_built_report_are_identical(built_outputs, tmp_path, 
     root, data = built_outputs
     london = next(p for p in sorted(root.rglob("report.html")) if p.parent.name == "london")
     edition = london.parent
-    from analysis.build.hashing import directory_hashes
+    from analysis.hashing import directory_hashes
 
     _render_twice_and_compare(
         edition,

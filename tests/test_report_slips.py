@@ -184,8 +184,8 @@ def test_groups_chapter_prints_no_status_note_without_public_data(london, tmp_pa
     that note, as such a build writes it."""
     import shutil
 
-    from analysis.paths import CONFIG, REPORT_SOURCES
     from analysis.document.assemble import build_context, write_sources
+    from analysis.paths import CONFIG, REPORT_SOURCES
     from analysis.yaml_files import read_yaml
 
     edition = tmp_path / "london"

@@ -8,6 +8,7 @@ command-line value (unknown borough, year not in the data, unknown engine).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from analysis.build.editions import UnknownBoroughError, editions_to_build
 from analysis.build.pipeline import (
@@ -18,6 +19,7 @@ from analysis.build.pipeline import (
     run_build,
 )
 from analysis.build.validation import DatasetFacts, InvalidDataset, dataset_facts
+from analysis.caches import cache_root, using_root
 from analysis.paths import CONFIG, OUTPUTS
 
 ENGINES = ("auto", "quarto", "pandoc")
@@ -38,15 +40,12 @@ def build_command(
 ) -> int:
     """Run a build from command-line values, printing progress and a summary; returns the exit code."""
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    from analysis.build import publish
 
     console = Console(stderr=True)
     if engine not in ENGINES:
         console.print(f"[red]Unknown engine {engine!r}[/]: choose one of {', '.join(ENGINES)}.")
         return 2
-    from analysis.document.render import quarto_available
+    from analysis.document import quarto_available
 
     if engine == "quarto" and not quarto_available():
         console.print(
@@ -64,6 +63,28 @@ def build_command(
     if not data_dir.is_dir():
         console.print(f"[red]No dataset folder at {data_dir}[/]")
         return 2
+    # one cache root for this build, its workers and their kernels (analysis.caches)
+    with using_root(cache_root(output_root)):
+        return _build(
+            console, data_dir, output_root, editions, year, engine, jobs, public_data, all_boroughs
+        )
+
+
+def _build(
+    console: Any,
+    data_dir: Path,
+    output_root: Path,
+    editions: list[Any],
+    year: int | None,
+    engine: str,
+    jobs: int | None,
+    public_data: Path | None,
+    all_boroughs: bool = False,
+) -> int:
+    """The rest of :func:`build_command`, inside the build's cache root."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from analysis.build import publish
     from analysis.contract.validate import print_file_roles
 
     print_file_roles(console, data_dir)
@@ -71,7 +92,7 @@ def build_command(
     for item in restored:
         console.print(f"Recovered the previous {item} edition left by an interrupted build.")
     try:
-        facts: DatasetFacts = dataset_facts(data_dir, output_root / ".cache")
+        facts: DatasetFacts = dataset_facts(data_dir, output_root)
     except InvalidDataset as exc:
         from analysis.contract.validate import DEFAULT_PROBLEMS_CSV, write_problems_csv
 

@@ -1,4 +1,4 @@
-"""The content-addressed cache of notebook executions: ``outputs/.cache/notebooks/<key>/``.
+"""The content-addressed cache of notebook executions: ``<cache root>/notebooks/<key>/``.
 
 An entry holds exactly what one notebook wrote for one edition (``results/``, ``tables/``,
 ``figures/``, ``notebooks/``). Entries are written to a temporary folder and renamed into
@@ -16,8 +16,9 @@ from pathlib import Path
 class NotebookCache:
     """Look up and store notebook outputs by content key."""
 
-    def __init__(self, root: Path) -> None:
-        self.root = Path(root) / "notebooks"
+    def __init__(self, folder: Path) -> None:
+        """``folder``: the ``notebooks`` layer of the cache root (:mod:`analysis.caches`)."""
+        self.root = Path(folder)
 
     def entry(self, key: str) -> Path:
         return self.root / key[:2] / key

@@ -1,4 +1,7 @@
-"""Executing one notebook with Papermill into a scratch folder (runs in a worker process)."""
+"""Executing notebooks in a worker process's long-lived kernel, each into a scratch folder.
+
+Papermill only parameterises the notebook (its ``parameters`` cell); nbclient runs the cells.
+"""
 
 from __future__ import annotations
 
@@ -64,45 +67,6 @@ def _export_html(executed: Path, target: Path) -> None:
     target.write_text(body, encoding="utf-8")
 
 
-def run_notebook(task: NotebookTask) -> NotebookOutcome:
-    """Execute ``task.notebook`` with Papermill, output folder = ``task.workdir``.
-
-    Never raises for a notebook error: the outcome carries the failing cell's index (0-based,
-    as in the .ipynb), its source and ``ename: evalue``.
-    """
-    import papermill as pm
-    from papermill.exceptions import PapermillExecutionError
-
-    start = time.perf_counter()
-    workdir = Path(task.workdir)
-    (workdir / "notebooks").mkdir(parents=True, exist_ok=True)
-    executed = workdir / "notebooks" / task.notebook.name
-    params = {**task.parameters, "output_dir": str(workdir)}
-    outcome = NotebookOutcome(task.notebook.stem, task.edition, task.key, ok=False)
-    os.environ.setdefault("MPLBACKEND", "Agg")
-    try:
-        pm.execute_notebook(
-            str(task.notebook),
-            str(executed),
-            parameters=params,
-            kernel_name=KERNEL,
-            cwd=str(task.notebook.parent),
-            progress_bar=False,
-            log_output=False,
-        )
-        outcome.ok = True
-    except PapermillExecutionError as exc:
-        outcome.cell = exc.cell_index
-        outcome.cell_source = exc.source
-        outcome.error = f"{exc.ename}: {exc.evalue}"
-    except Exception as exc:  # kernel died, notebook unreadable, ...
-        outcome.error = f"{type(exc).__name__}: {exc}"
-    if outcome.ok and task.html:
-        _export_html(executed, executed.with_suffix(".html"))
-    outcome.seconds = time.perf_counter() - start
-    return outcome
-
-
 class KernelSession:
     """One long-lived Jupyter kernel that executes notebook after notebook.
 
@@ -150,7 +114,11 @@ class KernelSession:
             pass
 
     def run(self, task: NotebookTask) -> NotebookOutcome:
-        """Execute ``task`` in this kernel; same contract as :func:`run_notebook`."""
+        """Execute ``task`` in this kernel, output folder = ``task.workdir``.
+
+        Never raises for a notebook error: the outcome carries the failing cell's index (0-based,
+        as in the .ipynb), its source and ``ename: evalue``.
+        """
         import nbformat
         from nbclient import NotebookClient
         from nbclient.exceptions import CellExecutionError

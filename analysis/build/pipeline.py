@@ -30,10 +30,20 @@ from analysis.build import publish
 from analysis.build.cache import NotebookCache
 from analysis.build.editions import Edition
 from analysis.build.execute import NotebookOutcome, NotebookTask, run_in_worker_kernel
-from analysis.build.hashing import (
+from analysis.caches import ENV_VAR as CACHE_ENV_VAR
+from analysis.caches import cache_dir, cache_root
+from analysis.document import (
+    choose_engine,
+    render_edition,
+    renderer_fingerprint,
+    renderer_info,
+    write_index,
+)
+from analysis.hashing import (
     digest,
     directory_hashes,
     inputs_for,
+    notebook_key,
     package_version,
 )
 from analysis.outputs import read_json, write_json
@@ -157,8 +167,6 @@ def plan_runs(
             inputs = inputs_for(data_hashes, deps.get(nb.stem))
             if nb.stem == "national":
                 inputs = {**inputs, **{f"public/{k}": v for k, v in public_hashes.items()}}
-            from analysis.build.hashing import notebook_key
-
             # the previous year's runs draw no figures (their results feed "what changed")
             key_params = {**params, "_figures": target != PREVIOUS_YEAR_DIR}
             key = notebook_key(nb, key_params, inputs, config_hashes)
@@ -168,8 +176,6 @@ def plan_runs(
 
 def edition_key(settings: BuildSettings, runs: list[PlannedRun], edition: str) -> str:
     """Key of a whole published edition: its notebook keys, the report sources and renderer."""
-    from analysis.document import renderer_fingerprint
-
     keys = sorted(r.key for r in runs if r.target in (edition, PREVIOUS_YEAR_DIR))
     return digest(
         {
@@ -187,8 +193,6 @@ def edition_key(settings: BuildSettings, runs: list[PlannedRun], edition: str) -
 def _renderer(engine: str) -> dict[str, str]:
     """The engine ``engine`` resolves to on this machine and its version (``auto`` is Quarto
     when installed): part of the edition key and recorded in ``build.json``."""
-    from analysis.document.render import choose_engine, renderer_info
-
     return renderer_info(choose_engine(engine))
 
 
@@ -230,12 +234,14 @@ def _execute_missing(
     if not tasks:
         return outcomes
     tasks = longest_first(tasks, settings.report_config.get("notebook_seconds", {}) or {})
-    # identical figures (London-level charts in every edition) are drawn once: the workers'
-    # kernels inherit this variable (analysis.figure_cache); a value set by the user wins
+    # the workers' kernels inherit the build's cache root (analysis.caches), and with it the
+    # figure cache: identical figures (London-level charts in every edition) are drawn once
+    # (analysis.figure_cache); a figure cache folder set by the user wins
     from analysis.figure_cache import ENV_VAR
 
     worker_env = {
-        ENV_VAR: os.environ.get(ENV_VAR) or str(settings.output_root / ".cache" / "figures")
+        CACHE_ENV_VAR: str(cache_root(settings.output_root)),
+        ENV_VAR: os.environ.get(ENV_VAR) or str(cache_dir("figures", settings.output_root)),
     }
     with ProcessPoolExecutor(
         max_workers=max(1, min(settings.jobs, len(tasks))),
@@ -282,8 +288,6 @@ def _set_environment(values: dict[str, str]) -> None:
 
 
 def _render_one(args: tuple[Path, dict[str, Any]]) -> str:
-    from analysis.document import render_edition
-
     staged, options = args
     render_edition(staged, **options)
     return str(staged)
@@ -294,7 +298,7 @@ def run_build(settings: BuildSettings, *, progress_factory: Any = None) -> Build
     start = time.perf_counter()
     summary = BuildSummary(year=settings.year)
     publish.recover(settings.output_root)  # leftovers of an interrupted build, if any
-    cache = NotebookCache(settings.output_root / ".cache")
+    cache = NotebookCache(cache_dir("notebooks", settings.output_root))
     data_hashes = directory_hashes(settings.data_dir)
     from analysis.hypotheses.registry import notebooks_for_build
 
@@ -303,7 +307,7 @@ def run_build(settings: BuildSettings, *, progress_factory: Any = None) -> Build
         discover_notebooks(
             settings.notebooks_dir, settings.report_config.get("notebook_order", [])
         ),
-        settings.output_root / ".cache" / "notebooks",
+        cache_dir("notebooks", settings.output_root),
         settings.config_dir,
     )
     runs = plan_runs(settings, notebooks, data_hashes, cache)
@@ -391,8 +395,6 @@ def run_build(settings: BuildSettings, *, progress_factory: Any = None) -> Build
         shutil.rmtree(scratch, ignore_errors=True)
         for path in staged.values():
             shutil.rmtree(path, ignore_errors=True)
-    from analysis.document import write_index
-
     write_index(settings.output_root / str(settings.year), settings.metadata)
     if "render" in summary.stages:
         summary.stages["publish"] = time.perf_counter() - publish_start

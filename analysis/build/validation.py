@@ -2,17 +2,20 @@
 
 Validation (``analysis.contract.load_dataset``) reads every table; a rebuild with unchanged data
 must not pay for it again, so the facts a build needs (years present, metadata) are stored in
-``outputs/.cache/validation/<data hash>.json`` after a successful validation. Invalid data is
+``validation/<data hash>.json`` under the cache root (:mod:`analysis.caches`) after a
+successful validation. Invalid data is
 never cached: it is re-checked (and reported) on every run.
 """
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from analysis.build.hashing import digest, directory_hashes
+from analysis.caches import cache_dir
+from analysis.hashing import digest, directory_hashes
 from analysis.outputs import read_json, write_json
 
 #: bumped when the facts stored change (2: boroughs_in_data, reportable years from dates).
@@ -43,10 +46,11 @@ class InvalidDataset(Exception):
         return problems_table(self.problems, limit=50)
 
 
-def dataset_facts(data_dir: Path, cache_root: Path) -> DatasetFacts:
-    """Validate ``data_dir`` (or reuse the cached verdict for identical bytes) and return its facts."""
+def dataset_facts(data_dir: Path, output_root: Path | None = None) -> DatasetFacts:
+    """Validate ``data_dir`` (or reuse the cached verdict for identical bytes) and return its
+    facts; the verdict is cached under ``output_root``'s cache (default: the project's)."""
     key = digest(directory_hashes(data_dir))
-    cached = Path(cache_root) / "validation" / f"{key}-{FACTS_VERSION}.json"
+    cached = cache_dir("validation", output_root) / f"{key}-{FACTS_VERSION}.json"
     if cached.exists():
         stored = read_json(cached)
         return DatasetFacts(years=list(stored["years"]), metadata=dict(stored["metadata"]))
@@ -67,3 +71,15 @@ def dataset_facts(data_dir: Path, cache_root: Path) -> DatasetFacts:
     facts = DatasetFacts(years=ds.years(), metadata=metadata)
     write_json(cached, {"years": facts.years, "metadata": facts.metadata})
     return facts
+
+
+def dataset_latest_year(data_dir: Path) -> int | None:
+    """The report year of a dataset: its latest snapshot year (validated as ``report build`` does).
+
+    None when the dataset is invalid (the user is then told to pass ``--year``).
+    """
+    try:
+        return dataset_facts(Path(data_dir)).latest_year
+    except InvalidDataset:
+        print(f"{data_dir} is not a valid dataset: pass --year.", file=sys.stderr)
+        return None

@@ -3,6 +3,10 @@
 :func:`render_edition` runs inside an edition's staging folder (after its notebooks ran):
 fills ``report_templates/templates`` with the results, renders HTML + PDF with Quarto or pandoc + Typst,
 writes ``tables.xlsx``. :func:`write_index` writes the year's index page linking the editions.
+
+This package renders; it never imports :mod:`analysis.build` (which orchestrates and calls the
+names in ``__all__`` below, and nothing deeper: ``tests/test_layers.py``). What both need, the
+content hashes, is in :mod:`analysis.hashing` below them.
 """
 
 from __future__ import annotations
@@ -12,17 +16,24 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from analysis.build.hashing import digest, directory_hashes
+from analysis.document.render import choose_engine, quarto_available, renderer_info
+from analysis.hashing import digest, directory_hashes, file_sha256
 from analysis.paths import CONFIG, REPORT_SOURCES, ROOT
 from analysis.yaml_files import read_yaml
 
-__all__ = ["render_edition", "write_index", "renderer_fingerprint"]
+__all__ = [
+    "render_edition",
+    "write_index",
+    "renderer_fingerprint",
+    "renderer_info",
+    "choose_engine",
+    "quarto_available",
+]
 
 
 def renderer_fingerprint() -> str:
     """Hash of the report code and of the documents the report prints (the simulation power
     table, the assumptions log), so a change to either re-renders editions."""
-    from analysis.build.hashing import file_sha256
     from analysis.document.assemble import DOCUMENTS
 
     files = directory_hashes(ROOT / "analysis" / "document")
@@ -51,13 +62,7 @@ def render_edition(
 ) -> dict[str, Path]:
     """Assemble and render one edition in ``edition_dir``; returns the written files."""
     from analysis.document.assemble import build_context, write_sources
-    from analysis.document.render import (
-        build_time,
-        choose_engine,
-        render_pandoc,
-        render_quarto,
-        renderer_info,
-    )
+    from analysis.document.render import build_time, render_pandoc, render_quarto
     from analysis.document.workbook import write_workbook
     from analysis.snapshot import snapshot_date
 

@@ -33,7 +33,6 @@ from analysis.groups.typology import (
     group_labels,
     typology_profile,
 )
-from analysis.paths import ROOT
 
 
 @dataclass
@@ -280,9 +279,12 @@ def cached_analyse_groups(
 ) -> GroupsAnalysis:
     """:func:`analyse_groups`, reused across the editions of one build: the London and the 33
     borough editions share one analysis (only the borough section differs). The cache is local
-    (``.cache/groups``), holds no published output, and is keyed by content (:func:`analysis_key`);
-    it is written atomically so parallel workers can share it."""
-    cache_dir = Path(cache_dir or ROOT / ".cache" / "groups")
+    (``groups/`` under the one cache root, :mod:`analysis.caches`), holds no published output,
+    and is keyed by content (:func:`analysis_key`); it is written atomically so parallel workers
+    can share it."""
+    from analysis.caches import cache_dir as layer_dir
+
+    cache_dir = Path(cache_dir or layer_dir("groups"))
     path = cache_dir / f"{analysis_key(ds, year, config, seed, public_dir)}.pkl"
     if path.exists():
         try:

@@ -30,6 +30,7 @@ from analysis.charts import interval_chart
 from analysis.dataset import Dataset
 from analysis.hypotheses.evidence import share_indicator, two_part_verdict
 from analysis.hypotheses.figures import FigureSpec, as_published, k2_outside_links
+from analysis.london_memo import london_level
 from analysis.snapshot import k2_placements, needs_coverage, placements_with_needs
 from analysis.verdicts import HypothesisResult, Indicator, summarise_fieldwork
 
@@ -66,6 +67,7 @@ def add_hard_to_place_count(df: pd.DataFrame, hard_needs: Iterable[str]) -> pd.D
 # --- statistics ------------------------------------------------------------------------------
 
 
+@london_level
 def needs_balance_table(df: pd.DataFrame, needs: Iterable[str], alpha: float) -> pd.DataFrame:
     """Per need: share among children outside and inside London, and the standardised
     difference (outside minus inside) with its CI and Welch p-value."""
@@ -114,6 +116,7 @@ def needs_model_table(df: pd.DataFrame, needs: Iterable[str], alpha: float) -> p
     return out
 
 
+@london_level
 def london_free_places(ds: Dataset, rules: Mapping[str, Any]) -> pd.DataFrame:
     """London homes with free places: ``urn, free_places, categories`` (frozenset).
 

@@ -30,6 +30,7 @@ from analysis.charts import interval_chart
 from analysis.dataset import Dataset
 from analysis.hypotheses.evidence import two_part_verdict
 from analysis.hypotheses.figures import FigureSpec, as_published
+from analysis.london_memo import london_level
 from analysis.snapshot import k2_placements
 from analysis.verdicts import HypothesisResult, Indicator, summarise_fieldwork
 
@@ -51,6 +52,7 @@ def graded_homes(ds: Dataset, rules: Mapping[str, Any]) -> pd.DataFrame:
     return homes[homes["grade_score"].notna()].reset_index(drop=True)
 
 
+@london_level
 def homes_compared(ds: Dataset, year: int, rules: Mapping[str, Any]) -> pd.DataFrame:
     """Graded London homes and graded out-of-London homes with a London child on the snapshot
     date, one row per home, with ``group`` = ``London homes`` / ``Out-of-London homes used``."""
@@ -133,6 +135,7 @@ def england_from_homes(ds: Dataset, rules: Mapping[str, Any]) -> pd.DataFrame:
     return homes[["urn", "grade", "grade_score"]].reset_index(drop=True)
 
 
+@london_level
 def london_home_use(ds: Dataset, year: int, rules: Mapping[str, Any]) -> pd.DataFrame:
     """Per graded London home: ``places``, ``london_children`` (London boroughs' children living
     there on the snapshot date, K2), ``share_by_london`` (capped at 1) and ``grade_score``."""

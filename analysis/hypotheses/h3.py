@@ -30,12 +30,14 @@ from analysis.charts import interval_chart
 from analysis.dataset import Dataset
 from analysis.hypotheses.evidence import two_part_verdict
 from analysis.hypotheses.figures import FigureSpec, as_published, k2_outside_links
+from analysis.london_memo import london_level
 from analysis.snapshot import for_year, placements_with_needs
 from analysis.verdicts import HypothesisResult, Indicator, summarise_fieldwork
 
 HYPOTHESIS = 3
 
 
+@london_level
 def borough_variation_data(ds: Dataset, year: int, rules: Mapping[str, Any]) -> pd.DataFrame:
     """Placements with needs, restricted to boroughs with at least
     ``rules['min_children_per_borough']`` children in children's homes."""
@@ -64,6 +66,7 @@ def borough_residuals(df: pd.DataFrame, needs: list[str]) -> pd.DataFrame:
     return out.sort_values("excess_share", ascending=False).reset_index(drop=True)
 
 
+@london_level
 def referral_data(ds: Dataset, year: int, rules: Mapping[str, Any]) -> pd.DataFrame:
     """Referrals with a counted response: ``accepted`` (0/1), ``strengths_based`` (0/1),
     ``completeness`` (0-1), ``risk_count`` (the child's risks, 0 when no needs record)."""

@@ -25,6 +25,7 @@ from analysis.dataset import Dataset
 from analysis.flags import flag_true
 from analysis.hypotheses.evidence import coverage_row, fmt_pct
 from analysis.hypotheses.figures import FigureSpec, as_published
+from analysis.london_memo import london_level
 from analysis.providers import EXTERNAL_GROUPS, PROVIDER_GROUPS
 from analysis.snapshot import for_year, k2_placements
 from analysis.stats import Coefficient, ols_coefficient
@@ -36,6 +37,7 @@ HYPOTHESIS = 4
 NEED_FIELDS: tuple[str, ...] = NEED_FLAGS
 
 
+@london_level
 def costed_placements(ds: Dataset, year: int) -> pd.DataFrame:
     """K2 placements of London boroughs at the snapshot joined to their weekly cost and needs.
 
@@ -98,6 +100,7 @@ def premium(coef: Coefficient | None) -> tuple[float, float, float]:
     return (math.expm1(coef.estimate), math.expm1(coef.ci_low), math.expm1(coef.ci_high))
 
 
+@london_level
 def london_premiums(df: pd.DataFrame, alpha: float = 0.05) -> dict[str, Coefficient | None]:
     """The three comparisons of London vs outside London cost (log scale coefficients).
 

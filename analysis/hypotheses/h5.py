@@ -29,6 +29,7 @@ from analysis.dataset import Dataset
 from analysis.flags import flag_true, high_risk_flags
 from analysis.hypotheses.evidence import coverage_row, fmt_pct
 from analysis.hypotheses.figures import FigureSpec, as_published
+from analysis.london_memo import london_level
 from analysis.snapshot import episodes_in_year, for_year, referrals_in_year
 from analysis.stats import (
     Coefficient,
@@ -42,6 +43,7 @@ HYPOTHESIS = 5
 RISK_DECLINE = "Risk or inspection concern"
 
 
+@london_level
 def referral_frame(ds: Dataset, year: int, rules: dict[str, Any]) -> tuple[pd.DataFrame, bool]:
     """One row per counted referral: ``accepted, high_risk, local, high_risk_local`` and the
     adjusters (``strengths_based, completeness, urgent, home_in_london``), plus ``LA, URN,
@@ -135,6 +137,7 @@ def acceptance_gap(df: pd.DataFrame, alpha: float = 0.05):
     )
 
 
+@london_level
 def risk_models(df: pd.DataFrame, alpha: float = 0.05) -> dict[str, Coefficient]:
     """Log-odds of acceptance: ``high_risk`` (average effect, no interaction) and
     ``high_risk_local`` (extra effect for homes in the own/neighbouring borough)."""

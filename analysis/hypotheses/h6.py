@@ -28,6 +28,7 @@ from analysis.charts import interval_chart
 from analysis.dataset import Dataset
 from analysis.hypotheses.evidence import coverage_row, fmt_pct
 from analysis.hypotheses.figures import FigureSpec, as_published
+from analysis.london_memo import london_level
 from analysis.snapshot import referrals_in_year
 from analysis.stats import (
     Coefficient,
@@ -41,6 +42,7 @@ HYPOTHESIS = 6
 STAFF_DECLINE = "No staff available"
 
 
+@london_level
 def staffing_frame(ds: Dataset, year: int) -> pd.DataFrame:
     """One row per home with staffing: places, places out of use for staff, vacancy rate,
     occupancy (occupied / registered, occupied = registered - available - unavailable for
@@ -108,6 +110,7 @@ def vacancy_occupancy_correlation(df: pd.DataFrame, alpha: float = 0.05):
     return (float(rho), math.tanh(z - q * se), math.tanh(z + q * se), float(p), n)
 
 
+@london_level
 def referral_staffing_frame(ds: Dataset, year: int, staff: pd.DataFrame, rules: dict):
     """Counted referrals joined to the home's vacancy rate: ``accepted, vacancy_10pp,
     home_in_london, URN, response, decline_reason``."""

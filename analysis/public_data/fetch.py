@@ -641,18 +641,3 @@ def fetch_command(dest: Path, year: int | None = None, config: Path | None = Non
         return 1
     print(f"Public data for 31 March {year} in {dest}: complete, checked, manifest written.")
     return 0
-
-
-def dataset_latest_year(data_dir: Path) -> int | None:
-    """The report year of a dataset: its latest snapshot year (validated as ``report build`` does).
-
-    None when the dataset is invalid (the user is then told to pass ``--year``).
-    """
-    from analysis.build.validation import InvalidDataset, dataset_facts
-    from analysis.paths import OUTPUTS
-
-    try:
-        return dataset_facts(Path(data_dir), OUTPUTS / ".cache").latest_year
-    except InvalidDataset:
-        print(f"{data_dir} is not a valid dataset: pass --year.", file=sys.stderr)
-        return None
