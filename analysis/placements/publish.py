@@ -292,6 +292,7 @@ def write_capacity(ds: Any, res: pd.DataFrame, paths: Any, year: int) -> dict[st
 def write_receiving(res: pd.DataFrame, paths: Any, year: int) -> dict[str, Any]:
     """Every receiving LA and the top eight's share (:mod:`analysis.placements.receiving`)."""
     from analysis.charts import save_figure
+    from analysis.disclosure import protect_table
     from analysis.outputs import write_table
 
     from .receiving import TOP, outside_table, receiving_las, receiving_summary
@@ -310,13 +311,10 @@ def write_receiving(res: pd.DataFrame, paths: Any, year: int) -> dict[str, Any]:
             "children": [*head["children"].astype(int), int(outside["children"].iloc[TOP:].sum())],
         }
     )
+    # a count of 1-5 (and its partner) draws no bar: the chart shows what its table publishes
+    drawn = _numbers(protect_table(fig_table, ["children"]).frame["children"])
     save_figure(
-        _bars(
-            fig_table["la"].tolist(),
-            _numbers(fig_table["children"]),
-            "London children placed there",
-            colour=1,
-        ),
+        _bars(fig_table["la"].tolist(), drawn, "London children placed there", colour=1),
         paths,
         "placements_receiving_top",
         caption=f"The {TOP} local authorities outside London receiving most London children, and the rest, 31 March {year}",
