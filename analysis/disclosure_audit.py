@@ -594,8 +594,15 @@ def audit_edition(
         results=results,
     )
     prose = prose_findings(root, tables, results, symbol=symbol or rules.symbol)
+    from analysis.disclosure_results import split_leaks
+
+    splits = [
+        AuditFinding(root.name, file, where, "estimate", "split", f"gives back {parts}")
+        for file, where, parts in split_leaks(root)
+    ]
     return sorted(
-        set(findings) | set(prose), key=lambda f: (f.edition, f.table, f.row, f.column, f.kind)
+        set(findings) | set(prose) | set(splits),
+        key=lambda f: (f.edition, f.table, f.row, f.column, f.kind),
     )
 
 

@@ -10,7 +10,8 @@ of a quantity, or a count linked to nothing; the fields derived from it). Two us
 * :func:`control_results` rewrites an edition's results files before the report is written
   from them: a declared count from 1 to 5 becomes the suppression symbol, and so does every
   field derived from it (a share, an interval, a p-value) and a count whose complement in its
-  declared total is small. The tables, the results and the prose then show one suppressed
+  declared total is small; a proportion whose split of its ``n`` (``n * p`` and the rest) has
+  a part from 1 to 5 is withheld with its interval, its ``n`` kept. The tables, the results and the prose then show one suppressed
   version of each number.
 * :func:`declared_counts` lists every declared number of an edition with its link, for
   :mod:`analysis.disclosure_audit`: a total is a relation over the tables' cells of that
@@ -114,6 +115,27 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+def split_counts(node: Mapping[str, Any], n: float, spec: Mapping[str, Any]) -> tuple[int, ...]:
+    """The two counts a proportion splits its ``n`` into: ``round(n * p)`` and the rest.
+
+    Declared by ``split: <field>``, ``split_unit: <unit>`` and ``split_name: <regex>``: the
+    node's ``<field>`` is a proportion of its ``n`` children when its ``unit`` is ``<unit>`` and
+    its ``name`` matches (a premium or a difference is not a split; e.g. a borough's share of
+    its 16 children placed in good homes, 0.875, gives 14 and 2 back). Empty when not declared, not a
+    proportion or not a number. Caveat: a proportion rounded before publishing may not give an
+    exact count back; the rounded count is what a reader would take."""
+    field = spec.get("split")
+    if not field or node.get("unit") != spec.get("split_unit", "proportion"):
+        return ()
+    if not re.search(str(spec.get("split_name", "")), str(node.get("name", "")), re.IGNORECASE):
+        return ()
+    share = node.get(field)
+    if not _is_number(share) or not 0 <= share <= 1:
+        return ()
+    part = int(round(n * share))
+    return (part, int(round(n)) - part)
+
+
 def control_document(doc: Any, declarations: list[dict[str, Any]], rules: Any = None) -> int:
     """Withhold, in place, the declared counts of ``doc`` from 1 to 5 (and those whose rest in
     their ``complement_of`` total is), with the fields ``derived`` from them. Returns how many
@@ -131,6 +153,8 @@ def control_document(doc: Any, declarations: list[dict[str, Any]], rules: Any = 
         if is_small_count(value, rules) or (rest is not None and is_small_count(rest, rules)):
             hide.append((node, field))
             hide += [(node, d) for d in spec.get("derived", []) or []]
+        elif any(is_small_count(part, rules) for part in split_counts(node, value, spec)):
+            hide += [(node, d) for d in spec.get("derived", []) or []]  # the split, not the n
     withheld = 0
     for node, field in hide:
         if field in node and node[field] is not None and node[field] != rules.symbol:
@@ -184,4 +208,29 @@ def declared_counts(
                     key=None if key is None else str(key),
                 )
             )
+    return out
+
+
+def split_leaks(
+    edition_dir: Path | str, declarations: Mapping[str, Any] | None = None
+) -> list[tuple[str, str, tuple[int, ...]]]:
+    """Published proportions of an edition's results (its own year) that give back a count of
+    1 to 5 children by splitting their ``n`` (:func:`split_counts`): ``(file, path, parts)``."""
+    from analysis.disclosure import is_small_count, load_rules
+
+    rules = load_rules()
+    declarations = load_declarations() if declarations is None else declarations
+    out = []
+    for name, specs in declarations.items():
+        path = Path(edition_dir) / "results" / name
+        if not path.exists():
+            continue
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        for where, node, field, spec in _declared_places(doc, specs):
+            n = node.get(field)
+            if not _is_number(n):
+                continue
+            parts = split_counts(node, n, spec)
+            if any(is_small_count(p, rules) for p in parts):
+                out.append((f"results/{name}", where, parts))
     return out

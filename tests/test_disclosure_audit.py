@@ -374,3 +374,24 @@ def test_results_are_controlled_before_publishing(tmp_path):
     control_results(root)
     head = json.loads((root / "results" / "headlines.json").read_text())
     assert head == {"placements_total": 10, "placements_outside_london": "c"}
+
+
+def test_a_share_that_splits_its_children_into_a_small_count_is_withheld(tmp_path):
+    """Camden's share of its 16 children placed outside London in good homes, 0.875, gives
+    back 2 children in other homes: the audit refuses it and control_results withholds it."""
+    from analysis.disclosure_results import control_results
+
+    root = _edition(tmp_path)
+    name = "Camden: share of its children outside London in good or outstanding homes"
+    row = {"name": name, "n": 16, "estimate": 0.875, "ci_low": 0.64, "ci_high": 0.97,
+           "unit": "proportion"}  # fmt: skip
+    premium = {"name": "Camden: London premium, unadjusted", "n": 18, "estimate": 0.9,
+               "unit": "proportion"}  # fmt: skip
+    _results(root, "h2.json", {"indicators": [row, premium]})
+    found = {(f.table, f.row, f.kind) for f in audit_edition(root)}
+    assert found == {("results/h2.json", "indicators[0].n", "split")}
+    assert control_results(root) == 3
+    out = json.loads((root / "results" / "h2.json").read_text())["indicators"]
+    assert out[0]["n"] == 16 and out[0]["estimate"] == out[0]["ci_low"] == "c"
+    assert out[1]["estimate"] == 0.9  # a premium is not a split of children
+    assert audit_edition(root) == []
