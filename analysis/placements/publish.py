@@ -59,6 +59,16 @@ def _bars(
     return fig
 
 
+def _shown(value: float | None, unit: str = "%") -> str:
+    """A value as an alt text says it: rounded with its unit, or "withheld"."""
+    return "withheld" if value is None else f"{value:.0f}{unit}"
+
+
+def _listed(labels: Any, values: Any, unit: str = "%") -> str:
+    """``label: value; ...`` for an alt text (:func:`_shown`)."""
+    return "; ".join(f"{lab}: {_shown(v, unit)}" for lab, v in zip(labels, values, strict=True))
+
+
 def _numbers(series: pd.Series) -> list[float | None]:
     values = pd.to_numeric(series, errors="coerce")
     return [None if pd.isna(v) else float(v) for v in values]
@@ -96,10 +106,7 @@ def write_distance(ds: Any, res: pd.DataFrame, paths: Any, year: int) -> dict[st
             "Bar chart of the median distance from home of children in children's homes, for "
             "Inner and Outer London boroughs, placed in their own borough, in another London "
             "borough and outside London. "
-            + "; ".join(
-                f"{lab}: {'withheld' if m is None else f'{m:.0f} miles'}"
-                for lab, m in zip(public["label"], _numbers(public["median_miles"]), strict=True)
-            )
+            + _listed(public["label"], _numbers(public["median_miles"]), " miles")
             + "."
         ),
         table=by_area,
@@ -188,8 +195,8 @@ def write_subregions(
             "Bar chart comparing London's five sub-regions: the share of their children in "
             "children's homes placed within the sub-region and the share placed outside London. "
             + "; ".join(
-                f"{s}: {'withheld' if a is None else f'{a * 100:.0f}%'} in the sub-region, "
-                f"{'withheld' if b is None else f'{b * 100:.0f}%'} outside London"
+                f"{s}: {_shown(None if a is None else a * 100)} in the sub-region, "
+                f"{_shown(None if b is None else b * 100)} outside London"
                 for s, a, b in zip(
                     labels,
                     _numbers(public["pct_in_own_subregion"]),
@@ -378,12 +385,7 @@ def write_diversity(ds: Any, res: pd.DataFrame, paths: Any, year: int) -> dict[s
         caption=f"Children in children's homes from ethnic groups other than White British, by where they were placed, 31 March {year}",
         alt=(
             "Bar chart of the share of children in children's homes from an ethnic group other "
-            "than White British: "
-            + "; ".join(
-                f"{loc}: {'withheld' if p is None else f'{p:.0f}%'}"
-                for loc, p in zip(public["location"], pcts, strict=True)
-            )
-            + "."
+            "than White British: " + _listed(public["location"], pcts) + "."
         ),
         table=fig_table,
         child_counts=["children", "minority"],
@@ -420,12 +422,7 @@ def write_providers(ds: Any, paths: Any, year: int) -> dict[str, Any] | None:
         alt=(
             "Bar chart of the acceptance rate of referrals to children's homes, for providers "
             "the referring borough had used before and for new ones, homes in and outside "
-            "London: "
-            + "; ".join(
-                f"{lab}: {'withheld' if p is None else f'{p:.0f}%'}"
-                for lab, p in zip(public["label"], pcts, strict=True)
-            )
-            + "."
+            "London: " + _listed(public["label"], pcts) + "."
         ),
         table=table,
         child_counts=["referrals", "accepted"],
@@ -473,12 +470,7 @@ def write_breakdowns(ds: Any, paths: Any, year: int) -> dict[str, Any]:
         alt=(
             "Bar chart of the share of children's-home placements ending in a move that ended "
             "unplanned (at the home's or the child's request, after an allegation or a "
-            "standards concern, or a closure): "
-            + "; ".join(
-                f"{h}: {'withheld' if p is None else f'{p:.0f}%'}"
-                for h, p in zip(fpublic["home"], pcts, strict=True)
-            )
-            + "."
+            "standards concern, or a closure): " + _listed(fpublic["home"], pcts) + "."
         ),
         table=fig_table,
         child_counts=["moved", "unplanned"],
@@ -524,10 +516,9 @@ def write_mix(res: pd.DataFrame, paths: Any, year: int) -> dict[str, Any]:
         alt=(
             "Bar chart of the share of London's children in children's homes placed outside "
             "London, by the home's provider: "
-            + "; ".join(
-                f"{p}: {'withheld' if v is None else f'{v:.0f}%'}"
-                for p, v, s in zip(public["provider"], pcts, shown, strict=True)
-                if s
+            + _listed(
+                [p for p, s in zip(public["provider"], shown, strict=True) if s],
+                [v for v, s in zip(pcts, shown, strict=True) if s],
             )
             + "."
         ),
