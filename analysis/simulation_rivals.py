@@ -338,27 +338,33 @@ def markdown_report(runs: pd.DataFrame, cfg: Mapping[str, Any]) -> str:
         "Rows: arms; columns: hypotheses. Bold: the hypothesis is true in the arm (power); "
         "every other cell is a false-positive rate.",
         "",
-        "| arm | " + " | ".join(f"H{h}" for h in HYPOTHESES) + " |",
-        "|---|" + "---|" * len(HYPOTHESES),
     ]
-    for arm in cfg["arms"]:
-        if arm not in set(cm["arm"]):
-            continue
-        true = {int(h) for h in cfg["arms"][arm].get("true_hypotheses", [])}
-        cells = []
-        for h in HYPOTHESES:
-            r = cm[(cm["arm"] == arm) & (cm["hypothesis"] == h)]
-            if r.empty:
-                cells.append("-")
-                continue
-            r = r.iloc[0]
-            cell = f"{_pct(r['positive'])} ({_pct(r['positive_low'])}-{_pct(r['positive_high'])})"
-            cells.append(f"**{cell}**" if h in true else cell)
-        lines.append(f"| {arm} | " + " | ".join(cells) + " |")
+
+    def positive(arm: str, h: int, r: pd.Series) -> str:
+        true = {int(t) for t in cfg["arms"][arm].get("true_hypotheses", [])}
+        cell = f"{_pct(r['positive'])} ({_pct(r['positive_low'])}-{_pct(r['positive_high'])})"
+        return f"**{cell}**" if h in true else cell
+
+    def shares(arm: str, h: int, r: pd.Series) -> str:
+        verdicts = ("Supported", "Partly supported", "Not supported", "Insufficient data")
+        return "/".join(_pct(r[v]) for v in verdicts)
+
+    lines += _arm_table(cm, cfg, positive)
     lines += [
         "",
         "## Verdict shares (S / P / N / I = Supported / Partly / Not supported / Insufficient)",
         "",
+    ]
+    lines += _arm_table(cm, cfg, shares)
+    return "\n".join(lines) + "\n"
+
+
+def _arm_table(
+    cm: pd.DataFrame, cfg: Mapping[str, Any], cell: Callable[[str, int, pd.Series], str]
+) -> list[str]:
+    """Markdown rows of a table of arms (rows, in config order) by hypotheses (columns):
+    ``cell(arm, hypothesis, confusion-matrix row)``, ``-`` where the pair was not run."""
+    lines = [
         "| arm | " + " | ".join(f"H{h}" for h in HYPOTHESES) + " |",
         "|---|" + "---|" * len(HYPOTHESES),
     ]
@@ -368,15 +374,6 @@ def markdown_report(runs: pd.DataFrame, cfg: Mapping[str, Any]) -> str:
         cells = []
         for h in HYPOTHESES:
             r = cm[(cm["arm"] == arm) & (cm["hypothesis"] == h)]
-            if r.empty:
-                cells.append("-")
-                continue
-            r = r.iloc[0]
-            cells.append(
-                "/".join(
-                    _pct(r[v])
-                    for v in ("Supported", "Partly supported", "Not supported", "Insufficient data")
-                )
-            )
+            cells.append("-" if r.empty else cell(arm, h, r.iloc[0]))
         lines.append(f"| {arm} | " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
+    return lines
