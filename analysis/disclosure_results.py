@@ -183,31 +183,40 @@ def control_results(edition_dir: Path | str, declarations: Mapping[str, Any] | N
     return withheld
 
 
-def declared_counts(
-    edition_dir: Path | str, declarations: Mapping[str, Any] | None = None
-) -> list[DeclaredCount]:
-    """Every declared count of children in an edition's results files (its own year only: the
-    previous year's numbers are other children), with what it is linked to."""
+def _own_year_places(
+    edition_dir: Path | str, declarations: Mapping[str, Any] | None
+) -> Iterator[tuple[str, str, dict[str, Any], str, dict[str, Any]]]:
+    """Each declared place in an edition's own-year results files (not ``previous/``: the
+    previous year's numbers are other children): ``(file, path, node, field, spec)``."""
     declarations = load_declarations() if declarations is None else declarations
-    out = []
     for name, specs in declarations.items():
         path = Path(edition_dir) / "results" / name
         if not path.exists():
             continue
         doc = json.loads(path.read_text(encoding="utf-8"))
         for where, node, field, spec in _declared_places(doc, specs):
-            key = node.get(spec["key"]) if spec.get("key") else None
-            out.append(
-                DeclaredCount(
-                    file=f"results/{name}",
-                    path=where,
-                    value=node.get(field),
-                    total=spec.get("total"),
-                    rows_of=spec.get("rows_of"),
-                    quantity=spec.get("quantity"),
-                    key=None if key is None else str(key),
-                )
+            yield f"results/{name}", where, node, field, spec
+
+
+def declared_counts(
+    edition_dir: Path | str, declarations: Mapping[str, Any] | None = None
+) -> list[DeclaredCount]:
+    """Every declared count of children in an edition's results files (its own year only: the
+    previous year's numbers are other children), with what it is linked to."""
+    out = []
+    for file, where, node, field, spec in _own_year_places(edition_dir, declarations):
+        key = node.get(spec["key"]) if spec.get("key") else None
+        out.append(
+            DeclaredCount(
+                file=file,
+                path=where,
+                value=node.get(field),
+                total=spec.get("total"),
+                rows_of=spec.get("rows_of"),
+                quantity=spec.get("quantity"),
+                key=None if key is None else str(key),
             )
+        )
     return out
 
 
@@ -219,18 +228,12 @@ def split_leaks(
     from analysis.disclosure import is_small_count, load_rules
 
     rules = load_rules()
-    declarations = load_declarations() if declarations is None else declarations
     out = []
-    for name, specs in declarations.items():
-        path = Path(edition_dir) / "results" / name
-        if not path.exists():
+    for file, where, node, field, spec in _own_year_places(edition_dir, declarations):
+        n = node.get(field)
+        if not _is_number(n):
             continue
-        doc = json.loads(path.read_text(encoding="utf-8"))
-        for where, node, field, spec in _declared_places(doc, specs):
-            n = node.get(field)
-            if not _is_number(n):
-                continue
-            parts = split_counts(node, n, spec)
-            if any(is_small_count(p, rules) for p in parts):
-                out.append((f"results/{name}", where, parts))
+        parts = split_counts(node, n, spec)
+        if any(is_small_count(p, rules) for p in parts):
+            out.append((file, where, parts))
     return out
