@@ -129,17 +129,9 @@ public_data_dir = ""
 
 
 def _stub_notebook(path: Path, n: int) -> None:
-    nbformat = pytest.importorskip("nbformat")
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    params = nbformat.v4.new_code_cell(PARAMS)
-    params.metadata["tags"] = ["parameters"]
-    nb.cells = [params, nbformat.v4.new_code_cell(STUB.format(n=n))]
-    path.write_text(nbformat.writes(nb), encoding="utf-8")
+    from test_build import make_notebook  # tests/ is on sys.path
+
+    make_notebook(path, STUB.format(n=n), params=PARAMS)
 
 
 def add_hypothesis_seven(tmp_path: Path, monkeypatch, min_share: float) -> Path:

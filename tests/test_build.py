@@ -58,16 +58,17 @@ write_json(paths.results / "h1.json", r.to_dict())
 """
 
 
-def make_notebook(path: Path, *cells: str) -> Path:
+def make_notebook(path: Path, *cells: str, params: str = PARAMS) -> Path:
+    """A notebook with a ``parameters`` cell (``params``) and code cells ``cells``."""
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {
         "name": "python3",
         "display_name": "Python 3",
         "language": "python",
     }
-    params = nbformat.v4.new_code_cell(PARAMS)
-    params.metadata["tags"] = ["parameters"]
-    nb.cells = [params, *(nbformat.v4.new_code_cell(c) for c in cells)]
+    parameters = nbformat.v4.new_code_cell(params)
+    parameters.metadata["tags"] = ["parameters"]
+    nb.cells = [parameters, *(nbformat.v4.new_code_cell(c) for c in cells)]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(nbformat.writes(nb), encoding="utf-8")
     return path
