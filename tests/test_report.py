@@ -364,3 +364,37 @@ def test_th_scope_leaves_thead_alone():
     assert html == (
         '<thead><tr><th scope="col">a</th><th scope="col" style="x">b</th><th scope="row">c</th>'
     )
+
+
+def test_headline_of_a_dataset_without_outer_london_boroughs(edition, tmp_path):
+    """One Inner London borough's own returns: no Outer London share to compare (a dataset
+    that validates must build; this sentence once failed on ``None``)."""
+    (edition / "results" / "headlines.json").write_text(
+        json.dumps(
+            {
+                "placements_total": 40,
+                "placements_outside_london": 25,
+                "share_outside_london": 62.5,
+                "inner_pooled_share_outside_london": 62.5,
+                "outer_pooled_share_outside_london": None,
+                "inner_share_outside_london": 62.5,
+                "outer_share_outside_london": None,
+            }
+        )  # fmt: skip
+    )
+    ctx = build_context(
+        edition,
+        edition="hackney",
+        la_name="Hackney",
+        year=2023,
+        previous_year=None,
+        metadata={"synthetic": True, "name": "x", "boroughs_in_data": ["Hackney"]},
+        data_hashes={},
+        parameters={"seed": 1},
+        config_dir=CONFIG,
+        settings={"top_recommendations": 3, "synthetic_banner": "Synthetic"},
+    )
+    write_sources(ctx, REPORT_SOURCES / "templates", tmp_path / "src")
+    summary = (tmp_path / "src" / "index.qmd").read_text()
+    assert "**25** of them (62.5%) were placed outside London." in summary
+    assert "Outer London boroughs" not in summary
