@@ -13,8 +13,14 @@ from typing import Any, Literal
 
 import pandas as pd
 
-Verdict = Literal["Supported", "Partly supported", "Not supported", "Insufficient data"]
-VERDICTS: tuple[str, ...] = ("Supported", "Partly supported", "Not supported", "Insufficient data")
+Verdict = Literal[
+    "Supported", "Not supported", "Inconclusive", "Partly supported", "Insufficient data"
+]
+#: The common evidence rule's three words (analysis.evidence_rule, issue 13).
+EVIDENCE_VERDICTS: tuple[str, ...] = ("Supported", "Not supported", "Inconclusive")
+#: The old rule's words, accepted until the last evaluator has moved to the evidence rule.
+LEGACY_VERDICTS: tuple[str, ...] = ("Partly supported", "Insufficient data")
+VERDICTS: tuple[str, ...] = EVIDENCE_VERDICTS + LEGACY_VERDICTS
 
 
 @dataclass
@@ -92,6 +98,8 @@ def fieldwork_agreement(verdict: str, fieldwork: FieldworkSummary) -> str:
         return "no fieldwork"
     if verdict == "Insufficient data":
         return "data insufficient; fieldwork " + lean
+    if verdict == "Inconclusive":
+        return "data inconclusive; fieldwork " + lean
     data_supports = verdict in ("Supported", "Partly supported")
     if lean == "mixed" or verdict == "Partly supported":
         return "partly"
@@ -129,6 +137,9 @@ class HypothesisResult:
     summary: str = ""
     #: Figure names (``figures/<name>.png``) in the order the report shows them.
     figures: list[str] = field(default_factory=list)
+    #: The common evidence rule's record (:func:`analysis.hypotheses.evidence.evidence_verdict`):
+    #: each part's estimate, interval, smallest effect and verdict; None under the old rule.
+    evidence: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         if self.verdict not in VERDICTS:
@@ -149,4 +160,5 @@ class HypothesisResult:
             "insufficient": list(self.insufficient),
             "summary": self.summary,
             "figures": list(self.figures),
+            **({"evidence": self.evidence} if self.evidence is not None else {}),
         }

@@ -149,3 +149,30 @@ def test_declared_parts_refuses_incomplete_declarations():
         )
     with pytest.raises(ValueError):
         declared_parts({"evidence": {"combine": "most", "parts": {}}})
+
+
+def test_evidence_verdict_judges_every_declared_part_and_records_it():
+    from analysis.hypotheses.evidence import Estimate, evidence_verdict
+
+    rules = {
+        "evidence": {
+            "combine": "all",
+            "parts": {
+                "a": {"scale": "log OR", "direction": 1, "smallest_effect": 0.4, "reason": "r"},
+                "b": {"scale": "diff", "direction": -1, "smallest_effect": 0.1, "reason": "s"},
+            },
+        }
+    }
+    verdict, record = evidence_verdict(
+        rules,
+        {"a": Estimate(0.6, 0.2, 1.0, n=100, unit="children"), "b": Estimate(-0.2, -0.3, -0.15)},
+    )
+    assert verdict == "Supported"
+    assert [p["verdict"] for p in record["parts"]] == ["Supported", "Supported"]
+    verdict, record = evidence_verdict(
+        rules, {"a": Estimate(0.6, 0.2, 1.0), "b": Estimate(None, None, None)}
+    )
+    assert verdict == "Inconclusive"
+
+    with pytest.raises(ValueError, match="not estimated"):
+        evidence_verdict(rules, {"a": Estimate(0.6, 0.2, 1.0)})

@@ -1,5 +1,8 @@
 """Pieces of evidence every hypothesis test builds the same way: shares as indicators, coverage
-rows, and the verdict of a test made of two parts.
+rows, and the verdict by the common evidence rule (:func:`evidence_verdict`, issue 13).
+
+``two_part_verdict`` is the OLD rule (Partly supported / Insufficient data); it goes when the
+last evaluator has moved to :func:`evidence_verdict`.
 
 Shares are fractions 0-1 here; they are formatted as percentages only when written.
 """
@@ -7,9 +10,11 @@ Shares are fractions 0-1 here; they are formatted as percentages only when writt
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from analysis import stats
+from analysis import evidence_rule, stats
 from analysis.verdicts import Indicator
 
 
@@ -44,3 +49,66 @@ def fmt_pct(x: float | None, digits: int = 1) -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "n/a"
     return f"{100 * x:.{digits}f}%"
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """One part's estimate on its declared scale (0 = no effect) with its two-sided 95% interval;
+    ``n`` and ``unit`` say what the sample counts (for "what would settle it"). None = could not
+    be estimated (the part counts as Inconclusive)."""
+
+    estimate: float | None
+    ci_low: float | None
+    ci_high: float | None
+    n: int | None = None
+    unit: str = "observations"
+
+
+def evidence_verdict(
+    rules: Mapping[str, Any], estimates: Mapping[str, Estimate]
+) -> tuple[str, dict[str, Any]]:
+    """The verdict by the common evidence rule and its record for ``h<N>.json``.
+
+    ``rules`` is the hypothesis's decision-rules file; its ``evidence`` block declares each
+    part's scale, predicted direction, smallest effect of interest and reason, and how parts
+    combine (``all`` | ``any``). ``estimates`` gives every declared part's :class:`Estimate`
+    (a declared part with no estimate is an error: say ``Estimate(None, None, None)``).
+
+    Returns ``(verdict, record)``: the verdict is Supported, Not supported or Inconclusive;
+    the record is ``{"rule", "words", "parts": [{name, scale, direction, smallest_effect,
+    reason, estimate, ci_low, ci_high, n, unit, verdict, because, data_factor}]}``."""
+    declared = evidence_rule.declared_parts(rules)
+    missing = sorted(set(declared) - set(estimates))
+    extra = sorted(set(estimates) - set(declared))
+    if missing or extra:
+        raise ValueError(f"evidence parts: not estimated {missing}, not declared {extra}")
+    rule = str((rules.get("evidence") or {}).get("combine", "all"))
+    parts = [
+        evidence_rule.part_from_rules(
+            rules, name, e.estimate, e.ci_low, e.ci_high, n=e.n, unit=e.unit
+        )
+        for name, e in ((name, estimates[name]) for name in declared)
+    ]
+    judged = evidence_rule.judge(parts, rule)  # type: ignore[arg-type]
+    record_parts = []
+    for part, verdict in zip(parts, judged.parts, strict=True):
+        spec = declared[part.name]
+        record_parts.append(
+            {
+                "name": part.name,
+                "scale": str(spec["scale"]).strip(),
+                "direction": part.direction,
+                "smallest_effect": part.smallest,
+                "reason": " ".join(str(spec["reason"]).split()),
+                "estimate": part.estimate,
+                "ci_low": part.ci_low,
+                "ci_high": part.ci_high,
+                "n": part.n,
+                "unit": part.unit,
+                "verdict": verdict.verdict,
+                "because": verdict.reason,
+                "data_factor": verdict.data_factor,
+            }
+        )
+    record = {"rule": rule, "words": dict(evidence_rule.PLAIN_WORDS), "parts": record_parts}
+    return judged.verdict, record

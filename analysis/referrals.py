@@ -1,0 +1,36 @@
+"""One definition of a referral's outcome, shared by every hypothesis that reads referrals
+(H3 practice, H5 attitude to risk, H6 staffing; issue 13).
+
+A referral is *decided* when the provider answered it or let it lapse: ``Accepted``,
+``Declined`` or ``No response``. ``Withdrawn`` referrals (the borough withdrew the request, so
+the provider's answer says nothing about the child) are left out. A decided referral is
+*not accepted* when it was ``Declined`` or got ``No response``: to the child, a request nobody
+answers is a request turned down, and counting silence as a decline stops a provider's
+choice between declining and ignoring from changing a test's result.
+
+Caveat: a provider that leaves a referral unanswered because the place had already gone is
+counted as not accepting, like one that ignores it; the data do not tell the two apart.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+#: Responses after which a referral counts (the provider decided, or let it lapse).
+DECIDED_RESPONSES: tuple[str, ...] = ("Accepted", "Declined", "No response")
+#: Decided responses that are not an acceptance.
+NOT_ACCEPTED_RESPONSES: tuple[str, ...] = ("Declined", "No response")
+
+
+def decided_referrals(referrals: pd.DataFrame) -> pd.DataFrame:
+    """The referrals whose ``response`` is Accepted, Declined or No response (Withdrawn and
+    blank responses left out), with an ``accepted`` column (1 = Accepted, 0 = not accepted)."""
+    response = referrals["response"].astype("string").str.strip()
+    out = referrals[response.isin(DECIDED_RESPONSES).fillna(False).to_numpy()].copy()
+    out["accepted"] = (out["response"].astype(str).str.strip() == "Accepted").astype(int)
+    return out
+
+
+def is_not_accepted(response: pd.Series) -> pd.Series:
+    """True where a response is Declined or No response (the one definition of a decline)."""
+    return response.astype("string").str.strip().isin(NOT_ACCEPTED_RESPONSES).fillna(False)
