@@ -282,3 +282,14 @@ def test_longest_notebooks_start_first(tmp_path):
         ("unknown", True),  # 1 s by default
         ("a", True),
     ]
+
+
+def test_national_notebook_depends_on_no_dataset_table():
+    """The national notebook reads only the public data (hashed into its key separately): a
+    change to a dataset table must not re-run it in every edition."""
+    from analysis.hashing import inputs_for
+
+    deps = load_report_config()["notebook_inputs"]
+    hashes = {"episodes.csv": "a", "homes.csv": "b", "dataset.yaml": "c"}
+    assert deps["national"] == []
+    assert inputs_for(hashes, deps["national"]) == {"dataset.yaml": "c"}
