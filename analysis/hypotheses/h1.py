@@ -270,8 +270,8 @@ def needs_effect(
     adjusted for the child covariates and needs in ``rules['adjust_for']`` (age, sex, legal
     status; criminal exploitation, which is H5's and not counted as hard to place here).
     Returns the fit and its row for the count (log odds ratio per hard-to-place need)."""
-    adjust = [c for c in rules.get("adjust_for", []) if c in df.columns]
-    data = df.dropna(subset=[c for c in adjust if c == "age"])
+    adjust = [c for c in rules.get("adjust_for", []) if c in df.columns and df[c].notna().any()]
+    data = df.dropna(subset=adjust)
     fit = stats.logit_fixed_effects(
         data, "outside", ["hard_to_place_count", *adjust], "LA", alpha=alpha
     )
