@@ -42,8 +42,8 @@ HYPOTHESIS = 2
 GOOD_OR_BETTER = ("Outstanding", "Good")
 USED_LONDON = "London homes used"
 USED_OUTSIDE = "Out-of-London homes used"
-REGISTER_LONDON = "London register"
-REGISTER_ENGLAND = "England register outside London"
+REGISTER_LONDON = "London homes"
+REGISTER_ENGLAND = "England's homes outside London"
 
 
 #: Ofsted sectors of externally provided homes (private and voluntary providers); a council's
@@ -391,6 +391,25 @@ def evaluate(
 
 
 # --- notebook tables and figures -------------------------------------------------------------
+
+
+def figure_homes(
+    compared: pd.DataFrame, register: pd.DataFrame, london: pd.DataFrame
+) -> pd.DataFrame:
+    """The external homes the chapter's grade figure compares, like with like: London's
+    register (``London homes``, from ``london`` = :func:`graded_homes` in London), the homes
+    used in and outside London (``compared``), and England's register outside London
+    (``register``, :func:`register_compared`) when at hand. Columns ``group, grade``."""
+    frames = [london[london["external"].astype(bool)][["grade"]].assign(group=REGISTER_LONDON)]
+    ext = compared[compared["external"].astype(bool)]
+    frames += [ext[ext["group"] == g][["group", "grade"]] for g in (USED_LONDON, USED_OUTSIDE)]
+    if len(register):
+        ext = register[register["external"].astype(bool)]
+        frames.append(ext[ext["group"] == REGISTER_ENGLAND][["group", "grade"]])
+    frames = [f[["group", "grade"]] for f in frames if len(f)]
+    if not frames:
+        return pd.DataFrame(columns=["group", "grade"])
+    return pd.concat(frames, ignore_index=True)
 
 
 def good_or_better_table(
