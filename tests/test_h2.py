@@ -47,16 +47,23 @@ def _avoiding(ds, strength: float = 2.0, seed: int = 0):
     return type(ds)(tables=tables, source_dir=ds.source_dir, metadata=ds.metadata)
 
 
-def test_planted_worse_london_register_is_supported(england_rules) -> None:
-    result = h2.evaluate(make_dataset(1, grade_effect=1.0), YEAR, england_rules)
+def test_planted_worse_london_homes_are_supported(england_rules) -> None:
+    # London's register is worse and its children in London live in homes drawn from it
+    ds = _avoiding(make_dataset(1, grade_effect=1.0, n_children=1500), strength=0.0)
+    result = h2.evaluate(ds, YEAR, england_rules)
     assert result.verdict == "Supported"
-    register = _part(result, "grade_gap_register")
-    assert register["verdict"] == "Supported" and register["ci_low"] > 0
-    estimates = {
-        p["name"]: Estimate(p["estimate"], p["ci_low"], p["ci_high"])
-        for p in result.evidence["parts"]
-    }
-    assert evidence_verdict(england_rules, estimates)[0] == result.verdict
+    for name in ("grade_gap_register", "grade_gap_used_homes"):
+        assert _part(result, name)["verdict"] == "Supported" and _part(result, name)["ci_low"] > 0
+
+
+def test_a_worse_register_alone_is_not_enough(rules) -> None:
+    # both parts are needed: the register part alone does not make the verdict
+    register = Estimate(0.3, 0.2, 0.4)
+    alike = Estimate(0.0, -0.1, 0.1)
+    verdict, _ = evidence_verdict(
+        rules, {"grade_gap_register": register, "grade_gap_used_homes": alike}
+    )
+    assert verdict == "Not supported"
 
 
 def test_avoiding_poor_homes_everywhere_is_not_supported(england_rules) -> None:

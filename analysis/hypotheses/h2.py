@@ -1,7 +1,7 @@
 """Hypothesis 2: the quality of provision does not meet the requirements of placing authorities.
 
 Two parts, judged by the common evidence rule (:func:`analysis.hypotheses.evidence.evidence_verdict`,
-parts declared in ``config/decision_rules/h2.yaml``; any one part suffices), each comparing like
+parts declared in ``config/decision_rules/h2.yaml``; both parts needed), each comparing like
 with like, externally provided (private and voluntary) homes only:
 
 1. **used against used** - Cliff's delta of the Ofsted grade of the out-of-London homes London
@@ -12,7 +12,9 @@ with like, externally provided (private and voluntary) homes only:
    ``homes`` table when it is that file); Inconclusive when no such file is at hand.
 
 The rival - boroughs avoid poorly rated homes everywhere - makes the homes used better than the
-register in and out of London alike, so it moves neither comparison. Councils' own homes are
+register in and out of London alike, so it leaves the registers alike; where London's free places
+are few it can still leave London's children in London in worse homes than those placed outside
+(the used comparison), which is why the register part is required too. Councils' own homes are
 shown apart. Whether London boroughs use better-graded London homes more (grade against use)
 is shown as context: boroughs avoiding poor homes everywhere would show it too.
 
@@ -221,7 +223,7 @@ def evaluate(
     public_data_dir: str | Path | None = None,
 ) -> HypothesisResult:
     """The whole test of hypothesis 2 (no figures): used against used and register against
-    register, external homes only, judged by the common evidence rule (any one part suffices).
+    register, external homes only, judged by the common evidence rule (both parts needed).
     ``public_data_dir`` gives England's register (Ofsted's file) when the dataset lacks it.
     ``seed`` is unused (no resampling); kept for the common signature."""
     alpha = float(rules.get("alpha", 0.05))
