@@ -1,19 +1,27 @@
 """Hypothesis 1: available provision does not match the needs of the children requiring placements.
 
-Three pieces of evidence, all on London boroughs' children in children's homes (K2) on the
-snapshot date, joined to their needs and risks (``needs`` table):
+Two parts, judged by the common evidence rule (:func:`analysis.hypotheses.evidence.evidence_verdict`,
+parts declared in ``config/decision_rules/h1.yaml``; both needed). The hypothesis is about
+MISMATCH, not quantity: its rival - too few free places in London whatever their registration -
+must not count for it.
 
-1. standardised differences of each need between children placed outside and inside London;
-2. logistic regression of being placed outside London on the number of hard-to-place needs,
-   with placing-borough fixed effects (boroughs with 0% or 100% outside are perfectly separated
-   and dropped from the adjusted model, and listed);
-3. feasibility: a maximum matching of the children placed outside London to the free places of
-   London homes registered for the categories their needs require. The share matched is how
-   many out-of-London placements London's free, suitably registered capacity could have met.
+1. **needs** - among London boroughs' children in children's homes (K2) on the snapshot date,
+   the log odds ratio of living outside London per hard-to-place need (borough fixed effects;
+   adjusted for age, sex and legal status from the SSDA903 and for criminal exploitation, which
+   is H5's high-risk trait and not counted here);
+2. **registration mismatch at equal quantity** - the children whose placement outside London
+   started in the year are matched (maximum flow) to places in the registration mix of London's
+   free places and to places in the mix of the homes outside London, each time with as many
+   places as children; the estimate is the second share minus the first (bootstrap interval).
 
-Caveats: associations on observational data; the matching ignores location within London, the
-mix of current residents and solo-placement needs, so it is an upper bound on what London
-capacity could have met.
+The shares London's free places could take at their real number, with and without registration
+categories, are context (they are mostly quantity). Standardised differences of each need are
+shown too.
+
+Caveats: associations on observational data; exploitation, solo placement and deprivation of
+liberty are not registration categories (any EBD home counts as meeting them); the benchmark is
+England's register only when ``homes`` is Ofsted's England-wide file, else the out-of-London homes
+London children live in (chosen for them: a bias towards finding a mismatch).
 """
 
 from __future__ import annotations
@@ -243,21 +251,33 @@ def child_covariates(ds: Dataset, year: int, df: pd.DataFrame) -> pd.DataFrame:
 
 
 def evidence_summary(verdict: str, record: Mapping[str, Any]) -> str:
-    """One plain paragraph: the verdict, then each part's estimate, interval and smallest
-    effect with its own verdict (the record of
+    """One plain paragraph: the verdict and how the parts combine, then each part's estimate,
+    95% interval and smallest effect that matters with its own verdict (the record of
     :func:`analysis.hypotheses.evidence.evidence_verdict`)."""
     bits = []
     for p in record["parts"]:
-        name = p["name"].replace("_", " ")
+        name = p["name"].replace("_", " ").capitalize()
         if p["estimate"] is None or p["ci_low"] is None or p["ci_high"] is None:
-            bits.append(f"{name}: could not be estimated ({p['verdict']})")
+            bits.append(f"{name}: could not be estimated from these data ({p['verdict']}).")
             continue
         bits.append(
             f"{name}: {p['estimate']:.3g} (95% interval {p['ci_low']:.3g} to {p['ci_high']:.3g};"
-            f" smallest effect that matters {p['smallest_effect']:.3g}) - {p['verdict']}"
+            f" the smallest effect that matters is {p['smallest_effect']:.3g}): {p['verdict']}."
         )
     how = "every part is needed" if record["rule"] == "all" else "any one part suffices"
-    return f"{verdict} ({how}). " + "; ".join(bits) + "."
+    return f"{verdict} ({how}). " + " ".join(bits)
+
+
+def mark_supports(
+    indicators: list[Indicator], record: Mapping[str, Any], parts: Mapping[str, str]
+) -> None:
+    """Set each part's indicator's "points to hypothesis" (``supports``) from the part's
+    verdict: True when Supported, False when Not supported, None when Inconclusive.
+    ``parts`` maps an indicator id to its part's name."""
+    verdicts = {p["name"]: p["verdict"] for p in record["parts"]}
+    for ind in indicators:
+        if ind.id in parts:
+            ind.supports = {"Supported": True, "Not supported": False}.get(verdicts[parts[ind.id]])
 
 
 # --- part (a): needs and location --------------------------------------------------------------
@@ -525,6 +545,7 @@ def evaluate(
                     unit="odds ratio",
                     note="borough fixed effects; adjusted for age, sex, legal status and "
                     "criminal exploitation; two-sided",
+                    id="h1_needs_or",
                 )
             )
             if fit.dropped_groups:
@@ -572,6 +593,20 @@ def evaluate(
         if math.isfinite(est) and math.isfinite(lo):
             estimates["registration_mismatch"] = Estimate(
                 est, lo, hi, len(outside), "children placed outside London"
+            )
+            indicators.append(
+                Indicator(
+                    "Registration mismatch at equal quantity: share the homes outside London "
+                    "could take minus share London's free places could take",
+                    est,
+                    lo,
+                    hi,
+                    n=len(outside),
+                    unit="proportion points",
+                    note="children whose placement outside London started in the year; "
+                    "bootstrap 95% interval",
+                    id="h1_mismatch",
+                )
             )
         else:
             insufficient.append("mismatch: no London free places or no benchmark homes")
@@ -672,6 +707,11 @@ def evaluate(
             )
 
     verdict, record = evidence_verdict(rules, estimates)
+    mark_supports(
+        indicators,
+        record,
+        {"h1_needs_or": "needs_outside_london", "h1_mismatch": "registration_mismatch"},
+    )
     return HypothesisResult(
         hypothesis=HYPOTHESIS,
         verdict=verdict,

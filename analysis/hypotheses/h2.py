@@ -35,7 +35,7 @@ from analysis.charts import interval_chart
 from analysis.dataset import Dataset
 from analysis.hypotheses.evidence import Estimate, evidence_verdict
 from analysis.hypotheses.figures import FigureSpec, as_published
-from analysis.hypotheses.h1 import evidence_summary
+from analysis.hypotheses.h1 import evidence_summary, mark_supports
 from analysis.london_memo import london_level
 from analysis.snapshot import k2_placements
 from analysis.verdicts import HypothesisResult, Indicator, summarise_fieldwork
@@ -379,6 +379,11 @@ def evaluate(
             )
 
     verdict, record = evidence_verdict(rules, estimates)
+    mark_supports(
+        indicators,
+        record,
+        {"h2_delta_used": "grade_gap_used_homes", "h2_delta_register": "grade_gap_register"},
+    )
     return HypothesisResult(
         hypothesis=HYPOTHESIS,
         verdict=verdict,

@@ -39,7 +39,7 @@ from analysis.charts import interval_chart
 from analysis.dataset import Dataset
 from analysis.hypotheses.evidence import Estimate, evidence_verdict
 from analysis.hypotheses.figures import FigureSpec, as_published, k2_outside_links
-from analysis.hypotheses.h1 import child_covariates, evidence_summary
+from analysis.hypotheses.h1 import child_covariates, evidence_summary, mark_supports
 from analysis.london_memo import london_level
 from analysis.referrals import decided_referrals
 from analysis.snapshot import for_year, placements_with_needs
@@ -465,6 +465,7 @@ def evaluate(
                     n=est.n,
                     unit="odds ratio",
                     note="SEs clustered by child; two-sided; No response counts as not accepted",
+                    id="h3_profile_or",
                 )
             )
             for flag, label in ((1, "strengths-based"), (0, "not strengths-based")):
@@ -506,6 +507,11 @@ def evaluate(
                 )
 
     verdict, record = evidence_verdict(rules, estimates)
+    mark_supports(
+        indicators,
+        record,
+        {"h3_borough_sd": "borough_practice", "h3_profile_or": "profile_quality"},
+    )
     return HypothesisResult(
         hypothesis=HYPOTHESIS,
         verdict=verdict,
