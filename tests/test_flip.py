@@ -10,11 +10,10 @@ hypothesis and all effects flipped together).
 "Supported"), and a mechanism absent in 2022 is planted at the simulation study's size
 (config/simulation.yaml).
 
-H2 (issue 13): the example has no England-wide Ofsted register, so H2's register part cannot be
-estimated and its verdict is Inconclusive unless the used-homes part alone shows "Not supported"
-(on the 2022 example its interval, -0.12 to 0.15, just misses plus or minus 0.147). With the
-public Ofsted file the example gives the 2022 "Not supported"; a planted H2 cannot turn it
-"Supported" without England's register (INCONCLUSIVE_ALLOWED).
+H2 (issue 13): the verdict compares London's register with England's; the example has no
+England-wide Ofsted register, so its H2 is Inconclusive (INCONCLUSIVE_ALLOWED). With the public
+Ofsted file the example gives the 2022 "Not supported"; a planted H2 cannot turn it "Supported"
+without England's register.
 """
 
 from __future__ import annotations
@@ -127,7 +126,7 @@ def test_h2_without_and_with_englands_register():
     from analysis.paths import SHARED_PUBLIC_DATA
 
     assert verdict(2, generated()) in ("Not supported", "Inconclusive")
-    # without England's register a planted H2 cannot be Supported (the register part is needed)
+    # without England's register a planted H2 cannot be Supported (the register is the test)
     assert verdict(2, generated(h2_quality=0.6)) == "Inconclusive"
     if not (SHARED_PUBLIC_DATA / get(2).rules()["public_homes_file"]).is_file():
         pytest.skip("public Ofsted file not found")
