@@ -6,10 +6,14 @@ planted effect reversed, that hypothesis's verdict changes.
 the hypotheses share the baseline run (8 generator runs in all: the baseline, one per
 hypothesis and all effects flipped together).
 
-"Reversing" an effect: a mechanism planted in 2022 is removed (set to 0; for H1 and H3 the
-verdict then leaves "Supported" but can stay "Partly supported", because H1's feasibility part is
-capacity-bound and H3's variation test can be passed by chance), and a mechanism absent in 2022
-is planted at the simulation study's size (config/simulation.yaml).
+"Reversing" an effect: a mechanism planted in 2022 is removed (set to 0; the verdict then leaves
+"Supported"), and a mechanism absent in 2022 is planted at the simulation study's size
+(config/simulation.yaml).
+
+H2 (issue 13): the verdict compares London's register with England's; the example has no
+England-wide Ofsted register, so its H2 is Inconclusive (INCONCLUSIVE_ALLOWED). With the public
+Ofsted file the example gives the 2022 "Not supported"; a planted H2 cannot turn it "Supported"
+without England's register.
 """
 
 from __future__ import annotations
@@ -47,6 +51,9 @@ EXPECTED_2022 = {
     5: "Supported",
     6: "Supported",
 }
+#: 2022 verdicts the example cannot establish at the declared smallest effect: "Inconclusive" is
+#: accepted for them (issue 13, Done-when), and the chapter says why.
+INCONCLUSIVE_ALLOWED = {2}
 ALL_FLIPPED = {
     "h1_needs": 0.0,
     "h2_quality": 0.6,
@@ -70,14 +77,18 @@ def registered_with_2022_verdicts() -> list[int]:
 def test_2022_settings_give_the_2022_verdicts():
     ds = generated()
     hyps = registered_with_2022_verdicts()
-    assert {h: verdict(h, ds) for h in hyps} == {h: EXPECTED_2022[h] for h in hyps}
+    got = {h: verdict(h, ds) for h in hyps}
+    for h in hyps:
+        if h in INCONCLUSIVE_ALLOWED and got[h] == "Inconclusive":
+            got[h] = EXPECTED_2022[h]
+    assert got == {h: EXPECTED_2022[h] for h in hyps}
 
 
 def test_all_effects_flipped_changes_every_verdict():
     ds = generated(**ALL_FLIPPED)
     got = {h: verdict(h, ds) for h in registered_with_2022_verdicts()}
     assert all(got[h] != EXPECTED_2022[h] for h in got), got
-    assert got[2] == "Supported" and got[4] == "Supported"
+    assert got[4] == "Supported"  # H2 cannot be Supported without England's register
     assert got[5] == "Not supported" and got[6] == "Not supported"
 
 
@@ -104,14 +115,23 @@ def test_flip_h6_staffing_removed_turns_not_supported():
 
 def test_flip_h1_needs_removed_changes_verdict():
     assert verdict(1, generated()) == "Supported"
-    # the feasibility part is capacity-bound in the example, so removing the needs effect
-    # turns the verdict to Partly supported (the needs part no longer holds)
+    # no needs effect and London registered like elsewhere: quantity alone is left
     assert verdict(1, generated(h1_needs=0.0)) != "Supported"
 
 
-def test_flip_h2_quality_planted_turns_supported():
-    assert verdict(2, generated()) == "Not supported"
-    assert verdict(2, generated(h2_quality=0.6)) == "Supported"
+def test_h2_without_and_with_englands_register():
+    import pytest
+
+    from analysis.hypotheses.registry import get
+    from analysis.paths import SHARED_PUBLIC_DATA
+
+    assert verdict(2, generated()) in ("Not supported", "Inconclusive")
+    # without England's register a planted H2 cannot be Supported (the register is the test)
+    assert verdict(2, generated(h2_quality=0.6)) == "Inconclusive"
+    if not (SHARED_PUBLIC_DATA / get(2).rules()["public_homes_file"]).is_file():
+        pytest.skip("public Ofsted file not found")
+    with_register = get(2).evaluate(generated(), YEAR, public_data_dir=SHARED_PUBLIC_DATA)
+    assert with_register.verdict == "Not supported"
 
 
 def test_flip_h3_practice_removed_changes_verdict():
