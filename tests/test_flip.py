@@ -14,6 +14,13 @@ H2 (issue 13): the verdict compares London's register with England's; the exampl
 England-wide Ofsted register, so its H2 is Inconclusive (INCONCLUSIVE_ALLOWED). With the public
 Ofsted file the example gives the 2022 "Not supported"; a planted H2 cannot turn it "Supported"
 without England's register.
+
+H4 (issue 13): with start year, borough effects and provider clustering the example's interval
+for the London premium (about -6% to +4% of the weekly core cost) is too wide to show that any
+premium is under the declared 5%, so the 2022 "Not supported" reads Inconclusive and the chapter
+says how much more data would settle it. H5 with the risk mechanism removed is Inconclusive for
+the same reason (within-home interval about plus or minus 0.55 on the log-odds, smallest effect
+0.405).
 """
 
 from __future__ import annotations
@@ -53,7 +60,7 @@ EXPECTED_2022 = {
 }
 #: 2022 verdicts the example cannot establish at the declared smallest effect: "Inconclusive" is
 #: accepted for them (issue 13, Done-when), and the chapter says why.
-INCONCLUSIVE_ALLOWED = {2}
+INCONCLUSIVE_ALLOWED = {2, 4}
 ALL_FLIPPED = {
     "h1_needs": 0.0,
     "h2_quality": 0.6,
@@ -89,20 +96,23 @@ def test_all_effects_flipped_changes_every_verdict():
     got = {h: verdict(h, ds) for h in registered_with_2022_verdicts()}
     assert all(got[h] != EXPECTED_2022[h] for h in got), got
     assert got[4] == "Supported"  # H2 cannot be Supported without England's register
-    assert got[5] == "Not supported" and got[6] == "Not supported"
+    assert got[5] in ("Not supported", "Inconclusive") and got[6] == "Not supported"
 
 
 # --- hypotheses 4-6 ----------------------------------------------------------------------
 
 
 def test_flip_h4_cost_premium_planted_turns_supported():
-    assert verdict(4, generated()) == "Not supported"
+    assert verdict(4, generated()) in ("Not supported", "Inconclusive")
     assert verdict(4, generated(h4_cost=0.15)) == "Supported"
 
 
-def test_flip_h5_risk_removed_turns_not_supported():
+def test_flip_h5_risk_removed_leaves_supported():
     assert verdict(5, generated()) == "Supported"
-    assert verdict(5, generated(h5_risk=0.0, h5_local_extra=0.0)) == "Not supported"
+    assert verdict(5, generated(h5_risk=0.0, h5_local_extra=0.0)) in (
+        "Not supported",
+        "Inconclusive",
+    )
 
 
 def test_flip_h6_staffing_removed_turns_not_supported():
