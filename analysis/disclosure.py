@@ -29,7 +29,7 @@ one line per year) so that group totals are protected too.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -62,6 +62,7 @@ class DisclosureRules:
     sentence_small: str = "fewer than 6"
     symbols: Mapping[str, str] = field(default_factory=dict)
     protection_interval: float = 2.0
+    withhold_column_totals: bool = False
 
 
 @lru_cache(maxsize=8)
@@ -79,6 +80,7 @@ def _load_rules_cached(path: str) -> DisclosureRules:
         sentence_small=str(raw.get("sentence_small", "fewer than 6")),
         symbols=dict(raw.get("symbols", {})),
         protection_interval=float(raw.get("protection_interval", 2)),
+        withhold_column_totals=bool(raw.get("withhold_column_totals", False)),
     )
 
 
@@ -182,7 +184,33 @@ def apply_secondary_suppression(
     partner is suppressed: among the published non-zero cells of its lines (then of the lines
     of the suppressed cells tied to it), smallest first, the first whose suppression leaves
     both the exposed cell and the partner itself safe (tried with the LP), else the smallest.
-    Repeats until the audit finds nothing or no line has a cell left.
+    Repeats until the audit finds nothing or no line has a cell left (see
+    :func:`secondary_suppression` for the version that may also withhold a column total).
+    """
+    return secondary_suppression(
+        values, suppressed, lines, line_values=line_values, protection=protection
+    )[0]
+
+
+def secondary_suppression(
+    values: np.ndarray,
+    suppressed: np.ndarray,
+    lines: Sequence[Line],
+    *,
+    line_values: Sequence[float | None] | None = None,
+    protection: float = 2.0,
+    withhold_totals: bool = False,
+) -> tuple[np.ndarray, set[int]]:
+    """:func:`apply_secondary_suppression`, returning the mask and the indices (into
+    ``lines``) of the column totals withheld.
+
+    With ``withhold_totals``, a column total known from elsewhere (a line with a value and no
+    in-table total) is itself a candidate, the margin cell of tau-argus' tables: when no
+    published cell can cover an exposed cell (every partner tried leaves it or itself
+    exposed), the first such total of its lines whose withholding makes it safe is withheld
+    (the table then promises that total is quoted nowhere: ``withheld_totals`` in its sidecar).
+    This covers what partners cannot: a column of single children and zeros whose total is
+    known, or a column total from 1 to 5 that the other column totals give back.
     """
     from analysis.disclosure_audit import sum_relation
 
@@ -190,18 +218,22 @@ def apply_secondary_suppression(
     if line_values is None:
         line_values = [None] * len(lines)
     used = [
-        (line, value)
-        for line, value in zip(lines, line_values, strict=True)
+        (index, line, value)
+        for index, (line, value) in enumerate(zip(lines, line_values, strict=True))
         if line.total is not None or value is not None
     ]
     relations = [
         sum_relation([c for c in line.cells if not np.isnan(values[c])], line.total, value)
-        for line, value in used
+        for _, line, value in used
     ]
     through: dict[Cell, list[Line]] = {}
-    for line, _ in used:
+    margins: dict[Cell, list[int]] = {}  # cell -> positions in ``used`` of its known totals
+    for position, (_, line, _) in enumerate(used):
         for cell in [*line.cells, *([line.total] if line.total is not None else [])]:
             through.setdefault(cell, []).append(line)
+        if line.total is None and withhold_totals:
+            for cell in line.cells:
+                margins.setdefault(cell, []).append(position)
     audit = _TableAudit(values, relations, protection)
     safe: set[Cell] = set()  # more suppression only widens a reader's ranges: safe stays safe
     while True:
@@ -214,26 +246,35 @@ def apply_secondary_suppression(
         exposed = audit.exposed(mask, todo)
         safe.update(cell for cell in todo if cell not in exposed)
         if not exposed:
-            return mask
+            break
         added = False
         for cell in exposed:
             if not audit.exposed(mask, [cell]):  # covered by a partner chosen this pass
                 continue
-            partner = _choose_partner(cell, through, values, mask, audit)
-            if partner is not None:
+            partner = _choose_partner(cell, through, values, mask, audit, margins=margins)
+            if isinstance(partner, int):
+                audit.withheld.add(partner)
+                safe.clear()  # a withheld total changes the relations: check all again
+                added = True
+            elif partner is not None:
                 mask[partner] = True
                 added = True
         if not added:
-            return mask
+            break
+    return mask, {used[position][0] for position in audit.withheld}
 
 
 class _TableAudit:
-    """The attacker's bounds on one table's suppressed cells (one LP set-up per question)."""
+    """The attacker's bounds on one table's suppressed cells (one LP set-up per question);
+    ``withheld`` are the positions of the relations (column totals) no longer published."""
 
     def __init__(self, values: np.ndarray, relations: list, protection: float) -> None:
         self.values, self.relations, self.protection = values, relations, protection
+        self.withheld: set[int] = set()
 
-    def exposed(self, mask: np.ndarray, cells: Sequence[Cell]) -> list[Cell]:
+    def exposed(
+        self, mask: np.ndarray, cells: Sequence[Cell], withheld: Iterable[int] = ()
+    ) -> list[Cell]:
         """The cells of ``cells`` (suppressed under ``mask``) a reader can narrow too far."""
         from analysis.disclosure_audit import hidden_bounds, is_exposed
 
@@ -250,10 +291,12 @@ class _TableAudit:
             for r, c in zip(*np.nonzero(~mask), strict=True)
             if not np.isnan(values[r, c])
         }
+        gone = self.withheld.union(withheld)
+        relations = [r for i, r in enumerate(self.relations) if i not in gone]
         # the reader's knowledge, as in the published audit: a suppressed count is at least 1,
         # unless that contradicts the relations (a suppressed zero), then at least 0
         bounds = hidden_bounds(
-            known, hidden, self.relations, lower=1.0, enough=self.protection + 1, targets=cells
+            known, hidden, relations, lower=1.0, enough=self.protection + 1, targets=cells
         )
         return [cell for cell in cells if is_exposed(bounds[cell], self.protection)]
 
@@ -315,9 +358,13 @@ def _choose_partner(
     mask: np.ndarray,
     audit: _TableAudit,
     tries: int = 8,
-) -> Cell | None:
+    margins: Mapping[Cell, list[int]] | None = None,
+) -> Cell | int | None:
     """The partner to suppress for an exposed cell (see :func:`apply_secondary_suppression`);
-    None when no published cell is tied to it (zeros are candidates only when no non-zero is)."""
+    None when no published cell is tied to it (zeros are candidates only when no non-zero is).
+    A column total (an ``int``: its position among the audit's relations) is chosen only when
+    no candidate leaves both the cell and itself safe and withholding it makes the cell safe
+    (``margins``: the known totals of each cell's lines, :func:`secondary_suppression`)."""
     candidates = _candidates(cell, through, values, mask)
     covers_cell = None
     for candidate in candidates[:tries]:
@@ -328,9 +375,25 @@ def _choose_partner(
             return candidate
         if covers_cell is None and cell not in exposed:
             covers_cell = candidate
+    for position in _margin_candidates(cell, mask, margins or {}, audit):
+        if not audit.exposed(mask, [cell], withheld=[position]):
+            return position
     if covers_cell is not None:
         return covers_cell
     return candidates[0] if candidates else None
+
+
+def _margin_candidates(
+    cell: Cell, mask: np.ndarray, margins: Mapping[Cell, list[int]], audit: _TableAudit
+) -> list[int]:
+    """The known column totals that could cover ``cell``: those of its own lines, then those
+    of the other suppressed cells (the reader combines the lines they share), in order."""
+    out = [p for p in margins.get(cell, []) if p not in audit.withheld]
+    for r, c in zip(*np.nonzero(mask), strict=True):
+        for p in margins.get((int(r), int(c)), []):
+            if p not in audit.withheld and p not in out:
+                out.append(p)
+    return out
 
 
 def _total_row_positions(
@@ -564,10 +627,22 @@ def _protect_table(
         else:
             line_values.append(total)
     mask_values = primary
+    withheld: set[int] = set()
     if rules.secondary and len(df):
-        mask_values = apply_secondary_suppression(
-            values, primary, lines, line_values=line_values, protection=rules.protection_interval
+        mask_values, withheld = secondary_suppression(
+            values,
+            primary,
+            lines,
+            line_values=line_values,
+            protection=rules.protection_interval,
+            withhold_totals=rules.withhold_column_totals,
         )
+    withheld_totals = [
+        {"column": columns[lines[i].cells[0][1]], "rows": [r for r, _ in lines[i].cells]}
+        for i in sorted(withheld)
+        if lines[i].cells
+    ]
+    line_values = [None if i in withheld else v for i, v in enumerate(line_values)]
     mask = pd.DataFrame(mask_values, columns=columns, index=df.index)
     out = df.copy()
     for col in columns:
@@ -603,6 +678,9 @@ def _protect_table(
         ],
         "shares": shares,
     }
+    if withheld_totals:
+        # the column totals this table withholds: quoting them anywhere would undo its control
+        sidecar["withheld_totals"] = withheld_totals
     if key is not None:
         sidecar["key"] = key
         sidecar["quantities"] = dict(quantities or {})
