@@ -63,6 +63,7 @@ class DisclosureRules:
     symbols: Mapping[str, str] = field(default_factory=dict)
     protection_interval: float = 2.0
     withhold_column_totals: bool = False
+    folds: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
 
 @lru_cache(maxsize=8)
@@ -81,6 +82,7 @@ def _load_rules_cached(path: str) -> DisclosureRules:
         symbols=dict(raw.get("symbols", {})),
         protection_interval=float(raw.get("protection_interval", 2)),
         withhold_column_totals=bool(raw.get("withhold_column_totals", False)),
+        folds={str(k): dict(v) for k, v in (raw.get("fold") or {}).items()},
     )
 
 
@@ -200,9 +202,9 @@ def secondary_suppression(
     line_values: Sequence[float | None] | None = None,
     protection: float = 2.0,
     withhold_totals: bool = False,
-) -> tuple[np.ndarray, set[int]]:
-    """:func:`apply_secondary_suppression`, returning the mask and the indices (into
-    ``lines``) of the column totals withheld.
+) -> tuple[np.ndarray, set[int], list[Cell]]:
+    """:func:`apply_secondary_suppression`, returning the mask, the indices (into ``lines``)
+    of the column totals withheld and the cells still exposed (none when it succeeded).
 
     With ``withhold_totals``, a column total known from elsewhere (a line with a value and no
     in-table total) is itself a candidate, the margin cell of tau-argus' tables: when no
@@ -261,7 +263,7 @@ def secondary_suppression(
                 added = True
         if not added:
             break
-    return mask, {used[position][0] for position in audit.withheld}
+    return mask, {used[position][0] for position in audit.withheld}, exposed
 
 
 class _TableAudit:
@@ -466,6 +468,7 @@ class ProtectedTable:
     mask: pd.DataFrame
     sidecar: dict[str, Any]
     source: pd.DataFrame | None = None  # the table before control (local only, never written)
+    exposed: int = 0  # suppressed cells secondary suppression could not protect (the audit's)
 
 
 def _count_values(
@@ -501,6 +504,7 @@ def protect_table(
     quantities: Mapping[str, str] | None = None,
     force: pd.DataFrame | None = None,
     column_totals: bool | None = None,
+    fold: Mapping[str, Any] | None = None,
 ) -> ProtectedTable:
     """Disclosure control of one table with its arithmetic declared (see module doc).
 
@@ -512,7 +516,11 @@ def protect_table(
     ``force`` (a boolean frame over count columns) suppresses cells chosen elsewhere (the same
     number suppressed in another table). Cells already showing the symbol stay suppressed.
     ``column_totals`` overrides ``assume_column_totals_published`` for this table (False for a
-    table of a subset of rows whose column sums are not quoted anywhere).
+    table of a subset of rows whose column sums are not quoted anywhere). ``fold`` (a table's
+    entry of ``fold`` in ``config/disclosure.yaml``) is the last resort of a list of categories:
+    when secondary suppression cannot protect every suppressed count, the rows holding one are
+    merged into one row labelled ``fold["label"]`` (see :func:`fold_rows`) and the table is
+    protected again, until nothing is exposed.
     """
     rules = rules or load_rules()
     if column_totals is not None and column_totals != rules.assume_column_totals_published:
@@ -520,12 +528,27 @@ def protect_table(
 
         rules = replace(rules, assume_column_totals_published=column_totals)
     memo_key = _memo_key(
-        df, count_columns, derived_from, rules, row_total, by, sums, shares, key, quantities, force
+        df,
+        count_columns,
+        derived_from,
+        rules,
+        row_total,
+        by,
+        sums,
+        shares,
+        key,
+        quantities,
+        force,
+        fold,
     )
     if memo_key in _MEMO:
         done = _MEMO[memo_key]
         return ProtectedTable(
-            done.frame.copy(), done.mask.copy(), json.loads(json.dumps(done.sidecar)), df
+            done.frame.copy(),
+            done.mask.copy(),
+            json.loads(json.dumps(done.sidecar)),
+            done.source if "folded_into" in done.sidecar else df,
+            done.exposed,
         )
     result = _protect_table(
         df,
@@ -540,12 +563,57 @@ def protect_table(
         quantities=quantities,
         force=force,
     )
+    current = df
+    while fold and result.exposed:
+        rows = [i for i, hide in enumerate(result.mask.any(axis=1).to_numpy()) if hide]
+        labels = current[fold["label_column"]].astype(str).to_numpy()
+        if all(labels[i] == fold["label"] for i in rows):  # nothing left to fold
+            break
+        current = fold_rows(current, rows, fold)
+        result = _protect_table(
+            current,
+            count_columns,
+            derived_from,
+            rules=rules,
+            row_total=row_total,
+            by=by,
+            sums=sums,
+            shares=shares,
+            key=key,
+            quantities=quantities,
+            force=None,
+        )
+        result.sidecar["folded_into"] = fold["label"]
     if len(_MEMO) >= 64:
         _MEMO.pop(next(iter(_MEMO)))
     _MEMO[memo_key] = result
     return ProtectedTable(
-        result.frame.copy(), result.mask.copy(), json.loads(json.dumps(result.sidecar)), df
+        result.frame.copy(),
+        result.mask.copy(),
+        json.loads(json.dumps(result.sidecar)),
+        current,
+        result.exposed,
     )
+
+
+def fold_rows(df: pd.DataFrame, rows: Sequence[int], fold: Mapping[str, Any]) -> pd.DataFrame:
+    """Merge the rows at positions ``rows`` (and an earlier folded row) into one last row
+    labelled ``fold["label"]`` in ``fold["label_column"]``: the columns of ``fold["sum"]`` (counts
+    and shares of one total) are summed, every other column is left blank. The categories
+    folded are not named and their number is not given (with the total it could give their
+    counts back)."""
+    label_column, label = fold["label_column"], fold["label"]
+    merged = set(rows) | set(np.flatnonzero(df[label_column].astype(str).to_numpy() == label))
+    positions = sorted(int(i) for i in merged)
+    part = df.iloc[positions]
+    other: dict[str, Any] = {c: "" for c in df.columns}
+    for col in fold.get("sum", []):
+        other[col] = pd.to_numeric(part[col], errors="coerce").sum()
+        if pd.api.types.is_integer_dtype(df[col]):
+            other[col] = int(other[col])
+    other[label_column] = label
+    keep = df.drop(index=df.index[positions])
+    return pd.concat([keep, pd.DataFrame([other])], ignore_index=True)
 
 
 #: Tables already protected in this process (a build's kernels publish the London-level tables
@@ -628,8 +696,9 @@ def _protect_table(
             line_values.append(total)
     mask_values = primary
     withheld: set[int] = set()
+    exposed_left: list[Cell] = []
     if rules.secondary and len(df):
-        mask_values, withheld = secondary_suppression(
+        mask_values, withheld, exposed_left = secondary_suppression(
             values,
             primary,
             lines,
@@ -684,7 +753,7 @@ def _protect_table(
     if key is not None:
         sidecar["key"] = key
         sidecar["quantities"] = dict(quantities or {})
-    return ProtectedTable(out, mask, sidecar)
+    return ProtectedTable(out, mask, sidecar, exposed=len(exposed_left))
 
 
 def suppression_mask(
