@@ -318,10 +318,18 @@ def write_receiving(res: pd.DataFrame, paths: Any, year: int) -> dict[str, Any]:
             "children": [*head["children"].astype(int), int(outside["children"].iloc[TOP:].sum())],
         }
     )
+    if not others:  # "Other 0 authorities" would tell a reader its hidden count is 0
+        fig_table = fig_table.iloc[:-1]
     # a count of 1-5 (and its partner) draws no bar: the chart shows what its table publishes
-    drawn = _numbers(protect_table(fig_table, ["children"]).frame["children"])
+    # (folded into "other" when that cannot protect them, config/disclosure.yaml fold)
+    from analysis.disclosure import load_rules
+
+    published = protect_table(
+        fig_table, ["children"], fold=load_rules().folds.get("placements_receiving_top")
+    ).frame
+    drawn = _numbers(published["children"])
     save_figure(
-        _bars(fig_table["la"].tolist(), drawn, "London children placed there", colour=1),
+        _bars(published["la"].tolist(), drawn, "London children placed there", colour=1),
         paths,
         "placements_receiving_top",
         caption=f"The {TOP} local authorities outside London receiving most London children, and the rest, 31 March {year}",
