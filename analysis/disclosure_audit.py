@@ -345,7 +345,9 @@ class PublishedTable:
         """The number a cell holds: shared with other tables when its quantity is declared."""
         quantity = self.spec.get("quantities", {}).get(column)
         keys = self.keys
-        if quantity and keys is not None:
+        # a folded "other" row sums this table's own choice of rows: its number is its own
+        folded = keys is not None and keys[row] == self.spec.get("folded_into")
+        if quantity and keys is not None and not folded:
             return ("q", quantity, keys[row])
         return ("cell", self.edition, self.name, row, column)
 

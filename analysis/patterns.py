@@ -346,6 +346,25 @@ def _bar_home_use(published: pd.DataFrame, highlight: str | None) -> Any:
     return fig
 
 
+def destinations_disclosure(ds: Any, year: int, dest: pd.DataFrame) -> dict[str, Any]:
+    """How the destinations table is protected jointly with the receiving LAs' table
+    (``placements_receiving_las``), which publishes the same counts for every LA: the
+    destinations follow its suppression (:func:`analysis.disclosure.follow`, key ``la``) and
+    withhold an LA it folded into "other" (publishing it would give the other row's parts
+    back); both declare the quantity, so the audit reads them as one set of numbers."""
+    from analysis.disclosure import follow
+    from analysis.placements.publish import RECEIVING_SPEC, protected_receiving
+    from analysis.snapshot import k2_placements
+
+    receiving = protected_receiving(k2_placements(ds, year))
+    quantity = RECEIVING_SPEC["quantities"]["children"]
+    force, declared = follow(dest, "la", {"placements": quantity}, receiving)
+    if "folded_into" in receiving.sidecar and declared["placements"] == quantity:
+        folded = ~dest["la"].isin(receiving.source["la"])
+        force["placements"] = force.get("placements", False) | folded
+    return {"key": "la", "quantities": declared, "force": force}
+
+
 def write_patterns_outputs(
     ds: Any, year: int, edition: str, output_dir: str, la: str | None = None
 ) -> dict[str, Any]:
@@ -392,11 +411,13 @@ def write_patterns_outputs(
     dest = pat["destinations"]
     # one controlled version of the destinations for the table, the figure and patterns.json
     # (folded into "other" when secondary suppression cannot protect them, config fold)
+    dest_spec = destinations_disclosure(ds, year, dest)
     dest_public = protect_table(
         dest,
         ["placements"],
         {"share": "placements"},
         fold=load_rules().folds.get("patterns_destinations"),
+        **dest_spec,
     ).frame
     named = dest_public[_numeric(dest_public["placements"]).notna()]
     named = named[named["la"].isin(dest["la"])]
@@ -411,6 +432,7 @@ def write_patterns_outputs(
         child_counts=["placements"],
         derived_from={"share": "placements"},
         draws=[{"column": "placements", "label": "la"}],
+        **dest_spec,
     )
     use = pat["home_use"]
     use_spec = home_use_disclosure()

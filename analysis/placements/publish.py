@@ -296,6 +296,27 @@ def write_capacity(ds: Any, res: pd.DataFrame, paths: Any, year: int) -> dict[st
     return split
 
 
+#: The receiving LAs' table declares its counts as children placed in each LA (key ``la``),
+#: the quantity the destinations table (:mod:`analysis.patterns`) follows.
+RECEIVING_SPEC: dict[str, Any] = {"key": "la", "quantities": {"children": "children_placed_in_la"}}
+
+
+def protected_receiving(res: pd.DataFrame) -> Any:
+    """The receiving LAs outside London after disclosure control (a
+    :class:`analysis.disclosure.ProtectedTable`, folded when needed), as published in
+    ``placements_receiving_las``."""
+    from analysis.disclosure import load_rules, protect_table
+
+    from .receiving import outside_table, receiving_las
+
+    return protect_table(
+        outside_table(receiving_las(res)),
+        ["children"],
+        fold=load_rules().folds.get("placements_receiving_las"),
+        **RECEIVING_SPEC,
+    )
+
+
 def write_receiving(res: pd.DataFrame, paths: Any, year: int) -> dict[str, Any]:
     """Every receiving LA and the top eight's share (:mod:`analysis.placements.receiving`)."""
     from analysis.charts import save_figure
@@ -306,8 +327,12 @@ def write_receiving(res: pd.DataFrame, paths: Any, year: int) -> dict[str, Any]:
 
     rec = receiving_las(res)
     summary = receiving_summary(rec)
+    # the same numbers as the destinations table (one quantity, key la: audited together)
     write_table(
-        outside_table(rec), paths.tables / "placements_receiving_las.csv", child_counts=["children"]
+        outside_table(rec),
+        paths.tables / "placements_receiving_las.csv",
+        child_counts=["children"],
+        **RECEIVING_SPEC,
     )
     outside = rec[~rec["in_london"]]
     head = outside.head(TOP)
