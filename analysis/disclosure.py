@@ -295,10 +295,18 @@ class _TableAudit:
         }
         gone = self.withheld.union(withheld)
         relations = [r for i, r in enumerate(self.relations) if i not in gone]
-        # the reader's knowledge, as in the published audit: a suppressed count is at least 1,
-        # unless that contradicts the relations (a suppressed zero), then at least 0
+        # the reader's knowledge, as in the published audit: a suppressed count is at least 1;
+        # when that contradicts the relations (a suppressed zero), the audit's reader falls back
+        # to at least 0, and this stricter one to knowing which hidden cells are 0 (each other
+        # at least 1): a hidden zero is no cover (its bounds are never looser than the audit's)
         bounds = hidden_bounds(
-            known, hidden, relations, lower=1.0, enough=self.protection + 1, targets=cells
+            known,
+            hidden,
+            relations,
+            lower=1.0,
+            enough=self.protection + 1,
+            targets=cells,
+            fallback={cell: float(values[cell] >= 1) for cell in hidden},
         )
         return [cell for cell in cells if is_exposed(bounds[cell], self.protection)]
 

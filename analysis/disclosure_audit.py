@@ -110,6 +110,7 @@ def hidden_bounds(
     lower: float | Mapping[QId, float] = 1.0,
     enough: float | None = None,
     targets: Iterable[QId] | None = None,
+    fallback: Mapping[QId, float] | None = None,
 ) -> dict[QId, tuple[float, float]]:
     """The smallest and largest value of each hidden number given the known ones and the
     relations (linear programming, HiGHS). ``lower`` is the least value of a hidden number (a
@@ -119,7 +120,9 @@ def hidden_bounds(
     contradict each other even then. With ``enough``, a number shown to range at least that
     far by the solutions found so far is not bounded further (its bounds are then the range
     seen, an inner estimate): enough to decide the protection test with far fewer LPs.
-    ``targets`` limits the numbers bounded (the others still take part in the LPs)."""
+    ``targets`` limits the numbers bounded (the others still take part in the LPs).
+    ``fallback`` gives the lower bounds used instead of 0 when the relations contradict
+    ``lower`` (secondary suppression's stricter reader, who knows which hidden cells are 0)."""
     hidden = list(dict.fromkeys(hidden))
     hidden_set = set(hidden)
     wanted = set(targets) if targets is not None else None
@@ -172,8 +175,9 @@ def hidden_bounds(
             kwargs.update(A_ub=np.array(a_ub), b_ub=np.array(b_ub))
         lp = _LinearProgramme(len(names), kwargs)
         if lp.solve(np.zeros(len(names))).status == 2:  # a suppressed zero somewhere
-            kwargs["bounds"] = [(0.0, None)] * len(names)
-            lp.lower_bounds(0.0)
+            lows = [float((fallback or {}).get(q, 0.0)) for q in names]
+            kwargs["bounds"] = [(low, None) for low in lows]
+            lp.lower_bounds(lows)
         seen_lo = np.full(len(names), math.inf)
         seen_hi = np.full(len(names), -math.inf)
 
@@ -273,13 +277,13 @@ class _LinearProgramme:
         self.highs = h
         self.columns = np.arange(n, dtype=np.int32)
 
-    def lower_bounds(self, low: float) -> None:
-        """Set every number's lower bound to ``low``."""
-        self.spec["bounds"] = [(low, None)] * self.n
+    def lower_bounds(self, lows: Sequence[float]) -> None:
+        """Set the numbers' lower bounds to ``lows``."""
+        self.spec["bounds"] = [(low, None) for low in lows]
         if self.highs is not None:
             inf = self.core.kHighsInf
             self.highs.changeColsBounds(
-                self.n, self.columns, np.full(self.n, low), np.full(self.n, inf)
+                self.n, self.columns, np.array(lows, dtype=float), np.full(self.n, inf)
             )
 
     def solve(self, c: np.ndarray) -> _Solution:

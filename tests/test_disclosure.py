@@ -162,3 +162,36 @@ def test_suppressed_cells_are_never_zero_when_a_nonzero_partner_exists():
     out = suppress_child_counts(df, ["n"], rules=RULES)
     assert out["n"].tolist() == [0, "c", 0, "c"]
     assert np.all(df["n"].to_numpy() >= 0)
+
+
+FOLD = {"label_column": "la", "label": "Other", "sum": ["n", "share"]}
+
+
+def test_a_list_of_single_children_folds_into_other():
+    # seven destinations of one child each, their total (7) known: no partner can protect them
+    df = pd.DataFrame({"la": list("abcdefg"), "n": [1] * 7, "share": [1 / 7] * 7})
+    plain = protect_table(df, ["n"], {"share": "n"}, rules=RULES)
+    assert plain.exposed == 7  # every hidden 1 is given back by the total
+    folded = protect_table(df, ["n"], {"share": "n"}, rules=RULES, fold=FOLD)
+    assert folded.frame["la"].tolist() == ["Other"] and folded.frame["n"].tolist() == [7]
+    assert folded.sidecar["folded_into"] == "Other" and folded.exposed == 0
+
+
+def test_a_list_partners_protect_is_not_folded():
+    df = pd.DataFrame({"la": list("abcde"), "n": [20, 9, 2, 1, 12], "share": [0.3] * 5})
+    out = protect_table(df, ["n"], {"share": "n"}, rules=RULES, fold=FOLD)
+    assert out.frame["la"].tolist() == list("abcde") and "folded_into" not in out.sidecar
+    assert out.frame["n"].tolist()[2:4] == ["c", "c"] and out.exposed == 0
+
+
+def test_a_column_total_is_withheld_only_as_the_last_resort():
+    # the grand total (8) less the other column totals gives the b column's 2 back: 1 and 1
+    truth = pd.DataFrame([[0, 0, 0], [0, 0, 6], [0, 1, 0], [0, 1, 0]], columns=["a", "b", "d"])
+    truth["total"] = truth.sum(axis=1)
+    truth.insert(0, "la", list("wxyz"))
+    cols = ["a", "b", "d", "total"]
+    assert protect_table(truth, cols, rules=RULES).exposed > 0  # off (the build's setting)
+    out = protect_table(truth, cols, rules=WITHHOLDING)
+    assert out.exposed == 0
+    assert [w["column"] for w in out.sidecar["withheld_totals"]] == ["total"]
+    assert all(line["value"] is not None or line["total"] for line in out.sidecar["lines"])
