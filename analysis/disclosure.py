@@ -12,7 +12,10 @@ statistics:
   programme (:func:`analysis.disclosure_audit.hidden_bounds`) cannot narrow any suppressed count
   to fewer than ``protection_interval`` + 1 whole numbers, each suppressed count taken as at
   least 1: for each exposed cell, a published non-zero cell tied to it, smallest first, tried
-  with the LP (see :func:`apply_secondary_suppression`).
+  with the LP (see :func:`apply_secondary_suppression`). Where no published cell can cover, a
+  table may withhold a column total known from elsewhere (``withhold_column_totals``, off in the
+  build, :func:`secondary_suppression`) or, when declared as a list of categories (``fold``),
+  merge the rows it cannot protect into one "other" row (:func:`fold_rows`).
 * **Derived figures** - a share is suppressed with its numerator or its denominator; a rate or
   average computed from a suppressed count (named in ``derived_from``) is suppressed with it.
 * **One version of each number** - ``key``/``quantities`` say which number a count cell holds;
