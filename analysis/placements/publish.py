@@ -353,6 +353,17 @@ def write_receiving(res: pd.DataFrame, paths: Any, year: int) -> dict[str, Any]:
         fig_table, ["children"], fold=load_rules().folds.get("placements_receiving_top")
     ).frame
     drawn = _numbers(published["children"])
+    # an authority folded into "other" is not named anywhere: with the number of authorities
+    # and of children, its name would give its count back (seven authorities, seven children)
+    shown = set(protected_receiving(res).source["la"]) & set(published["la"])
+    if any(name not in shown for name in summary["top_las"]):
+        summary = {
+            **summary,
+            "top_las": [
+                *[name for name in summary["top_las"] if name in shown],
+                "others not named (disclosure control)",
+            ],
+        }
     save_figure(
         _bars(published["la"].tolist(), drawn, "London children placed there", colour=1),
         paths,
