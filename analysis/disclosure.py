@@ -595,6 +595,7 @@ def protect_table(
             force=None,
         )
         result.sidecar["folded_into"] = fold["label"]
+    result.source = current  # the table controlled (folded, when it was)
     if len(_MEMO) >= 64:
         _MEMO.pop(next(iter(_MEMO)))
     _MEMO[memo_key] = result

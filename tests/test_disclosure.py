@@ -175,6 +175,8 @@ def test_a_list_of_single_children_folds_into_other():
     folded = protect_table(df, ["n"], {"share": "n"}, rules=RULES, fold=FOLD)
     assert folded.frame["la"].tolist() == ["Other"] and folded.frame["n"].tolist() == [7]
     assert folded.sidecar["folded_into"] == "Other" and folded.exposed == 0
+    again = protect_table(df, ["n"], {"share": "n"}, rules=RULES, fold=FOLD)  # remembered
+    assert again.source is not None and again.source["la"].tolist() == ["Other"]
 
 
 def test_a_list_partners_protect_is_not_folded():
