@@ -74,6 +74,22 @@ class Coverage:
         )
 
     @property
+    def children(self) -> str:
+        """Whose children the "London" counts are, mid-sentence: "London boroughs' children",
+        "Hackney's children", "the children of these 5 boroughs"."""
+        if self.full:
+            return "London boroughs' children"
+        if self.count == 1:
+            return f"{self.boroughs[0]}'s children"
+        return f"the children of these {self.count} boroughs"
+
+    @property
+    def children_capitalised(self) -> str:
+        """:attr:`children` at the start of a sentence (a borough's name keeps its capitals)."""
+        text = self.children
+        return text[:1].upper() + text[1:]
+
+    @property
     def subject(self) -> str:
         """Who the "London" figures are about: "London boroughs", or the boroughs in the data."""
         if self.full:

@@ -12,7 +12,10 @@ statistics:
   programme (:func:`analysis.disclosure_audit.hidden_bounds`) cannot narrow any suppressed count
   to fewer than ``protection_interval`` + 1 whole numbers, each suppressed count taken as at
   least 1: for each exposed cell, a published non-zero cell tied to it, smallest first, tried
-  with the LP (see :func:`apply_secondary_suppression`).
+  with the LP (see :func:`apply_secondary_suppression`). Where no published cell can cover, a
+  table may withhold a column total known from elsewhere (``withhold_column_totals``, off in the
+  build, :func:`secondary_suppression`) or, when declared as a list of categories (``fold``),
+  merge the rows it cannot protect into one "other" row (:func:`fold_rows`).
 * **Derived figures** - a share is suppressed with its numerator or its denominator; a rate or
   average computed from a suppressed count (named in ``derived_from``) is suppressed with it.
 * **One version of each number** - ``key``/``quantities`` say which number a count cell holds;
@@ -29,7 +32,7 @@ one line per year) so that group totals are protected too.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -62,6 +65,8 @@ class DisclosureRules:
     sentence_small: str = "fewer than 6"
     symbols: Mapping[str, str] = field(default_factory=dict)
     protection_interval: float = 2.0
+    withhold_column_totals: bool = False
+    folds: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
 
 @lru_cache(maxsize=8)
@@ -79,6 +84,8 @@ def _load_rules_cached(path: str) -> DisclosureRules:
         sentence_small=str(raw.get("sentence_small", "fewer than 6")),
         symbols=dict(raw.get("symbols", {})),
         protection_interval=float(raw.get("protection_interval", 2)),
+        withhold_column_totals=bool(raw.get("withhold_column_totals", False)),
+        folds={str(k): dict(v) for k, v in (raw.get("fold") or {}).items()},
     )
 
 
@@ -182,7 +189,33 @@ def apply_secondary_suppression(
     partner is suppressed: among the published non-zero cells of its lines (then of the lines
     of the suppressed cells tied to it), smallest first, the first whose suppression leaves
     both the exposed cell and the partner itself safe (tried with the LP), else the smallest.
-    Repeats until the audit finds nothing or no line has a cell left.
+    Repeats until the audit finds nothing or no line has a cell left (see
+    :func:`secondary_suppression` for the version that may also withhold a column total).
+    """
+    return secondary_suppression(
+        values, suppressed, lines, line_values=line_values, protection=protection
+    )[0]
+
+
+def secondary_suppression(
+    values: np.ndarray,
+    suppressed: np.ndarray,
+    lines: Sequence[Line],
+    *,
+    line_values: Sequence[float | None] | None = None,
+    protection: float = 2.0,
+    withhold_totals: bool = False,
+) -> tuple[np.ndarray, set[int], list[Cell]]:
+    """:func:`apply_secondary_suppression`, returning the mask, the indices (into ``lines``)
+    of the column totals withheld and the cells still exposed (none when it succeeded).
+
+    With ``withhold_totals``, a column total known from elsewhere (a line with a value and no
+    in-table total) is itself a candidate, the margin cell of tau-argus' tables: when no
+    published cell can cover an exposed cell (every partner tried leaves it or itself
+    exposed), the first such total of its lines whose withholding makes it safe is withheld
+    (the table then promises that total is quoted nowhere: ``withheld_totals`` in its sidecar).
+    This covers what partners cannot: a column of single children and zeros whose total is
+    known, or a column total from 1 to 5 that the other column totals give back.
     """
     from analysis.disclosure_audit import sum_relation
 
@@ -190,18 +223,22 @@ def apply_secondary_suppression(
     if line_values is None:
         line_values = [None] * len(lines)
     used = [
-        (line, value)
-        for line, value in zip(lines, line_values, strict=True)
+        (index, line, value)
+        for index, (line, value) in enumerate(zip(lines, line_values, strict=True))
         if line.total is not None or value is not None
     ]
     relations = [
         sum_relation([c for c in line.cells if not np.isnan(values[c])], line.total, value)
-        for line, value in used
+        for _, line, value in used
     ]
     through: dict[Cell, list[Line]] = {}
-    for line, _ in used:
+    margins: dict[Cell, list[int]] = {}  # cell -> positions in ``used`` of its known totals
+    for position, (_, line, _) in enumerate(used):
         for cell in [*line.cells, *([line.total] if line.total is not None else [])]:
             through.setdefault(cell, []).append(line)
+        if line.total is None and withhold_totals:
+            for cell in line.cells:
+                margins.setdefault(cell, []).append(position)
     audit = _TableAudit(values, relations, protection)
     safe: set[Cell] = set()  # more suppression only widens a reader's ranges: safe stays safe
     while True:
@@ -214,26 +251,35 @@ def apply_secondary_suppression(
         exposed = audit.exposed(mask, todo)
         safe.update(cell for cell in todo if cell not in exposed)
         if not exposed:
-            return mask
+            break
         added = False
         for cell in exposed:
             if not audit.exposed(mask, [cell]):  # covered by a partner chosen this pass
                 continue
-            partner = _choose_partner(cell, through, values, mask, audit)
-            if partner is not None:
+            partner = _choose_partner(cell, through, values, mask, audit, margins=margins)
+            if isinstance(partner, int):
+                audit.withheld.add(partner)
+                safe.clear()  # a withheld total changes the relations: check all again
+                added = True
+            elif partner is not None:
                 mask[partner] = True
                 added = True
         if not added:
-            return mask
+            break
+    return mask, {used[position][0] for position in audit.withheld}, exposed
 
 
 class _TableAudit:
-    """The attacker's bounds on one table's suppressed cells (one LP set-up per question)."""
+    """The attacker's bounds on one table's suppressed cells (one LP set-up per question);
+    ``withheld`` are the positions of the relations (column totals) no longer published."""
 
     def __init__(self, values: np.ndarray, relations: list, protection: float) -> None:
         self.values, self.relations, self.protection = values, relations, protection
+        self.withheld: set[int] = set()
 
-    def exposed(self, mask: np.ndarray, cells: Sequence[Cell]) -> list[Cell]:
+    def exposed(
+        self, mask: np.ndarray, cells: Sequence[Cell], withheld: Iterable[int] = ()
+    ) -> list[Cell]:
         """The cells of ``cells`` (suppressed under ``mask``) a reader can narrow too far."""
         from analysis.disclosure_audit import hidden_bounds, is_exposed
 
@@ -250,10 +296,20 @@ class _TableAudit:
             for r, c in zip(*np.nonzero(~mask), strict=True)
             if not np.isnan(values[r, c])
         }
-        # the reader's knowledge, as in the published audit: a suppressed count is at least 1,
-        # unless that contradicts the relations (a suppressed zero), then at least 0
+        gone = self.withheld.union(withheld)
+        relations = [r for i, r in enumerate(self.relations) if i not in gone]
+        # the reader's knowledge, as in the published audit: a suppressed count is at least 1;
+        # when that contradicts the relations (a suppressed zero), the audit's reader falls back
+        # to at least 0, and this stricter one to knowing which hidden cells are 0 (each other
+        # at least 1): a hidden zero is no cover (its bounds are never looser than the audit's)
         bounds = hidden_bounds(
-            known, hidden, self.relations, lower=1.0, enough=self.protection + 1, targets=cells
+            known,
+            hidden,
+            relations,
+            lower=1.0,
+            enough=self.protection + 1,
+            targets=cells,
+            fallback={cell: float(values[cell] >= 1) for cell in hidden},
         )
         return [cell for cell in cells if is_exposed(bounds[cell], self.protection)]
 
@@ -315,9 +371,13 @@ def _choose_partner(
     mask: np.ndarray,
     audit: _TableAudit,
     tries: int = 8,
-) -> Cell | None:
+    margins: Mapping[Cell, list[int]] | None = None,
+) -> Cell | int | None:
     """The partner to suppress for an exposed cell (see :func:`apply_secondary_suppression`);
-    None when no published cell is tied to it (zeros are candidates only when no non-zero is)."""
+    None when no published cell is tied to it (zeros are candidates only when no non-zero is).
+    A column total (an ``int``: its position among the audit's relations) is chosen only when
+    no candidate leaves both the cell and itself safe and withholding it makes the cell safe
+    (``margins``: the known totals of each cell's lines, :func:`secondary_suppression`)."""
     candidates = _candidates(cell, through, values, mask)
     covers_cell = None
     for candidate in candidates[:tries]:
@@ -328,9 +388,25 @@ def _choose_partner(
             return candidate
         if covers_cell is None and cell not in exposed:
             covers_cell = candidate
+    for position in _margin_candidates(cell, mask, margins or {}, audit):
+        if not audit.exposed(mask, [cell], withheld=[position]):
+            return position
     if covers_cell is not None:
         return covers_cell
     return candidates[0] if candidates else None
+
+
+def _margin_candidates(
+    cell: Cell, mask: np.ndarray, margins: Mapping[Cell, list[int]], audit: _TableAudit
+) -> list[int]:
+    """The known column totals that could cover ``cell``: those of its own lines, then those
+    of the other suppressed cells (the reader combines the lines they share), in order."""
+    out = [p for p in margins.get(cell, []) if p not in audit.withheld]
+    for r, c in zip(*np.nonzero(mask), strict=True):
+        for p in margins.get((int(r), int(c)), []):
+            if p not in audit.withheld and p not in out:
+                out.append(p)
+    return out
 
 
 def _total_row_positions(
@@ -403,6 +479,7 @@ class ProtectedTable:
     mask: pd.DataFrame
     sidecar: dict[str, Any]
     source: pd.DataFrame | None = None  # the table before control (local only, never written)
+    exposed: int = 0  # suppressed cells secondary suppression could not protect (the audit's)
 
 
 def _count_values(
@@ -438,6 +515,7 @@ def protect_table(
     quantities: Mapping[str, str] | None = None,
     force: pd.DataFrame | None = None,
     column_totals: bool | None = None,
+    fold: Mapping[str, Any] | None = None,
 ) -> ProtectedTable:
     """Disclosure control of one table with its arithmetic declared (see module doc).
 
@@ -449,7 +527,11 @@ def protect_table(
     ``force`` (a boolean frame over count columns) suppresses cells chosen elsewhere (the same
     number suppressed in another table). Cells already showing the symbol stay suppressed.
     ``column_totals`` overrides ``assume_column_totals_published`` for this table (False for a
-    table of a subset of rows whose column sums are not quoted anywhere).
+    table of a subset of rows whose column sums are not quoted anywhere). ``fold`` (a table's
+    entry of ``fold`` in ``config/disclosure.yaml``) is the last resort of a list of categories:
+    when secondary suppression cannot protect every suppressed count, the rows holding one are
+    merged into one row labelled ``fold["label"]`` (see :func:`fold_rows`) and the table is
+    protected again, until nothing is exposed.
     """
     rules = rules or load_rules()
     if column_totals is not None and column_totals != rules.assume_column_totals_published:
@@ -457,12 +539,27 @@ def protect_table(
 
         rules = replace(rules, assume_column_totals_published=column_totals)
     memo_key = _memo_key(
-        df, count_columns, derived_from, rules, row_total, by, sums, shares, key, quantities, force
+        df,
+        count_columns,
+        derived_from,
+        rules,
+        row_total,
+        by,
+        sums,
+        shares,
+        key,
+        quantities,
+        force,
+        fold,
     )
     if memo_key in _MEMO:
         done = _MEMO[memo_key]
         return ProtectedTable(
-            done.frame.copy(), done.mask.copy(), json.loads(json.dumps(done.sidecar)), df
+            done.frame.copy(),
+            done.mask.copy(),
+            json.loads(json.dumps(done.sidecar)),
+            done.source if "folded_into" in done.sidecar else df,
+            done.exposed,
         )
     result = _protect_table(
         df,
@@ -477,12 +574,58 @@ def protect_table(
         quantities=quantities,
         force=force,
     )
+    current = df
+    while fold and result.exposed:
+        rows = [i for i, hide in enumerate(result.mask.any(axis=1).to_numpy()) if hide]
+        labels = current[fold["label_column"]].astype(str).to_numpy()
+        if all(labels[i] == fold["label"] for i in rows):  # nothing left to fold
+            break
+        current = fold_rows(current, rows, fold)
+        result = _protect_table(
+            current,
+            count_columns,
+            derived_from,
+            rules=rules,
+            row_total=row_total,
+            by=by,
+            sums=sums,
+            shares=shares,
+            key=key,
+            quantities=quantities,
+            force=None,
+        )
+        result.sidecar["folded_into"] = fold["label"]
+    result.source = current  # the table controlled (folded, when it was)
     if len(_MEMO) >= 64:
         _MEMO.pop(next(iter(_MEMO)))
     _MEMO[memo_key] = result
     return ProtectedTable(
-        result.frame.copy(), result.mask.copy(), json.loads(json.dumps(result.sidecar)), df
+        result.frame.copy(),
+        result.mask.copy(),
+        json.loads(json.dumps(result.sidecar)),
+        current,
+        result.exposed,
     )
+
+
+def fold_rows(df: pd.DataFrame, rows: Sequence[int], fold: Mapping[str, Any]) -> pd.DataFrame:
+    """Merge the rows at positions ``rows`` (and an earlier folded row) into one last row
+    labelled ``fold["label"]`` in ``fold["label_column"]``: the columns of ``fold["sum"]`` (counts
+    and shares of one total) are summed, every other column is left blank. The categories
+    folded are not named and their number is not given (with the total it could give their
+    counts back)."""
+    label_column, label = fold["label_column"], fold["label"]
+    merged = set(rows) | set(np.flatnonzero(df[label_column].astype(str).to_numpy() == label))
+    positions = sorted(int(i) for i in merged)
+    part = df.iloc[positions]
+    other: dict[str, Any] = {c: "" for c in df.columns}
+    for col in fold.get("sum", []):
+        other[col] = pd.to_numeric(part[col], errors="coerce").sum()
+        if pd.api.types.is_integer_dtype(df[col]):
+            other[col] = int(other[col])
+    other[label_column] = label
+    keep = df.drop(index=df.index[positions])
+    return pd.concat([keep, pd.DataFrame([other])], ignore_index=True)
 
 
 #: Tables already protected in this process (a build's kernels publish the London-level tables
@@ -564,10 +707,23 @@ def _protect_table(
         else:
             line_values.append(total)
     mask_values = primary
+    withheld: set[int] = set()
+    exposed_left: list[Cell] = []
     if rules.secondary and len(df):
-        mask_values = apply_secondary_suppression(
-            values, primary, lines, line_values=line_values, protection=rules.protection_interval
+        mask_values, withheld, exposed_left = secondary_suppression(
+            values,
+            primary,
+            lines,
+            line_values=line_values,
+            protection=rules.protection_interval,
+            withhold_totals=rules.withhold_column_totals,
         )
+    withheld_totals = [
+        {"column": columns[lines[i].cells[0][1]], "rows": [r for r, _ in lines[i].cells]}
+        for i in sorted(withheld)
+        if lines[i].cells
+    ]
+    line_values = [None if i in withheld else v for i, v in enumerate(line_values)]
     mask = pd.DataFrame(mask_values, columns=columns, index=df.index)
     out = df.copy()
     for col in columns:
@@ -603,10 +759,13 @@ def _protect_table(
         ],
         "shares": shares,
     }
+    if withheld_totals:
+        # the column totals this table withholds: quoting them anywhere would undo its control
+        sidecar["withheld_totals"] = withheld_totals
     if key is not None:
         sidecar["key"] = key
         sidecar["quantities"] = dict(quantities or {})
-    return ProtectedTable(out, mask, sidecar)
+    return ProtectedTable(out, mask, sidecar, exposed=len(exposed_left))
 
 
 def suppression_mask(

@@ -110,6 +110,7 @@ def hidden_bounds(
     lower: float | Mapping[QId, float] = 1.0,
     enough: float | None = None,
     targets: Iterable[QId] | None = None,
+    fallback: Mapping[QId, float] | None = None,
 ) -> dict[QId, tuple[float, float]]:
     """The smallest and largest value of each hidden number given the known ones and the
     relations (linear programming, HiGHS). ``lower`` is the least value of a hidden number (a
@@ -119,9 +120,9 @@ def hidden_bounds(
     contradict each other even then. With ``enough``, a number shown to range at least that
     far by the solutions found so far is not bounded further (its bounds are then the range
     seen, an inner estimate): enough to decide the protection test with far fewer LPs.
-    ``targets`` limits the numbers bounded (the others still take part in the LPs)."""
-    from scipy.optimize import linprog
-
+    ``targets`` limits the numbers bounded (the others still take part in the LPs).
+    ``fallback`` gives the lower bounds used instead of 0 when the relations contradict
+    ``lower`` (secondary suppression's stricter reader, who knows which hidden cells are 0)."""
     hidden = list(dict.fromkeys(hidden))
     hidden_set = set(hidden)
     wanted = set(targets) if targets is not None else None
@@ -172,18 +173,21 @@ def hidden_bounds(
             kwargs.update(A_eq=np.array(a_eq), b_eq=np.array(b_eq))
         if a_ub:
             kwargs.update(A_ub=np.array(a_ub), b_ub=np.array(b_ub))
-        if linprog(np.zeros(len(names)), **kwargs).status == 2:  # a suppressed zero somewhere
-            kwargs["bounds"] = [(0.0, None)] * len(names)
+        lp = _LinearProgramme(len(names), kwargs)
+        if lp.solve(np.zeros(len(names))).status == 2:  # a suppressed zero somewhere
+            lows = [float((fallback or {}).get(q, 0.0)) for q in names]
+            kwargs["bounds"] = [(low, None) for low in lows]
+            lp.lower_bounds(lows)
         seen_lo = np.full(len(names), math.inf)
         seen_hi = np.full(len(names), -math.inf)
 
         def solve(
             c: np.ndarray,
-            kwargs: dict = kwargs,
+            lp: _LinearProgramme = lp,
             seen_lo: np.ndarray = seen_lo,
             seen_hi: np.ndarray = seen_hi,
         ) -> Any:
-            res = linprog(c, **kwargs)
+            res = lp.solve(c)
             if res.status == 0:
                 np.minimum(seen_lo, res.x, out=seen_lo)
                 np.maximum(seen_hi, res.x, out=seen_hi)
@@ -216,6 +220,94 @@ def hidden_bounds(
             hi = -float(high.fun) if high.status == 0 else math.inf
             bounds[q] = (lo, hi)
     return bounds
+
+
+@dataclass(frozen=True)
+class _Solution:
+    """What :func:`scipy.optimize.linprog` reports: ``status`` 0 optimal, 2 infeasible,
+    3 unbounded; the objective ``fun`` and the solution ``x`` when optimal."""
+
+    status: int
+    fun: float = math.nan
+    x: np.ndarray | None = None
+
+
+class _LinearProgramme:
+    """One LP set up once and solved for many objectives (min ``c @ x`` subject to the
+    constraints and bounds of ``linprog``'s keyword arguments ``spec``), with HiGHS through the
+    interface scipy ships (``scipy.optimize._highspy``): set-up and option checks of each
+    ``linprog`` call cost about a hundred times the solve of these small LPs, and the solver
+    starts each objective from the last basis. Falls back to ``linprog`` when that interface
+    is missing (it is private to scipy: pinned in requirements.lock)."""
+
+    def __init__(self, n: int, spec: dict[str, Any]) -> None:
+        self.n, self.spec = n, spec
+        try:
+            from scipy.optimize._highspy import _core
+        except ImportError:  # pragma: no cover - another scipy
+            self.highs = None
+            return
+        self.core = _core
+        inf = _core.kHighsInf
+        h = _core._Highs()
+        h.setOptionValue("output_flag", False)
+        lows = np.array([b[0] for b in spec["bounds"]], dtype=float)
+        h.addVars(n, lows, np.full(n, inf))
+        rows: list[tuple[np.ndarray, float, float]] = []
+        for row, value in zip(spec.get("A_eq", []), spec.get("b_eq", []), strict=True):
+            rows.append((row, float(value), float(value)))
+        for row, value in zip(spec.get("A_ub", []), spec.get("b_ub", []), strict=True):
+            rows.append((row, -inf, float(value)))
+        if rows:
+            starts, index, coefs = [], [], []
+            for row, _, _ in rows:
+                starts.append(len(index))
+                nonzero = np.flatnonzero(row)
+                index += nonzero.tolist()
+                coefs += row[nonzero].tolist()
+            h.addRows(
+                len(rows),
+                np.array([r[1] for r in rows]),
+                np.array([r[2] for r in rows]),
+                len(index),
+                np.array(starts, dtype=np.int32),
+                np.array(index, dtype=np.int32),
+                np.array(coefs, dtype=float),
+            )
+        self.highs = h
+        self.columns = np.arange(n, dtype=np.int32)
+
+    def lower_bounds(self, lows: Sequence[float]) -> None:
+        """Set the numbers' lower bounds to ``lows``."""
+        self.spec["bounds"] = [(low, None) for low in lows]
+        if self.highs is not None:
+            inf = self.core.kHighsInf
+            self.highs.changeColsBounds(
+                self.n, self.columns, np.array(lows, dtype=float), np.full(self.n, inf)
+            )
+
+    def solve(self, c: np.ndarray) -> _Solution:
+        """Minimise ``c @ x``."""
+        if self.highs is None:  # pragma: no cover - another scipy
+            from scipy.optimize import linprog
+
+            res = linprog(c, **self.spec)
+            return _Solution(int(res.status), float(res.fun or 0.0), res.x)
+        h, status_of = self.highs, self.core.HighsModelStatus
+        h.changeColsCost(self.n, self.columns, np.asarray(c, dtype=float))
+        h.run()
+        status = h.getModelStatus()
+        if status == status_of.kOptimal:
+            x = np.array(h.getSolution().col_value, dtype=float)
+            return _Solution(0, float(h.getInfo().objective_function_value), x)
+        if status == status_of.kInfeasible:
+            return _Solution(2)
+        if status in (status_of.kUnbounded, status_of.kUnboundedOrInfeasible):
+            return _Solution(3)
+        from scipy.optimize import linprog  # anything else: the reference solver decides
+
+        res = linprog(c, **self.spec)
+        return _Solution(int(res.status), float(res.fun or 0.0), res.x)
 
 
 def integer_width(lo: float, hi: float) -> float:
@@ -257,7 +349,9 @@ class PublishedTable:
         """The number a cell holds: shared with other tables when its quantity is declared."""
         quantity = self.spec.get("quantities", {}).get(column)
         keys = self.keys
-        if quantity and keys is not None:
+        # a folded "other" row sums this table's own choice of rows: its number is its own
+        folded = keys is not None and keys[row] == self.spec.get("folded_into")
+        if quantity and keys is not None and not folded:
             return ("q", quantity, keys[row])
         return ("cell", self.edition, self.name, row, column)
 

@@ -106,8 +106,10 @@ def write_table(
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     if child_counts:
-        from analysis.disclosure import protect_table
+        from analysis.disclosure import load_rules, protect_table
 
+        if "fold" not in relations and path.stem in load_rules().folds:
+            relations["fold"] = load_rules().folds[path.stem]  # declared in config/disclosure.yaml
         protected = protect_table(
             df,
             list(child_counts),

@@ -305,15 +305,19 @@ def _bar_outside_by_borough(published: pd.DataFrame, highlight: str | None) -> A
     return fig
 
 
-def _bar_destinations(dest: pd.DataFrame) -> Any:
+def _bar_destinations(published: pd.DataFrame) -> Any:
+    """Bars of the destinations drawn from the published (controlled, maybe folded) table: a
+    suppressed count has no bar, only the symbol."""
     import matplotlib.pyplot as plt
 
     from analysis.charts import CATEGORICAL, use_af_style
 
     use_af_style()
-    df = dest.iloc[::-1]
+    df = published.iloc[::-1].reset_index(drop=True)
+    values = _numeric(df["placements"])
     fig, ax = plt.subplots(figsize=(8, 4.5))
-    ax.barh(df["la"], df["placements"], color=CATEGORICAL[1])
+    ax.barh(df["la"], values, color=CATEGORICAL[1])
+    _label_hidden(ax, df["la"], values.isna(), 0)
     ax.set_xlabel("London children placed in children's homes there")
     fig.tight_layout()
     return fig
@@ -342,6 +346,25 @@ def _bar_home_use(published: pd.DataFrame, highlight: str | None) -> Any:
     return fig
 
 
+def destinations_disclosure(ds: Any, year: int, dest: pd.DataFrame) -> dict[str, Any]:
+    """How the destinations table is protected jointly with the receiving LAs' table
+    (``placements_receiving_las``), which publishes the same counts for every LA: the
+    destinations follow its suppression (:func:`analysis.disclosure.follow`, key ``la``) and
+    withhold an LA it folded into "other" (publishing it would give the other row's parts
+    back); both declare the quantity, so the audit reads them as one set of numbers."""
+    from analysis.disclosure import follow
+    from analysis.placements.publish import RECEIVING_SPEC, protected_receiving
+    from analysis.snapshot import k2_placements
+
+    receiving = protected_receiving(k2_placements(ds, year))
+    quantity = RECEIVING_SPEC["quantities"]["children"]
+    force, declared = follow(dest, "la", {"placements": quantity}, receiving)
+    if "folded_into" in receiving.sidecar and declared["placements"] == quantity:
+        folded = ~dest["la"].isin(receiving.source["la"])
+        force["placements"] = force.get("placements", False) | folded
+    return {"key": "la", "quantities": declared, "force": force}
+
+
 def write_patterns_outputs(
     ds: Any, year: int, edition: str, output_dir: str, la: str | None = None
 ) -> dict[str, Any]:
@@ -351,7 +374,7 @@ def write_patterns_outputs(
     totals and the destinations and borough rows with small counts suppressed as in the tables.
     """
     from analysis.charts import save_figure
-    from analysis.disclosure import protect_table
+    from analysis.disclosure import load_rules, protect_table
     from analysis.groups.indicators import protected_indicators
     from analysis.outputs import EditionPaths, write_json, write_table
 
@@ -386,9 +409,21 @@ def write_patterns_outputs(
         draws=[{"column": "pct_outside_london", "label": "la_name", "scale": 100}],
     )
     dest = pat["destinations"]
-    top = ", ".join(dest["la"].head(3))
+    # one controlled version of the destinations for the table, the figure and patterns.json
+    # (folded into "other" when secondary suppression cannot protect them, config fold)
+    dest_spec = destinations_disclosure(ds, year, dest)
+    dest_public = protect_table(
+        dest,
+        ["placements"],
+        {"share": "placements"},
+        fold=load_rules().folds.get("patterns_destinations"),
+        **dest_spec,
+    ).frame
+    named = dest_public[_numeric(dest_public["placements"]).notna()]
+    named = named[named["la"].isin(dest["la"])]
+    top = ", ".join(named["la"].head(3)) or "not shown (disclosure control)"
     save_figure(
-        _bar_destinations(dest),
+        _bar_destinations(dest_public),
         paths,
         "patterns_destinations",
         caption=f"Most frequent destinations outside London, 31 March {year}",
@@ -396,6 +431,8 @@ def write_patterns_outputs(
         table=dest,
         child_counts=["placements"],
         derived_from={"share": "placements"},
+        draws=[{"column": "placements", "label": "la"}],
+        **dest_spec,
     )
     use = pat["home_use"]
     use_spec = home_use_disclosure()
@@ -417,9 +454,6 @@ def write_patterns_outputs(
         ],
         **home_use_disclosure(),
     )
-    from analysis.disclosure import suppress_child_counts
-
-    dest_public = suppress_child_counts(dest, ["placements"], derived_from={"share": "placements"})
     result = {
         "year": year,
         "edition": edition,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -11,6 +13,7 @@ from hypothesis import strategies as st
 from analysis.disclosure import (
     DisclosureRules,
     load_rules,
+    protect_table,
     suppress_child_counts,
     suppress_count,
     suppress_sentence_count,
@@ -18,6 +21,8 @@ from analysis.disclosure import (
 )
 
 RULES = DisclosureRules(total_column_names=("total",), total_row_labels=("total",))
+#: the library's last resort on: a column total may be withheld when no cell can cover
+WITHHOLDING = replace(RULES, withhold_column_totals=True)
 
 
 PROTECTION = 2  # config/disclosure.yaml protection_interval
@@ -116,19 +121,16 @@ def test_config_file_is_read_and_note_explains_symbols():
 counts = st.integers(min_value=0, max_value=40) | st.integers(min_value=0, max_value=6)
 
 
-@settings(max_examples=50, deadline=None)  # each example runs LPs (#15)
-@pytest.mark.xfail(
-    strict=False,
-    reason="known gap (issue 15): after partner zeros were allowed, hypothesis finds small tables whose column total gives a hidden cell back; the build audit refuses such editions",
-)
+@settings(max_examples=200, deadline=None)  # each example runs LPs (#15)
 @given(st.lists(st.lists(counts, min_size=3, max_size=3), min_size=1, max_size=12))
 def test_no_small_cell_published_and_none_recoverable_from_totals(rows):
     truth = pd.DataFrame(rows, columns=["a", "b", "d"])
     truth["total"] = truth.sum(axis=1)
     truth.insert(0, "la", [f"la{i}" for i in range(len(truth))])
     cols = ["a", "b", "d", "total"]
-    out = suppress_child_counts(truth, cols, rules=RULES)
-    published = out[cols].to_numpy()
+    protected = protect_table(truth, cols, rules=WITHHOLDING)
+    published = protected.frame[cols].to_numpy()
+    withheld = {w["column"] for w in protected.sidecar.get("withheld_totals", [])}
     # 1. no published count from 1 to 5
     for value in published.ravel():
         assert value == "c" or not (1 <= value <= 5)
@@ -136,10 +138,13 @@ def test_no_small_cell_published_and_none_recoverable_from_totals(rows):
     for i in range(len(truth)):
         row_truth = truth.loc[i, ["a", "b", "d"]].tolist()
         assert not _recoverable(list(published[i, :3]), row_truth, published[i, 3] != "c")
-    # 3. ... or from its column total (assumed published elsewhere). Hidden cells that are
-    #    all zeros give nothing away when worked out (partners hidden to cover another cell:
-    #    the audit's rule, docs/assumptions.md A54)
+    # 3. ... or from its column total (assumed published elsewhere unless the table declares
+    #    it withheld: the last resort when no cell can cover). Hidden cells that are all zeros
+    #    give nothing away when worked out (partners hidden to cover another cell: the audit's
+    #    rule, docs/assumptions.md A54)
     for j, col in enumerate(cols):
+        if col in withheld:
+            continue
         column = list(published[:, j])
         hidden = [t for p, t in zip(column, truth[col].tolist(), strict=True) if p == "c"]
         assert (
@@ -157,3 +162,38 @@ def test_suppressed_cells_are_never_zero_when_a_nonzero_partner_exists():
     out = suppress_child_counts(df, ["n"], rules=RULES)
     assert out["n"].tolist() == [0, "c", 0, "c"]
     assert np.all(df["n"].to_numpy() >= 0)
+
+
+FOLD = {"label_column": "la", "label": "Other", "sum": ["n", "share"]}
+
+
+def test_a_list_of_single_children_folds_into_other():
+    # seven destinations of one child each, their total (7) known: no partner can protect them
+    df = pd.DataFrame({"la": list("abcdefg"), "n": [1] * 7, "share": [1 / 7] * 7})
+    plain = protect_table(df, ["n"], {"share": "n"}, rules=RULES)
+    assert plain.exposed == 7  # every hidden 1 is given back by the total
+    folded = protect_table(df, ["n"], {"share": "n"}, rules=RULES, fold=FOLD)
+    assert folded.frame["la"].tolist() == ["Other"] and folded.frame["n"].tolist() == [7]
+    assert folded.sidecar["folded_into"] == "Other" and folded.exposed == 0
+    again = protect_table(df, ["n"], {"share": "n"}, rules=RULES, fold=FOLD)  # remembered
+    assert again.source is not None and again.source["la"].tolist() == ["Other"]
+
+
+def test_a_list_partners_protect_is_not_folded():
+    df = pd.DataFrame({"la": list("abcde"), "n": [20, 9, 2, 1, 12], "share": [0.3] * 5})
+    out = protect_table(df, ["n"], {"share": "n"}, rules=RULES, fold=FOLD)
+    assert out.frame["la"].tolist() == list("abcde") and "folded_into" not in out.sidecar
+    assert out.frame["n"].tolist()[2:4] == ["c", "c"] and out.exposed == 0
+
+
+def test_a_column_total_is_withheld_only_as_the_last_resort():
+    # the grand total (8) less the other column totals gives the b column's 2 back: 1 and 1
+    truth = pd.DataFrame([[0, 0, 0], [0, 0, 6], [0, 1, 0], [0, 1, 0]], columns=["a", "b", "d"])
+    truth["total"] = truth.sum(axis=1)
+    truth.insert(0, "la", list("wxyz"))
+    cols = ["a", "b", "d", "total"]
+    assert protect_table(truth, cols, rules=RULES).exposed > 0  # off (the build's setting)
+    out = protect_table(truth, cols, rules=WITHHOLDING)
+    assert out.exposed == 0
+    assert [w["column"] for w in out.sidecar["withheld_totals"]] == ["total"]
+    assert all(line["value"] is not None or line["total"] for line in out.sidecar["lines"])

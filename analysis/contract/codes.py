@@ -52,6 +52,19 @@ SSDA903_CODES: dict[str, dict[str, _Window]] = {
     },
 }  # fmt: skip
 
+#: The header's codes (the DfE's SSDA903 guidance, unchanged over the 2020-21 to 2025-26
+#: returns): SEX 1 male, 2 female; ETHNIC the 18 ethnic groups plus refused and not obtained.
+SSDA903_HEADER_CODES: dict[str, dict[str, _Window]] = {
+    "SEX": {code: (None, None) for code in ("1", "2")},
+    "ETHNIC": {
+        code: (None, None)
+        for code in (
+            "WBRI", "WIRI", "WIRT", "WOTH", "WROM", "MWBC", "MWBA", "MWAS", "MOTH", "AIND",
+            "APKN", "ABAN", "AOTH", "BCRB", "BAFR", "BOTH", "CHNE", "OOTH", "REFU", "NOBT",
+        )
+    },
+}  # fmt: skip
+
 
 #: Codes LIIA's episode fix writes where it closes or bridges episodes (not DfE codes):
 #: accepted with a warning, never counted as a reason the DfE defines.
@@ -60,10 +73,14 @@ LIIA_CODES: dict[str, tuple[str, ...]] = {"REC": ("E99",), "REASON_PLACE_CHANGE"
 LIIA_COLUMNS: tuple[str, ...] = ("YEAR_latest", "Episode_source")
 
 
+def _windows(field: str) -> dict[str, _Window]:
+    return SSDA903_CODES.get(field) or SSDA903_HEADER_CODES[field]
+
+
 def codes_for_year(field: str, year: int) -> frozenset[str]:
     """The SSDA903 codes of ``field`` valid in the return for ``year``."""
     allowed = set()
-    for code, (first, last) in SSDA903_CODES[field].items():
+    for code, (first, last) in _windows(field).items():
         if (first is None or year >= first) and (last is None or year <= last):
             allowed.add(code)
     return frozenset(allowed)
@@ -71,7 +88,7 @@ def codes_for_year(field: str, year: int) -> frozenset[str]:
 
 def all_codes(field: str) -> frozenset[str]:
     """Every code ever listed for ``field`` (used when a row's YEAR is itself invalid)."""
-    return frozenset(SSDA903_CODES[field])
+    return frozenset(_windows(field))
 
 
 def invalid_for_year(field: str, codes: pd.Series, years: pd.Series) -> pd.Series:

@@ -130,6 +130,8 @@ def check_and_build(
         )
         problems += rules.home_la_problems(canonical["homes"])
     homes = canonical.get("homes")
+    if "header" in canonical:
+        problems += rules.header_code_problems(canonical["header"])
     if "episodes" in canonical:
         episodes = canonical["episodes"]
         problems += rules.ssda_year_code_problems(episodes)

@@ -117,6 +117,40 @@ def ssda_year_code_problems(episodes: pd.DataFrame) -> list[Problem]:
     return problems
 
 
+def header_code_problems(header: pd.DataFrame) -> list[Problem]:
+    """``SEX`` and ``ETHNIC`` codes not in the DfE's SSDA903 lists for the row's return year
+    (``YEAR``; every listed code when it is missing): one warning per field and code, with
+    the count and the first row. The row is kept: the ethnicity analysis reads an unknown
+    code by its first letter (``analysis.placements.diversity``), nothing reads ``SEX``."""
+    problems: list[Problem] = []
+    for field in codes.SSDA903_HEADER_CODES:
+        if field not in header:
+            continue
+        values = header[field].dropna().astype(str).str.strip().str.replace(r"\.0$", "", regex=True)
+        values = values[values != ""]
+        if "YEAR" in header:
+            years = pd.to_numeric(header.loc[values.index, "YEAR"], errors="coerce")
+            known = years.notna()
+            bad = pd.Series(False, index=values.index)
+            bad[known] = codes.invalid_for_year(field, values[known], years[known])
+            bad[~known] = ~values[~known].isin(codes.all_codes(field))
+        else:
+            bad = ~values.isin(codes.all_codes(field))
+        for code, rows in values[bad].groupby(values[bad], sort=True).groups.items():
+            problems.append(
+                Problem(
+                    "header",
+                    int(rows[0]),
+                    field,
+                    str(code),
+                    f"{len(rows)} row(s) with a code not in the DfE's SSDA903 {field} list for "
+                    "their return year: kept",
+                    WARNING,
+                )
+            )
+    return problems
+
+
 def episode_date_problems(episodes: pd.DataFrame) -> list[Problem]:
     """An episode cannot end before it starts (``DEC < DECOM``)."""
     if not {"DECOM", "DEC"} <= set(episodes.columns):

@@ -296,6 +296,27 @@ def write_capacity(ds: Any, res: pd.DataFrame, paths: Any, year: int) -> dict[st
     return split
 
 
+#: The receiving LAs' table declares its counts as children placed in each LA (key ``la``),
+#: the quantity the destinations table (:mod:`analysis.patterns`) follows.
+RECEIVING_SPEC: dict[str, Any] = {"key": "la", "quantities": {"children": "children_placed_in_la"}}
+
+
+def protected_receiving(res: pd.DataFrame) -> Any:
+    """The receiving LAs outside London after disclosure control (a
+    :class:`analysis.disclosure.ProtectedTable`, folded when needed), as published in
+    ``placements_receiving_las``."""
+    from analysis.disclosure import load_rules, protect_table
+
+    from .receiving import outside_table, receiving_las
+
+    return protect_table(
+        outside_table(receiving_las(res)),
+        ["children"],
+        fold=load_rules().folds.get("placements_receiving_las"),
+        **RECEIVING_SPEC,
+    )
+
+
 def write_receiving(res: pd.DataFrame, paths: Any, year: int) -> dict[str, Any]:
     """Every receiving LA and the top eight's share (:mod:`analysis.placements.receiving`)."""
     from analysis.charts import save_figure
@@ -306,8 +327,12 @@ def write_receiving(res: pd.DataFrame, paths: Any, year: int) -> dict[str, Any]:
 
     rec = receiving_las(res)
     summary = receiving_summary(rec)
+    # the same numbers as the destinations table (one quantity, key la: audited together)
     write_table(
-        outside_table(rec), paths.tables / "placements_receiving_las.csv", child_counts=["children"]
+        outside_table(rec),
+        paths.tables / "placements_receiving_las.csv",
+        child_counts=["children"],
+        **RECEIVING_SPEC,
     )
     outside = rec[~rec["in_london"]]
     head = outside.head(TOP)
@@ -318,10 +343,29 @@ def write_receiving(res: pd.DataFrame, paths: Any, year: int) -> dict[str, Any]:
             "children": [*head["children"].astype(int), int(outside["children"].iloc[TOP:].sum())],
         }
     )
+    if not others:  # "Other 0 authorities" would tell a reader its hidden count is 0
+        fig_table = fig_table.iloc[:-1]
     # a count of 1-5 (and its partner) draws no bar: the chart shows what its table publishes
-    drawn = _numbers(protect_table(fig_table, ["children"]).frame["children"])
+    # (folded into "other" when that cannot protect them, config/disclosure.yaml fold)
+    from analysis.disclosure import load_rules
+
+    published = protect_table(
+        fig_table, ["children"], fold=load_rules().folds.get("placements_receiving_top")
+    ).frame
+    drawn = _numbers(published["children"])
+    # an authority folded into "other" is not named anywhere: with the number of authorities
+    # and of children, its name would give its count back (seven authorities, seven children)
+    shown = set(protected_receiving(res).source["la"]) & set(published["la"])
+    if any(name not in shown for name in summary["top_las"]):
+        summary = {
+            **summary,
+            "top_las": [
+                *[name for name in summary["top_las"] if name in shown],
+                "others not named (disclosure control)",
+            ],
+        }
     save_figure(
-        _bars(fig_table["la"].tolist(), drawn, "London children placed there", colour=1),
+        _bars(published["la"].tolist(), drawn, "London children placed there", colour=1),
         paths,
         "placements_receiving_top",
         caption=f"The {TOP} local authorities outside London receiving most London children, and the rest, 31 March {year}",
