@@ -442,6 +442,7 @@ def _environment(templates: Path) -> jinja2.Environment:
         verdict_sentence=findings.verdict_sentence,
         evidence_parts=findings.evidence_parts,
         fieldwork_text=findings.fieldwork_text,
+        fieldwork_short=findings.fieldwork_short,
         themes_text=findings.themes_text,
         md_figure=md.figure,
         isinstance=isinstance,

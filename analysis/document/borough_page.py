@@ -24,8 +24,8 @@ COMPARATOR = (
 
 #: Why a figure is withheld (DfE practice, ``config/disclosure.yaml``).
 WITHHELD_REASON = (
-    "a count of 1 to 5 children, or a figure from which one could be worked out, is withheld "
-    "(shown as c)"
+    "a count of children too small to publish (1 to 5), or a figure from which one could be "
+    "worked out, is withheld (shown as c)"
 )
 
 

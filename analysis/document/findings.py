@@ -133,6 +133,18 @@ _RELATION = {
 }
 
 
+def fieldwork_short(reading: dict[str, Any] | None) -> str:
+    """The fieldwork reading in a table cell: ``agrees (2022)``, ``mixed (earlier, 2021)``,
+    ``disagrees: flagged for review (2022)``, ``none``."""
+    if not reading or reading["period"] == "none":
+        return "none"
+    word = reading["relation"].split(":")[0].split(";")[0]
+    if reading["flag"]:
+        word = "disagrees: flagged for review"
+    when = f"earlier, {reading['year']}" if reading["period"] == "earlier" else str(reading["year"])
+    return f"{word} ({when})"
+
+
 def fieldwork_text(reading: dict[str, Any]) -> str:
     """The fieldwork reading in words: ``The fieldwork of 2022 (16 statements) points the same
     way as the hypothesis: it agrees with the data.``"""
@@ -147,9 +159,10 @@ def fieldwork_text(reading: dict[str, Any]) -> str:
     return f"{head[:1].upper()}{head[1:]} {_LEANING[reading['leaning']]}; {relation}."
 
 
-def themes_text(reading: dict[str, Any], limit: int = 5) -> str:
-    """The themes read, in one sentence with their number of statements and sources, and the
-    main theme's shortest statement as a quotation."""
+def themes_text(reading: dict[str, Any], limit: int = 4, quote: bool = False) -> str:
+    """The themes read, in one sentence with their number of statements and sources, and (with
+    ``quote``) the main theme's shortest statement as a quotation (the annex tables every
+    theme with one)."""
     themes = reading.get("themes") or []
     if not themes:
         return ""
@@ -160,7 +173,7 @@ def themes_text(reading: dict[str, Any], limit: int = 5) -> str:
     text = "Themes: " + "; ".join(items) + (f"; and {more} more" if more > 0 else "") + "."
     if sources:
         text += " Sources: " + ", ".join(s.lower() for s in sources) + "."
-    quote = next((t["quote"] for t in shown if t.get("quote")), "")
-    if quote:
-        text += f" For example: \u201c{quote.rstrip('.')}.\u201d"
+    first = next((t["quote"] for t in shown if t.get("quote")), "") if quote else ""
+    if first:
+        text += f" For example: \u201c{first.rstrip('.')}.\u201d"
     return text
