@@ -226,6 +226,32 @@ def test_borough_signals_staffing_and_unused_places(tmp_path):
     assert page["comparator"].count("counted together") == 1
     quiet = signals("Camden", {"external_places": 0}, {}, None)
     assert not any(s["flagged"] for s in quiet)
+    own = {"median_miles": 80.0, "london_median_miles": 43.5, "providers_used": "c"}
+    by = {s["id"]: s for s in signals("Camden", {}, {}, None, own)}
+    assert by["distance"]["flagged"] and "80 miles" in by["distance"]["text"]
+    assert "withheld" in by["providers"]["text"]
+
+
+def test_borough_signals_withhold_what_would_bound_a_small_count():
+    from analysis.placements.borough import borough_signals
+
+    res = pd.DataFrame(
+        {
+            "LA": ["Camden"] * 3 + ["Barnet"] * 7,
+            "PL_DISTANCE": [10.0, 20.0, 30.0] + [5.0] * 7,
+            "URN": ["1", "2", "3"] + ["1"] * 7,
+        }
+    )
+    homes = pd.DataFrame({"urn": ["1", "2", "3"], "owner": ["A", "B", "C"]})
+    flags = pd.DataFrame(
+        {"LA": ["Camden"] * 2 + ["Barnet"] * 6, "known_provider": [True, False] + [True] * 6}
+    )
+    camden = borough_signals(res, homes, flags, "Camden")
+    assert camden["median_miles"] == "c" and camden["providers_used"] == "c"
+    assert camden["known_share"] == "c" and camden["london_known_share"] == 0.875
+    barnet = borough_signals(res, homes, flags, "Barnet")
+    assert barnet["median_miles"] == 5.0 and barnet["providers_used"] == 1
+    assert barnet["london_median_miles"] == 5.0 and barnet["london_providers_used"] == 3
 
 
 # --- the built London and Camden editions --------------------------------------------------------
@@ -380,6 +406,7 @@ def test_the_camden_page_comes_first_with_one_comparator(camden):
     headers = [_text(th) for th in table.find_all("th")]
     assert headers == ["Measure", "Camden", "London"], headers
     assert "Staffing:" in text and "Unused places:" in text
+    assert "Distance:" in text and "Providers used:" in text
     assert "Behaviour group." in text and "borderline" in text
     assert "Withheld" in text
     # The chapters no longer carry a second, averaged London comparator for the borough.

@@ -4,7 +4,7 @@ One comparator, defined once: London's figure counts every London borough's chil
 places) together, the same definition as the London edition's headline (no average of
 boroughs' shares). The page gives the borough's figures beside it, its behaviour group (and
 whether the assignment is borderline), its own signals (staffing, unused places in its homes,
-what is not yet measured per borough), the recommendations that apply to it, and what is
+distance from home, providers used and referrals to known providers), the recommendations that apply to it, and what is
 withheld and why. Everything is read from the edition's results and tables, already through
 disclosure control (a ``c`` stays withheld).
 """
@@ -81,13 +81,18 @@ def _staffing(edition_dir: Path, la: str) -> dict[str, Any] | None:
 
 
 def signals(
-    la: str, borough: dict[str, Any], london: dict[str, Any], staffing: dict[str, Any] | None
+    la: str,
+    borough: dict[str, Any],
+    london: dict[str, Any],
+    staffing: dict[str, Any] | None,
+    signals_data: dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
     """The borough's own signals: ``{id, text, flagged}``. ``staffing`` is flagged when the share
     of places in the borough's homes out of use for lack of staff is above London's;
     ``unused_places`` when the borough's homes have external places and none of its own
-    children lives in a home in the borough. ``distance`` and ``providers`` are not yet measured
-    per borough (said so, never flagged). Caveat: a borough's share rests on few places; the
+    children lives in a home in the borough; ``distance`` when the borough's median distance is
+    above London's; ``providers`` (how many providers it uses, how often it refers to one it
+    knows: ``signals_data``, patterns.json ``analyses.borough``) is shown, never flagged. Caveat: a borough's share rests on few places; the
     interval is printed with it and a flag is a prompt to look, not a finding."""
     out = []
     if staffing is not None:
@@ -163,26 +168,63 @@ def signals(
                 f"home place in {la} in the register.",
             }
         )
-    out.append(
-        {
-            "id": "distance",
-            "flagged": False,
-            "text": "Distance: how far "
-            + la
-            + "'s own children live from home is not yet measured per borough (the report "
-            "gives it for Inner and Outer London, @sec-placements-distance).",
-        }
+    own = signals_data or {}
+    miles, lmiles = own.get("median_miles"), own.get("london_median_miles")
+    if _num(miles) is not None and _num(lmiles) is not None:
+        out.append(
+            {
+                "id": "distance",
+                "flagged": _num(miles) > _num(lmiles),
+                "text": f"Distance: half of {la}'s children in children's homes live more than "
+                f"{_num(miles):.0f} miles from home (London: {_num(lmiles):.0f} miles; medians "
+                "of straight-line distances, @sec-placements-distance).",
+            }
+        )
+    else:
+        why = "is withheld (too few children)" if _withheld(miles) else "is not available"
+        out.append(
+            {
+                "id": "distance",
+                "flagged": False,
+                "text": f"Distance: how far {la}'s own children live from home {why}.",
+            }
+        )
+    used, known, lknown = (
+        own.get("providers_used"),
+        own.get("known_share"),
+        own.get("london_known_share"),
     )
-    out.append(
-        {
-            "id": "providers",
-            "flagged": False,
-            "text": "Providers used: which providers "
-            + la
-            + " uses, and how often it refers to providers it knows, is not yet measured per "
-            "borough (London's figures: @sec-placements-providers).",
-        }
-    )
+    if used is None and known is None:
+        out.append(
+            {
+                "id": "providers",
+                "flagged": False,
+                "text": f"Providers used: not available for {la} in this dataset.",
+            }
+        )
+    else:
+        parts = []
+        if _withheld(used):
+            parts.append(f"the number of providers {la} uses is withheld (too few children)")
+        elif _num(used) is not None:
+            parts.append(
+                f"{la}'s children in children's homes live in homes of {_count(used)} "
+                f"providers (London boroughs together: {_count(own.get('london_providers_used'))})"
+            )
+        if _num(known) is not None and _num(lknown) is not None:
+            parts.append(
+                f"{_share(known)} of its referrals in the year went to a provider it had "
+                f"already used (London: {_share(lknown)}; @sec-placements-providers)"
+            )
+        elif _withheld(known):
+            parts.append("its share of referrals to known providers is withheld")
+        out.append(
+            {
+                "id": "providers",
+                "flagged": False,
+                "text": "Providers used: " + "; ".join(parts) + ".",
+            }
+        )
     return out
 
 
@@ -239,7 +281,7 @@ def borough_page(
                 _share(staffing["london"]),
             ]
         )
-    sig = signals(la, b, lon, staffing)
+    sig = signals(la, b, lon, staffing, (patterns.get("analyses") or {}).get("borough"))
     flagged = {s["id"] for s in sig if s["flagged"]}
     recs = [
         {"title": r.get("title", ""), "owner": r.get("owner", ""), "signal": r["borough"]}

@@ -223,7 +223,7 @@ def measure_changes(
 ) -> list[dict[str, Any]]:
     """For "what changed": each printed recommendation's measure in both years, where both
     years have it: ``{id, title, label, before, now, goal, moved}`` (``moved``: "the way sought",
-    "the other way" or "no change")."""
+    "the other way" or "no change": equal as printed)."""
     rows = []
     for rec in printed:
         m = rec.get("measure") or {}
@@ -233,11 +233,11 @@ def measure_changes(
         if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (a, b)):
             continue
         goal = m.get("goal", "up")
-        if a == b:
-            moved = "no change"
+        kind = m.get("format", "number")
+        if format_figure(a, kind) == format_figure(b, kind):
+            moved = "no change"  # as shown: a difference below the rounding is not a change
         else:
             moved = "the way sought" if (b > a) == (goal == "up") else "the other way"
-        kind = m.get("format", "number")
         rows.append(
             {
                 "id": rec.get("id", ""),
