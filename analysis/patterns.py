@@ -465,6 +465,6 @@ def write_patterns_outputs(
     }
     from analysis.placements.publish import write_placement_analyses
 
-    result["analyses"] = write_placement_analyses(ds, year, paths, use)
+    result["analyses"] = write_placement_analyses(ds, year, paths, use, la=la)
     write_json(paths.results / "patterns.json", result)
     return result

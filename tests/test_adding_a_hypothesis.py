@@ -103,9 +103,13 @@ RECOMMENDATION = """\
     theme: Test
     title: Bring children home
     text: A recommendation triggered by hypothesis 7.
-    for: Boroughs
+    owner: Boroughs
     priority: 1
-    when: {H7: [Supported]}
+    triggers:
+      - {hypothesis: H7, verdict: Supported}
+    cites:
+      - {figure: "h7.indicators[Share of London children].estimate", label: share placed outside London, format: share}
+    measure: {figure: "h7.indicators[Share of London children].estimate", label: share placed outside London, format: share, goal: down}
 """
 
 STUB = """\
@@ -241,10 +245,10 @@ def test_a_seventh_hypothesis_from_a_temporary_folder_reaches_the_report(tmp_pat
     assert chapter.startswith("# Hypothesis 7: Children are placed far from home {#sec-h7}")
     assert "**Verdict: Supported.**" in chapter and "h7-share-outside" in chapter
     index = (sources / "index.qmd").read_text(encoding="utf-8")
-    assert "| H7: Children are placed far from home | **Supported** |" in index
+    assert "| [H7](#sec-h7): Children are placed far from home | **Supported** |" in index
     assert "seven hypotheses, six of them from the 2022 NCB/Isos study" in index
-    assert "## The seven hypotheses: verdicts" in index
-    assert "**Bring children home** (follows from H7)" in index
+    assert "Of the seven hypotheses, the data support" in index
+    assert "**Bring children home** (Boroughs): share placed outside London," in index
     changes = (sources / "changes.qmd").read_text(encoding="utf-8")
     assert "| H7: Children are placed far from home | Supported | Supported |" in changes
     methods = (sources / "methods.qmd").read_text(encoding="utf-8")

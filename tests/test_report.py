@@ -17,34 +17,56 @@ from analysis.paths import CONFIG, REPORT_SOURCES
 from analysis.verdicts import HypothesisResult, Indicator
 
 
+def _verdict_results(verdicts: dict[int, str]) -> dict:
+    """Results files with these verdicts and the figures the bank cites (as in the example)."""
+    ind = {
+        1: [{"id": "h1_feasible_share", "name": "Share", "estimate": 0.4}],
+        2: [{"id": "h2_good_share_london_homes", "name": "Share", "estimate": 0.8}],
+        3: [
+            {"name": "Acceptance rate, strengths-based profiles", "estimate": 0.29},
+            {"name": "Acceptance rate, not strengths-based profiles", "estimate": 0.23},
+        ],
+        5: [
+            {"name": "Acceptance rate gap, high-risk minus other", "estimate": -0.1},
+            {"name": "Share of declines citing risk", "estimate": 0.18},
+        ],
+        6: [{"name": "Share of London homes' registered places out of use", "estimate": 0.11}],
+    }
+    out = {f"h{n}": {"verdict": v, "indicators": ind.get(n, [])} for n, v in verdicts.items()}
+    out["headlines"] = {"share_outside_london": 67.3, "placements_outside_london": 532}
+    return out
+
+
 def test_recommendations_follow_verdicts():
     bank = load_bank(CONFIG)
     assert len(bank) >= 10
-    ids_2022 = {
-        r["id"]
-        for r in select(
-            bank,
-            {
-                1: "Supported",
-                2: "Not supported",
-                3: "Supported",
-                4: "Not supported",
-                5: "Supported",
-                6: "Supported",
-            },
-        )
+    verdicts_2022 = {
+        1: "Supported",
+        2: "Not supported",
+        3: "Supported",
+        4: "Not supported",
+        5: "Supported",
+        6: "Supported",
     }
+    printed, left_out = select(bank, _verdict_results(verdicts_2022))
+    ids_2022 = {r["id"] for r in printed}
     assert {"strengths-referrals", "risk-support", "staffing"} <= ids_2022
     assert "quality-assurance" not in ids_2022
-    flipped = {r["id"] for r in select(bank, {2: "Supported", 5: "Not supported"})}
-    assert "quality-assurance" in flipped and "risk-support" not in flipped
+    assert {"quality-assurance", "uniform-costs"} <= {r["id"] for r in left_out}
+    flipped, _ = select(bank, _verdict_results({2: "Supported", 5: "Not supported"}))
+    flipped_ids = {r["id"] for r in flipped}
+    assert "quality-assurance" in flipped_ids and "risk-support" not in flipped_ids
 
 
-def test_every_recommendation_names_known_hypotheses():
+def test_every_recommendation_names_known_hypotheses_an_owner_and_a_measure():
     for rec in load_bank(CONFIG):
-        assert rec.get("always") or rec.get("when"), rec["id"]
-        for key in rec.get("when", {}):
-            assert int(str(key).lstrip("H")) in registry.ids(CONFIG)
+        assert rec.get("triggers") and rec.get("cites"), rec["id"]
+        assert rec.get("owner") and (rec.get("measure") or {}).get("figure"), rec["id"]
+        assert (rec["measure"].get("goal")) in ("up", "down"), rec["id"]
+        for t in rec["triggers"]:
+            if "hypothesis" in t:
+                assert int(str(t["hypothesis"]).lstrip("H")) in registry.ids(CONFIG)
+                assert t["verdict"] == "Supported", rec["id"]  # the common rule's word
 
 
 def test_pipe_table_and_figure_markdown():
@@ -98,9 +120,16 @@ def test_chapters_missing_results_say_not_yet_available(edition, tmp_path):
     h1 = (tmp_path / "src" / "h1.qmd").read_text()
     assert "Not yet available" in h1
     h5 = (tmp_path / "src" / "h5.qmd").read_text()
-    assert "**Verdict: Supported.**" in h5 and "odds ratio" in h5
+    assert "**Verdict: Supported.**" in h5 and "@sec-annex-h5" in h5
+    annex = (tmp_path / "src" / "annex.qmd").read_text()
+    assert "{#sec-annex-h5}" in annex and "| odds ratio |" in annex  # the indicator table
     summary = (tmp_path / "src" / "index.qmd").read_text()
-    assert "Synthetic" in summary and "Raise providers' and boroughs' confidence" in summary
+    assert "Synthetic" in summary
+    # H5 is Supported but the figures its recommendations cite are not in this result: they
+    # are left out, with the reason, never printed without their evidence.
+    recs = (tmp_path / "src" / "recommendations.qmd").read_text()
+    assert "Raise providers' and boroughs' confidence" not in summary
+    assert "Raise providers' and boroughs' confidence in managing risk (none of the figures" in recs
 
 
 def test_workbook_is_byte_stable(tmp_path):
@@ -349,7 +378,7 @@ def test_borough_edition_compares_the_borough_with_its_group_and_london(tmp_path
     }
     write_sources(ctx, REPORT_SOURCES / "templates", tmp_path / "src", edition)
     caption = ": Camden against its behaviour group (Group 4: Scattergun) and London"
-    for chapter in ("index", "h1", "h4", "h6"):
+    for chapter in ("h1", "h4", "h6"):
         text = (tmp_path / "src" / f"{chapter}.qmd").read_text()
         assert caption in text, chapter
         assert "\n\n| Measure | Camden | Group 4: Scattergun | London |" in text, chapter

@@ -215,6 +215,8 @@ TABLE_SPECS: dict[str, TableSpec] = {
             ColumnSpec("stance", "enum", allowed=codes.STANCES),
             ColumnSpec("theme"),
             ColumnSpec("summary"),
+            # When the statement was gathered (optional; the report reads its year).
+            ColumnSpec("date", "date", required=False),
         ),
         key=("evidence_id",),
     ),

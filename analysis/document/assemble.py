@@ -16,12 +16,14 @@ from typing import Any
 import jinja2
 
 from analysis.coverage import Coverage, coverage_from
+from analysis.document import findings
 from analysis.document import markdown as md
 from analysis.document.borough import comparisons
-from analysis.document.recommendations import load_bank, select
+from analysis.document.borough_page import borough_page
+from analysis.document.recommendations import load_bank, measure_changes, select
 from analysis.hypotheses import registry
 from analysis.paths import ROOT
-from analysis.verdicts import hypothesis_key
+from analysis.verdicts import fieldwork_reading, hypothesis_key, load_fieldwork_rule
 
 #: Documents the methodology chapter prints (paths relative to the project root; report.yaml
 #: ``documents`` overrides them): the simulation study's power table, the assumptions log.
@@ -131,6 +133,27 @@ class ReportContext:
     titles: dict[int, str] = field(default_factory=dict)
     #: ``id -> origin`` of the registered hypotheses ("" for a new one).
     origins: dict[int, str] = field(default_factory=dict)
+    #: Recommendations assessed but not printed (evidence absent or contrary), with the reason.
+    left_out: list[dict[str, Any]] = field(default_factory=list)
+    #: ``id -> fieldwork reading`` (:func:`analysis.verdicts.fieldwork_reading`).
+    readings: dict[int, dict[str, Any]] = field(default_factory=dict)
+    #: The borough page (:func:`analysis.document.borough_page.borough_page`), None for London.
+    borough_page: dict[str, Any] | None = None
+    #: Each printed recommendation's measure in both years ("what changed").
+    measures: list[dict[str, Any]] = field(default_factory=list)
+    #: What fieldwork may change (:func:`analysis.verdicts.load_fieldwork_rule`).
+    fieldwork_rule: dict[str, Any] = field(default_factory=dict)
+
+    def results(self) -> dict[str, Any]:
+        """The edition's results files by stem (``headlines``, ``patterns``, ``h1``...)."""
+        out = {
+            "headlines": self.headlines,
+            "patterns": self.patterns,
+            "groups": self.groups,
+            "national": self.national,
+        }
+        out.update({hypothesis_key(n): h for n, h in self.hypotheses.items()})
+        return {k: v for k, v in out.items() if v is not None}
 
     @property
     def label(self) -> str:
@@ -346,7 +369,23 @@ def build_context(
         ctx.groups = None
         if ctx.previous:
             ctx.previous["groups"] = None
-    ctx.recommendations = select(load_bank(config_dir), ctx.verdicts)
+    ctx.recommendations, ctx.left_out = select(load_bank(config_dir), ctx.results(), ctx.titles)
+    rule = ctx.fieldwork_rule = load_fieldwork_rule(config_dir)
+    ctx.readings = {
+        n: fieldwork_reading(h["verdict"], h.get("fieldwork"), year, rule)
+        for n, h in hyps.items()
+        if h
+    }
+    if previous:
+        before = {
+            "headlines": previous.get("headlines"),
+            "groups": previous.get("groups"),
+            "patterns": _read(previous_dir / "patterns.json"),
+            **{hypothesis_key(n): h for n, h in (previous.get("hypotheses") or {}).items()},
+        }
+        ctx.measures = measure_changes(
+            ctx.recommendations, {k: v for k, v in before.items() if v}, ctx.results()
+        )
     docs = document_paths(settings)
     ctx.power = read_document_table(docs["power"])
     ctx.assumptions = read_document_table(docs["assumptions"])
@@ -355,6 +394,18 @@ def build_context(
         group = ctx.group
         ctx.borough = comparisons(
             edition_dir, la_name, group["name"] if group else "", hyps, ctx.patterns, registered
+        )
+        ctx.borough_page = borough_page(
+            edition_dir,
+            la_name,
+            ctx.patterns,
+            comparator_label="London" if ctx.coverage.full else "Boroughs in this dataset",
+            comparator_subject=(
+                "London boroughs' children"
+                if ctx.coverage.full
+                else "the children of the boroughs in this dataset"
+            ),
+            recommendations=ctx.recommendations,
         )
     return ctx
 
@@ -387,6 +438,12 @@ def _environment(templates: Path) -> jinja2.Environment:
         child_share=child_share,
         indicator_row=md.indicator_row,
         callout=md.callout,
+        verdict_words=findings.verdict_words,
+        verdict_sentence=findings.verdict_sentence,
+        evidence_parts=findings.evidence_parts,
+        fieldwork_text=findings.fieldwork_text,
+        fieldwork_short=findings.fieldwork_short,
+        themes_text=findings.themes_text,
         md_figure=md.figure,
         isinstance=isinstance,
         dict=dict,
@@ -400,14 +457,19 @@ def _environment(templates: Path) -> jinja2.Environment:
 
 CHAPTERS: tuple[tuple[str, str], ...] = (
     ("index", "index.qmd.j2"),
+    ("borough", "borough.qmd.j2"),
     ("patterns", "patterns.qmd.j2"),
     ("groups", "groups.qmd.j2"),
     ("hypotheses", "hypothesis.qmd.j2"),
     ("national", "national.qmd.j2"),
     ("recommendations", "recommendations.qmd.j2"),
     ("changes", "changes.qmd.j2"),
+    ("annex", "annex.qmd.j2"),
     ("methods", "methods.qmd.j2"),
 )
+
+#: The first chapter of the technical annex: the main text is every chapter before it.
+ANNEX_FIRST = "sec-annex"
 
 
 #: The tallest a figure may be, as a multiple of the text width (an A4 page's text is about 1.4
@@ -493,6 +555,8 @@ def write_sources(
         if name == "national" and not (ctx.national and ctx.national.get("available", True)):
             continue
         if name == "changes" and not ctx.previous:
+            continue
+        if name == "borough" and not ctx.borough_page:
             continue
         if name == "hypotheses":
             for n, h in ctx.hypotheses.items():

@@ -168,8 +168,9 @@ def fieldwork_frame(rng: np.random.Generator, year: int, n_statements: int) -> p
     """``n_statements`` coded statements for ``year`` drawn from :data:`STATEMENT_BANK`.
 
     Every bank entry appears at least once (when ``n_statements`` allows); the rest are drawn
-    with the stated stance mix. ``LA`` is blank for cross-London sources. The contract's
-    fieldwork table has no ``YEAR``: the year is carried in ``evidence_id`` ("FW2022-001").
+    with the stated stance mix. ``LA`` is blank for cross-London sources. ``date``: when the
+    statement was gathered, in the three months before the snapshot of 31 March ``year``
+    (spread by position, no random draw, so the rest of the example is unchanged).
     """
     bank = list(STATEMENT_BANK)
     picks = list(range(len(bank)))[:n_statements]
@@ -191,6 +192,7 @@ def fieldwork_frame(rng: np.random.Generator, year: int, n_statements: int) -> p
                 "stance": stance,
                 "theme": theme,
                 "summary": summary,
+                "date": f"{year}-{1 + (i - 1) % 3:02d}-{1 + (i - 1) % 28:02d}",
             }
         )
     return pd.DataFrame(rows)

@@ -125,7 +125,16 @@ TABLE_COLUMNS: dict[str, list[str]] = {
         "procurement",
         "YEAR",
     ],
-    "fieldwork": ["evidence_id", "source_type", "LA", "hypothesis", "stance", "theme", "summary"],
+    "fieldwork": [
+        "evidence_id",
+        "source_type",
+        "LA",
+        "hypothesis",
+        "stance",
+        "theme",
+        "summary",
+        "date",
+    ],  # fmt: skip
 }
 
 

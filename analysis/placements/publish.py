@@ -574,15 +574,34 @@ def write_mix(res: pd.DataFrame, paths: Any, year: int) -> dict[str, Any]:
     return {"rows": public.to_dict(orient="records")}
 
 
+def borough_page_signals(ds: Any, res: pd.DataFrame, year: int, la: str) -> dict[str, Any]:
+    """The borough's distance, providers used and referrals to known providers, beside
+    London's (:func:`analysis.placements.borough.borough_signals`), for its page."""
+    from .borough import borough_signals
+    from .providers import known_provider_flags
+
+    flags = None
+    if "referrals" in ds.tables:
+        refs = ds.table("referrals")
+        start, end = year_window(year)
+        dates = pd.to_datetime(refs["referral_date"], errors="coerce", dayfirst=True)
+        refs = refs[(dates > start) & (dates <= end)]
+        flags = known_provider_flags(refs, ds.table("episodes"), ds.table("homes"))
+    return borough_signals(res, ds.table("homes"), flags, la)
+
+
 def write_placement_analyses(
-    ds: Any, year: int, paths: Any, home_use: pd.DataFrame
+    ds: Any, year: int, paths: Any, home_use: pd.DataFrame, la: str | None = None
 ) -> dict[str, Any]:
     """All the analyses of :mod:`analysis.placements` for one edition: tables and figures
-    written, the results returned for ``patterns.json`` (key ``analyses``)."""
+    written, the results returned for ``patterns.json`` (key ``analyses``); a borough edition
+    (``la``) adds the borough's own signals (``borough``)."""
     from analysis.snapshot import k2_placements
 
     res = k2_placements(ds, year)
+    extra = {"borough": borough_page_signals(ds, res, year, la)} if la else {}
     return {
+        **extra,
         "distance": write_distance(ds, res, paths, year),
         "subregions": write_subregions(ds, res, home_use, paths, year),
         "local_places": write_local_places(ds, paths, year),
