@@ -176,3 +176,33 @@ def test_evidence_verdict_judges_every_declared_part_and_records_it():
 
     with pytest.raises(ValueError, match="not estimated"):
         evidence_verdict(rules, {"a": Estimate(0.6, 0.2, 1.0)})
+
+
+def test_evidence_summary_reads_each_part_in_its_declared_plain_words():
+    from analysis.hypotheses.evidence import Estimate, evidence_summary, evidence_verdict
+
+    rules = {
+        "evidence": {
+            "combine": "any",
+            "parts": {
+                "odds": {
+                    "scale": "log OR",
+                    "direction": 1,
+                    "smallest_effect": 0.405,
+                    "reason": "r",
+                    "plain": "the odds rose by {exp_est:.1f} ({exp_lo:.1f} to {exp_hi:.1f})",
+                },
+                "gap": {"scale": "diff", "direction": 1, "smallest_effect": 0.1, "reason": "s"},
+            },
+        }
+    }
+    verdict, record = evidence_verdict(
+        rules, {"odds": Estimate(0.693, 0.1, 1.2), "gap": Estimate(None, None, None)}
+    )
+    text = evidence_summary(verdict, record)
+    assert text.startswith("Supported (any one part suffices). The odds rose by 2.0 (1.1 to 3.3)")
+    assert "The gap part could not be estimated from these data" in text
+    _, record = evidence_verdict(
+        rules, {"odds": Estimate(0.3, -0.2, 0.8, n=50), "gap": Estimate(0.0, -0.05, 0.05)}
+    )
+    assert "not yet decided (about" in evidence_summary("Inconclusive", record)

@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from analysis.hypotheses import h1
+from analysis.hypotheses.covariates import child_covariates
 from analysis.hypotheses.evidence import Estimate, evidence_verdict
 from analysis.paths import CONFIG
 from tests.hyp_frames import YEAR, make_dataset, without
@@ -127,7 +128,7 @@ def test_child_covariates_from_the_ssda903() -> None:
     )
     header = ds.table("header").set_index("CHILD")
     placements["LA"] = header.loc[placements["CHILD"], "LA"].to_numpy()
-    out = h1.child_covariates(ds, YEAR, placements)
+    out = child_covariates(ds, YEAR, placements)
     assert out["ls_accommodated"].tolist() == [0, 1, 0]
     assert out["ls_other"].tolist() == [0, 0, 1]
     assert out["age"].between(10, 17.1).all()

@@ -76,7 +76,8 @@ def evidence_verdict(
 
     Returns ``(verdict, record)``: the verdict is Supported, Not supported or Inconclusive;
     the record is ``{"rule", "words", "parts": [{name, scale, direction, smallest_effect,
-    reason, estimate, ci_low, ci_high, n, unit, verdict, because, data_factor}]}``."""
+    reason, estimate, ci_low, ci_high, n, unit, verdict, because, data_factor, plain}]}``
+    (``plain``: the part's sentence template in plain words, when the rules declare one)."""
     declared = evidence_rule.declared_parts(rules)
     missing = sorted(set(declared) - set(estimates))
     extra = sorted(set(estimates) - set(declared))
@@ -108,7 +109,73 @@ def evidence_verdict(
                 "verdict": verdict.verdict,
                 "because": verdict.reason,
                 "data_factor": verdict.data_factor,
+                **({"plain": " ".join(str(spec["plain"]).split())} if spec.get("plain") else {}),
             }
         )
     record = {"rule": rule, "words": dict(evidence_rule.PLAIN_WORDS), "parts": record_parts}
     return judged.verdict, record
+
+
+def _plain_numbers(part: Mapping[str, Any]) -> dict[str, float]:
+    """The numbers a part's ``plain`` template may use, direction as estimated (not signed):
+    ``est, lo, hi, s`` as they are; ``exp_*`` their exponentials (odds or cost ratios from a
+    log scale); ``mor_*`` median odds ratios ``exp(0.954 x)`` (from a borough SD on the log-odds
+    scale); ``pct_*`` times 100 (percentage points from a 0-1 difference)."""
+    base = {
+        "est": float(part["estimate"]),
+        "lo": float(part["ci_low"]),
+        "hi": float(part["ci_high"]),
+        "s": float(part["smallest_effect"]),
+    }
+    out = dict(base)
+    for key, x in base.items():
+        out[f"exp_{key}"] = math.exp(x)
+        out[f"mor_{key}"] = math.exp(0.954 * x)
+        out[f"pct_{key}"] = 100 * x
+    return out
+
+
+def _part_sentence(part: Mapping[str, Any]) -> str:
+    """One part in plain words: its declared ``plain`` template filled with its numbers (or its
+    estimate, interval and smallest effect on its own scale), then its verdict and, when
+    Inconclusive, how much more data would settle it."""
+    name = str(part["name"]).replace("_", " ")
+    if part["estimate"] is None or part["ci_low"] is None or part["ci_high"] is None:
+        return f"The {name} part could not be estimated from these data, so it is Inconclusive."
+    template = part.get("plain")
+    if template:
+        text = str(template).format(**_plain_numbers(part))
+        text = text[0].upper() + text[1:]
+    else:
+        text = (
+            f"{name.capitalize()}: {part['estimate']:.3g} (95% interval {part['ci_low']:.3g} to "
+            f"{part['ci_high']:.3g}; the smallest effect that matters is "
+            f"{part['smallest_effect']:.3g})"
+        )
+    verdict = str(part["verdict"])
+    tail = f"{verdict.lower()}" if verdict != "Inconclusive" else "not yet decided"
+    text += f": {tail}"
+    factor = part.get("data_factor")
+    if verdict == "Inconclusive" and factor:
+        text += f" (about {factor:.1f} times the present data would settle it)"
+    return text + "."
+
+
+def evidence_summary(verdict: str, record: Mapping[str, Any]) -> str:
+    """One plain paragraph for a director: the verdict, how the parts combine, and each part
+    in plain words (:func:`_part_sentence`; the record of :func:`evidence_verdict`)."""
+    how = "every part is needed" if record["rule"] == "all" else "any one part suffices"
+    parts = " ".join(_part_sentence(p) for p in record["parts"])
+    return f"{verdict} ({how}). {parts}"
+
+
+def mark_supports(
+    indicators: list[Indicator], record: Mapping[str, Any], parts: Mapping[str, str]
+) -> None:
+    """Set each part's indicator's "points to hypothesis" (``supports``) from the part's
+    verdict: True when Supported, False when Not supported, None when Inconclusive.
+    ``parts`` maps an indicator id to its part's name."""
+    verdicts = {p["name"]: p["verdict"] for p in record["parts"]}
+    for ind in indicators:
+        if ind.id in parts:
+            ind.supports = {"Supported": True, "Not supported": False}.get(verdicts[parts[ind.id]])

@@ -37,10 +37,17 @@ import pandas as pd
 from analysis import stats
 from analysis.charts import interval_chart
 from analysis.dataset import Dataset
-from analysis.hypotheses.evidence import Estimate, evidence_verdict, share_indicator
+from analysis.hypotheses.covariates import child_covariates
+from analysis.hypotheses.evidence import (
+    Estimate,
+    evidence_summary,
+    evidence_verdict,
+    mark_supports,
+    share_indicator,
+)
 from analysis.hypotheses.figures import FigureSpec, as_published, k2_outside_links
 from analysis.london_memo import london_level
-from analysis.snapshot import for_year, k2_placements, needs_coverage, placements_with_needs
+from analysis.snapshot import k2_placements, needs_coverage, placements_with_needs
 from analysis.verdicts import HypothesisResult, Indicator, summarise_fieldwork
 
 HYPOTHESIS = 1
@@ -207,77 +214,6 @@ def feasibility_matching(
         matched = int(nx.maximum_flow_value(g, "s", "t"))
     any_ok = {req: any(home_meets(c, req) for c in home_types.index) for req in child_types.index}
     return matched, reqs.map(any_ok).astype(bool)
-
-
-# --- child covariates (SSDA903) ----------------------------------------------------------------
-
-#: Legal-status codes of a care order (interim or full); the reference group of the model.
-CARE_ORDER_CODES: tuple[str, ...] = ("C1", "C2")
-#: Legal-status codes of a child accommodated by agreement (section 20 and short breaks).
-ACCOMMODATED_CODES: tuple[str, ...] = ("V2", "V3", "V4")
-
-
-def child_covariates(ds: Dataset, year: int, df: pd.DataFrame) -> pd.DataFrame:
-    """Add the SSDA903 child covariates to placements ``df`` (one row per child with ``LS``):
-    ``age`` (years at 31 March of ``year``, from the header's DOB; NaN when unknown),
-    ``female`` (SEX 2), ``ls_accommodated`` (V2-V4) and ``ls_other`` (any status that is neither
-    a care order C1/C2 nor accommodation: remand, police protection...; care orders are the
-    reference). Caveat: DOB may be set to the 1st of the month (age +- a month)."""
-    out = df.copy()
-    snap = pd.Timestamp(year, 3, 31)
-    if ds.has("header") and {"CHILD", "DOB"} <= set(ds.table("header").columns):
-        header = for_year(ds.table("header"), year)
-        keys = ["CHILD", "LA"] if "LA" in header.columns and "LA" in out.columns else ["CHILD"]
-        cols = [c for c in ("DOB", "SEX") if c in header.columns]
-        header = header.drop_duplicates(keys, keep="last")[keys + cols]
-        out = out.drop(columns=[c for c in cols if c in out.columns]).merge(
-            header, on=keys, how="left"
-        )
-        dob = pd.to_datetime(out["DOB"], errors="coerce", dayfirst=True)
-        out["age"] = (snap - dob).dt.days / 365.25
-        sex = out["SEX"].astype("string").str.strip() if "SEX" in out.columns else None
-        out["female"] = (sex == "2").fillna(False).astype(int) if sex is not None else 0
-    else:
-        out["age"], out["female"] = np.nan, 0
-    ls = (
-        out["LS"].astype("string").str.strip()
-        if "LS" in out.columns
-        else pd.Series("", index=out.index)
-    )
-    out["ls_accommodated"] = ls.isin(ACCOMMODATED_CODES).fillna(False).astype(int)
-    known = ls.isin(CARE_ORDER_CODES + ACCOMMODATED_CODES).fillna(False)
-    out["ls_other"] = (~known & ls.notna()).astype(int)
-    return out
-
-
-def evidence_summary(verdict: str, record: Mapping[str, Any]) -> str:
-    """One plain paragraph: the verdict and how the parts combine, then each part's estimate,
-    95% interval and smallest effect that matters with its own verdict (the record of
-    :func:`analysis.hypotheses.evidence.evidence_verdict`)."""
-    bits = []
-    for p in record["parts"]:
-        name = p["name"].replace("_", " ").capitalize()
-        if p["estimate"] is None or p["ci_low"] is None or p["ci_high"] is None:
-            bits.append(f"{name}: could not be estimated from these data ({p['verdict']}).")
-            continue
-        bits.append(
-            f"{name}: {p['estimate']:.3g} (95% interval {p['ci_low']:.3g} to {p['ci_high']:.3g};"
-            f" the smallest effect that matters is {p['smallest_effect']:.3g}): {p['verdict']}."
-        )
-    how = "every part is needed" if record["rule"] == "all" else "any one part suffices"
-    return f"{verdict} ({how}). " + " ".join(bits)
-
-
-def mark_supports(
-    indicators: list[Indicator], record: Mapping[str, Any], parts: Mapping[str, str]
-) -> None:
-    """Set each part's indicator's "points to hypothesis" (``supports``) from the part's
-    verdict: True when Supported, False when Not supported, None when Inconclusive.
-    ``parts`` maps an indicator id to its part's name."""
-    verdicts = {p["name"]: p["verdict"] for p in record["parts"]}
-    for ind in indicators:
-        if ind.id in parts:
-            ind.supports = {"Supported": True, "Not supported": False}.get(verdicts[parts[ind.id]])
 
 
 # --- part (a): needs and location --------------------------------------------------------------

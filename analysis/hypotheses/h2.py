@@ -34,9 +34,8 @@ import pandas as pd
 from analysis import stats
 from analysis.charts import interval_chart
 from analysis.dataset import Dataset
-from analysis.hypotheses.evidence import Estimate, evidence_verdict
+from analysis.hypotheses.evidence import Estimate, evidence_summary, evidence_verdict, mark_supports
 from analysis.hypotheses.figures import FigureSpec, as_published
-from analysis.hypotheses.h1 import evidence_summary, mark_supports
 from analysis.london_memo import london_level
 from analysis.snapshot import k2_placements
 from analysis.verdicts import HypothesisResult, Indicator, summarise_fieldwork

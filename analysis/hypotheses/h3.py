@@ -38,9 +38,9 @@ from analysis import stats
 from analysis.boroughs import london_boroughs
 from analysis.charts import interval_chart
 from analysis.dataset import Dataset
-from analysis.hypotheses.evidence import Estimate, evidence_verdict
+from analysis.hypotheses.covariates import child_covariates
+from analysis.hypotheses.evidence import Estimate, evidence_summary, evidence_verdict, mark_supports
 from analysis.hypotheses.figures import FigureSpec, as_published, k2_outside_links
-from analysis.hypotheses.h1 import child_covariates, evidence_summary, mark_supports
 from analysis.london_memo import london_level
 from analysis.referrals import decided_referrals
 from analysis.snapshot import for_year, placements_with_needs
@@ -115,7 +115,7 @@ def standardise(values: pd.Series) -> pd.Series:
 
 @london_level
 def borough_variation_data(ds: Dataset, year: int, rules: Mapping[str, Any]) -> pd.DataFrame:
-    """Placements with needs, child covariates (:func:`analysis.hypotheses.h1.child_covariates`)
+    """Placements with needs, child covariates (:func:`analysis.hypotheses.covariates.child_covariates`)
     and the placing borough's structural covariates (:func:`structural_covariates`,
     ``in_house_log`` = log(1 + places), continuous ones standardised as ``z_*``), restricted to
     boroughs with at least ``rules['min_children_per_borough']`` children in children's homes."""
