@@ -25,10 +25,13 @@ forms named by the issue, not every form a real rival could take.
 from __future__ import annotations
 
 import datetime
+import functools
+import statistics
 import time
 import traceback
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -71,12 +74,35 @@ def arm_effects(cfg: Mapping[str, Any], arm: str) -> dict[str, float]:
     return {**{k: float(v) for k, v in (cfg.get("base") or {}).items()}, **spec.get("effects", {})}
 
 
+@functools.cache
+def _generator_config() -> dict[str, Any]:
+    """``config/example.yaml`` parsed once per process (every dataset copies it with its own
+    effects and seed; :func:`analysis.example.generate.with_effects` deep-copies)."""
+    from analysis.example import generate
+
+    return generate.load_config()
+
+
+@contextmanager
+def one_thread() -> Iterator[None]:
+    """Numerical libraries (OpenBLAS etc.) on one thread inside: the study's matrices are
+    small, so their threads only wait for each other and, on a shared machine, took about
+    three times the CPU of the evaluations themselves (measured: docs/simulation-rivals.md).
+    The study runs in parallel across datasets instead. Results are unchanged up to
+    floating-point summation order."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        yield
+
+
 def generate_dataset(effects: Mapping[str, float], seed: int, year: int) -> Any:
-    """The example generator's ``year`` snapshot with ``effects`` and ``seed``, in memory."""
+    """The example generator's ``year`` snapshot with ``effects`` and ``seed``, in memory
+    (no files, no figures), normalised and validated as ``report build`` reads a dataset."""
     from analysis.contract import dataset_from_frames
     from analysis.example import generate
 
-    config = generate.with_effects(generate.load_config(), **effects)
+    config = generate.with_effects(_generator_config(), **effects)
     config["seed"] = int(seed)
     config["years"] = [int(year)]
     frames = generate.generate_frames(config)
@@ -87,10 +113,17 @@ def run_one(job: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Generate one dataset of one arm and evaluate every listed hypothesis on it: one row
     per hypothesis with the verdict (or the error) and seconds. Module-level and given plain
     data, so it pickles for process pools and Dask workers."""
+    with one_thread():
+        return _run_one(job)
+
+
+def _run_one(job: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """:func:`run_one` (``seconds``: CPU seconds of this process, the dataset's generation
+    shared equally among its hypotheses: on a shared machine wall time measures the load)."""
     year, seed = int(job["year"]), int(job["seed"])
     hyps = list(job.get("hypotheses", HYPOTHESES))
     base = {"arm": job["arm"], "seed": seed}
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     try:
         ds = generate_dataset(job["effects"], seed, year)
     except Exception as exc:  # noqa: BLE001 - a failed generation is recorded, not fatal
@@ -98,10 +131,10 @@ def run_one(job: Mapping[str, Any]) -> list[dict[str, Any]]:
         return [
             {**base, "hypothesis": h, "verdict": "", "error": err, "seconds": 0.0} for h in hyps
         ]
-    gen = time.perf_counter() - t0
+    gen = time.process_time() - t0
     rows = []
     for h in hyps:
-        t1 = time.perf_counter()
+        t1 = time.process_time()
         try:
             verdict, err = evaluator(h, job.get("config_dir"))(ds, year, seed), ""
         except Exception as exc:  # noqa: BLE001
@@ -113,10 +146,59 @@ def run_one(job: Mapping[str, Any]) -> list[dict[str, Any]]:
                 "hypothesis": h,
                 "verdict": verdict,
                 "error": err,
-                "seconds": round(time.perf_counter() - t1 + gen / len(hyps), 3),
+                "seconds": round(time.process_time() - t1 + gen / len(hyps), 3),
             }
         )
     return rows
+
+
+def dataset_costs(
+    cfg: Mapping[str, Any],
+    arms: Sequence[str],
+    seeds: Iterable[int],
+    *,
+    threads: int | None = 1,
+) -> pd.DataFrame:
+    """CPU seconds of each stage of one dataset, per (arm, seed), in this process: ``generate``
+    (the generator and the loader's normalisation and validation) and ``h<N>`` (each
+    ``evaluate``), plus ``total``. The first row is a process's cold start (imports, reference
+    data); :func:`cost_summary` reports it apart. ``threads=None`` leaves the numerical
+    libraries' thread pools as they are (the "before" of :func:`one_thread`).
+
+    Caveat: CPU seconds of this process (all its threads), not wall time, so that a shared
+    machine's load does not enter; a thread pool's waiting threads do."""
+    from threadpoolctl import threadpool_limits
+
+    year = int(cfg["year"])
+    rows = []
+    with threadpool_limits(limits=threads) if threads else _nothing():
+        for arm, seed in zip(arms, seeds, strict=False):
+            row: dict[str, Any] = {"arm": arm, "seed": int(seed)}
+            t0 = time.process_time()
+            ds = generate_dataset(arm_effects(cfg, arm), int(seed), year)
+            row["generate"] = time.process_time() - t0
+            for h in HYPOTHESES:
+                t1 = time.process_time()
+                evaluator(h)(ds, year, int(seed))
+                row[f"h{h}"] = time.process_time() - t1
+            row["total"] = time.process_time() - t0
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+@contextmanager
+def _nothing() -> Iterator[None]:
+    yield
+
+
+def cost_summary(costs: pd.DataFrame) -> dict[str, float]:
+    """Median CPU seconds per stage over the warm datasets (all but the first), and the first
+    (cold) dataset's total as ``cold_total``."""
+    warm = costs.iloc[1:] if len(costs) > 1 else costs
+    stages = [c for c in costs.columns if c not in ("arm", "seed")]
+    out = {c: float(statistics.median(warm[c])) for c in stages}
+    out["cold_total"] = float(costs["total"].iloc[0])
+    return out
 
 
 def data_arms(cfg: Mapping[str, Any], arms: Iterable[str]) -> list[str]:

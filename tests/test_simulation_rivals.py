@@ -163,3 +163,30 @@ def test_small_study_on_a_dask_local_cluster_matches_local_run(cfg):
         "Not supported",
         "Insufficient data",
     }
+
+
+def test_loader_text_fast_path_gives_the_cell_by_cell_text():
+    """A column whose cells are all str (or int) is converted at once; the text must be what
+    the cell-by-cell branch gives (forced here by one float cell, which it writes as "7")."""
+    from analysis.contract.loader import _text_frame
+
+    cells = [" a", "b ", "", None, "c"]
+    fast = _text_frame(pd.DataFrame({"x": cells, "n": [1, 2, 3, 4, 5]}))
+    slow = _text_frame(pd.DataFrame({"x": [*cells, 7.0], "n": [1, 2, 3, 4, 5, 7.0]}))
+    assert fast.equals(slow.iloc[:-1])
+    assert list(slow["x"].iloc[-1:]) == ["7"]
+
+
+def test_dataset_costs_are_cpu_seconds_per_stage(cfg):
+    """The cost profile of the study: one row per dataset with the generation and each
+    hypothesis's evaluation, and a summary that sets the cold first dataset apart."""
+    from analysis.simulation_rivals import cost_summary, dataset_costs
+
+    costs = dataset_costs(cfg, ["pure_null", "rival_h6_floor"], [7200, 7201])
+    assert list(costs["arm"]) == ["pure_null", "rival_h6_floor"]
+    stages = ["generate", *(f"h{h}" for h in HYPOTHESES)]
+    assert (costs[stages] > 0).all().all()
+    assert (costs["total"] >= costs[stages].sum(axis=1) - 1e-6).all()
+    summary = cost_summary(costs)
+    assert summary["cold_total"] == costs["total"].iloc[0]
+    assert summary["generate"] == costs["generate"].iloc[1]
