@@ -45,8 +45,11 @@ RIVALS_CONFIG = CONFIG / "simulation_rivals.yaml"
 #: the registered hypotheses (every arm records a verdict for each)
 HYPOTHESES: tuple[int, ...] = registry.ids()
 POSITIVE = ("Supported", "Partly supported")
+#: every verdict word a run may record: the common evidence rule's three, then the old rules'
+#: two (until every evaluator has moved; the record shows only the words that occur)
+VERDICTS = ("Supported", "Not supported", "Inconclusive", "Partly supported", "Insufficient data")
 
-RUN_COLUMNS = ["arm", "seed", "hypothesis", "verdict", "error", "seconds"]
+RUN_COLUMNS = ["arm", "seed", "hypothesis", "verdict", "error", "seconds", "commit"]
 #: (dataset, year, seed) -> verdict string
 Evaluate = Callable[[Any, int, int], str]
 
@@ -298,6 +301,7 @@ def run_study(
     started = datetime.datetime.now(datetime.UTC)
     rows = [r for out in iter_results(todo, jobs=jobs, scheduler=scheduler) for r in out]
     out = pd.DataFrame(rows, columns=RUN_COLUMNS)
+    out["commit"] = code_commit()
     out["run_date"] = started.date().isoformat()
     out = expand_aliases(out, cfg)
     out = out[out["arm"].isin(arm_names)]
@@ -311,15 +315,15 @@ def _wilson(k: int, n: int) -> tuple[float, float, float]:
 
 
 def confusion_matrix(runs: pd.DataFrame) -> pd.DataFrame:
-    """Per arm and hypothesis: runs, and the share of each verdict (columns ``Supported``,
-    ``Partly supported``, ``Not supported``, ``Insufficient data``, plus ``positive`` =
-    Supported or Partly, with its Wilson interval). Failed runs are left out (``failed``)."""
+    """Per arm and hypothesis: runs, and the share of each verdict (a column per word of
+    :data:`VERDICTS`, plus ``positive`` = Supported or Partly supported, with its Wilson
+    interval). Failed runs are left out (``failed``)."""
     rows = []
     for (arm, h), g in runs.groupby(["arm", "hypothesis"], sort=True):
         ok = g[g["error"].fillna("") == ""]
         n = len(ok)
         row: dict[str, Any] = {"arm": arm, "hypothesis": int(h), "runs": n, "failed": len(g) - n}
-        for v in ("Supported", "Partly supported", "Not supported", "Insufficient data"):
+        for v in VERDICTS:
             row[v] = float((ok["verdict"] == v).mean()) if n else float("nan")
         k = int(ok["verdict"].isin(POSITIVE).sum())
         row["positive"], row["positive_low"], row["positive_high"] = _wilson(k, n)
@@ -361,30 +365,269 @@ def _pct(x: float) -> str:
     return "-" if pd.isna(x) else f"{100 * x:.0f}%"
 
 
-def markdown_report(runs: pd.DataFrame, cfg: Mapping[str, Any]) -> str:
-    """The study's record for docs/simulation-rivals.md: date, datasets per arm, the rival
-    table (false-positive rate of the hypothesis each rival imitates), power, and the full
-    confusion matrix (share Supported-or-Partly, with S/P/N/I shares)."""
+def code_commit(root: Path | str | None = None) -> str:
+    """The code a study runs on: ``<short commit>/<code id>``, the code id a digest of the git
+    trees of :data:`_STUDY_CODE` at that commit (so that runs made on two commits with the same
+    evaluators, rules, generator and study code are of the same code), with ``+dirty`` when
+    any of those paths differs from the commit; "" outside git."""
+    import hashlib
+    import subprocess
+
+    from analysis.paths import ROOT
+
+    def git(*args: str) -> str:
+        return subprocess.run(
+            ["git", "-C", str(root or ROOT), *args], capture_output=True, text=True, check=True
+        ).stdout.strip()
+
+    try:
+        head = git("rev-parse", "--short=10", "HEAD")
+        trees = git("rev-parse", *(f"HEAD:{p}" for p in _STUDY_CODE))
+        dirty = git("status", "--porcelain", "--", *_STUDY_CODE)
+    except (OSError, subprocess.CalledProcessError):
+        return ""
+    code = hashlib.sha256(trees.encode()).hexdigest()[:10]
+    return f"{head}/{code}" + ("+dirty" if dirty else "")
+
+
+def same_code(a: str, b: str) -> bool:
+    """Whether two :func:`code_commit` values name the same study code (never when dirty)."""
+    if not a or not b or "+dirty" in a or "+dirty" in b:
+        return False
+    return a.split("/")[-1] == b.split("/")[-1]
+
+
+#: the paths whose change changes what a run measures (for :func:`code_commit`)
+_STUDY_CODE = (
+    "analysis/hypotheses",
+    "config/decision_rules",
+    "analysis/evidence_rule.py",
+    "analysis/referrals.py",
+    "analysis/stats.py",
+    "analysis/example",
+    "config/example.yaml",
+    "config/simulation_rivals.yaml",
+    "analysis/simulation_rivals.py",
+)
+
+
+def evaluator_commits(
+    commit: str, hypotheses: Sequence[int] = HYPOTHESES, root: Path | str | None = None
+) -> dict[int, str]:
+    """``hypothesis -> short commit`` that last changed its evaluator or its decision rules as
+    of ``commit`` (``git log``); "" when unknown."""
+    import subprocess
+
+    from analysis.paths import ROOT
+
+    out = {}
+    rev = commit.split("/")[0].split("+")[0]
+    for h in hypotheses:
+        paths = [f"analysis/hypotheses/h{h}.py", f"config/decision_rules/h{h}.yaml"]
+        try:
+            out[h] = subprocess.run(
+                ["git", "-C", str(root or ROOT), "log", "-1", "--format=%h", rev, "--", *paths],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout.strip()
+        except (OSError, subprocess.CalledProcessError):
+            out[h] = ""
+    return out
+
+
+def study_facts(runs: pd.DataFrame, cfg: Mapping[str, Any]) -> dict[str, Any]:
+    """What a record says about its runs: dates, datasets per arm (min, max, per arm), seeds,
+    failed evaluations, median CPU seconds per dataset, the code commits and whether the
+    declared number of datasets per arm (``targets.datasets_per_arm``) is reached."""
+    n_per_arm = runs.groupby("arm")["seed"].nunique()
+    seeds = sorted(int(x) for x in runs["seed"].unique())
+    commits = runs["commit"].fillna("").astype(str) if "commit" in runs else pd.Series([""])
+    wanted = int(cfg.get("targets", {}).get("datasets_per_arm", 0) or 0)
+    dates = sorted(str(d) for d in runs["run_date"].unique())
+    return {
+        "dates": f"{dates[0]} to {dates[-1]}" if len(dates) > 1 else dates[0],
+        "n_min": int(n_per_arm.min()),
+        "n_max": int(n_per_arm.max()),
+        "n_per_arm": {str(k): int(v) for k, v in n_per_arm.items()},
+        "seeds": f"{seeds[0]}-{seeds[-1]}",
+        "arms": len(n_per_arm),
+        "failed": int((runs["error"].fillna("") != "").sum()),
+        "seconds": float(runs.groupby(["arm", "seed"])["seconds"].sum().median()),
+        "commits": sorted({c for c in commits if c}),
+        "wanted": wanted,
+        "enough": bool(wanted) and int(n_per_arm.min()) >= wanted,
+    }
+
+
+def _n_text(f: Mapping[str, Any]) -> str:
+    n = f"{f['n_min']}" if f["n_min"] == f["n_max"] else f"{f['n_min']}-{f['n_max']}"
+    if f["wanted"] and not f["enough"]:
+        n += f" (not yet {f['wanted']})"
+    return n
+
+
+def _commit_text(f: Mapping[str, Any], commits: Mapping[int, str] | None) -> str:
+    head = ", ".join(f"`{c}`" for c in f["commits"]) or "not recorded"
+    text = f"code at commit {head}"
+    if commits:
+        text += "; evaluators (last commit of each `h<N>.py` or its rules): " + ", ".join(
+            f"H{h} `{c}`" for h, c in commits.items() if c
+        )
+    return text
+
+
+def matrix_frame(runs: pd.DataFrame, cfg: Mapping[str, Any]) -> pd.DataFrame:
+    """The confusion matrix as a table to commit: one row per arm and hypothesis, with the
+    arm's label, whether the hypothesis is true in it (``kind`` power / false positive), whether
+    the arm rivals it, runs, the positive share and its Wilson interval, each verdict's share
+    and whether the target is met."""
+    cm = confusion_matrix(runs)
+    rt = rates(runs, cfg).set_index(["arm", "hypothesis"])
+    present = [v for v in VERDICTS if (cm[v].fillna(0) > 0).any()]
+    rows = []
+    order = {a: i for i, a in enumerate(cfg["arms"])}
+    for _, r in cm.iterrows():
+        key = (r["arm"], r["hypothesis"])
+        rows.append(
+            {
+                "arm": r["arm"],
+                "label": arm_label(cfg, r["arm"]),
+                "hypothesis": int(r["hypothesis"]),
+                "kind": rt.loc[key, "kind"],
+                "rival": bool(rt.loc[key, "rival"]),
+                "runs": int(r["runs"]),
+                "failed": int(r["failed"]),
+                "positive": round(float(r["positive"]), 4),
+                "positive_low": round(float(r["positive_low"]), 4),
+                "positive_high": round(float(r["positive_high"]), 4),
+                **{v: round(float(r[v]), 4) for v in present},
+                "meets_target": bool(rt.loc[key, "meets_target"]),
+            }
+        )
+    out = pd.DataFrame(rows)
+    out["_o"] = out["arm"].map(order)
+    return out.sort_values(["_o", "hypothesis"]).drop(columns="_o").reset_index(drop=True)
+
+
+def arm_label(cfg: Mapping[str, Any], arm: str) -> str:
+    """The arm's label for readers (``label`` in the config; the arm's name otherwise)."""
+    return str(cfg["arms"][arm].get("label") or arm)
+
+
+def appendix_markdown(
+    runs: pd.DataFrame, cfg: Mapping[str, Any], commits: Mapping[int, str] | None = None
+) -> str:
+    """The record the report's methodology appendix prints (data/validation/simulation_rivals.md):
+    its first pipe table is the confusion matrix (arms by hypotheses, the share of datasets
+    with a positive verdict and its Wilson 95% interval; bold where the hypothesis is true in
+    the arm), then notes: runs, datasets per arm, code commits, targets met or not."""
+    f = study_facts(runs, cfg)
+    cm = confusion_matrix(runs)
+    rt = rates(runs, cfg)
+    lines = [
+        "| Arm (what is planted) | Datasets | " + " | ".join(f"H{h}" for h in HYPOTHESES) + " |",
+        "|---|---|" + "---|" * len(HYPOTHESES),
+    ]
+    for arm in cfg["arms"]:
+        sub = cm[cm["arm"] == arm]
+        if sub.empty:
+            continue
+        true = {int(t) for t in cfg["arms"][arm].get("true_hypotheses", [])}
+        cells = []
+        for h in HYPOTHESES:
+            r = sub[sub["hypothesis"] == h]
+            if r.empty:
+                cells.append("-")
+                continue
+            r = r.iloc[0]
+            cell = (
+                f"{_pct(r['positive'])} ({_pct(r['positive_low'])[:-1]}-{_pct(r['positive_high'])})"
+            )
+            cells.append(f"**{cell}**" if h in true else cell)
+        n = int(sub["runs"].max())
+        lines.append(f"| {arm_label(cfg, arm)} | {n} | " + " | ".join(cells) + " |")
+    fp = rt[rt["kind"] == "false positive"]
+    pw = rt[rt["kind"] == "power"]
+    fp_fail = fp[~fp["meets_target"]]
+    pw_fail = pw[~pw["meets_target"]]
+    t = cfg["targets"]
+
+    wanted = f", with {f['wanted']} datasets per arm" if f["wanted"] else ""
+    partly = " or Partly supported" if (cm["Partly supported"] > 0).any() else ""
+
+    def listing(frame: pd.DataFrame) -> str:
+        """Per hypothesis: the arms (by label, with the rate), or their count beyond three."""
+        parts = []
+        for h, g in frame.groupby("hypothesis", sort=True):
+            of = int((rt[rt["hypothesis"] == h]["kind"] == g["kind"].iloc[0]).sum())
+            if len(g) > 3:
+                parts.append(f"H{h} in {len(g)} of {of} arms (up to {_pct(g['rate'].max())})")
+            else:
+                arms = ", ".join(
+                    f"{arm_label(cfg, r['arm'])} {_pct(r['rate'])}" for _, r in g.iterrows()
+                )
+                parts.append(f"H{h} in {arms}")
+        return "; ".join(parts)
+
+    lines += [
+        "",
+        f"Each cell: the share of simulated datasets of the arm (row) whose verdict on the "
+        f"hypothesis (column) was positive (Supported{partly}), "
+        "with its Wilson 95% interval (the uncertainty of the simulation itself). In **bold**: "
+        "the hypothesis is true in the arm, so the cell is its power; every other cell is a "
+        "false-positive rate.",
+        "",
+        f"Run on {f['dates']} by `scripts/simulate_rivals.py` (arms in "
+        f"`config/simulation_rivals.yaml`): {_n_text(f)} datasets per arm, seeds {f['seeds']}, "
+        f"{f['failed']} failed evaluations; {_commit_text(f, commits)}. Targets: power at "
+        f"least {_pct(t['power'])}, false positives at most {_pct(t['false_positive_rate'])} "
+        f"in every arm{wanted}.",
+        "",
+    ]
+    if f["wanted"] and not f["enough"]:
+        lines += [
+            f"**Not yet {f['wanted']} datasets per arm**: the rates are provisional, with the "
+            "wide intervals shown.",
+            "",
+        ]
+    lines += [
+        "False positives above the target: " + (listing(fp_fail) or "none") + ".",
+        "",
+        "Power below the target: " + (listing(pw_fail) or "none") + ".",
+        "",
+        "Full record, with the verdict shares and the seconds per dataset: "
+        "`docs/simulation-rivals.md`; every run: `data/validation/simulation_rivals_runs.csv`.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def markdown_report(
+    runs: pd.DataFrame, cfg: Mapping[str, Any], commits: Mapping[int, str] | None = None
+) -> str:
+    """The study's record for docs/simulation-rivals.md: date, datasets per arm, code commits,
+    the rival table (false-positive rate of the hypothesis each rival imitates), power, the
+    full confusion matrix (share positive) and the share of each verdict word."""
     rt = rates(runs, cfg)
     cm = confusion_matrix(runs)
-    n_per_arm = runs.groupby("arm")["seed"].nunique()
-    seeds = sorted(runs["seed"].unique())
-    failed = int((runs["error"].fillna("") != "").sum())
-    secs = runs.groupby(["arm", "seed"])["seconds"].sum()
+    f = study_facts(runs, cfg)
+    present = [v for v in VERDICTS if (cm[v].fillna(0) > 0).any()]
+    positive_words = " or ".join(v for v in POSITIVE if v in present) or "Supported"
     lines = [
         "# Simulation study, second edition: rivals and the confusion matrix",
         "",
-        f"Run on {runs['run_date'].iloc[0]} by `scripts/simulate_rivals.py` "
+        f"Run on {f['dates']} by `scripts/simulate_rivals.py` "
         f"(`analysis.simulation_rivals`, arms in `config/simulation_rivals.yaml`): "
-        f"{int(n_per_arm.min())}-{int(n_per_arm.max())} datasets per arm, seeds "
-        f"{seeds[0]}-{seeds[-1]}, {len(n_per_arm)} arms, {failed} failed evaluations; "
-        f"median {secs.median():.1f} s per dataset (generation and six evaluations).",
+        f"{_n_text(f)} datasets per arm, seeds {f['seeds']}, {f['arms']} arms, "
+        f"{f['failed']} failed evaluations; median {f['seconds']:.1f} s per dataset "
+        "(generation and six evaluations; CPU seconds from the second edition's cost work on, "
+        f"wall-clock before); {_commit_text(f, commits)}.",
         "",
-        "A *positive* verdict is Supported or Partly supported. In brackets: Wilson 95% "
+        f"A *positive* verdict is {positive_words} (a false positive is any positive verdict "
+        "where the hypothesis is false). In brackets: Wilson 95% "
         "intervals (Monte Carlo uncertainty). Targets: false positives <= "
         f"{_pct(cfg['targets']['false_positive_rate'])} in every arm where the hypothesis is "
-        f"false, power >= {_pct(cfg['targets']['power'])}. These are the CURRENT evaluators' "
-        "figures (the old decision rules): the 'before' for the rewrite of issue 13.",
+        f"false, power >= {_pct(cfg['targets']['power'])}.",
         "",
         "## Rival arms: positive verdicts for the hypothesis each rival imitates",
         "",
@@ -415,7 +658,7 @@ def markdown_report(runs: pd.DataFrame, cfg: Mapping[str, Any]) -> str:
         )
     lines += [
         "",
-        "## Confusion matrix: share of positive verdicts (Supported or Partly) per arm",
+        f"## Confusion matrix: share of positive verdicts ({positive_words}) per arm",
         "",
         "Rows: arms; columns: hypotheses. Bold: the hypothesis is true in the arm (power); "
         "every other cell is a false-positive rate.",
@@ -428,13 +671,12 @@ def markdown_report(runs: pd.DataFrame, cfg: Mapping[str, Any]) -> str:
         return f"**{cell}**" if h in true else cell
 
     def shares(arm: str, h: int, r: pd.Series) -> str:
-        verdicts = ("Supported", "Partly supported", "Not supported", "Insufficient data")
-        return "/".join(_pct(r[v]) for v in verdicts)
+        return "/".join(_pct(r[v]) for v in present)
 
     lines += _arm_table(cm, cfg, positive)
     lines += [
         "",
-        "## Verdict shares (S / P / N / I = Supported / Partly / Not supported / Insufficient)",
+        f"## Verdict shares ({' / '.join(present)})",
         "",
     ]
     lines += _arm_table(cm, cfg, shares)
