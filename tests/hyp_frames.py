@@ -48,8 +48,10 @@ def make_dataset(
     profile_effect: float = 0.0,
     grade_effect: float = 0.0,
     mental_disorders_share: float = 0.5,
+    out_mental_disorders_share: float = 0.5,
     free_places_per_home: int = 3,
     n_london_homes: int = 120,
+    structural_sd: float = 0.0,
 ) -> Dataset:
     """A canonical :class:`Dataset` of London K2 placements on 31 March ``YEAR``.
 
@@ -58,7 +60,11 @@ def make_dataset(
     ``profile_effect``: log-odds of acceptance for strengths-based + complete profile.
     ``grade_effect``: London homes graded worse by this many grade steps (on average) than
     out-of-London homes, and London children's use of a London home rising with its grade.
-    ``mental_disorders_share``: share of London homes registered for Mental disorders.
+    ``mental_disorders_share``: share of London homes registered for Mental disorders;
+    ``out_mental_disorders_share``: the same for the homes outside London (the benchmark).
+    ``structural_sd``: a structural borough effect (Inner vs Outer London, standardised over
+    the boroughs, times this SD) on the log-odds of an outside placement, with no practice.
+    Children have an age (header DOB), a sex and a legal status (C2 / V2 / C1).
     """
     rng = np.random.default_rng(seed)
     ref = london_boroughs()
@@ -71,6 +77,10 @@ def make_dataset(
     needs.update({c: rng.random(n) < 0.25 for c in OTHER})
     hard_count = sum(needs[c].astype(int) for c in HARD)
     borough_eff = dict(zip(las, rng.normal(0, borough_sd, len(las)), strict=True))
+    inner = (ref["inner_outer"].to_numpy() == "Inner").astype(float)
+    z_inner = (inner - inner.mean()) / inner.std()
+    for name, z in zip(las, z_inner, strict=True):
+        borough_eff[name] += structural_sd * z
     logit = (
         -0.4 - needs_effect * 0.75 + needs_effect * hard_count + np.vectorize(borough_eff.get)(la)
     )
@@ -97,7 +107,7 @@ def make_dataset(
             "CHILD": child,
             "DECOM": pd.Timestamp(YEAR - 1, 6, 1),
             "RNE": "S",
-            "LS": "C2",
+            "LS": rng.choice(["C2", "V2", "C1"], n, p=[0.7, 0.25, 0.05]),
             "CIN": "N1",
             "PLACE": "K2",
             "PLACE_PROVIDER": "PR4",
@@ -134,6 +144,12 @@ def make_dataset(
         {"URN": u, "category": "Mental disorders"}
         for u in london_urns
         if rng.random() < mental_disorders_share
+    ]
+    regs += [{"URN": u, "category": "Emotional and behavioural difficulties"} for u in out_urns]
+    regs += [
+        {"URN": u, "category": "Mental disorders"}
+        for u in out_urns
+        if rng.random() < out_mental_disorders_share
     ]
     staffing = pd.DataFrame(
         {
@@ -185,7 +201,16 @@ def make_dataset(
     )
     tables = {
         "episodes": episodes,
-        "header": pd.DataFrame({"CHILD": child, "LA": la, "YEAR": YEAR}),
+        "header": pd.DataFrame(
+            {
+                "CHILD": child,
+                "SEX": rng.choice(["1", "2"], n),
+                "DOB": pd.Timestamp(YEAR, 3, 1)
+                - pd.to_timedelta(rng.integers(10 * 365, 17 * 365, n), unit="D"),
+                "LA": la,
+                "YEAR": YEAR,
+            }
+        ),
         "homes": homes,
         "home_registrations": pd.DataFrame(regs),
         "home_staffing": staffing,

@@ -1,49 +1,109 @@
-"""Hypothesis 3 (practice): borough variation beyond needs, profile quality vs acceptance."""
+"""Hypothesis 3 (practice): the borough SD net of structure (random-intercept logit), profile
+quality with the one definition of a decline; the verdict by the common evidence rule."""
 
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
 import pytest
 import yaml
 
 from analysis.hypotheses import h3
+from analysis.hypotheses.evidence import Estimate, evidence_verdict
 from analysis.paths import CONFIG
 from tests.hyp_frames import YEAR, make_dataset, without
 
 
 @pytest.fixture(scope="module")
 def rules() -> dict:
-    r = yaml.safe_load((CONFIG / "decision_rules" / "h3.yaml").read_text(encoding="utf-8"))
-    return {**r, "bootstrap": 50}
+    return yaml.safe_load((CONFIG / "decision_rules" / "h3.yaml").read_text(encoding="utf-8"))
 
 
-def test_planted_practice_effects_are_supported(rules) -> None:
+def _part(result, name: str) -> dict:
+    return next(p for p in result.evidence["parts"] if p["name"] == name)
+
+
+def _frame(seed: int, sd: float, structural: float, boroughs: int = 30, size: int = 40):
+    """Children in ``boroughs`` boroughs: a random borough effect of SD ``sd`` and a structural
+    one (an Inner indicator times ``structural``) on the log-odds of an outside placement."""
+    rng = np.random.default_rng(seed)
+    la = np.repeat([f"B{i:02d}" for i in range(boroughs)], size)
+    inner = np.repeat((np.arange(boroughs) % 2).astype(float), size)
+    u = np.repeat(rng.normal(0, sd, boroughs), size)
+    need = rng.integers(0, 2, len(la)).astype(float)
+    eta = 0.3 + 0.5 * need + structural * (inner - 0.5) * 2 + u
+    outside = (rng.random(len(la)) < 1 / (1 + np.exp(-eta))).astype(int)
+    return pd.DataFrame({"LA": la, "inner": inner, "need": need, "outside": outside})
+
+
+def test_random_intercept_logit_recovers_a_planted_borough_sd() -> None:
+    fit = h3.random_intercept_logit(_frame(1, 1.0, 0.0), "outside", ["need"], "LA")
+    assert 0.6 < fit.sd < 1.5 and 0 < fit.ci_low < 1.0 < fit.ci_high
+    assert fit.coefficients["need"] == pytest.approx(0.5, abs=0.3)
+
+
+def test_no_borough_effect_gives_an_interval_from_zero() -> None:
+    fit = h3.random_intercept_logit(_frame(2, 0.0, 0.0), "outside", ["need"], "LA")
+    assert fit.ci_low == 0.0 and fit.sd < 0.43 and fit.ci_high < 0.8
+
+
+def test_structural_rival_is_not_practice(rules) -> None:
+    # a borough effect carried by structure (SD 0.5 on the log-odds), no practice
+    df = _frame(3, 0.0, 0.5)
+    naive, _ = h3.practice_estimate(df, ["need"])
+    net, _ = h3.practice_estimate(df, ["need", "inner"])
+    assert naive.estimate > net.estimate and net.ci_low == 0.0
+    verdict, _ = evidence_verdict(
+        rules, {"borough_practice": net, "profile_quality": Estimate(1.0, 0.6, 1.4)}
+    )
+    assert verdict != "Supported"
+
+
+def test_planted_practice_and_profile_effects_are_supported(rules) -> None:
     ds = make_dataset(1, borough_sd=1.0, profile_effect=1.5, n_children=1200)
     result = h3.evaluate(ds, YEAR, rules, la="Camden")
     assert result.verdict == "Supported"
-    icc = next(i for i in result.indicators if i.name.startswith("Intraclass"))
-    assert icc.estimate > 0 and icc.ci_low <= icc.estimate <= icc.ci_high
+    part = _part(result, "borough_practice")
+    assert part["verdict"] == "Supported" and part["ci_low"] > 0
     assert any(i.name.startswith("Camden:") for i in result.indicators)
+    estimates = {
+        p["name"]: Estimate(p["estimate"], p["ci_low"], p["ci_high"])
+        for p in result.evidence["parts"]
+    }
+    assert evidence_verdict(rules, estimates)[0] == result.verdict
 
 
-def test_needs_only_variation_is_not_practice(rules) -> None:
-    # a strong needs effect creates borough differences that needs fully explain
-    ds = make_dataset(4, needs_effect=1.2, n_children=1200)  # one draw; FP rate: simulation
+def test_structural_borough_effect_in_the_dataset_is_not_supported(rules) -> None:
+    ds = make_dataset(7, structural_sd=0.5, profile_effect=1.5, n_children=1200)
     result = h3.evaluate(ds, YEAR, rules)
-    assert result.verdict == "Not supported"
+    assert _part(result, "borough_practice")["verdict"] != "Supported"
+    assert result.verdict != "Supported"
 
 
-def test_only_profile_effect_is_partly_supported(rules) -> None:
+def test_only_profile_effect_is_not_supported(rules) -> None:
     result = h3.evaluate(make_dataset(3, profile_effect=1.5, n_children=1200), YEAR, rules)
-    assert result.verdict == "Partly supported"
+    assert _part(result, "profile_quality")["verdict"] == "Supported"
+    assert result.verdict != "Supported"
 
 
-def test_missing_tables(rules) -> None:
+def test_missing_tables_give_inconclusive(rules) -> None:
     ds = make_dataset(4)
-    assert h3.evaluate(without(ds, "needs", "referrals"), YEAR, rules).verdict == (
-        "Insufficient data"
-    )
+    result = h3.evaluate(without(ds, "needs", "referrals"), YEAR, rules)
+    assert result.verdict == "Inconclusive"
     partial = h3.evaluate(without(ds, "referrals"), YEAR, rules)
     assert any(s.startswith("referral profiles") for s in partial.insufficient)
+    assert _part(partial, "profile_quality")["estimate"] is None
+
+
+def test_no_response_is_a_decline_and_withdrawn_is_left_out(rules) -> None:
+    ds = make_dataset(8)
+    refs = ds.table("referrals").copy()
+    refs.loc[:9, "response"] = "No response"
+    refs.loc[10:19, "response"] = "Withdrawn"
+    ds.tables["referrals"] = refs
+    data = h3.referral_data(ds, YEAR, rules)
+    assert len(data) == len(refs) - 10
+    assert data.loc[data["response"] == "No response", "accepted"].eq(0).all()
 
 
 def test_borough_residuals_sum_to_observed(rules) -> None:
@@ -53,3 +113,18 @@ def test_borough_residuals_sum_to_observed(rules) -> None:
     assert res["placed_outside"].sum() == df["outside"].sum()
     # a logistic model with an intercept reproduces the total expected count
     assert res["expected_outside"].sum() == pytest.approx(df["outside"].sum(), rel=1e-4)
+
+
+def test_structural_covariates_of_the_boroughs() -> None:
+    ds = make_dataset(6)
+    homes = ds.table("homes").copy()
+    homes.loc[0, "sector"] = "Local Authority"  # a Camden council-run home with 4 places
+    ds.tables["homes"] = homes
+    placements = pd.DataFrame({"LA": ["Camden", "Bromley"], "HOME_POST": ["NW1 2", "BR1 1"]})
+    struct = h3.structural_covariates(ds, placements).set_index("LA")
+    assert struct.loc["Camden", "inner"] == 1 and struct.loc["Bromley", "inner"] == 0
+    assert struct.loc["Camden", "in_house_places"] == 4
+    assert struct.loc["Bromley", "in_house_places"] == 0
+    miles = struct["centre_miles"]
+    if miles.notna().all():  # the postcode package knows the sectors
+        assert miles["Camden"] < 3 < miles["Bromley"] < 15

@@ -1,19 +1,27 @@
 """Hypothesis 1: available provision does not match the needs of the children requiring placements.
 
-Three pieces of evidence, all on London boroughs' children in children's homes (K2) on the
-snapshot date, joined to their needs and risks (``needs`` table):
+Two parts, judged by the common evidence rule (:func:`analysis.hypotheses.evidence.evidence_verdict`,
+parts declared in ``config/decision_rules/h1.yaml``; both needed). The hypothesis is about
+MISMATCH, not quantity: its rival - too few free places in London whatever their registration -
+must not count for it.
 
-1. standardised differences of each need between children placed outside and inside London;
-2. logistic regression of being placed outside London on the number of hard-to-place needs,
-   with placing-borough fixed effects (boroughs with 0% or 100% outside are perfectly separated
-   and dropped from the adjusted model, and listed);
-3. feasibility: a maximum matching of the children placed outside London to the free places of
-   London homes registered for the categories their needs require. The share matched is how
-   many out-of-London placements London's free, suitably registered capacity could have met.
+1. **needs** - among London boroughs' children in children's homes (K2) on the snapshot date,
+   the log odds ratio of living outside London per hard-to-place need (borough fixed effects;
+   adjusted for age, sex and legal status from the SSDA903 and for criminal exploitation, which
+   is H5's high-risk trait and not counted here);
+2. **registration mismatch at equal quantity** - the children whose placement outside London
+   started in the year are matched (maximum flow) to places in the registration mix of London's
+   free places and to places in the mix of the homes outside London, each time with as many
+   places as children; the estimate is the second share minus the first (bootstrap interval).
 
-Caveats: associations on observational data; the matching ignores location within London, the
-mix of current residents and solo-placement needs, so it is an upper bound on what London
-capacity could have met.
+The shares London's free places could take at their real number, with and without registration
+categories, are context (they are mostly quantity). Standardised differences of each need are
+shown too.
+
+Caveats: associations on observational data; exploitation, solo placement and deprivation of
+liberty are not registration categories (any EBD home counts as meeting them); the benchmark is
+England's register only when ``homes`` is Ofsted's England-wide file, else the out-of-London homes
+London children live in (chosen for them: a bias towards finding a mismatch).
 """
 
 from __future__ import annotations
@@ -23,15 +31,16 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import networkx as nx
+import numpy as np
 import pandas as pd
 
 from analysis import stats
 from analysis.charts import interval_chart
 from analysis.dataset import Dataset
-from analysis.hypotheses.evidence import share_indicator, two_part_verdict
+from analysis.hypotheses.evidence import Estimate, evidence_verdict, share_indicator
 from analysis.hypotheses.figures import FigureSpec, as_published, k2_outside_links
 from analysis.london_memo import london_level
-from analysis.snapshot import k2_placements, needs_coverage, placements_with_needs
+from analysis.snapshot import for_year, k2_placements, needs_coverage, placements_with_needs
 from analysis.verdicts import HypothesisResult, Indicator, summarise_fieldwork
 
 HYPOTHESIS = 1
@@ -94,15 +103,6 @@ def needs_balance_table(df: pd.DataFrame, needs: Iterable[str], alpha: float) ->
             }
         )
     return pd.DataFrame(rows)
-
-
-def adjusted_needs_effect(df: pd.DataFrame, alpha: float) -> tuple[stats.LogitFit, pd.Series]:
-    """Borough fixed-effects logistic regression of ``outside`` on ``hard_to_place_count``.
-    Returns the fit and its row for the count (odds ratio per additional hard-to-place need)."""
-    fit = stats.logit_fixed_effects(df, "outside", ["hard_to_place_count"], "LA", alpha=alpha)
-    if "hard_to_place_count" not in fit.coefficients.index:
-        return fit, pd.Series(dtype=float)
-    return fit, fit.coefficients.loc["hard_to_place_count"]
 
 
 def needs_model_table(df: pd.DataFrame, needs: Iterable[str], alpha: float) -> pd.DataFrame:
@@ -172,26 +172,34 @@ def home_meets(categories: frozenset, requirements: frozenset) -> bool:
 
 
 def feasibility_matching(
-    children: pd.DataFrame, homes: pd.DataFrame, compatibility: Mapping[str, Any]
+    children: pd.DataFrame,
+    homes: pd.DataFrame,
+    compatibility: Mapping[str, Any],
+    child_weight: int = 1,
 ) -> tuple[int, pd.Series]:
     """Maximum number of ``children`` that ``homes``' free places could take, respecting
     registration categories (a bipartite b-matching solved as a max flow over need profiles
     and home category sets, which is exact because compatibility depends only on them).
 
     Returns ``(matched, compatible_any)`` where ``compatible_any`` flags, per child, whether at
-    least one London home with a free place is registered for their needs.
+    least one London home with a free place is registered for their needs. ``child_weight``
+    counts each child that many times (for matchings at equal quantity). A column
+    ``requirements`` (from :func:`child_requirements`), when present, is used as it is.
     """
-    reqs = children.apply(lambda r: child_requirements(r, compatibility), axis=1)
+    if "requirements" in children.columns:
+        reqs = children["requirements"]
+    else:
+        reqs = children.apply(lambda r: child_requirements(r, compatibility), axis=1)
     if len(children) == 0:
         return 0, pd.Series(dtype=bool)
     child_types = reqs.value_counts()
     home_types = homes.groupby("categories")["free_places"].sum() if len(homes) else pd.Series()
     g = nx.DiGraph()
     for i, (req, count) in enumerate(child_types.items()):
-        g.add_edge("s", ("c", i), capacity=int(count))
+        g.add_edge("s", ("c", i), capacity=int(count) * child_weight)
         for j, cats in enumerate(home_types.index):
             if home_meets(cats, req):
-                g.add_edge(("c", i), ("h", j), capacity=int(count))
+                g.add_edge(("c", i), ("h", j), capacity=int(count) * child_weight)
     for j, (_, places) in enumerate(home_types.items()):
         g.add_edge(("h", j), "t", capacity=int(places))
     matched = 0
@@ -201,10 +209,258 @@ def feasibility_matching(
     return matched, reqs.map(any_ok).astype(bool)
 
 
+# --- child covariates (SSDA903) ----------------------------------------------------------------
+
+#: Legal-status codes of a care order (interim or full); the reference group of the model.
+CARE_ORDER_CODES: tuple[str, ...] = ("C1", "C2")
+#: Legal-status codes of a child accommodated by agreement (section 20 and short breaks).
+ACCOMMODATED_CODES: tuple[str, ...] = ("V2", "V3", "V4")
+
+
+def child_covariates(ds: Dataset, year: int, df: pd.DataFrame) -> pd.DataFrame:
+    """Add the SSDA903 child covariates to placements ``df`` (one row per child with ``LS``):
+    ``age`` (years at 31 March of ``year``, from the header's DOB; NaN when unknown),
+    ``female`` (SEX 2), ``ls_accommodated`` (V2-V4) and ``ls_other`` (any status that is neither
+    a care order C1/C2 nor accommodation: remand, police protection...; care orders are the
+    reference). Caveat: DOB may be set to the 1st of the month (age +- a month)."""
+    out = df.copy()
+    snap = pd.Timestamp(year, 3, 31)
+    if ds.has("header") and {"CHILD", "DOB"} <= set(ds.table("header").columns):
+        header = for_year(ds.table("header"), year)
+        keys = ["CHILD", "LA"] if "LA" in header.columns and "LA" in out.columns else ["CHILD"]
+        cols = [c for c in ("DOB", "SEX") if c in header.columns]
+        header = header.drop_duplicates(keys, keep="last")[keys + cols]
+        out = out.drop(columns=[c for c in cols if c in out.columns]).merge(
+            header, on=keys, how="left"
+        )
+        dob = pd.to_datetime(out["DOB"], errors="coerce", dayfirst=True)
+        out["age"] = (snap - dob).dt.days / 365.25
+        sex = out["SEX"].astype("string").str.strip() if "SEX" in out.columns else None
+        out["female"] = (sex == "2").fillna(False).astype(int) if sex is not None else 0
+    else:
+        out["age"], out["female"] = np.nan, 0
+    ls = (
+        out["LS"].astype("string").str.strip()
+        if "LS" in out.columns
+        else pd.Series("", index=out.index)
+    )
+    out["ls_accommodated"] = ls.isin(ACCOMMODATED_CODES).fillna(False).astype(int)
+    known = ls.isin(CARE_ORDER_CODES + ACCOMMODATED_CODES).fillna(False)
+    out["ls_other"] = (~known & ls.notna()).astype(int)
+    return out
+
+
+def evidence_summary(verdict: str, record: Mapping[str, Any]) -> str:
+    """One plain paragraph: the verdict and how the parts combine, then each part's estimate,
+    95% interval and smallest effect that matters with its own verdict (the record of
+    :func:`analysis.hypotheses.evidence.evidence_verdict`)."""
+    bits = []
+    for p in record["parts"]:
+        name = p["name"].replace("_", " ").capitalize()
+        if p["estimate"] is None or p["ci_low"] is None or p["ci_high"] is None:
+            bits.append(f"{name}: could not be estimated from these data ({p['verdict']}).")
+            continue
+        bits.append(
+            f"{name}: {p['estimate']:.3g} (95% interval {p['ci_low']:.3g} to {p['ci_high']:.3g};"
+            f" the smallest effect that matters is {p['smallest_effect']:.3g}): {p['verdict']}."
+        )
+    how = "every part is needed" if record["rule"] == "all" else "any one part suffices"
+    return f"{verdict} ({how}). " + " ".join(bits)
+
+
+def mark_supports(
+    indicators: list[Indicator], record: Mapping[str, Any], parts: Mapping[str, str]
+) -> None:
+    """Set each part's indicator's "points to hypothesis" (``supports``) from the part's
+    verdict: True when Supported, False when Not supported, None when Inconclusive.
+    ``parts`` maps an indicator id to its part's name."""
+    verdicts = {p["name"]: p["verdict"] for p in record["parts"]}
+    for ind in indicators:
+        if ind.id in parts:
+            ind.supports = {"Supported": True, "Not supported": False}.get(verdicts[parts[ind.id]])
+
+
+# --- part (a): needs and location --------------------------------------------------------------
+
+
+def needs_effect(
+    df: pd.DataFrame, rules: Mapping[str, Any], alpha: float
+) -> tuple[stats.LogitFit, pd.Series]:
+    """Borough fixed-effects logistic regression of ``outside`` on ``hard_to_place_count``,
+    adjusted for the child covariates and needs in ``rules['adjust_for']`` (age, sex, legal
+    status; criminal exploitation, which is H5's and not counted as hard to place here).
+    Returns the fit and its row for the count (log odds ratio per hard-to-place need)."""
+    adjust = [c for c in rules.get("adjust_for", []) if c in df.columns and df[c].notna().any()]
+    data = df.dropna(subset=adjust)
+    fit = stats.logit_fixed_effects(
+        data, "outside", ["hard_to_place_count", *adjust], "LA", alpha=alpha
+    )
+    if "hard_to_place_count" not in fit.coefficients.index:
+        return fit, pd.Series(dtype=float)
+    return fit, fit.coefficients.loc["hard_to_place_count"]
+
+
+# --- part (b): mismatch at equal quantity --------------------------------------------------------
+
+
+def placements_started_in_year(df: pd.DataFrame, year: int) -> pd.DataFrame:
+    """The rows of ``df`` whose current placement (``DECOM``) started in the year ending on
+    31 March ``year`` - the flow of placements, not the stock."""
+    start = pd.to_datetime(df["DECOM"], errors="coerce", dayfirst=True)
+    lo, hi = pd.Timestamp(year - 1, 3, 31), pd.Timestamp(year, 3, 31)
+    return df[(start > lo) & (start <= hi)]
+
+
+def register_places(ds: Dataset, rules: Mapping[str, Any], *, london: bool) -> pd.DataFrame:
+    """Homes of the register with their registered places and categories: ``urn, places,
+    categories`` - London's (``london``) or the homes outside London that the ``homes`` table
+    lists (England's register when it is Ofsted's England-wide file, else the out-of-London
+    homes London children live in: a biased benchmark, see the caveat). Active homes only;
+    homes with no registration row are left out (their categories are unknown)."""
+    homes = ds.table("homes")
+    homes = homes[homes["in_london"].astype(bool) == london]
+    statuses = rules.get("active_statuses") or []
+    if statuses and "registration_status" in homes.columns:
+        homes = homes[homes["registration_status"].isin(statuses)]
+    regs = with_urn(ds.table("home_registrations"))
+    cats = regs.groupby("URN")["category"].agg(lambda s: frozenset(s.astype(str)))
+    out = pd.DataFrame(
+        {
+            "urn": homes["urn"].astype(str).str.strip().to_numpy(),
+            "places": pd.to_numeric(homes["places"], errors="coerce").fillna(0).to_numpy(),
+        }
+    )
+    out["categories"] = out["urn"].map(cats)
+    out = out[out["categories"].notna() & (out["places"] > 0)]
+    out["places"] = out["places"].astype(int)
+    return out.reset_index(drop=True)
+
+
+def type_max_flow(
+    child_counts: np.ndarray, home_capacity: np.ndarray, compatible: np.ndarray
+) -> int:
+    """Maximum number of children placed when ``child_counts[r]`` children of need type ``r``
+    may go to homes of category type ``j`` with ``home_capacity[j]`` places where
+    ``compatible[r, j]`` (a bipartite b-matching as a max flow; exact, integers)."""
+    g = nx.DiGraph()
+    g.add_node("s")
+    g.add_node("t")
+    for r, count in enumerate(child_counts):
+        if count <= 0:
+            continue
+        g.add_edge("s", ("c", r), capacity=int(count))
+        for j in np.flatnonzero(compatible[r]):
+            if home_capacity[j] > 0:
+                g.add_edge(("c", r), ("h", int(j)), capacity=int(count))
+    for j, cap in enumerate(home_capacity):
+        if cap > 0:
+            g.add_edge(("h", j), "t", capacity=int(cap))
+    return int(nx.maximum_flow_value(g, "s", "t"))
+
+
+def _equal_quantity(
+    child_counts: np.ndarray, home_capacity: np.ndarray, compatible: np.ndarray
+) -> float:
+    """:func:`equal_quantity_share` on type counts: each place weighted by the number of
+    children and each child by the number of places (integers), matched / (children x places)."""
+    n, total = int(child_counts.sum()), int(home_capacity.sum())
+    if n == 0 or total == 0:
+        return math.nan
+    matched = type_max_flow(child_counts * total, home_capacity * n, compatible)
+    return matched / (n * total)
+
+
+def _types(
+    children: pd.DataFrame, homes: pd.DataFrame, compatibility: Mapping[str, Any]
+) -> tuple[np.ndarray, list[frozenset], np.ndarray, list[frozenset]]:
+    """Need-type codes of ``children`` and category-type codes of ``homes`` with their
+    unique values."""
+    reqs = children.apply(lambda r: child_requirements(r, compatibility), axis=1)
+    c_codes, c_uni = pd.factorize(reqs) if len(children) else (np.array([], int), [])
+    h_codes, h_uni = pd.factorize(homes["categories"]) if len(homes) else (np.array([], int), [])
+    return np.asarray(c_codes), list(c_uni), np.asarray(h_codes), list(h_uni)
+
+
+def _compatible(reqs: list[frozenset], cats: list[frozenset]) -> np.ndarray:
+    """``[r, j]``: a home of category set ``cats[j]`` meets requirements ``reqs[r]``."""
+    return np.array([[home_meets(c, r) for c in cats] for r in reqs], dtype=bool).reshape(
+        len(reqs), len(cats)
+    )
+
+
+def equal_quantity_share(
+    children: pd.DataFrame, capacity: pd.DataFrame, compatibility: Mapping[str, Any], col: str
+) -> float:
+    """The share of ``children`` that places with ``capacity``'s registration mix could take
+    if there were exactly as many places as children: a maximum matching in which each home's
+    capacity is its share of all places (column ``col``) times the number of children (exact
+    in integers: every child counted once per place, every place once per child). 1.0 when the
+    mix fits every child; quantity cannot move it, only how registrations fit needs. NaN when
+    there are no children or no places."""
+    c_codes, reqs, h_codes, cats = _types(children, capacity, compatibility)
+    counts = np.bincount(c_codes, minlength=len(reqs)) if len(reqs) else np.zeros(0, int)
+    caps = (
+        np.bincount(
+            h_codes, weights=capacity[col].astype(float).to_numpy(), minlength=len(cats)
+        ).astype(int)
+        if len(cats)
+        else np.zeros(0, int)
+    )
+    return _equal_quantity(counts, caps, _compatible(reqs, cats))
+
+
+def mismatch_estimate(
+    children: pd.DataFrame,
+    london: pd.DataFrame,
+    benchmark: pd.DataFrame,
+    compatibility: Mapping[str, Any],
+    *,
+    n_boot: int,
+    seed: int,
+    alpha: float = 0.05,
+) -> tuple[float, float, float, float, float]:
+    """The mismatch part: ``share_benchmark - share_london``, each the
+    :func:`equal_quantity_share` of the children placed outside London against London's free
+    places (``free_places``) and against the benchmark register (``places``). With quantity
+    taken out, what is left is how much worse the registrations of London's free places fit
+    these children than the benchmark's. Percentile bootstrap interval (``n_boot`` resamples
+    of children, London homes and benchmark homes). Returns ``(estimate, low, high,
+    share_london, share_benchmark)``; NaN where a share cannot be computed."""
+    s_lon = equal_quantity_share(children, london, compatibility, "free_places")
+    s_ben = equal_quantity_share(children, benchmark, compatibility, "places")
+    est = s_ben - s_lon
+    if not math.isfinite(est) or n_boot <= 0:
+        return est, math.nan, math.nan, s_lon, s_ben
+    c_codes, reqs, _, _ = _types(children, london.iloc[:0], compatibility)
+    _, _, l_codes, l_cats = _types(children.iloc[:0], london, compatibility)
+    _, _, b_codes, b_cats = _types(children.iloc[:0], benchmark, compatibility)
+    m_lon, m_ben = _compatible(reqs, l_cats), _compatible(reqs, b_cats)
+    l_places = london["free_places"].astype(int).to_numpy()
+    b_places = benchmark["places"].astype(int).to_numpy()
+    rng = np.random.default_rng(seed)
+    reps = []
+    for _ in range(n_boot):
+        ci = rng.integers(0, len(c_codes), len(c_codes))
+        li = rng.integers(0, len(l_codes), len(l_codes))
+        bi = rng.integers(0, len(b_codes), len(b_codes))
+        counts = np.bincount(c_codes[ci], minlength=len(reqs))
+        cap_l = np.bincount(l_codes[li], weights=l_places[li], minlength=len(l_cats))
+        cap_b = np.bincount(b_codes[bi], weights=b_places[bi], minlength=len(b_cats))
+        a = _equal_quantity(counts, cap_l.astype(int), m_lon)
+        b = _equal_quantity(counts, cap_b.astype(int), m_ben)
+        if math.isfinite(a) and math.isfinite(b):
+            reps.append(b - a)
+    if len(reps) < 10:
+        return est, math.nan, math.nan, s_lon, s_ben
+    low, high = np.quantile(reps, [alpha / 2, 1 - alpha / 2])
+    return est, float(low), float(high), s_lon, s_ben
+
+
 def evaluate(
     ds: Dataset, year: int, rules: Mapping[str, Any], *, la: str | None = None, seed: int = 0
 ) -> HypothesisResult:
-    """The whole test of hypothesis 1 (no figures). See the module docstring and the YAML rule."""
+    """The whole test of hypothesis 1 (no figures): the two parts declared in the rules'
+    ``evidence`` block, judged by the common evidence rule. See the module docstring."""
     alpha = float(rules.get("alpha", 0.05))
     hard = list(rules.get("hard_to_place_needs", []))
     compared = list(rules.get("needs_compared", hard))
@@ -212,9 +468,19 @@ def evaluate(
     insufficient: list[str] = []
     caveats = [
         "Associations in observational data: children placed outside London may differ in ways "
-        "the needs fields do not record.",
-        "The feasibility matching ignores where in London a home is, who already lives there "
-        "and solo-placement needs, so it overstates what London capacity could have met.",
+        "the needs fields and the SSDA903 covariates (age, sex, legal status) do not record.",
+        "The mismatch is measured at equal quantity (as many places as children, in the "
+        "registration mix of London's free places and of the benchmark homes), so the shortage "
+        "of places does not enter it; the matching ignores where in London a home is and who "
+        "already lives there.",
+        "Exploitation, solo placement and deprivation of liberty are not Ofsted registration "
+        "categories: the register cannot say whether a home can meet them, so the matching "
+        "counts any home registered for emotional and behavioural difficulties as meeting them "
+        "(criminal exploitation is H5's risk, adjusted for here but not counted as a "
+        "hard-to-place need).",
+        "Vacancies over the year are not in the data (home_staffing is one day): the children "
+        "are those whose placement outside London started in the year (the flow), the places "
+        "those free on 31 March; at equal quantity only their mixes matter.",
     ]
     if ds.synthetic:
         caveats.insert(0, "Synthetic example data: the figures illustrate the method only.")
@@ -229,9 +495,11 @@ def evaluate(
             unit="proportion",
         )
     )
+    estimates: dict[str, Estimate] = {
+        "needs_outside_london": Estimate(None, None, None),
+        "registration_mismatch": Estimate(None, None, None),
+    }
 
-    needs_supports: bool | None = None
-    feasibility_supports: bool | None = None
     df = pd.DataFrame()
     if not ds.has("needs"):
         insufficient.append("needs: the needs table is absent, so needs cannot be compared")
@@ -241,6 +509,7 @@ def evaluate(
             share_indicator("Needs-record coverage of placements", covered, total, alpha)
         )
         df = add_hard_to_place_count(placements_with_needs(ds, year, compared), hard)
+        df = child_covariates(ds, year, df)
         balance = needs_balance_table(df, compared, alpha)
         for _, row in balance.iterrows():
             indicators.append(
@@ -254,23 +523,29 @@ def evaluate(
                     unit="SMD",
                 )
             )
-        fit, coef = adjusted_needs_effect(df, alpha)
-        if coef.empty:
+        fit, coef = needs_effect(df, rules, alpha)
+        if coef.empty or not math.isfinite(float(coef["se"])):
             insufficient.append("needs model: no variation in outcome or hard-to-place needs")
         else:
-            p_one = stats.one_sided_p(float(coef["p_value"]), float(coef["coef"]))
-            needs_supports = bool(coef["coef"] > 0 and p_one < alpha)
+            estimates["needs_outside_london"] = Estimate(
+                float(coef["coef"]),
+                float(coef["ci_low"]),
+                float(coef["ci_high"]),
+                fit.n,
+                "children",
+            )
             indicators.append(
                 Indicator(
                     "Adjusted odds ratio of a placement outside London per hard-to-place need",
                     float(coef["odds_ratio"]),
                     float(coef["or_ci_low"]),
                     float(coef["or_ci_high"]),
-                    p_value=p_one,
+                    p_value=float(coef["p_value"]),
                     n=fit.n,
                     unit="odds ratio",
-                    supports=needs_supports,
-                    note="borough fixed effects; one-sided p (OR > 1)",
+                    note="borough fixed effects; adjusted for age, sex, legal status and "
+                    "criminal exploitation; two-sided",
+                    id="h1_needs_or",
                 )
             )
             if fit.dropped_groups:
@@ -283,20 +558,75 @@ def evaluate(
     if not ds.has("home_registrations") or not ds.has("home_staffing"):
         missing = [t for t in ("home_registrations", "home_staffing") if not ds.has(t)]
         insufficient.append(
-            "feasibility: " + " and ".join(missing) + " absent, so London capacity cannot be "
+            "mismatch: " + " and ".join(missing) + " absent, so London capacity cannot be "
             "matched to children's needs"
         )
     elif df.empty:
-        insufficient.append("feasibility: needs are required to match children to homes")
+        insufficient.append("mismatch: needs are required to match children to homes")
     else:
         compat = rules.get("compatibility", {})
         homes = london_free_places(ds, rules)
-        outside = df[df["outside"] == 1]
-        matched, any_ok = feasibility_matching(outside, homes, compat)
-        share = matched / len(outside) if len(outside) else math.nan
-        feasibility_supports = (
-            None if not len(outside) else bool(share < float(rules["max_feasible_share"]))
+        outside_all = df[df["outside"] == 1]
+        outside = placements_started_in_year(outside_all, year)
+        if len(outside) < int(rules.get("min_flow_children", 30)):
+            caveats.append(
+                "Too few placements outside London started in the year: the mismatch uses all "
+                "children placed outside London on 31 March (the stock)."
+            )
+            outside = outside_all
+        benchmark = register_places(ds, rules, london=False)
+        est, lo, hi, s_lon, s_ben = mismatch_estimate(
+            outside,
+            homes,
+            benchmark,
+            compat,
+            n_boot=int(rules.get("bootstrap", 200)),
+            seed=seed,
+            alpha=alpha,
         )
+        if len(benchmark) and not england_wide(ds, rules):
+            caveats.append(
+                "The benchmark register is the out-of-London homes the homes table lists (those "
+                "London children live in), not England's register: homes chosen for these "
+                "children may fit them better than England's homes would."
+            )
+        if math.isfinite(est) and math.isfinite(lo):
+            estimates["registration_mismatch"] = Estimate(
+                est, lo, hi, len(outside), "children placed outside London"
+            )
+            indicators.append(
+                Indicator(
+                    "Registration mismatch at equal quantity: share the homes outside London "
+                    "could take minus share London's free places could take",
+                    est,
+                    lo,
+                    hi,
+                    n=len(outside),
+                    unit="proportion points",
+                    note="children whose placement outside London started in the year; "
+                    "bootstrap 95% interval",
+                    id="h1_mismatch",
+                )
+            )
+        else:
+            insufficient.append("mismatch: no London free places or no benchmark homes")
+        for label, share, key in (
+            ("London's free places", s_lon, "h1_equal_quantity_share_london"),
+            ("the benchmark homes outside London", s_ben, "h1_equal_quantity_share_benchmark"),
+        ):
+            indicators.append(
+                Indicator(
+                    f"Share of children placed outside London (started in the year) that "
+                    f"{label} could take at equal quantity",
+                    share if math.isfinite(share) else None,
+                    n=len(outside),
+                    unit="proportion",
+                    id=key,
+                )
+            )
+        matched, any_ok = feasibility_matching(outside, homes, compat)
+        plain, _ = feasibility_matching(outside, homes, {})
+        free = int(homes["free_places"].sum())
         indicators.append(
             share_indicator(
                 "Share of out-of-London placements London's free, suitably registered places "
@@ -305,10 +635,20 @@ def evaluate(
                 len(outside),
                 alpha,
                 unit="proportion",
-                supports=feasibility_supports,
                 id="h1_feasible_share",
-                note=f"maximum matching; {int(homes['free_places'].sum())} free places in "
-                f"{len(homes)} London homes",
+                note=f"maximum matching WITH registration categories; {free} free places in "
+                f"{len(homes)} London homes (quantity binds: context, not the test)",
+            )
+        )
+        indicators.append(
+            share_indicator(
+                "Share of out-of-London placements London's free places could have met "
+                "ignoring registration",
+                plain,
+                len(outside),
+                alpha,
+                unit="proportion",
+                note="WITHOUT registration categories: quantity alone",
             )
         )
         indicators.append(
@@ -323,7 +663,7 @@ def evaluate(
         )
         if la is not None:
             mine = outside[outside["LA"] == la]
-            m_la, any_la = feasibility_matching(mine, homes, compat)
+            m_la, _ = feasibility_matching(mine, homes, compat)
             indicators.append(
                 share_indicator(
                     f"{la}: share of its out-of-London placements London's free places could "
@@ -349,7 +689,7 @@ def evaluate(
         )
         if not df.empty:
             sub = df[df["LA"] == la]
-            est = stats.standardised_mean_difference(
+            est_la = stats.standardised_mean_difference(
                 sub.loc[sub["outside"] == 1, "hard_to_place_count"],
                 sub.loc[sub["outside"] == 0, "hard_to_place_count"],
                 alpha,
@@ -357,16 +697,21 @@ def evaluate(
             indicators.append(
                 Indicator(
                     f"{la}: standardised difference in hard-to-place needs (outside - inside)",
-                    est.estimate,
-                    est.ci_low,
-                    est.ci_high,
-                    p_value=est.p_value,
-                    n=est.n,
+                    est_la.estimate,
+                    est_la.ci_low,
+                    est_la.ci_high,
+                    p_value=est_la.p_value,
+                    n=est_la.n,
                     unit="SMD",
                 )
             )
 
-    verdict = two_part_verdict(needs_supports, feasibility_supports)
+    verdict, record = evidence_verdict(rules, estimates)
+    mark_supports(
+        indicators,
+        record,
+        {"h1_needs_or": "needs_outside_london", "h1_mismatch": "registration_mismatch"},
+    )
     return HypothesisResult(
         hypothesis=HYPOTHESIS,
         verdict=verdict,
@@ -375,29 +720,18 @@ def evaluate(
         fieldwork=fieldwork,
         caveats=caveats,
         insufficient=insufficient,
-        summary=_summary(verdict, needs_supports, feasibility_supports),
+        summary=evidence_summary(verdict, record),
+        evidence=record,
     )
 
 
-def _summary(verdict: str, needs: bool | None, feas: bool | None) -> str:
-    parts = []
-    if needs is not None:
-        parts.append(
-            "children with hard-to-place needs are more likely to be placed outside London"
-            if needs
-            else "hard-to-place needs do not clearly raise the chance of a placement outside London"
-        )
-    if feas is not None:
-        parts.append(
-            "London's free, suitably registered places could have met only a minority of the "
-            "out-of-London placements"
-            if feas
-            else "London's free, suitably registered places could have met most out-of-London "
-            "placements"
-        )
-    if not parts:
-        return "The data needed to test this hypothesis is not available."
-    return f"{verdict}: " + "; ".join(parts) + "."
+def england_wide(ds: Dataset, rules: Mapping[str, Any]) -> bool:
+    """Whether the ``homes`` table is Ofsted's England-wide file: homes in at least
+    ``rules['england_min_las']`` (default 100) local authorities."""
+    homes = ds.table("homes") if ds.has("homes") else pd.DataFrame()
+    if "la_ons_code" not in homes.columns:
+        return False
+    return int(homes["la_ons_code"].nunique()) >= int(rules.get("england_min_las", 100))
 
 
 # --- notebook tables and figures -------------------------------------------------------------

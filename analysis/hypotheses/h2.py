@@ -1,16 +1,22 @@
 """Hypothesis 2: the quality of provision does not meet the requirements of placing authorities.
 
-Evidence:
+Two parts, judged by the common evidence rule (:func:`analysis.hypotheses.evidence.evidence_verdict`,
+parts declared in ``config/decision_rules/h2.yaml``; both parts needed), each comparing like
+with like, externally provided (private and voluntary) homes only:
 
-1. the Ofsted grade mix of London's children's homes vs the out-of-London homes London
-   boroughs' children live in on the snapshot date (each home counted once): shares good or
-   better with Newcombe CIs, a chi-square test of the grade mix, and Cliff's delta of the
-   ordinal grade with the Mann-Whitney test;
-2. the same against all children's homes in England when the public Ofsted file is available
-   (context only);
-3. whether London boroughs use better-graded London homes more: Spearman correlation between a
-   London home's grade and the share of its places occupied by London boroughs' children, with a
-   bootstrap CI.
+1. **used against used** - Cliff's delta of the Ofsted grade of the out-of-London homes London
+   boroughs' children live in on the snapshot date versus the London homes they live in (each
+   home once);
+2. **register against register** - Cliff's delta of the grade of England's children's homes
+   outside London versus London's, from Ofsted's England-wide file (the public file, or the
+   ``homes`` table when it is that file); Inconclusive when no such file is at hand.
+
+The rival - boroughs avoid poorly rated homes everywhere - makes the homes used better than the
+register in and out of London alike, so it leaves the registers alike; where London's free places
+are few it can still leave London's children in London in worse homes than those placed outside
+(the used comparison), which is why the register part is required too. Councils' own homes are
+shown apart. Whether London boroughs use better-graded London homes more (grade against use)
+is shown as context: boroughs avoiding poor homes everywhere would show it too.
 
 Caveats: a grade is one inspection's judgement at one date; homes not yet inspected are left
 out; occupancy at one date is a noisy measure of use.
@@ -18,7 +24,6 @@ out; occupancy at one date is a noisy measure of use.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -28,19 +33,35 @@ import pandas as pd
 from analysis import stats
 from analysis.charts import interval_chart
 from analysis.dataset import Dataset
-from analysis.hypotheses.evidence import two_part_verdict
+from analysis.hypotheses.evidence import Estimate, evidence_verdict
 from analysis.hypotheses.figures import FigureSpec, as_published
+from analysis.hypotheses.h1 import evidence_summary, mark_supports
 from analysis.london_memo import london_level
 from analysis.snapshot import k2_placements
 from analysis.verdicts import HypothesisResult, Indicator, summarise_fieldwork
 
 HYPOTHESIS = 2
 GOOD_OR_BETTER = ("Outstanding", "Good")
+USED_LONDON = "London homes used"
+USED_OUTSIDE = "Out-of-London homes used"
+REGISTER_LONDON = "London homes"
+REGISTER_ENGLAND = "England's homes outside London"
+
+
+#: Ofsted sectors of externally provided homes (private and voluntary providers); a council's
+#: own homes ("Local Authority") are compared apart.
+EXTERNAL_SECTORS = ("private", "voluntary")
+
+
+def is_external(sector: pd.Series) -> pd.Series:
+    """True where an Ofsted ``Sector`` is Private or Voluntary (case-insensitive)."""
+    return sector.fillna("").astype(str).str.strip().str.casefold().isin(EXTERNAL_SECTORS)
 
 
 def graded_homes(ds: Dataset, rules: Mapping[str, Any]) -> pd.DataFrame:
-    """Homes with a known grade: adds ``grade_score`` (from ``rules['grade_scores']``); homes not
-    yet inspected are dropped; restricted to ``rules['active_statuses']``."""
+    """Homes with a known grade: adds ``grade_score`` (from ``rules['grade_scores']``) and
+    ``external`` (Private or Voluntary sector; True for every home when the sector is not
+    given); homes not yet inspected are dropped; restricted to ``rules['active_statuses']``."""
     homes = ds.table("homes").copy()
     statuses = rules.get("active_statuses") or []
     if statuses and "registration_status" in homes.columns:
@@ -49,21 +70,52 @@ def graded_homes(ds: Dataset, rules: Mapping[str, Any]) -> pd.DataFrame:
     homes["grade"] = homes["grade"].fillna("").astype(str).str.strip()
     homes["grade_score"] = homes["grade"].map(scores)
     homes["urn"] = homes["urn"].astype(str)
+    homes["external"] = is_external(homes["sector"]) if "sector" in homes.columns else True
     return homes[homes["grade_score"].notna()].reset_index(drop=True)
 
 
 @london_level
 def homes_compared(ds: Dataset, year: int, rules: Mapping[str, Any]) -> pd.DataFrame:
-    """Graded London homes and graded out-of-London homes with a London child on the snapshot
-    date, one row per home, with ``group`` = ``London homes`` / ``Out-of-London homes used``."""
+    """Used against used: graded homes with a London borough's child on the snapshot date, one
+    row per home, ``group`` = ``London homes used`` / ``Out-of-London homes used``, with
+    ``external`` (council-run homes are kept, flagged, and compared apart)."""
     homes = graded_homes(ds, rules)
     placements = k2_placements(ds, year)
-    used_outside = set(placements.loc[placements["outside_london"], "URN"].astype(str))
-    london = homes[homes["in_london"].astype(bool)].assign(group="London homes")
-    outside = homes[~homes["in_london"].astype(bool) & homes["urn"].isin(used_outside)].assign(
-        group="Out-of-London homes used"
-    )
+    urns = placements["URN"].astype(str)
+    used_outside = set(urns[placements["outside_london"].to_numpy(dtype=bool)])
+    used_inside = set(urns[~placements["outside_london"].to_numpy(dtype=bool)])
+    in_london = homes["in_london"].astype(bool)
+    london = homes[in_london & homes["urn"].isin(used_inside)].assign(group=USED_LONDON)
+    outside = homes[~in_london & homes["urn"].isin(used_outside)].assign(group=USED_OUTSIDE)
     return pd.concat([london, outside], ignore_index=True)
+
+
+def register_compared(
+    ds: Dataset, rules: Mapping[str, Any], public_data_dir: str | Path | None = None
+) -> pd.DataFrame:
+    """Register against register: London's graded homes (the dataset's ``homes``) and
+    England's graded homes outside London, from Ofsted's England-wide file - the public file
+    in ``public_data_dir`` when given, else the dataset's ``homes`` when it is that file
+    (:func:`england_from_homes`). Columns ``urn, grade, grade_score, external, group``
+    (``London register`` / ``England register outside London``); empty when no England-wide
+    file is available. Caveat: the public file's date may differ from the snapshot's."""
+    homes = graded_homes(ds, rules)
+    london = homes[homes["in_london"].astype(bool)].assign(group=REGISTER_LONDON)
+    england = england_homes(public_data_dir, rules)
+    if england.empty:
+        england = england_from_homes(ds, rules)
+    if england.empty:
+        return pd.DataFrame(columns=["urn", "grade", "grade_score", "external", "group"])
+    england = england[~england["in_london"].astype(bool)].assign(group=REGISTER_ENGLAND)
+    cols = ["urn", "grade", "grade_score", "external", "group"]
+    return pd.concat([london[cols], england[cols]], ignore_index=True)
+
+
+def grade_gap(better: pd.DataFrame, worse: pd.DataFrame, alpha: float = 0.05) -> stats.Estimate:
+    """Cliff's delta of Ofsted grade score, ``better`` vs ``worse`` (> 0: the first group's
+    homes are better graded), with its two-sided interval (:func:`analysis.stats.cliffs_delta`).
+    Each row is one home."""
+    return stats.cliffs_delta(better["grade_score"], worse["grade_score"], alpha)
 
 
 def grade_mix_table(
@@ -90,6 +142,13 @@ def good_or_better(df: pd.DataFrame) -> tuple[int, int]:
     return int(df["grade"].isin(GOOD_OR_BETTER).sum()), len(df)
 
 
+def _in_london_name(name: object) -> bool:
+    """Whether an Ofsted ``Local authority`` name is one of the 33 London authorities."""
+    from analysis.boroughs import resolve_borough
+
+    return isinstance(name, str) and resolve_borough(name.strip()) is not None
+
+
 def england_homes(public_data_dir: str | Path | None, rules: Mapping[str, Any]) -> pd.DataFrame:
     """Graded children's homes in England from the public Ofsted provider-level file, or an
     empty frame when the folder or file is absent. Columns ``urn, grade, grade_score``."""
@@ -113,6 +172,10 @@ def england_homes(public_data_dir: str | Path | None, rules: Mapping[str, Any]) 
             "grade": raw["Overall experiences and progress of children and young people"]
             .fillna("")
             .str.strip(),
+            "external": is_external(raw["Sector"]) if "Sector" in raw.columns else True,
+            "in_london": raw["Local authority"]
+            .map({n: _in_london_name(n) for n in raw["Local authority"].unique()})
+            .to_numpy(),
         }
     )
     out["grade_score"] = out["grade"].map(rules["grade_scores"])
@@ -132,7 +195,7 @@ def england_from_homes(ds: Dataset, rules: Mapping[str, Any]) -> pd.DataFrame:
     types = {t.casefold() for t in rules.get("england_provision_types") or []}
     if types and "provision_type" in homes.columns:
         homes = homes[homes["provision_type"].fillna("").str.casefold().isin(types)]
-    return homes[["urn", "grade", "grade_score"]].reset_index(drop=True)
+    return homes[["urn", "grade", "grade_score", "external", "in_london"]].reset_index(drop=True)
 
 
 @london_level
@@ -159,131 +222,138 @@ def evaluate(
     seed: int = 0,
     public_data_dir: str | Path | None = None,
 ) -> HypothesisResult:
-    """The whole test of hypothesis 2 (no figures). ``public_data_dir`` adds the England context."""
+    """The whole test of hypothesis 2 (no figures): used against used and register against
+    register, external homes only, judged by the common evidence rule (both parts needed).
+    ``public_data_dir`` gives England's register (Ofsted's file) when the dataset lacks it.
+    ``seed`` is unused (no resampling); kept for the common signature."""
     alpha = float(rules.get("alpha", 0.05))
-    n_boot = int(rules.get("bootstrap", 200))
+    min_homes = int(rules.get("min_homes_per_group", 5))
     indicators: list[Indicator] = []
     insufficient: list[str] = []
     caveats = [
         "An Ofsted grade is one inspection's judgement at one date; homes not yet inspected are "
         "left out.",
-        "Occupancy by London children on one date is a noisy measure of how much boroughs use a "
-        "home; homes also take children from outside London.",
+        "Both parts compare externally provided (private and voluntary) homes only; councils' "
+        "own homes are shown apart, as boroughs do not choose them on the same terms.",
+        "If boroughs avoided poorly rated homes everywhere, the homes they use would be better "
+        "than the register in and out of London alike: that is why homes used are compared with "
+        "homes used, and the register with the register, never one with the other.",
     ]
     if ds.synthetic:
         caveats.insert(0, "Synthetic example data: the figures illustrate the method only.")
     fieldwork = summarise_fieldwork(ds.tables.get("fieldwork"), HYPOTHESIS)
+    estimates: dict[str, Estimate] = {
+        "grade_gap_used_homes": Estimate(None, None, None),
+        "grade_gap_register": Estimate(None, None, None),
+    }
 
     compared = homes_compared(ds, year, rules)
-    london = compared[compared["group"] == "London homes"]
-    outside = compared[compared["group"] == "Out-of-London homes used"]
-    grade_supports: bool | None = None
-    if len(london) < 5 or len(outside) < 5:
-        insufficient.append("grade mix: fewer than 5 graded homes in a group")
+    ext = compared[compared["external"].astype(bool)]
+    london = ext[ext["group"] == USED_LONDON]
+    outside = ext[ext["group"] == USED_OUTSIDE]
+    if len(london) < min_homes or len(outside) < min_homes:
+        insufficient.append(
+            f"used homes: fewer than {min_homes} graded external homes used in a group"
+        )
     else:
-        k_out, n_out = good_or_better(outside)
-        k_lon, n_lon = good_or_better(london)
-        diff = stats.difference_in_proportions(k_out, n_out, k_lon, n_lon, alpha)
-        for name, key, k, n in (
-            ("London homes", "h2_good_share_london_homes", k_lon, n_lon),
+        delta = grade_gap(outside, london, alpha)
+        estimates["grade_gap_used_homes"] = Estimate(
+            delta.estimate, delta.ci_low, delta.ci_high, delta.n, "homes"
+        )
+        indicators.append(
+            Indicator(
+                "Cliff's delta of grade, external out-of-London homes used vs external London "
+                "homes used",
+                delta.estimate,
+                delta.ci_low,
+                delta.ci_high,
+                p_value=delta.p_value,
+                n=delta.n,
+                unit="Cliff's delta",
+                note="> 0: homes used outside London are better graded; two-sided",
+                id="h2_delta_used",
+            )
+        )
+        for name, key, df in (
+            ("external London homes used by London children", "h2_good_share_london_homes", london),
             (
-                "Out-of-London homes used by London children",
+                "external out-of-London homes used by London children",
                 "h2_good_share_used_outside",
-                k_out,
-                n_out,
+                outside,
             ),
         ):
+            k, n = good_or_better(df)
             p, lo, hi = stats.wilson_ci(k, n, alpha)
             indicators.append(
                 Indicator(
                     f"Share good or outstanding: {name}", p, lo, hi, n=n, unit="proportion", id=key
                 )
             )
-        indicators.append(
-            Indicator(
-                "Difference in share good or outstanding (out-of-London used - London)",
-                diff.difference,
-                diff.ci_low,
-                diff.ci_high,
-                n=n_out + n_lon,
-                unit="proportion points",
-            )
-        )
-        table = pd.crosstab(compared["group"], compared["grade"])
-        chi2, dof, p_chi = stats.chi_square_independence(table)
-        indicators.append(
-            Indicator(
-                "Chi-square test of grade mix (London vs out-of-London homes used)",
-                chi2,
-                p_value=p_chi,
-                n=len(compared),
-                unit=f"chi-square, {dof} df",
-            )
-        )
-        delta = stats.cliffs_delta(outside["grade_score"], london["grade_score"], alpha)
-        p_one = stats.one_sided_p(delta.p_value, delta.estimate)
-        grade_supports = bool(delta.estimate > 0 and p_one < alpha)
-        indicators.append(
-            Indicator(
-                "Cliff's delta of grade, out-of-London homes used vs London homes",
-                delta.estimate,
-                delta.ci_low,
-                delta.ci_high,
-                p_value=p_one,
-                n=delta.n,
-                unit="Cliff's delta",
-                supports=grade_supports,
-                note="> 0: homes used outside London are better graded; one-sided Mann-Whitney",
-            )
-        )
-        england = england_homes(public_data_dir, rules)
-        if england.empty:
-            england = england_from_homes(ds, rules)
-        if england.empty:
-            insufficient.append(
-                "England comparison: no England-wide Ofsted file (public data or homes)"
-            )
-        else:
-            k_en, n_en = good_or_better(england)
-            d_en = stats.difference_in_proportions(k_lon, n_lon, k_en, n_en, alpha)
+    council = compared[~compared["external"].astype(bool)]
+    for group, key in (
+        (USED_LONDON, "h2_good_share_council_london"),
+        (USED_OUTSIDE, "h2_good_share_council_outside"),
+    ):
+        g = council[council["group"] == group]
+        if len(g):
+            k, n = good_or_better(g)
+            p, lo, hi = stats.wilson_ci(k, n, alpha)
             indicators.append(
                 Indicator(
-                    "Difference in share good or outstanding (London homes - England, public data)",
-                    d_en.difference,
-                    d_en.ci_low,
-                    d_en.ci_high,
-                    n=n_lon + n_en,
-                    unit="proportion points",
+                    f"Share good or outstanding: council-run {group.lower()} (shown apart)",
+                    p,
+                    lo,
+                    hi,
+                    n=n,
+                    unit="proportion",
+                    id=key,
                 )
             )
 
-    use = london_home_use(ds, year, rules)
-    use_supports: bool | None = None
-    if len(use) < 8 or use["grade_score"].nunique() < 2:
-        insufficient.append("use by grade: fewer than 8 graded London homes or one grade only")
-    else:
-        rho = stats.spearman_bootstrap(
-            use["grade_score"], use["share_by_london"], n_boot=n_boot, seed=seed, alpha=alpha
+    register = register_compared(ds, rules, public_data_dir)
+    reg_ext = register[register["external"].astype(bool)] if len(register) else register
+    lon_reg = reg_ext[reg_ext["group"] == REGISTER_LONDON] if len(reg_ext) else reg_ext
+    eng_reg = reg_ext[reg_ext["group"] == REGISTER_ENGLAND] if len(reg_ext) else reg_ext
+    if register.empty:
+        insufficient.append(
+            "register: no England-wide Ofsted register (the public file, or a homes table "
+            "covering England), so London's register cannot be compared with England's"
         )
-        if not math.isnan(rho.estimate):
-            p_one = stats.one_sided_p(rho.p_value, rho.estimate)
-            use_supports = bool(rho.estimate > 0 and p_one < alpha)
-            indicators.append(
-                Indicator(
-                    "Spearman correlation: London home's grade vs share of its places used by "
-                    "London boroughs",
-                    rho.estimate,
-                    rho.ci_low,
-                    rho.ci_high,
-                    p_value=p_one,
-                    n=rho.n,
-                    unit="rho",
-                    supports=use_supports,
-                    note="bootstrap CI; one-sided p (rho > 0)",
-                )
+    elif len(lon_reg) < min_homes or len(eng_reg) < min_homes:
+        insufficient.append(f"register: fewer than {min_homes} graded external homes in a group")
+    else:
+        delta = grade_gap(eng_reg, lon_reg, alpha)
+        estimates["grade_gap_register"] = Estimate(
+            delta.estimate, delta.ci_low, delta.ci_high, delta.n, "homes"
+        )
+        indicators.append(
+            Indicator(
+                "Cliff's delta of grade, England's external homes outside London vs London's "
+                "external homes (registers)",
+                delta.estimate,
+                delta.ci_low,
+                delta.ci_high,
+                p_value=delta.p_value,
+                n=delta.n,
+                unit="Cliff's delta",
+                note="> 0: London's register is worse graded; two-sided",
+                id="h2_delta_register",
             )
-        else:
-            insufficient.append("use by grade: no variation in use")
+        )
+        k_lon, n_lon = good_or_better(lon_reg)
+        k_en, n_en = good_or_better(eng_reg)
+        d_en = stats.difference_in_proportions(k_lon, n_lon, k_en, n_en, alpha)
+        indicators.append(
+            Indicator(
+                "Difference in share good or outstanding (London's external homes - England's "
+                "outside London)",
+                d_en.difference,
+                d_en.ci_low,
+                d_en.ci_high,
+                n=n_lon + n_en,
+                unit="proportion points",
+            )
+        )
 
     if la is not None:
         placements = k2_placements(ds, year)
@@ -308,7 +378,12 @@ def evaluate(
                 )
             )
 
-    verdict = two_part_verdict(grade_supports, use_supports)
+    verdict, record = evidence_verdict(rules, estimates)
+    mark_supports(
+        indicators,
+        record,
+        {"h2_delta_used": "grade_gap_used_homes", "h2_delta_register": "grade_gap_register"},
+    )
     return HypothesisResult(
         hypothesis=HYPOTHESIS,
         verdict=verdict,
@@ -317,30 +392,31 @@ def evaluate(
         fieldwork=fieldwork,
         caveats=caveats,
         insufficient=insufficient,
-        summary=_summary(verdict, grade_supports, use_supports),
+        summary=evidence_summary(verdict, record),
+        evidence=record,
     )
 
 
-def _summary(verdict: str, grade: bool | None, use: bool | None) -> str:
-    parts = []
-    if grade is not None:
-        parts.append(
-            "the out-of-London homes London children live in are better graded than London's"
-            if grade
-            else "London's homes are graded no worse than the out-of-London homes used"
-        )
-    if use is not None:
-        parts.append(
-            "boroughs use better-graded London homes more"
-            if use
-            else "boroughs' use of a London home is not clearly related to its grade"
-        )
-    if not parts:
-        return "The data needed to test this hypothesis is not available."
-    return f"{verdict}: " + "; ".join(parts) + "."
-
-
 # --- notebook tables and figures -------------------------------------------------------------
+
+
+def figure_homes(
+    compared: pd.DataFrame, register: pd.DataFrame, london: pd.DataFrame
+) -> pd.DataFrame:
+    """The external homes the chapter's grade figure compares, like with like: London's
+    register (``London homes``, from ``london`` = :func:`graded_homes` in London), the homes
+    used in and outside London (``compared``), and England's register outside London
+    (``register``, :func:`register_compared`) when at hand. Columns ``group, grade``."""
+    frames = [london[london["external"].astype(bool)][["grade"]].assign(group=REGISTER_LONDON)]
+    ext = compared[compared["external"].astype(bool)]
+    frames += [ext[ext["group"] == g][["group", "grade"]] for g in (USED_LONDON, USED_OUTSIDE)]
+    if len(register):
+        ext = register[register["external"].astype(bool)]
+        frames.append(ext[ext["group"] == REGISTER_ENGLAND][["group", "grade"]])
+    frames = [f[["group", "grade"]] for f in frames if len(f)]
+    if not frames:
+        return pd.DataFrame(columns=["group", "grade"])
+    return pd.concat(frames, ignore_index=True)
 
 
 def good_or_better_table(

@@ -1,19 +1,23 @@
 """Hypothesis 3: the practice of placement teams and social workers.
 
-Evidence:
+Two parts, judged by the common evidence rule (:func:`analysis.hypotheses.evidence.evidence_verdict`,
+parts declared in ``config/decision_rules/h3.yaml``; every part is needed):
 
-1. variation between boroughs in placing children's-home residents outside London that their
-   recorded needs and risks do not explain: a likelihood-ratio test of placing-borough fixed
-   effects added to a logistic model of the needs, and the intraclass correlation (one-way
-   ANOVA, method of moments) of the needs-model residuals within boroughs, with a cluster
-   bootstrap CI;
-2. referral profile quality and the provider's answer: logistic regression of acceptance on
-   whether the profile is strengths-based and how complete it is, adjusted for the child's risk
-   profile, SEs clustered by child; the contrast is a strengths-based, fully complete profile vs
-   a deficit-based, empty one.
+1. **borough practice** - the standard deviation of placing boroughs' effects on the log-odds
+   that a child in a children's home on 31 March lives outside London, NET of what is not
+   practice: the child's recorded needs and risks, age, sex and legal status, and the
+   borough's structure (Inner or Outer London, the distance of the borough from central London
+   computed from its children's home postcode sectors, and the places in its own council-run
+   homes). Estimated in a random-intercept logistic model (maximum likelihood, Gauss-Hermite
+   quadrature) with a profile-likelihood 95% interval. A structural borough effect that these
+   covariates carry is adjusted out; one they do not carry would still count (caveat).
+2. **profile quality** - the log odds ratio of a provider accepting a referral whose profile is
+   strengths-based and fully complete versus a deficit-based, empty one, adjusted for the
+   child's risks, standard errors clustered by child; decided referrals and "not accepted" as
+   defined once in :mod:`analysis.referrals` (No response counts as not accepted).
 
-Caveats: the "practice" in (1) is whatever differs between boroughs after the recorded needs -
-it also holds unrecorded needs and local supply; (2) is an association: better-written profiles
+Caveats: the borough SD holds whatever differs between boroughs after the covariates (local
+supply not in the data as well as practice); (2) is an association: better-written profiles
 may go with children whose needs are easier to meet.
 """
 
@@ -21,35 +25,248 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
+from scipy import optimize
+from scipy import stats as sps
 
 from analysis import stats
+from analysis.boroughs import london_boroughs
 from analysis.charts import interval_chart
 from analysis.dataset import Dataset
-from analysis.hypotheses.evidence import two_part_verdict
+from analysis.hypotheses.evidence import Estimate, evidence_verdict
 from analysis.hypotheses.figures import FigureSpec, as_published, k2_outside_links
+from analysis.hypotheses.h1 import child_covariates, evidence_summary, mark_supports
 from analysis.london_memo import london_level
+from analysis.referrals import decided_referrals
 from analysis.snapshot import for_year, placements_with_needs
 from analysis.verdicts import HypothesisResult, Indicator, summarise_fieldwork
 
 HYPOTHESIS = 3
 
+#: Charing Cross, the conventional centre of London (OS grid easting, northing in metres).
+CENTRE_EN: tuple[float, float] = (530047.0, 180422.0)
+METRES_PER_MILE = 1609.344
+
+
+# --- structural covariates of the placing borough ------------------------------------------
+
+
+def borough_centre_miles(placements: pd.DataFrame) -> pd.Series:
+    """Per placing borough (``LA``): straight-line miles from the centroid of its children's
+    home postcode sectors (``HOME_POST``) to Charing Cross (:data:`CENTRE_EN`). Boroughs with
+    no known sector are absent. Caveat: the children's home addresses stand for the borough's
+    geography; a sector centroid is about a mile from any one address."""
+    from analysis.geography import postcode_sectors, sector_centroids
+
+    if "HOME_POST" not in placements.columns or placements.empty:
+        return pd.Series(dtype=float)
+    sectors = postcode_sectors(placements["HOME_POST"].astype("string"))
+    try:
+        cents = sector_centroids(sectors[sectors.notna() & (sectors != "None")].unique())
+    except Exception:  # noqa: BLE001 - no postcode data: the covariate is left out (caveat)
+        return pd.Series(dtype=float)
+    east = sectors.map(cents["easting"]).astype(float)
+    north = sectors.map(cents["northing"]).astype(float)
+    frame = pd.DataFrame({"LA": placements["LA"].to_numpy(), "e": east, "n": north}).dropna()
+    mean = frame.groupby("LA")[["e", "n"]].mean()
+    miles = np.hypot(mean["e"] - CENTRE_EN[0], mean["n"] - CENTRE_EN[1]) / METRES_PER_MILE
+    return miles.rename("centre_miles")
+
+
+def borough_in_house_places(homes: pd.DataFrame) -> pd.Series:
+    """Per London borough (reference name): registered places in council-run children's homes
+    (Ofsted sector "Local Authority") in the borough, 0 when none. Caveat: a council's home in
+    another borough counts for the borough it stands in (the file names the home's LA, not
+    always its owner)."""
+    ref = london_boroughs().set_index("ons_code")["la_name"]
+    sector = homes.get("sector", pd.Series("", index=homes.index)).astype(str).str.casefold()
+    council = homes[sector.str.startswith("local authority") & homes["in_london"].astype(bool)]
+    places = pd.to_numeric(council["places"], errors="coerce").fillna(0)
+    by_la = places.groupby(council["la_ons_code"].map(ref)).sum()
+    return by_la.reindex(ref.to_numpy(), fill_value=0.0).rename("in_house_places")
+
+
+def structural_covariates(ds: Dataset, placements: pd.DataFrame) -> pd.DataFrame:
+    """Per placing borough: ``inner`` (1 Inner London), ``centre_miles`` (NaN when unknown) and
+    ``in_house_places`` - the borough structure H3's practice estimate is net of."""
+    ref = london_boroughs().set_index("la_name")
+    out = pd.DataFrame(index=pd.Index(ref.index, name="LA"))
+    out["inner"] = (ref["inner_outer"].astype(str) == "Inner").astype(float)
+    out["centre_miles"] = borough_centre_miles(placements).reindex(out.index)
+    homes = ds.table("homes") if ds.has("homes") else pd.DataFrame()
+    if {"places", "la_ons_code", "in_london"} <= set(homes.columns):
+        out["in_house_places"] = borough_in_house_places(homes).reindex(out.index).fillna(0)
+    else:
+        out["in_house_places"] = np.nan
+    return out.reset_index()
+
+
+def standardise(values: pd.Series) -> pd.Series:
+    """``(x - mean) / SD`` (population SD); a constant column becomes 0."""
+    x = values.astype(float)
+    sd = x.std(ddof=0)
+    return (x - x.mean()) / sd if sd and math.isfinite(sd) else x * 0.0
+
 
 @london_level
 def borough_variation_data(ds: Dataset, year: int, rules: Mapping[str, Any]) -> pd.DataFrame:
-    """Placements with needs, restricted to boroughs with at least
-    ``rules['min_children_per_borough']`` children in children's homes."""
+    """Placements with needs, child covariates (:func:`analysis.hypotheses.h1.child_covariates`)
+    and the placing borough's structural covariates (:func:`structural_covariates`,
+    ``in_house_log`` = log(1 + places), continuous ones standardised as ``z_*``), restricted to
+    boroughs with at least ``rules['min_children_per_borough']`` children in children's homes."""
     df = placements_with_needs(ds, year, rules["needs_adjusted"])
+    df = child_covariates(ds, year, df)
+    struct = structural_covariates(ds, df)
+    df = df.merge(struct, on="LA", how="left")
     sizes = df.groupby("LA")["CHILD"].transform("size")
-    return df[sizes >= int(rules.get("min_children_per_borough", 1))].reset_index(drop=True)
+    df = df[sizes >= int(rules.get("min_children_per_borough", 1))].reset_index(drop=True)
+    df["in_house_log"] = np.log1p(df["in_house_places"].astype(float))
+    for col in ("centre_miles", "in_house_log", "age"):
+        if col in df.columns and df[col].notna().any():
+            df[f"z_{col}"] = standardise(df[col].fillna(df[col].mean()))
+    return df
 
 
-def borough_residuals(df: pd.DataFrame, needs: list[str]) -> pd.DataFrame:
-    """Per borough: children, placed outside London (observed), expected from needs alone
-    (needs-only logistic model) and the observed minus expected share."""
-    cols = [c for c in needs if c in df.columns]
+def model_covariates(df: pd.DataFrame, rules: Mapping[str, Any]) -> list[str]:
+    """The fixed effects of the practice model present in ``df`` with some variation: needs,
+    child covariates, then the structural ones."""
+    wanted = list(rules["needs_adjusted"]) + list(rules.get("child_covariates", []))
+    wanted += list(rules.get("structural_covariates", []))
+    return [c for c in wanted if c in df.columns and df[c].notna().all() and df[c].std(ddof=0) > 0]
+
+
+# --- random-intercept logistic model (borough SD) ------------------------------------------
+
+#: Gauss-Hermite nodes for the integral over a borough's random intercept.
+_GH_NODES = 30
+
+
+@dataclass(frozen=True)
+class RandomInterceptFit:
+    """A random-intercept logistic model ``logit P(y=1) = X b + u_group``, ``u ~ N(0, sd^2)``,
+    fitted by maximum likelihood (Gauss-Hermite quadrature). ``sd`` is the borough SD on the
+    log-odds scale; ``ci_low``/``ci_high`` its profile-likelihood interval."""
+
+    sd: float
+    ci_low: float
+    ci_high: float
+    coefficients: pd.Series
+    loglik: float
+    n: int
+    groups: int
+
+
+def _ri_loglik(
+    beta: np.ndarray, log_sd: float, y: np.ndarray, x: np.ndarray, codes: np.ndarray, k: int
+) -> tuple[float, np.ndarray, float]:
+    """Marginal log-likelihood of the random-intercept logit and its gradient in ``beta`` and
+    ``log_sd`` (non-adaptive Gauss-Hermite quadrature with :data:`_GH_NODES` nodes)."""
+    nodes, weights = np.polynomial.hermite.hermgauss(_GH_NODES)
+    sd = math.exp(log_sd)
+    u = math.sqrt(2.0) * sd * nodes  # (K,)
+    eta = (x @ beta)[:, None] + u[None, :]  # (n, K)
+    ll = y[:, None] * eta - np.logaddexp(0.0, eta)
+    s = np.zeros((k, _GH_NODES))
+    np.add.at(s, codes, ll)
+    a = s + np.log(weights / math.sqrt(math.pi))[None, :]
+    amax = a.max(axis=1, keepdims=True)
+    log_lj = amax[:, 0] + np.log(np.exp(a - amax).sum(axis=1))
+    post = np.exp(a - log_lj[:, None])  # (k, K) posterior weights of the nodes
+    resid = y[:, None] - 1.0 / (1.0 + np.exp(-eta))  # (n, K)
+    weighted = post[codes] * resid  # (n, K)
+    grad_beta = x.T @ weighted.sum(axis=1)
+    grad_log_sd = float((weighted * u[None, :]).sum())
+    return float(log_lj.sum()), grad_beta, grad_log_sd
+
+
+def _fit_beta(
+    y: np.ndarray,
+    x: np.ndarray,
+    codes: np.ndarray,
+    k: int,
+    log_sd: float | None,
+    start: np.ndarray,
+) -> tuple[np.ndarray, float, float]:
+    """Maximise the marginal likelihood over ``beta`` (and ``log_sd`` when it is None).
+    Returns ``(beta, log_sd, loglik)``."""
+    p = x.shape[1]
+    free_sd = log_sd is None
+
+    def neg(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        beta = theta[:p]
+        lsd = float(theta[p]) if free_sd else float(log_sd)  # type: ignore[arg-type]
+        ll, gb, gs = _ri_loglik(beta, lsd, y, x, codes, k)
+        grad = np.concatenate([gb, [gs]]) if free_sd else gb
+        return -ll, -grad
+
+    theta0 = np.concatenate([start[:p], [start[p]]]) if free_sd else start[:p]
+    bounds = [(None, None)] * p + ([(-8.0, 2.5)] if free_sd else [])
+    res = optimize.minimize(neg, theta0, jac=True, method="L-BFGS-B", bounds=bounds)
+    lsd = float(res.x[p]) if free_sd else float(log_sd)  # type: ignore[arg-type]
+    return res.x[:p], lsd, -float(res.fun)
+
+
+def random_intercept_logit(
+    df: pd.DataFrame, outcome: str, covariates: list[str], group: str, alpha: float = 0.05
+) -> RandomInterceptFit:
+    """Fit ``outcome ~ covariates + (1 | group)`` by maximum likelihood and give the group SD
+    with its profile-likelihood interval (two-sided ``1 - alpha``: the SDs whose likelihood-ratio
+    statistic against the maximum is below the chi-square(1) quantile; the lower end is 0 when
+    an SD of 0 is inside).
+
+    Continuous covariates are used as given (standardise them first); covariates with no
+    variation are dropped. Caveat: an SD on the boundary (0) makes the chi-square reference
+    conservative at the lower end; with few groups the interval is wide."""
+    data = df[[outcome, *covariates, group]].dropna()
+    cols = [c for c in covariates if data[c].astype(float).std(ddof=0) > 0]
+    x = np.column_stack([np.ones(len(data))] + [data[c].astype(float) for c in cols])
+    y = data[outcome].astype(float).to_numpy()
+    codes, uniques = pd.factorize(data[group])
+    k = len(uniques)
+    names = ["const", *cols]
+    if len(y) == 0 or k < 2 or y.min() == y.max():
+        nan_coef = pd.Series(np.nan, index=names)
+        return RandomInterceptFit(math.nan, math.nan, math.nan, nan_coef, math.nan, len(y), k)
+    start = np.zeros(x.shape[1] + 1)
+    start[0] = math.log((y.mean() + 1e-3) / (1 - y.mean() + 1e-3))
+    start[-1] = math.log(0.5)
+    beta, lsd, llmax = _fit_beta(y, x, codes, k, None, start)
+    crit = float(sps.chi2.ppf(1 - alpha, 1))
+
+    def deviance(sd: float) -> float:
+        b, _, ll = _fit_beta(y, x, codes, k, math.log(max(sd, 1e-6)), beta)
+        return 2.0 * (llmax - ll)
+
+    sd_hat = math.exp(lsd)
+    if sd_hat < 1e-3:
+        sd_hat = 0.0
+    # lower end
+    if sd_hat == 0.0 or deviance(1e-6) <= crit:
+        low = 0.0
+    else:
+        low = float(optimize.brentq(lambda s: deviance(s) - crit, 1e-6, sd_hat, xtol=1e-3))
+    # upper end: widen until the deviance passes the critical value (capped)
+    top = max(sd_hat, 0.05)
+    high = math.nan
+    for _ in range(8):
+        top *= 2.0
+        if deviance(top) > crit:
+            high = float(
+                optimize.brentq(lambda s: deviance(s) - crit, max(sd_hat, 1e-6), top, xtol=1e-3)
+            )
+            break
+    return RandomInterceptFit(sd_hat, low, high, pd.Series(beta, index=names), llmax, len(y), k)
+
+
+def borough_residuals(df: pd.DataFrame, covariates: list[str]) -> pd.DataFrame:
+    """Per borough: children, placed outside London (observed), expected from ``covariates``
+    alone (a logistic model without borough effects: needs, child and structural covariates)
+    and the observed minus expected share."""
+    cols = [c for c in covariates if c in df.columns]
     d = df.copy()
     d["expected"] = stats.predicted_probabilities(d, "outside", cols)
     g = d.groupby("LA")
@@ -68,11 +285,11 @@ def borough_residuals(df: pd.DataFrame, needs: list[str]) -> pd.DataFrame:
 
 @london_level
 def referral_data(ds: Dataset, year: int, rules: Mapping[str, Any]) -> pd.DataFrame:
-    """Referrals with a counted response: ``accepted`` (0/1), ``strengths_based`` (0/1),
-    ``completeness`` (0-1), ``risk_count`` (the child's risks, 0 when no needs record)."""
-    refs = ds.table("referrals").copy()
-    refs = refs[refs["response"].isin(rules.get("responses_counted", []))]
-    refs["accepted"] = (refs["response"] == "Accepted").astype(int)
+    """Decided referrals (:func:`analysis.referrals.decided_referrals`: Accepted, Declined or No
+    response; No response is not an acceptance) with ``accepted`` (0/1), ``strengths_based``
+    (0/1), ``completeness`` (0-1) and ``risk_count`` (the child's risks in
+    ``rules['risk_profile']``, 0 when no needs record), dated in the year when dates allow."""
+    refs = decided_referrals(ds.table("referrals"))
     refs["strengths_based"] = refs["profile_strengths_based"].astype("boolean").astype("Int64")
     refs["completeness"] = pd.to_numeric(refs["profile_completeness"], errors="coerce")
     risks = list(rules.get("risk_profile", []))
@@ -135,71 +352,89 @@ def profile_effect(refs: pd.DataFrame, alpha: float) -> tuple[stats.Estimate, pd
     )
 
 
+def practice_estimate(
+    df: pd.DataFrame, covariates: list[str], alpha: float = 0.05
+) -> tuple[Estimate, RandomInterceptFit]:
+    """The borough-practice part: the borough SD on the log-odds of a placement outside London
+    net of ``covariates`` (:func:`random_intercept_logit`), as an :class:`Estimate` counted in
+    children; (None...) when fewer than 3 boroughs or no variation in the outcome."""
+    if df["LA"].nunique() < 3 or df["outside"].nunique() < 2:
+        empty = RandomInterceptFit(math.nan, math.nan, math.nan, pd.Series(dtype=float), 0, 0, 0)
+        return Estimate(None, None, None, len(df), "children"), empty
+    fit = random_intercept_logit(df, "outside", covariates, "LA", alpha)
+    if not math.isfinite(fit.sd):
+        return Estimate(None, None, None, fit.n, "children"), fit
+    high = fit.ci_high if math.isfinite(fit.ci_high) else None
+    return Estimate(fit.sd, fit.ci_low, high, fit.n, "children"), fit
+
+
 def evaluate(
     ds: Dataset, year: int, rules: Mapping[str, Any], *, la: str | None = None, seed: int = 0
 ) -> HypothesisResult:
-    """The whole test of hypothesis 3 (no figures). See the module docstring and the YAML rule."""
+    """The whole test of hypothesis 3 (no figures): both parts by the common evidence rule.
+    ``seed`` is unused (the estimates are deterministic); kept for the common signature."""
     alpha = float(rules.get("alpha", 0.05))
-    n_boot = int(rules.get("bootstrap", 200))
-    needs = list(rules["needs_adjusted"])
     indicators: list[Indicator] = []
     insufficient: list[str] = []
     caveats = [
-        "Variation 'beyond needs' holds everything that differs between boroughs after the "
-        "recorded needs: unrecorded needs and local supply as well as practice.",
+        "The borough SD is what differs between boroughs after the child's needs, age, sex and "
+        "legal status and the borough's structure (Inner or Outer London, distance from the "
+        "centre, council-run places): local supply or need not in the data counts as practice.",
         "Referral profiles and acceptance are associated, not shown to be cause and effect: "
         "better-written profiles may go with children whose needs are easier to meet.",
     ]
     if ds.synthetic:
         caveats.insert(0, "Synthetic example data: the figures illustrate the method only.")
     fieldwork = summarise_fieldwork(ds.tables.get("fieldwork"), HYPOTHESIS)
+    estimates: dict[str, Estimate] = {
+        "borough_practice": Estimate(None, None, None),
+        "profile_quality": Estimate(None, None, None),
+    }
 
-    variation_supports: bool | None = None
     if not ds.has("needs"):
-        insufficient.append("borough variation: the needs table is absent")
+        insufficient.append("borough practice: the needs table is absent")
     else:
         df = borough_variation_data(ds, year, rules)
-        cols = [c for c in needs if c in df.columns and df[c].std(ddof=0) > 0]
-        if df["LA"].nunique() < 3 or df["outside"].nunique() < 2:
-            insufficient.append("borough variation: fewer than 3 boroughs with enough children")
+        covs = model_covariates(df, rules)
+        missing = [
+            c
+            for c in rules.get("structural_covariates", [])
+            if c not in covs and not (c in df.columns and df[c].std(ddof=0) == 0)
+        ]
+        if missing:
+            caveats.append(
+                "Structural covariates not available and left out of the practice model: "
+                + ", ".join(missing)
+                + "."
+            )
+        est, fit = practice_estimate(df, covs, alpha)
+        estimates["borough_practice"] = est
+        if est.estimate is None:
+            insufficient.append("borough practice: fewer than 3 boroughs with enough children")
         else:
-            stat, dof, p, k = stats.group_effects_lr_test(df, "outside", cols, "LA")
-            variation_supports = bool(p < alpha)
+            mor = math.exp(0.954 * est.estimate)
             indicators.append(
                 Indicator(
-                    "Likelihood-ratio test: borough differences in placement outside London "
-                    "beyond needs",
-                    stat,
-                    p_value=p,
-                    n=len(df),
-                    unit=f"chi-square, {dof} df ({k} boroughs)",
-                    supports=variation_supports,
-                )
-            )
-            df = df.assign(expected=stats.predicted_probabilities(df, "outside", cols))
-            icc = stats.bootstrap_icc(
-                df["outside"] - df["expected"], df["LA"], n_boot=n_boot, seed=seed, alpha=alpha
-            )
-            indicators.append(
-                Indicator(
-                    "Intraclass correlation of placement outside London within boroughs, "
-                    "after needs",
-                    icc.estimate,
-                    icc.ci_low,
-                    icc.ci_high,
-                    p_value=icc.p_value,
-                    n=icc.n,
-                    unit="ICC (residual, probability scale)",
-                    note="ANOVA estimator; cluster bootstrap CI",
+                    "Borough SD of the log-odds of a placement outside London, net of needs, "
+                    "child and borough structure",
+                    est.estimate,
+                    est.ci_low,
+                    est.ci_high,
+                    n=est.n,
+                    unit="SD (log-odds)",
+                    note=f"random-intercept logit, {fit.groups} boroughs; profile-likelihood "
+                    f"95% interval; median odds ratio between boroughs {mor:.2f}",
+                    id="h3_borough_sd",
                 )
             )
             if la is not None:
-                res = borough_residuals(df, cols).set_index("LA")
+                res = borough_residuals(df, covs).set_index("LA")
                 if la in res.index:
                     r = res.loc[la]
                     indicators.append(
                         Indicator(
-                            f"{la}: placed outside London minus expected from needs",
+                            f"{la}: placed outside London minus expected from needs and "
+                            "borough structure",
                             float(r["excess_share"]),
                             n=int(r["children"]),
                             unit="proportion points",
@@ -208,17 +443,17 @@ def evaluate(
                         )
                     )
 
-    profile_supports: bool | None = None
     if not ds.has("referrals"):
         insufficient.append("referral profiles: the referrals table is absent")
     else:
         refs = referral_data(ds, year, rules)
         est, _ = profile_effect(refs, alpha)
-        if math.isnan(est.estimate) or math.isnan(est.p_value):
+        if math.isnan(est.estimate) or math.isnan(est.ci_low):
             insufficient.append("referral profiles: no variation in responses or profiles")
         else:
-            p_one = stats.one_sided_p(est.p_value, est.estimate)
-            profile_supports = bool(est.estimate > 0 and p_one < alpha)
+            estimates["profile_quality"] = Estimate(
+                est.estimate, est.ci_low, est.ci_high, est.n, "decided referrals"
+            )
             indicators.append(
                 Indicator(
                     "Odds ratio of acceptance: strengths-based, complete profile vs neither "
@@ -226,11 +461,11 @@ def evaluate(
                     math.exp(est.estimate),
                     math.exp(est.ci_low),
                     math.exp(est.ci_high),
-                    p_value=p_one,
+                    p_value=est.p_value,
                     n=est.n,
                     unit="odds ratio",
-                    supports=profile_supports,
-                    note="SEs clustered by child; one-sided p (OR > 1)",
+                    note="SEs clustered by child; two-sided; No response counts as not accepted",
+                    id="h3_profile_or",
                 )
             )
             for flag, label in ((1, "strengths-based"), (0, "not strengths-based")):
@@ -271,7 +506,12 @@ def evaluate(
                     )
                 )
 
-    verdict = two_part_verdict(variation_supports, profile_supports)
+    verdict, record = evidence_verdict(rules, estimates)
+    mark_supports(
+        indicators,
+        record,
+        {"h3_borough_sd": "borough_practice", "h3_profile_or": "profile_quality"},
+    )
     return HypothesisResult(
         hypothesis=HYPOTHESIS,
         verdict=verdict,
@@ -280,27 +520,9 @@ def evaluate(
         fieldwork=fieldwork,
         caveats=caveats,
         insufficient=insufficient,
-        summary=_summary(verdict, variation_supports, profile_supports),
+        summary=evidence_summary(verdict, record),
+        evidence=record,
     )
-
-
-def _summary(verdict: str, variation: bool | None, profile: bool | None) -> str:
-    parts = []
-    if variation is not None:
-        parts.append(
-            "boroughs differ in placing children outside London beyond what needs explain"
-            if variation
-            else "differences between boroughs are explained by children's recorded needs"
-        )
-    if profile is not None:
-        parts.append(
-            "strengths-based, complete referral profiles are accepted more often"
-            if profile
-            else "acceptance is not clearly related to referral profile quality"
-        )
-    if not parts:
-        return "The data needed to test this hypothesis is not available."
-    return f"{verdict}: " + "; ".join(parts) + "."
 
 
 # --- notebook figures ------------------------------------------------------------------------

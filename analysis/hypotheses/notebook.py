@@ -64,6 +64,36 @@ def indicator_table(result: Any) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def evidence_markdown(result: HypothesisResult) -> str:
+    """The verdict by the common evidence rule in plain words, for a chapter: how the parts
+    combine, then for each part what it measures, its estimate and 95% interval, the smallest
+    effect that would matter and why, and its own verdict with the reason (the record of
+    :func:`analysis.hypotheses.evidence.evidence_verdict`). Empty when the result has none."""
+    record = result.evidence
+    if not record:
+        return ""
+    how = (
+        "every part is needed, so the verdict is the weakest part's"
+        if record["rule"] == "all"
+        else "any one part suffices, so the verdict is the strongest part's"
+    )
+    lines = [f"**Verdict: {result.verdict}** ({how}).", ""]
+    for p in record["parts"]:
+        name = p["name"].replace("_", " ").capitalize()
+        if p["estimate"] is None or p["ci_low"] is None or p["ci_high"] is None:
+            figure = "could not be estimated from these data"
+        else:
+            figure = (
+                f"estimate {p['estimate']:.3g}, 95% interval {p['ci_low']:.3g} to "
+                f"{p['ci_high']:.3g}"
+            )
+        lines.append(
+            f"- **{name}** ({p['scale']}): {figure}. Smallest effect that would matter: "
+            f"{p['smallest_effect']:.3g} - {p['reason']} **{p['verdict']}**: {p['because']}"
+        )
+    return "\n".join(lines)
+
+
 def fieldwork_lines(result: HypothesisResult) -> list[str]:
     """The closing lines of a chapter notebook: the fieldwork counts and their agreement with the
     data verdict, the parts without enough data and the caveats."""
