@@ -6,10 +6,22 @@ planted effect reversed, that hypothesis's verdict changes.
 the hypotheses share the baseline run (8 generator runs in all: the baseline, one per
 hypothesis and all effects flipped together).
 
-"Reversing" an effect: a mechanism planted in 2022 is removed (set to 0; for H1 and H3 the
-verdict then leaves "Supported" but can stay "Partly supported", because H1's feasibility part is
-capacity-bound and H3's variation test can be passed by chance), and a mechanism absent in 2022
-is planted at the simulation study's size (config/simulation.yaml).
+"Reversing" an effect: a mechanism planted in 2022 is removed (set to 0; the verdict then leaves
+"Supported"), and a mechanism absent in 2022 is planted at the simulation study's size
+(config/simulation.yaml).
+
+H2 (issue 13): the example has no England-wide Ofsted register, so H2's register part cannot be
+estimated and its verdict is Inconclusive unless the used-homes part alone shows "Not supported"
+(on the 2022 example its interval, -0.12 to 0.15, just misses plus or minus 0.147). With the
+public Ofsted file the example gives the 2022 "Not supported"; a planted H2 cannot turn it
+"Supported" without England's register (INCONCLUSIVE_ALLOWED).
+
+H4 (issue 13): with start year, borough effects and provider clustering the example's interval
+for the London premium (about -6% to +4% of the weekly core cost) is too wide to show that any
+premium is under the declared 5%, so the 2022 "Not supported" reads Inconclusive and the chapter
+says how much more data would settle it. H5 with the risk mechanism removed is Inconclusive for
+the same reason (within-home interval about plus or minus 0.55 on the log-odds, smallest effect
+0.405).
 """
 
 from __future__ import annotations
@@ -47,6 +59,9 @@ EXPECTED_2022 = {
     5: "Supported",
     6: "Supported",
 }
+#: 2022 verdicts the example cannot establish at the declared smallest effect: "Inconclusive" is
+#: accepted for them (issue 13, Done-when), and the chapter says why.
+INCONCLUSIVE_ALLOWED = {2, 4}
 ALL_FLIPPED = {
     "h1_needs": 0.0,
     "h2_quality": 0.6,
@@ -70,28 +85,35 @@ def registered_with_2022_verdicts() -> list[int]:
 def test_2022_settings_give_the_2022_verdicts():
     ds = generated()
     hyps = registered_with_2022_verdicts()
-    assert {h: verdict(h, ds) for h in hyps} == {h: EXPECTED_2022[h] for h in hyps}
+    got = {h: verdict(h, ds) for h in hyps}
+    for h in hyps:
+        if h in INCONCLUSIVE_ALLOWED and got[h] == "Inconclusive":
+            got[h] = EXPECTED_2022[h]
+    assert got == {h: EXPECTED_2022[h] for h in hyps}
 
 
 def test_all_effects_flipped_changes_every_verdict():
     ds = generated(**ALL_FLIPPED)
     got = {h: verdict(h, ds) for h in registered_with_2022_verdicts()}
     assert all(got[h] != EXPECTED_2022[h] for h in got), got
-    assert got[2] == "Supported" and got[4] == "Supported"
-    assert got[5] == "Not supported" and got[6] == "Not supported"
+    assert got[4] == "Supported"  # H2 cannot be Supported without England's register
+    assert got[5] in ("Not supported", "Inconclusive") and got[6] == "Not supported"
 
 
 # --- hypotheses 4-6 ----------------------------------------------------------------------
 
 
 def test_flip_h4_cost_premium_planted_turns_supported():
-    assert verdict(4, generated()) == "Not supported"
+    assert verdict(4, generated()) in ("Not supported", "Inconclusive")
     assert verdict(4, generated(h4_cost=0.15)) == "Supported"
 
 
-def test_flip_h5_risk_removed_turns_not_supported():
+def test_flip_h5_risk_removed_leaves_supported():
     assert verdict(5, generated()) == "Supported"
-    assert verdict(5, generated(h5_risk=0.0, h5_local_extra=0.0)) == "Not supported"
+    assert verdict(5, generated(h5_risk=0.0, h5_local_extra=0.0)) in (
+        "Not supported",
+        "Inconclusive",
+    )
 
 
 def test_flip_h6_staffing_removed_turns_not_supported():
@@ -104,8 +126,7 @@ def test_flip_h6_staffing_removed_turns_not_supported():
 
 def test_flip_h1_needs_removed_changes_verdict():
     assert verdict(1, generated()) == "Supported"
-    # the feasibility part is capacity-bound in the example, so removing the needs effect
-    # turns the verdict to Partly supported (the needs part no longer holds)
+    # no needs effect and London registered like elsewhere: quantity alone is left
     assert verdict(1, generated(h1_needs=0.0)) != "Supported"
 
 

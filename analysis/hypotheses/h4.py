@@ -1,10 +1,20 @@
 """Hypothesis 4: under-use is a result of the cost of London provision compared with alternatives.
 
-The test: is a placement in London dearer than one outside London once the child's needs, the
-provider type (in-house / private / voluntary / other public) and the procurement route are held equal?
-The statistic is the London coefficient of an OLS regression of log total weekly cost, shown as
-a percentage premium ``exp(b) - 1`` with a 95% CI from heteroskedasticity-robust (HC3) standard
-errors. A like-for-like check repeats it on externally provided placements (PR4/PR5) only.
+The test (one part, ``london_premium`` in ``config/decision_rules/h4.yaml``): is a placement in
+London dearer than one outside London once the child's needs, the provider type (in-house /
+private / voluntary / other public), the procurement route, **when the placement started** and
+**the placing borough** are held equal? The statistic is the London coefficient ``b`` of an OLS
+regression of the log weekly core cost (the fee for the place; the total when no core cost is
+recorded) with standard errors **clustered by provider** (the organisation that owns the home;
+the home when the owner is unknown), judged by the common evidence rule on the log scale (0 = no
+premium; shown as ``exp(b) - 1``).
+
+Rivals it separates: *price inflation* (fees rise with the year a placement started, and if
+London placements are more recent London looks dearer with no London premium: the start-year
+adjustment, a linear trend in years since the start plus one level per financial year of start,
+removes it), *provider pricing* (one provider's homes priced alike are not independent
+observations: clustering), and *borough purchasing* (a borough that buys dear places everywhere
+and places more in London: borough fixed effects).
 
 Caveat: costs are observed only for the placement a child has, not for the London option that
 was not taken, so the premium describes the placements made; if dearer London options were
@@ -18,23 +28,39 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import statsmodels.api as sm
 
 from analysis.charts import interval_chart
 from analysis.contract.schemas import NEED_FLAGS
 from analysis.dataset import Dataset
 from analysis.flags import flag_true
-from analysis.hypotheses.evidence import coverage_row, fmt_pct
+from analysis.hypotheses.evidence import Estimate, coverage_row, evidence_verdict, fmt_pct
 from analysis.hypotheses.figures import FigureSpec, as_published
 from analysis.london_memo import london_level
 from analysis.providers import EXTERNAL_GROUPS, PROVIDER_GROUPS
-from analysis.snapshot import for_year, k2_placements
+from analysis.snapshot import for_year, k2_placements, snapshot_date
 from analysis.stats import Coefficient, ols_coefficient
 from analysis.verdicts import HypothesisResult, Indicator, summarise_fieldwork
 
 HYPOTHESIS = 4
+PART = "london_premium"
 
 #: Needs fields used as adjusters (those present in the data are used).
 NEED_FIELDS: tuple[str, ...] = NEED_FLAGS
+
+
+def financial_year(dates: pd.Series) -> pd.Series:
+    """The financial year (April to March) a date falls in, named by its first calendar year
+    (1 May 2021 and 1 February 2022 are both 2021); missing dates stay missing."""
+    d = pd.to_datetime(dates, errors="coerce")
+    return (d.dt.year - (d.dt.month < 4).astype(int)).where(d.notna()).astype("Int64")
+
+
+def years_since(dates: pd.Series, snapshot: pd.Timestamp) -> pd.Series:
+    """Years (365.25 days) from each date to ``snapshot``: the time a placement's price has been
+    fixed for (price inflation acts along it)."""
+    d = pd.to_datetime(dates, errors="coerce")
+    return (pd.Timestamp(snapshot) - d).dt.days / 365.25
 
 
 @london_level
@@ -42,21 +68,39 @@ def costed_placements(ds: Dataset, year: int) -> pd.DataFrame:
     """K2 placements of London boroughs at the snapshot joined to their weekly cost and needs.
 
     One row per child with a cost: ``LA, in_london, provider_group, procurement,
-    total_weekly_cost, log_cost`` and one 0/1 column per need field present. Children without
-    a needs record keep all need flags 0 and ``has_needs`` False.
+    total_weekly_cost, log_cost`` (log total), ``log_core`` (log core cost; the log total where
+    no core cost is recorded), ``start_years`` (years from the placement's start to the
+    snapshot: ``costs.placement_start``, else the episode's ``DECOM``), ``start_fy`` (the
+    financial year of the start, text; ``unknown`` when no date), ``provider`` (the owner of the
+    home in the register, else the home's URN, else the child's own cluster) and one 0/1
+    column per need field present. Children without a needs record keep all need flags 0 and
+    ``has_needs`` False.
     """
     placements = k2_placements(ds, year)
     costs = for_year(ds.table("costs"), year)
     costs = costs[pd.to_numeric(costs["total_weekly_cost"], errors="coerce") > 0]
     keep = ["CHILD", "LA", "total_weekly_cost", "procurement"]
-    df = placements[["CHILD", "LA", "outside_london", "PLACE_PROVIDER"]].merge(
-        costs[keep], on=["CHILD", "LA"], how="inner"
-    )
+    keep += [c for c in ("core_weekly_cost", "placement_start", "URN") if c in costs.columns]
+    pl_cols = ["CHILD", "LA", "outside_london", "PLACE_PROVIDER"]
+    pl_cols += [c for c in ("DECOM",) if c in placements.columns]
+    df = placements[pl_cols].merge(costs[keep], on=["CHILD", "LA"], how="inner")
     df["in_london"] = (~df["outside_london"].astype(bool)).astype(int)
     df["provider_group"] = df["PLACE_PROVIDER"].map(PROVIDER_GROUPS).fillna("Other public")
     df["procurement"] = df["procurement"].astype("string").fillna("Unknown").astype(str)
     df["total_weekly_cost"] = df["total_weekly_cost"].astype(float)
     df["log_cost"] = np.log(df["total_weekly_cost"])
+    core = pd.to_numeric(df.get("core_weekly_cost"), errors="coerce")
+    core = core if isinstance(core, pd.Series) else pd.Series(np.nan, index=df.index)
+    df["log_core"] = np.log(core.where(core > 0)).fillna(df["log_cost"])
+    start = pd.Series(pd.NaT, index=df.index, dtype="datetime64[ns]")
+    if "placement_start" in df.columns:
+        start = pd.to_datetime(df["placement_start"], errors="coerce", dayfirst=True)
+    if "DECOM" in df.columns:
+        start = start.fillna(pd.to_datetime(df["DECOM"], errors="coerce", dayfirst=True))
+    snap = pd.Timestamp(snapshot_date(year))
+    df["start_years"] = years_since(start, snap)
+    df["start_fy"] = financial_year(start).astype("string").fillna("unknown").astype(str)
+    df["provider"] = provider_clusters(df, ds)
     if ds.has("needs"):
         needs = for_year(ds.table("needs"), year)
         fields = [f for f in NEED_FIELDS if f in needs.columns]
@@ -70,7 +114,29 @@ def costed_placements(ds: Dataset, year: int) -> pd.DataFrame:
         df["has_needs"] = df["has_needs"].fillna(False).astype(bool)
     else:
         df["has_needs"] = False
-    return df.drop(columns=["outside_london"]).reset_index(drop=True)
+    drop = [c for c in ("outside_london", "DECOM", "placement_start") if c in df.columns]
+    return df.drop(columns=drop).reset_index(drop=True)
+
+
+def provider_clusters(df: pd.DataFrame, ds: Dataset) -> pd.Series:
+    """The cluster of each costed placement for the standard errors: the organisation owning
+    the home (register ``owner``, matched on the cost's URN), else the home's URN, else a
+    cluster of its own (a placement with no known home is not grouped with any other)."""
+    own = pd.Series(index=df.index, dtype="object")
+    urn = (
+        df["URN"].astype("string").str.strip()
+        if "URN" in df.columns
+        else pd.Series(pd.NA, index=df.index, dtype="string")
+    )
+    urn = urn.where(urn != "")
+    if ds.has("homes") and {"urn", "owner"} <= set(ds.table("homes").columns):
+        homes = ds.table("homes")
+        owners = homes.assign(urn=homes["urn"].astype(str)).drop_duplicates("urn")
+        owner = owners.set_index("urn")["owner"].astype("string").str.strip()
+        own = urn.map(owner.where(owner != "")).astype("object")
+        own = ("owner:" + own.astype(str)).where(own.notna())
+    own = own.fillna(("home:" + urn.astype(str)).where(urn.notna()))
+    return own.fillna(pd.Series([f"row:{i}" for i in range(len(df))], index=df.index)).astype(str)
 
 
 def _dummies(df: pd.DataFrame, column: str, reference: str) -> pd.DataFrame:
@@ -85,12 +151,82 @@ def _dummies(df: pd.DataFrame, column: str, reference: str) -> pd.DataFrame:
 
 
 def design_frame(df: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
-    """``df`` with dummy columns for provider group and procurement; returns the adjuster names."""
+    """``df`` with dummy columns for provider group and procurement; returns the adjuster names
+    (needs, provider type, procurement)."""
     need_cols = [c for c in NEED_FIELDS if c in df.columns]
     prov = _dummies(df, "provider_group", "Private")
     proc = _dummies(df, "procurement", "Spot")
     out = pd.concat([df, prov, proc], axis=1)
     return out, [*need_cols, *prov.columns, *proc.columns]
+
+
+def start_and_borough_terms(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str], list[str]]:
+    """``frame`` with the start-year and borough adjusters added; returns ``(frame, start
+    terms, borough terms)``. Start: ``start_years`` (a linear price trend; missing dates get
+    the mean and a ``start_unknown`` flag) and one dummy per financial year of start (the
+    commonest is the reference: fee uplifts come each April). Borough: one dummy per placing
+    borough (fixed effects: a borough buying dear places everywhere cannot make London look
+    dear)."""
+    out = frame.copy()
+    years = out["start_years"].astype(float)
+    out["start_unknown"] = years.isna().astype(int)
+    out["start_years"] = years.fillna(years.mean() if years.notna().any() else 0.0)
+    fy = _dummies(out, "start_fy", "")
+    la = _dummies(out, "LA", "")
+    out = pd.concat([out, fy, la], axis=1)
+    return out, ["start_years", "start_unknown", *fy.columns], list(la.columns)
+
+
+def full_rank_design(df: pd.DataFrame, terms: list[str]) -> pd.DataFrame:
+    """Numeric design matrix with an intercept, constant columns dropped and each column that
+    is a linear combination of earlier ones dropped (so the first-listed, focus, terms are
+    kept), from ONE QR decomposition of the column-normalised matrix: a column whose diagonal
+    entry of R is below 1e-9 lies in the span of the columns before it. (Same columns as
+    :func:`analysis.stats._design`, which tests the rank column by column and is slow with
+    the many dummies of the borough and start-year effects.)"""
+    x = sm.add_constant(df[terms].astype(float), has_constant="add")
+    x = x.loc[:, (x.nunique() > 1) | (x.columns == "const")]
+    if x.empty:
+        return x
+    values = x.to_numpy(dtype=float)
+    norms = np.linalg.norm(values, axis=0)
+    r = np.linalg.qr(values / np.where(norms > 0, norms, 1.0), mode="r")
+    keep = np.abs(np.diag(r)) > 1e-9
+    return x.loc[:, keep]
+
+
+def ols_clustered(
+    df: pd.DataFrame,
+    outcome: str,
+    terms: list[str],
+    focus: str,
+    cluster: str,
+    alpha: float = 0.05,
+) -> Coefficient | None:
+    """OLS of ``outcome`` on ``terms`` (plus an intercept) with standard errors clustered on
+    ``cluster`` (CR1, statsmodels' small-sample correction); the ``focus`` coefficient with
+    its two-sided ``1 - alpha`` Wald interval (t with clusters - 1 degrees of freedom). None
+    when the focus term has no variation, the model has too few rows, or fewer than two
+    clusters. Caveat: with few clusters (under about 30) cluster-robust intervals are too
+    narrow."""
+    data = df[[outcome, *terms, cluster]].dropna()
+    x = full_rank_design(data, terms)
+    groups = pd.factorize(data[cluster])[0]
+    n_clusters = int(groups.max()) + 1 if len(groups) else 0
+    if focus not in x.columns or len(data) <= x.shape[1] + 1 or n_clusters < 2:
+        return None
+    fit = sm.OLS(data[outcome].astype(float), x).fit(
+        cov_type="cluster", cov_kwds={"groups": groups}, use_t=True
+    )
+    low, high = fit.conf_int(alpha).loc[focus]
+    return Coefficient(
+        focus,
+        float(fit.params[focus]),
+        float(low),
+        float(high),
+        float(fit.pvalues[focus]),
+        len(data),
+    )
 
 
 def premium(coef: Coefficient | None) -> tuple[float, float, float]:
@@ -102,23 +238,30 @@ def premium(coef: Coefficient | None) -> tuple[float, float, float]:
 
 @london_level
 def london_premiums(df: pd.DataFrame, alpha: float = 0.05) -> dict[str, Coefficient | None]:
-    """The three comparisons of London vs outside London cost (log scale coefficients).
+    """The comparisons of London vs outside London weekly core cost (log-scale coefficients,
+    SEs clustered by provider).
 
-    ``unadjusted``: ratio of geometric mean costs; ``adjusted``: needs, provider type and
-    procurement held equal; ``external_only``: adjusted, externally provided placements only.
+    ``adjusted`` (the test): needs, provider type, procurement, start year and placing
+    borough held equal; ``without_start_year``: the same without the start-year terms (how
+    much of a premium price inflation would make); ``unadjusted``: ratio of geometric mean
+    costs; ``external_only``: adjusted, externally provided placements only (like for like).
     """
     frame, adjusters = design_frame(df)
+    frame, start, borough = start_and_borough_terms(frame)
     ext = frame[frame["provider_group"].isin(EXTERNAL_GROUPS)]
     ext_adjusters = [
         a for a in adjusters if not a.startswith("provider_group=") or a.endswith("=Voluntary")
     ]
+    y, c = "log_core", "provider"
+    full = ["in_london", *adjusters, *start, *borough]
     return {
-        "unadjusted": ols_coefficient(frame, "log_cost", ["in_london"], "in_london", alpha),
-        "adjusted": ols_coefficient(
-            frame, "log_cost", ["in_london", *adjusters], "in_london", alpha
+        "adjusted": ols_clustered(frame, y, full, "in_london", c, alpha),
+        "without_start_year": ols_clustered(
+            frame, y, ["in_london", *adjusters, *borough], "in_london", c, alpha
         ),
-        "external_only": ols_coefficient(
-            ext, "log_cost", ["in_london", *ext_adjusters], "in_london", alpha
+        "unadjusted": ols_clustered(frame, y, ["in_london"], "in_london", c, alpha),
+        "external_only": ols_clustered(
+            ext, y, ["in_london", *ext_adjusters, *start, *borough], "in_london", c, alpha
         ),
     }
 
@@ -128,10 +271,10 @@ def hard_to_place_premium_gap(
 ) -> Coefficient | None:
     """Does the London premium differ for children with a hard-to-place need?
 
-    The interaction ``in_london x hard`` in the adjusted cost model (log scale): above zero
-    means London is relatively dearer for exactly the children most often placed outside it,
-    which is how cost could steer placements even with no average premium. None when no child
-    has (or every child has) a hard-to-place need.
+    The interaction ``in_london x hard`` in the adjusted cost model (log scale, HC3 SEs): above
+    zero means London is relatively dearer for exactly the children most often placed outside
+    it, which is how cost could steer placements even with no average premium. None when no
+    child has (or every child has) a hard-to-place need. Descriptive, not in the verdict.
     """
     fields = [f for f in hard_needs if f in df.columns]
     if not fields:
@@ -143,29 +286,28 @@ def hard_to_place_premium_gap(
     return ols_coefficient(frame, "log_cost", terms, "london_x_hard", alpha)
 
 
-def decide(adjusted: Coefficient | None, external: Coefficient | None, rules: dict) -> str:
-    """Apply the declared rule (``config/decision_rules/h4.yaml``) to the premium estimates."""
-    if adjusted is None:
-        return "Insufficient data"
-    alpha = float(rules["alpha"])
-    est, _, _ = premium(adjusted)
-    significant = adjusted.ci_low > 0 and adjusted.p_value < alpha
-    if not significant:
-        return "Not supported"
-    confirmed = external is not None and external.ci_low > 0
-    if est >= float(rules["min_premium"]) and confirmed:
-        return "Supported"
-    return "Partly supported"
+def premium_evidence(coef: Coefficient | None) -> Estimate:
+    """The ``london_premium`` part for the evidence rule: the log-scale London coefficient and
+    its interval (None when it could not be estimated)."""
+    if coef is None:
+        return Estimate(None, None, None, None, "costed placements")
+    return Estimate(coef.estimate, coef.ci_low, coef.ci_high, coef.n, "costed placements")
 
 
 def _premium_indicator(
-    name: str, coef: Coefficient | None, rules: dict, note: str, supports: bool | None = None
+    name: str,
+    coef: Coefficient | None,
+    note: str,
+    supports: bool | None = None,
+    smallest: float | None = None,
 ) -> Indicator:
+    """An indicator of a premium ``exp(b) - 1``; ``supports`` from the evidence rule (or, with
+    ``smallest``, whether the interval excludes 0 and the estimate reaches it)."""
     est, low, high = premium(coef)
     if coef is None:
         return Indicator(name, None, unit="proportion", note=note + " Not estimable.")
-    if supports is None:
-        supports = bool(coef.ci_low > 0 and est >= float(rules["min_premium"]))
+    if supports is None and smallest is not None:
+        supports = bool(coef.ci_low > 0 and coef.estimate >= smallest)
     return Indicator(
         name,
         est,
@@ -180,8 +322,9 @@ def _premium_indicator(
 
 
 def borough_premium(df: pd.DataFrame, la: str, rules: dict) -> Indicator:
-    """The borough's own unadjusted London premium (geometric mean ratio), when it has enough
-    costed placements on both sides; small numbers make this a description, not a test."""
+    """The borough's own unadjusted London premium (geometric mean ratio of core costs), when
+    it has enough costed placements on both sides; small numbers make this a description, not
+    a test."""
     sub = df[df["LA"] == la]
     n_in, n_out = int(sub["in_london"].sum()), int((1 - sub["in_london"]).sum())
     name = f"{la}: London premium, unadjusted"
@@ -193,8 +336,25 @@ def borough_premium(df: pd.DataFrame, la: str, rules: dict) -> Indicator:
             unit="proportion",
             note=f"Too few costed placements on one side ({n_in} in London, {n_out} outside).",
         )
-    coef = ols_coefficient(sub, "log_cost", ["in_london"], "in_london", float(rules["alpha"]))
-    return _premium_indicator(name, coef, rules, "Borough's own placements; not adjusted.", None)
+    coef = ols_coefficient(sub, "log_core", ["in_london"], "in_london", float(rules["alpha"]))
+    return _premium_indicator(name, coef, "Borough's own placements; not adjusted.")
+
+
+def _not_tested(
+    rules: dict, fieldwork, caveats: list[str], reason: str, summary: str
+) -> HypothesisResult:
+    """An Inconclusive result when the premium cannot be estimated (the part has no data)."""
+    verdict, record = evidence_verdict(rules, {PART: premium_evidence(None)})
+    return HypothesisResult(
+        HYPOTHESIS,
+        verdict,
+        rules["decision_rule"],
+        fieldwork=fieldwork,
+        caveats=caveats,
+        insufficient=[reason],
+        summary=summary + f" Verdict: {verdict.lower()}.",
+        evidence=record,
+    )
 
 
 def evaluate(
@@ -205,70 +365,74 @@ def evaluate(
     caveats = list(rules.get("caveats", []))
     if ds.synthetic:
         caveats.insert(0, "Synthetic example data: the figures illustrate the method only.")
-    missing = [t for t in ("costs",) if not ds.has(t)]
-    if missing:
-        return HypothesisResult(
-            HYPOTHESIS,
-            "Insufficient data",
-            rules["decision_rule"],
-            fieldwork=fieldwork,
-            caveats=caveats,
-            insufficient=["Weekly costs (`costs` table) are absent: no cost comparison possible."],
-            summary="The dataset holds no placement costs, so the cost hypothesis cannot be tested.",
+    if not ds.has("costs"):
+        return _not_tested(
+            rules,
+            fieldwork,
+            caveats,
+            "Weekly costs (`costs` table) are absent: no cost comparison possible.",
+            "The dataset holds no placement costs, so the cost hypothesis cannot be tested.",
         )
     df = costed_placements(ds, year)
     insufficient: list[str] = []
     if not ds.has("needs"):
         insufficient.append(
-            "Needs (`needs` table) absent: the premium is adjusted for provider type and "
-            "procurement only, not for the child's needs."
+            "Needs (`needs` table) absent: the premium is not adjusted for the child's needs."
+        )
+    if df["start_years"].isna().any():
+        insufficient.append(
+            f"{int(df['start_years'].isna().sum()):,} costed placements have no start date: "
+            "they are kept with a flag and the average start (the price trend cannot "
+            "adjust them)."
         )
     n_in, n_out = int(df["in_london"].sum()), int((1 - df["in_london"]).sum())
     if min(n_in, n_out) < int(rules["min_group_n"]):
-        return HypothesisResult(
-            HYPOTHESIS,
-            "Insufficient data",
-            rules["decision_rule"],
-            fieldwork=fieldwork,
-            caveats=caveats,
-            insufficient=[
-                f"Too few costed placements: {n_in} in London and {n_out} outside "
-                f"(at least {rules['min_group_n']} each needed)."
-            ],
-            summary="Too few placements have a recorded cost to compare London with elsewhere.",
+        return _not_tested(
+            rules,
+            fieldwork,
+            caveats,
+            f"Too few costed placements: {n_in} in London and {n_out} outside "
+            f"(at least {rules['min_group_n']} each needed).",
+            "Too few placements have a recorded cost to compare London with elsewhere.",
         )
     alpha = float(rules["alpha"])
     coefs = london_premiums(df, alpha)
-    verdict = decide(coefs["adjusted"], coefs["external_only"], rules)
+    verdict, record = evidence_verdict(rules, {PART: premium_evidence(coefs["adjusted"])})
+    part = record["parts"][0]
+    smallest = float(part["smallest_effect"])
+    n_providers = int(df["provider"].nunique())
     indicators = [
         _premium_indicator(
-            "London premium in weekly cost, adjusted",
+            "London premium in weekly core cost, adjusted (the test)",
             coefs["adjusted"],
-            rules,
-            "OLS of log total weekly cost on London location, needs, provider type and "
-            "procurement; HC3 robust 95% CI.",
+            "OLS of log weekly core cost on London location, needs, provider type, "
+            "procurement, start year (trend and financial year) and placing borough; 95% CI "
+            f"with SEs clustered by provider ({n_providers} clusters).",
+            supports=part["verdict"] == "Supported",
         ),
         _premium_indicator(
-            "London premium in weekly cost, unadjusted",
+            "London premium, adjusted but not for start year",
+            coefs["without_start_year"],
+            "As the test without the start-year terms: the difference from the test is what "
+            "price inflation with London placements of a different age would make.",
+        ),
+        _premium_indicator(
+            "London premium in weekly core cost, unadjusted",
             coefs["unadjusted"],
-            rules,
-            "Ratio of geometric mean weekly costs, London vs outside London.",
+            "Ratio of geometric mean weekly core costs, London vs outside London.",
         ),
         _premium_indicator(
             "London premium, externally provided placements only",
             coefs["external_only"],
-            rules,
-            "Like-for-like check: PR4/PR5 placements, adjusted for needs and procurement.",
-            supports=None
-            if coefs["external_only"] is None
-            else bool(coefs["external_only"].ci_low > 0),
+            "Like-for-like check: PR4/PR5 placements, adjusted as the test.",
+            smallest=smallest,
         ),
         _premium_indicator(
             "Extra London premium for children with a hard-to-place need",
             hard_to_place_premium_gap(df, list(rules.get("hard_to_place_needs", [])), alpha),
-            rules,
             "Ratio of the London premium for children with a hard-to-place need to that for "
-            "others, minus 1 (interaction in the adjusted model); descriptive, not in the rule.",
+            "others, minus 1 (interaction in the needs-adjusted model of the total cost); "
+            "descriptive, not in the rule.",
         ),
         Indicator(
             "Placements with a recorded weekly cost",
@@ -278,16 +442,9 @@ def evaluate(
             note=f"{n_in} in London, {n_out} outside London.",
         ),
     ]
-    indicators[3].supports = None  # descriptive: the hard-to-place gap is not in the rule
     if la is not None:
         indicators.append(borough_premium(df, la, rules))
-    est = premium(coefs["adjusted"])
-    direction = "more" if est[0] >= 0 else "less"
-    summary = (
-        f"After allowing for needs, provider type and procurement, a London placement costs "
-        f"{fmt_pct(abs(est[0]))} {direction} than one outside London (premium 95% CI "
-        f"{fmt_pct(est[1])} to {fmt_pct(est[2])}). Verdict: {verdict.lower()}."
-    )
+    summary = premium_summary(coefs["adjusted"], smallest, verdict, part["because"])
     return HypothesisResult(
         HYPOTHESIS,
         verdict,
@@ -297,7 +454,27 @@ def evaluate(
         caveats=caveats,
         insufficient=insufficient,
         summary=summary,
+        evidence=record,
     )
+
+
+def premium_summary(coef: Coefficient | None, smallest: float, verdict: str, because: str) -> str:
+    """The chapter's plain sentences: the adjusted premium, its interval, the smallest premium
+    that matters, the verdict and what would settle it."""
+    if coef is None:
+        return f"The adjusted London premium could not be estimated. Verdict: {verdict.lower()}."
+    est, low, high = premium(coef)
+    direction = "more" if est >= 0 else "less"
+    text = (
+        f"With the child's needs, provider type, procurement, start year and placing borough "
+        f"held equal, a London placement costs {fmt_pct(abs(est))} {direction} a week than one "
+        f"outside London (95% interval {fmt_pct(low)} to {fmt_pct(high)}); the smallest "
+        f"premium that would matter is {fmt_pct(math.expm1(smallest))}. "
+        f"Verdict: {verdict.lower()}."
+    )
+    if verdict == "Inconclusive":
+        text += " " + because.split(". ", 1)[-1]
+    return text
 
 
 # --- tables and figures for the notebook --------------------------------------------------
@@ -382,6 +559,12 @@ def cost_figure(df: pd.DataFrame, scopes: list[tuple[str, list[str]]] | None = N
     )
 
 
+def smallest_premium(rules: dict[str, Any]) -> float:
+    """The declared smallest London premium that matters, as a proportion ``exp(s) - 1``."""
+    spec = rules["evidence"]["parts"][PART]
+    return math.expm1(float(spec["smallest_effect"]))
+
+
 def premium_figure(result: HypothesisResult, rules: dict[str, Any]) -> FigureSpec:
     """The London premium estimates (unadjusted, adjusted, like for like, borough) with CIs."""
     table = premium_table(result)
@@ -394,18 +577,20 @@ def premium_figure(result: HypothesisResult, rules: dict[str, Any]) -> FigureSpe
         xlabel="Weekly cost of a London placement relative to one outside London",
         reference=0.0,
     )
-    fig.axes[0].axvline(float(rules["min_premium"]), color="#F46A25", linewidth=1, linestyle=":")
+    smallest = smallest_premium(rules)
+    fig.axes[0].axvline(smallest, color="#F46A25", linewidth=1, linestyle=":")
     adjusted = table.iloc[0] if len(table) else None
     alt = (
         "Chart of the London cost premium with 95% confidence intervals. "
         + (
-            f"Adjusted for needs, provider type and procurement it is {fmt_pct(adjusted['premium'])}"
+            "Adjusted for needs, provider type, procurement, start year and borough it is "
+            f"{fmt_pct(adjusted['premium'])}"
             f" ({fmt_pct(adjusted['ci_low'])} to {fmt_pct(adjusted['ci_high'])}); "
             if adjusted is not None
             else ""
         )
-        + f"the dotted line marks the {fmt_pct(float(rules['min_premium']), 0)} threshold of the "
-        "decision rule and the dashed line no difference."
+        + f"the dotted line marks the smallest premium that would matter "
+        f"({fmt_pct(smallest, 0)}) and the dashed line no difference."
     )
     return FigureSpec(
         "h4_premiums",

@@ -1,23 +1,46 @@
 """Hypothesis 5: under-use is a result of attitude to risk (providers' or boroughs'), linked to
 inspection.
 
-The test uses the referrals sent to homes and the children's needs:
+The test compares answers to referrals for children with a *high-risk profile* (criminal or
+sexual exploitation, risk to others) with answers to other referrals **within the same home**
+(home fixed effects: a logistic regression with one intercept per home, the conditional-logit
+answer; homes whose decided referrals were all accepted or all not accepted say nothing within
+the home and drop out), **among referrals to homes with a matching registration and a free
+place**, with standard errors **clustered on the child** (a child's referrals share the child's
+unrecorded traits, and a high-risk profile is a trait of the child). Two parts
+(``config/decision_rules/h5.yaml``, ``evidence``; either suffices):
 
-- acceptance of referrals for *high-risk profiles* (criminal or sexual exploitation, risk
-  to others) against the rest: a difference in acceptance rates (Newcombe CI)
-  and an adjusted odds ratio from a logistic regression (profile quality, urgency, the home
-  being in London and being local held equal; standard errors clustered on the home);
-- whether that gap is wider for homes in the child's own or a neighbouring borough (an
-  interaction term; neighbours from ``data/reference/london_adjacency.csv``);
-- the share of declines that cite "Risk or inspection concern".
+- ``high_risk_declined``: the log odds ratio of acceptance, high-risk profile against other
+  (profile quality, urgency and a local home held equal);
+- ``local_extra_risk``: the extra log odds ratio for homes in the child's own or a neighbouring
+  borough (interaction high-risk x local; neighbours from ``data/reference/london_adjacency.csv``).
 
-Caveat: referrals are requests, not a random allocation: boroughs may send high-risk referrals
-to different homes. The regression adjusts for what is recorded, not for what is not.
+Rivals it separates: *no matching registration* (hypothesis 1: a home not registered for the
+child's needs declines whoever asks; such referrals are left out), *no free place or no staff*
+(hypothesis 6: a full or short-staffed home declines everyone; homes without a free place are left
+out and, within a home, its staffing is held equal by the fixed effect), *homes that decline
+everyone* (the fixed effect), and *children who are declined everywhere for reasons not
+recorded* (child clustering: with home-only clustering, child-level variation of SD 1 on the
+log-odds and no risk effect gave 15-17% false rejections).
+
+A *matching registration*: the home's Ofsted registration categories meet every requirement the
+child's needs put on a home, by hypothesis 1's map (``compatibility`` in
+``config/decision_rules/h1.yaml``: one definition). Exploitation and risk to others are not Ofsted
+registration categories: for them a home matches when it is registered for "Emotional and
+behavioural difficulties", the category under which homes care for children whose behaviour puts
+themselves or others at risk (``matching_registration.risk_needs`` in h5.yaml; H1's map wins for a
+need it names). A *free place*: the home's staffing return at the snapshot that ends the
+referral year or the one that starts it shows at least one place available.
+
+Decided referrals and "not accepted" are :mod:`analysis.referrals`' one definition (Declined or
+No response). Caveat: referrals are requests, not a random allocation; the free place is seen on
+two days a year, not on the day of the referral.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -27,61 +50,160 @@ from analysis.boroughs import home_locations, is_local
 from analysis.charts import interval_chart
 from analysis.dataset import Dataset
 from analysis.flags import flag_true, high_risk_flags
-from analysis.hypotheses.evidence import coverage_row, fmt_pct
+from analysis.hypotheses.evidence import Estimate, coverage_row, evidence_verdict, fmt_pct
 from analysis.hypotheses.figures import FigureSpec, as_published
 from analysis.london_memo import london_level
+from analysis.referrals import decided_referrals
 from analysis.snapshot import episodes_in_year, for_year, referrals_in_year
 from analysis.stats import (
     Coefficient,
     difference_in_proportions,
-    logit_coefficients,
+    logit_fixed_effects,
     wilson_ci,
 )
 from analysis.verdicts import HypothesisResult, Indicator, summarise_fieldwork
 
 HYPOTHESIS = 5
 RISK_DECLINE = "Risk or inspection concern"
+MAIN, LOCAL = "high_risk_declined", "local_extra_risk"
+
+#: Referral-level covariates held equal in the within-home models (the home's own traits,
+#: London location included, are absorbed by its fixed effect).
+ADJUSTERS: list[str] = ["strengths_based", "completeness", "urgent"]
+
+
+def matching_map(rules: Mapping[str, Any]) -> dict[str, Any]:
+    """The registration categories a child's needs require of a home: ``{"all_children_require":
+    [...], "needs": {need: [categories, any one of which meets it]}}``.
+
+    Hypothesis 1's map (``compatibility`` in its decision rules; or ``compatibility`` in
+    ``rules`` itself, for a self-contained test) completed with H5's ``matching_registration.
+    risk_needs`` for needs H1's map does not name (exploitation and risk to others are not
+    Ofsted categories)."""
+    spec = dict(rules.get("matching_registration") or {})
+    base = rules.get("compatibility")
+    if base is None:
+        from analysis.hypotheses.registry import load_rules
+
+        base = load_rules(int(spec.get("from_hypothesis", 1))).get("compatibility") or {}
+    needs = {k: list(v) for k, v in (spec.get("risk_needs") or {}).items()}
+    needs.update({k: list(v) for k, v in (base.get("needs") or {}).items()})
+    return {"all_children_require": list(base.get("all_children_require") or []), "needs": needs}
+
+
+def meets_registration(
+    categories: frozenset[str] | None, needs: Mapping[str, Any], mapping: Mapping[str, Any]
+) -> bool:
+    """Whether a home registered for ``categories`` meets every requirement of a child with
+    ``needs`` (need -> 0/1): the base requirement (any one of ``all_children_require``, when
+    given) and, for each need present, any one of its categories. A home with no known
+    registration (None) does not match."""
+    if categories is None:
+        return False
+    base = set(mapping.get("all_children_require") or [])
+    if base and not categories & base:
+        return False
+    return all(
+        categories & set(cats)
+        for need, cats in (mapping.get("needs") or {}).items()
+        if bool(needs.get(need, 0))
+    )
+
+
+def matching_referrals(
+    df: pd.DataFrame, regs: pd.DataFrame, mapping: Mapping[str, Any], fields: list[str]
+) -> pd.Series:
+    """Per referral of ``df`` (columns ``URN`` and ``need:<field>`` 0/1), whether the home's
+    registrations (``regs``: ``URN, category``) meet the child's needs: the vectorised
+    :func:`meets_registration`. A home with no registration row does not match."""
+
+    def home_has(categories: list[str]) -> pd.Series:
+        urns = set(regs.loc[regs["category"].isin(categories), "URN"])
+        return df["URN"].isin(urns)
+
+    ok = df["URN"].isin(set(regs["URN"]))
+    base = list(mapping.get("all_children_require") or [])
+    if base:
+        ok &= home_has(base)
+    for need in fields:
+        ok &= (df[f"need:{need}"] == 0) | home_has(list(mapping["needs"][need]))
+    return ok.astype(bool)
+
+
+def free_place_homes(ds: Dataset, year: int) -> set[str] | None:
+    """URNs of homes whose staffing return at 31 March ``year`` or 31 March ``year - 1`` (the
+    two snapshots bounding the referral year; all returns when they are not dated) shows at
+    least one place available. None when the dataset has no staffing returns."""
+    if not ds.has("home_staffing"):
+        return None
+    staff = ds.table("home_staffing")
+    dates = pd.to_datetime(staff["snapshot_date"], errors="coerce", dayfirst=True)
+    years = dates.dt.year
+    if years.notna().any() and years.isin([year, year - 1]).any():
+        staff = staff[years.isin([year, year - 1]).to_numpy()]
+    available = pd.to_numeric(staff["places_available"], errors="coerce").fillna(0)
+    return set(staff.loc[available.to_numpy() >= 1, "URN"].astype(str))
 
 
 @london_level
 def referral_frame(ds: Dataset, year: int, rules: dict[str, Any]) -> tuple[pd.DataFrame, bool]:
-    """One row per counted referral: ``accepted, high_risk, local, high_risk_local`` and the
-    adjusters (``strengths_based, completeness, urgent, home_in_london``), plus ``LA, URN,
-    response, decline_reason``.
+    """One row per decided referral (:func:`analysis.referrals.decided_referrals`): ``CHILD,
+    LA, URN, response, decline_reason, accepted, high_risk, has_needs, local, high_risk_local,
+    home_in_london, strengths_based, completeness, urgent, matching, free_place, in_test``.
 
-    Counted responses are those in ``rules["responses_counted"]`` (a withdrawn request was
-    never answered). Children without a needs record count as not high-risk. With
-    ``rules["exclude_placement_referrals"]``, a child's referrals to a home the child is placed
-    in (an episode of the year's return with that URN) are left out: that answer records the
-    placement, and where children are placed depends on their needs, so keeping it biases the
-    comparison (see :func:`placement_referrals`). The number left out is in
-    ``df.attrs["placement_referrals_dropped"]``.
+    ``matching``: the home's registration meets the child's needs (:func:`matching_map`);
+    ``free_place``: the home had a free place (:func:`free_place_homes`); ``in_test``: both
+    (either check is skipped, and said in ``attrs["not_checked"]``, when its table is absent).
+    Children without a needs record count as not high-risk and as needing only the base
+    registration. With ``rules["exclude_placement_referrals"]`` a child's referrals to a home
+    the child is placed in are left out (see :func:`placement_referrals`); the number is in
+    ``attrs["placement_referrals_dropped"]``. ``CHILD`` is for clustering only: never published.
     """
     refs, filtered = referrals_in_year(ds.table("referrals"), year)
-    refs = refs[refs["response"].astype(str).isin(rules["responses_counted"])].copy()
+    refs = decided_referrals(refs)
     refs["URN"] = refs["URN"].astype(str)
     dropped = 0
     if rules.get("exclude_placement_referrals", False):
         hit = placement_referrals(ds, year, refs)
         dropped = int(hit.sum())
         refs = refs[~hit]
+    mapping = matching_map(rules)
     needs = for_year(ds.table("needs"), year)
+    fields = sorted(set(mapping["needs"]) & set(needs.columns))
     risk = needs[["CHILD", "LA"]].copy()
     risk["high_risk"] = high_risk_flags(needs, tuple(rules["high_risk_fields"])).astype(int)
+    for f in fields:
+        risk[f"need:{f}"] = flag_true(needs[f]).astype(int)
     risk = risk.drop_duplicates(["CHILD", "LA"])
     df = refs.merge(risk, on=["CHILD", "LA"], how="left")
     df["has_needs"] = df["high_risk"].notna()
-    df["high_risk"] = df["high_risk"].fillna(0).astype(int)
+    need_cols = ["high_risk", *(f"need:{f}" for f in fields)]
+    df[need_cols] = df[need_cols].fillna(0).astype(int)
     df = df.merge(home_locations(ds.table("homes")), on="URN", how="left")
     df["home_in_london"] = df["home_in_london"].fillna(0).astype(int)
     df["home_la"] = df["home_la"].fillna("").astype(str)
     df["local"] = [int(is_local(a, b)) for a, b in zip(df["LA"], df["home_la"], strict=True)]
     df["high_risk_local"] = df["high_risk"] * df["local"]
-    df["accepted"] = (df["response"].astype(str) == "Accepted").astype(int)
     df["strengths_based"] = flag_true(df["profile_strengths_based"]).astype(int)
     df["completeness"] = pd.to_numeric(df["profile_completeness"], errors="coerce").fillna(0.0)
     df["urgent"] = df["needed_by"].astype(str).isin(["Today", "Less than 5 days"]).astype(int)
+    not_checked: list[str] = []
+    if ds.has("home_registrations"):
+        regs = ds.table("home_registrations")
+        regs = regs.assign(URN=regs["URN"].astype(str), category=regs["category"].astype(str))
+        df["matching"] = matching_referrals(df, regs, mapping, fields)
+    else:
+        df["matching"] = True
+        not_checked.append("registration")
+    free = free_place_homes(ds, year)
+    if free is None:
+        df["free_place"] = True
+        not_checked.append("free place")
+    else:
+        df["free_place"] = df["URN"].isin(free)
+    df["in_test"] = df["matching"] & df["free_place"]
     cols = [
+        "CHILD",
         "LA",
         "URN",
         "response",
@@ -95,9 +217,13 @@ def referral_frame(ds: Dataset, year: int, rules: dict[str, Any]) -> tuple[pd.Da
         "strengths_based",
         "completeness",
         "urgent",
+        "matching",
+        "free_place",
+        "in_test",
     ]
     out = df[cols].reset_index(drop=True)
     out.attrs["placement_referrals_dropped"] = dropped
+    out.attrs["not_checked"] = not_checked
     return out, filtered
 
 
@@ -126,38 +252,56 @@ def placement_referrals(ds: Dataset, year: int, refs: pd.DataFrame) -> pd.Series
     return pd.Series(mask, index=refs.index)
 
 
-ADJUSTERS: list[str] = ["strengths_based", "completeness", "urgent", "home_in_london"]
-
-
 def acceptance_gap(df: pd.DataFrame, alpha: float = 0.05):
-    """Acceptance rate of high-risk referrals minus that of the others (Newcombe CI)."""
+    """Acceptance rate of high-risk referrals minus that of the others (Newcombe CI;
+    descriptive: referrals treated as independent, homes not held equal)."""
     hi, lo = df[df["high_risk"] == 1], df[df["high_risk"] == 0]
     return difference_in_proportions(
         int(hi["accepted"].sum()), len(hi), int(lo["accepted"].sum()), len(lo), alpha
     )
 
 
+def _coefficient(fit, term: str) -> Coefficient | None:
+    """One term of a :class:`analysis.stats.LogitFit` as a Coefficient (None when absent or
+    not finite)."""
+    table = fit.coefficients
+    if term not in table.index:
+        return None
+    row = table.loc[term]
+    values = [float(row[c]) for c in ("coef", "ci_low", "ci_high", "p_value")]
+    if not all(math.isfinite(v) for v in values):
+        return None
+    return Coefficient(term, *values, fit.n)
+
+
 @london_level
-def risk_models(df: pd.DataFrame, alpha: float = 0.05) -> dict[str, Coefficient]:
-    """Log-odds of acceptance: ``high_risk`` (average effect, no interaction) and
-    ``high_risk_local`` (extra effect for homes in the own/neighbouring borough)."""
-    main = logit_coefficients(
-        df,
-        "accepted",
-        ["high_risk", "local", *ADJUSTERS],
-        ["high_risk"],
-        cluster="URN",
-        alpha=alpha,
+def within_home_models(df: pd.DataFrame, alpha: float = 0.05) -> dict[str, Any]:
+    """Log-odds of acceptance with home fixed effects, SEs clustered on the child, among the
+    referrals ``in_test``: ``high_risk`` (no interaction) and ``high_risk_local`` (the model
+    with the interaction), plus ``homes`` (homes informative within, i.e. kept) and
+    ``homes_dropped`` (all accepted or all not accepted). A coefficient is None when it cannot
+    be estimated. Caveat: with few referrals per home the fixed-effects logit overstates
+    effects a little (incidental parameters); under no effect it stays centred on 0."""
+    data = df[df["in_test"].astype(bool)]
+    main = logit_fixed_effects(
+        data, "accepted", ["high_risk", "local", *ADJUSTERS], "URN", cluster="CHILD", alpha=alpha
     )
-    inter = logit_coefficients(
-        df,
+    inter = logit_fixed_effects(
+        data,
         "accepted",
         ["high_risk", "local", "high_risk_local", *ADJUSTERS],
-        ["high_risk_local"],
-        cluster="URN",
+        "URN",
+        cluster="CHILD",
         alpha=alpha,
     )
-    return {**main, **inter}
+    n_homes = int(data["URN"].nunique())
+    return {
+        "high_risk": _coefficient(main, "high_risk"),
+        "high_risk_local": _coefficient(inter, "high_risk_local"),
+        "homes": n_homes - len(main.dropped_groups),
+        "homes_dropped": len(main.dropped_groups),
+        "n": main.n,
+    }
 
 
 def risk_decline_shares(df: pd.DataFrame, alpha: float = 0.05):
@@ -177,31 +321,27 @@ def odds_ratio(coef: Coefficient | None) -> tuple[float, float, float]:
     return (math.exp(coef.estimate), math.exp(coef.ci_low), math.exp(coef.ci_high))
 
 
-def decide(
-    gap_estimate: float, main: Coefficient | None, local: Coefficient | None, rules: dict
-) -> str:
-    """Apply the declared rule (``config/decision_rules/h5.yaml``)."""
-    if main is None:
-        return "Insufficient data"
-    alpha = float(rules["alpha"])
-    risk_sig = main.ci_high < 0 and main.p_value < alpha
-    local_sig = local is not None and local.ci_high < 0 and local.p_value < alpha
-    if risk_sig and gap_estimate <= -float(rules["min_gap"]):
-        return "Supported"
-    if risk_sig or local_sig:
-        return "Partly supported"
-    return "Not supported"
+def coefficient_evidence(coef: Coefficient | None) -> Estimate:
+    """A log-odds coefficient as an evidence-rule estimate (None when not estimable)."""
+    if coef is None:
+        return Estimate(None, None, None, None, "referrals")
+    return Estimate(coef.estimate, coef.ci_low, coef.ci_high, coef.n, "referrals in the test")
 
 
-def _insufficient(rules: dict, fieldwork, caveats: list[str], reason: str) -> HypothesisResult:
+def _not_tested(rules: dict, fieldwork, caveats: list[str], reason: str) -> HypothesisResult:
+    """An Inconclusive result when neither part can be estimated."""
+    none = Estimate(None, None, None)
+    verdict, record = evidence_verdict(rules, {MAIN: none, LOCAL: none})
     return HypothesisResult(
         HYPOTHESIS,
-        "Insufficient data",
+        verdict,
         rules["decision_rule"],
         fieldwork=fieldwork,
         caveats=caveats,
         insufficient=[reason],
-        summary="The data needed to compare acceptance by risk profile is not available.",
+        summary="The data needed to compare acceptance by risk profile within homes is not "
+        f"available. Verdict: {verdict.lower()}.",
+        evidence=record,
     )
 
 
@@ -229,8 +369,7 @@ def borough_indicators(df: pd.DataFrame, la: str, rules: dict) -> list[Indicator
             p_value=gap.p_value,
             n=len(sub),
             unit="proportion",
-            supports=bool(gap.ci_high < 0),
-            note="The borough's own referrals; unadjusted.",
+            note="The borough's own decided referrals; unadjusted, homes not held equal.",
         )
     ]
 
@@ -245,10 +384,11 @@ def evaluate(
         caveats.insert(0, "Synthetic example data: the figures illustrate the method only.")
     for table, what in (("referrals", "Referrals and responses"), ("needs", "Child needs")):
         if not ds.has(table):
-            return _insufficient(
+            return _not_tested(
                 rules, fieldwork, caveats, f"{what} (`{table}` table) absent: no test possible."
             )
     df, filtered = referral_frame(ds, year, rules)
+    insufficient: list[str] = []
     if not filtered:
         caveats.append("No referral is dated in the report year: all referrals were used.")
     if df.attrs.get("placement_referrals_dropped"):
@@ -257,25 +397,65 @@ def evaluate(
             "placed in were left out: they record the placement (accepted by definition), not "
             "a provider's answer to the child's risk."
         )
+    for check in df.attrs.get("not_checked", []):
+        table = "home_registrations" if check == "registration" else "home_staffing"
+        insufficient.append(
+            f"No `{table}` table: the test could not be restricted to homes with a matching "
+            f"{check}, so hypothesis {'1' if check == 'registration' else '6'} is not ruled out."
+        )
     alpha = float(rules["alpha"])
-    gap = acceptance_gap(df, alpha)
-    if min(gap.n1, gap.n2) < int(rules["min_group_n"]):
-        return _insufficient(
+    test = df[df["in_test"]]
+    n_hi, n_lo = int(test["high_risk"].sum()), int((test["high_risk"] == 0).sum())
+    if min(n_hi, n_lo) < int(rules["min_group_n"]):
+        return _not_tested(
             rules,
             fieldwork,
             caveats,
-            f"Too few answered referrals: {gap.n1} high-risk, {gap.n2} other "
-            f"(at least {rules['min_group_n']} each needed).",
+            f"Too few decided referrals to homes with a matching registration and a free place: "
+            f"{n_hi} high-risk, {n_lo} other (at least {rules['min_group_n']} each needed).",
         )
-    models = risk_models(df, alpha)
-    main, local = models.get("high_risk"), models.get("high_risk_local")
-    verdict = decide(gap.difference, main, local, rules)
+    models = within_home_models(df, alpha)
+    main, local = models["high_risk"], models["high_risk_local"]
+    verdict, record = evidence_verdict(
+        rules, {MAIN: coefficient_evidence(main), LOCAL: coefficient_evidence(local)}
+    )
+    part = {p["name"]: p for p in record["parts"]}
+    gap = acceptance_gap(df, alpha)
     declines = risk_decline_shares(df, alpha)
     or_main, or_local = odds_ratio(main), odds_ratio(local)
     n_decl = declines.n1 + declines.n2
     n_risk_decl = round(declines.p1 * declines.n1 + declines.p2 * declines.n2) if n_decl else 0
     _, share_low, share_high = wilson_ci(n_risk_decl, n_decl, alpha)
+    within = (
+        f"Within-home logistic regression (home fixed effects; {models['homes']} homes "
+        f"informative, {models['homes_dropped']} whose referrals were all accepted or all not "
+        "accepted drop out), referrals to homes with a matching registration and a free place, "
+        "profile quality, urgency and local home held equal; SEs clustered on the child."
+    )
     indicators = [
+        Indicator(
+            "Within-home odds ratio of acceptance, high-risk profile (the test)",
+            or_main[0],
+            or_main[1],
+            or_main[2],
+            p_value=None if main is None else main.p_value,
+            n=None if main is None else main.n,
+            unit="odds ratio",
+            supports=None if main is None else part[MAIN]["verdict"] == "Supported",
+            note=within,
+        ),
+        Indicator(
+            "Within-home extra odds ratio for homes in the child's own or a neighbouring borough",
+            or_local[0],
+            or_local[1],
+            or_local[2],
+            p_value=None if local is None else local.p_value,
+            n=None if local is None else local.n,
+            unit="odds ratio",
+            supports=None if local is None else part[LOCAL]["verdict"] == "Supported",
+            note="Interaction high-risk x local home in the same model; below 1 = the risk gap "
+            "is wider close to home.",
+        ),
         Indicator(
             "Acceptance rate gap, high-risk minus other referrals",
             gap.difference,
@@ -284,33 +464,18 @@ def evaluate(
             p_value=gap.p_value,
             n=gap.n1 + gap.n2,
             unit="proportion",
-            supports=bool(gap.ci_high < 0 and gap.difference <= -float(rules["min_gap"])),
-            note=f"High-risk {fmt_pct(gap.p1)} of {gap.n1}; others {fmt_pct(gap.p2)} of "
-            f"{gap.n2}. Newcombe 95% CI; referrals treated as independent.",
+            note=f"All decided referrals: high-risk {fmt_pct(gap.p1)} of {gap.n1}; others "
+            f"{fmt_pct(gap.p2)} of {gap.n2}. Newcombe 95% CI; referrals treated as independent "
+            "and homes not held equal: descriptive.",
         ),
         Indicator(
-            "Adjusted odds ratio of acceptance, high-risk profile",
-            or_main[0],
-            or_main[1],
-            or_main[2],
-            p_value=None if main is None else main.p_value,
-            n=None if main is None else main.n,
-            unit="odds ratio",
-            supports=None if main is None else bool(main.ci_high < 0),
-            note="Logistic regression with profile quality, urgency, home in London and "
-            "local home held equal; SEs clustered on the home.",
-        ),
-        Indicator(
-            "Extra odds ratio for homes in the child's own or a neighbouring borough",
-            or_local[0],
-            or_local[1],
-            or_local[2],
-            p_value=None if local is None else local.p_value,
-            n=None if local is None else local.n,
-            unit="odds ratio",
-            supports=None if local is None else bool(local.ci_high < 0),
-            note="Interaction high-risk x local home; below 1 = the risk gap is wider close "
-            "to home.",
+            "Decided referrals to homes with a matching registration and a free place",
+            float(len(test)),
+            n=len(test),
+            unit="count",
+            note=f"Of {len(df):,} decided referrals: {int(df['matching'].sum()):,} to a home "
+            f"with a matching registration, {int(df['free_place'].sum()):,} to a home with a "
+            "free place.",
         ),
         Indicator(
             "Share of declines citing risk or inspection concern",
@@ -330,16 +495,10 @@ def evaluate(
             p_value=declines.p_value,
             n=n_decl,
             unit="proportion",
-            supports=None if np.isnan(declines.ci_low) else bool(declines.ci_low > 0),
         ),
     ]
     if la is not None:
         indicators.extend(borough_indicators(df, la, rules))
-    summary = (
-        f"Referrals for children with high-risk profiles were accepted {fmt_pct(gap.p1)} of the "
-        f"time against {fmt_pct(gap.p2)} for others (adjusted odds ratio {or_main[0]:.2f}, 95% CI "
-        f"{or_main[1]:.2f} to {or_main[2]:.2f}). Verdict: {verdict.lower()}."
-    )
     return HypothesisResult(
         HYPOTHESIS,
         verdict,
@@ -347,8 +506,45 @@ def evaluate(
         indicators=indicators,
         fieldwork=fieldwork,
         caveats=caveats,
-        summary=summary,
+        insufficient=insufficient,
+        summary=risk_summary(gap, or_main, or_local, record, verdict),
+        evidence=record,
     )
+
+
+def risk_summary(gap, or_main, or_local, record: dict[str, Any], verdict: str) -> str:
+    """The chapter's plain sentences: the raw acceptance rates, each part's odds ratio,
+    interval, smallest effect and verdict, and the combined verdict (either part suffices)."""
+    part = {p["name"]: p for p in record["parts"]}
+    text = (
+        f"Referrals for children with high-risk profiles were accepted {fmt_pct(gap.p1)} of the "
+        f"time against {fmt_pct(gap.p2)} for others. "
+    )
+    for name, ors, what in (
+        (
+            MAIN,
+            or_main,
+            "Within the same home, a high-risk profile multiplies the odds of acceptance by",
+        ),
+        (LOCAL, or_local, "For homes in the child's own or a neighbouring borough, a further"),
+    ):
+        p = part[name]
+        if math.isnan(ors[0]):
+            text += f"{what.split(',')[0]}: not estimable. "
+            continue
+        text += (
+            f"{what} {ors[0]:.2f} (95% interval {ors[1]:.2f} to {ors[2]:.2f}; the smallest effect "
+            f"that would matter is {math.exp(-p['smallest_effect']):.2f}): {p['verdict'].lower()}. "
+        )
+    text += f"Either suffices. Verdict: {verdict.lower()}."
+    if verdict == "Inconclusive":
+        for p in record["parts"]:
+            if p["data_factor"]:
+                text += (
+                    f" {p['name'].replace('_', ' ').capitalize()}: "
+                    + p["because"].split(". ", 1)[-1]
+                )
+    return text
 
 
 # --- tables for the notebook's figures ---------------------------------------------------

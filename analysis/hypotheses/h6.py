@@ -1,15 +1,20 @@
 """Hypothesis 6: under-use is a result of providers' ability to staff their homes.
 
-The test uses ``home_staffing`` (one row per home at the snapshot) and, where present, the
-referrals:
+The verdict rests on two parts, both needed (``config/decision_rules/h6.yaml``, ``evidence``,
+judged by the common evidence rule):
 
-- the share of registered places out of use for lack of staff, London homes vs elsewhere
-  (ratio of sums over homes, CI from a bootstrap that resamples homes);
-- the staff vacancy rate (vacant FTE / establishment FTE) and its rank correlation with
-  occupancy across homes;
-- a logistic regression of a referral's acceptance on the home's vacancy rate (per 10
-  percentage points; SEs clustered on the home);
-- the share of declines citing "No staff available".
+- ``london_staffing_gap``: the share of registered places out of use for lack of staff in
+  London homes MINUS the share in homes elsewhere (each a ratio of sums over homes; 95% interval
+  from a bootstrap that resamples homes within each area). Staffing can explain why London's
+  homes are under-used only where London's staffing is worse than elsewhere's: a share of places
+  out of use that is the same everywhere (the rival: a national staffing floor) gives no gap.
+- ``vacancy_declines``: the log odds ratio of a referral's acceptance per 10 percentage points
+  of the home's staff vacancy rate (home in London held equal; SEs clustered on the home), among
+  decided referrals (:mod:`analysis.referrals`: Declined and No response are not accepted), a
+  child's referral to the home it is placed in left out (it records the placement).
+
+Descriptive, not in the verdict: staff vacancy rates by area, their rank correlation with
+occupancy, and the share of declines citing "No staff available".
 
 Caveat: staffing is a single snapshot and self-reported by providers; a home's vacancy rate on
 the day may not be the one it had when a referral arrived.
@@ -20,15 +25,17 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from scipy import stats
 
 from analysis.boroughs import home_locations
 from analysis.charts import interval_chart
 from analysis.dataset import Dataset
-from analysis.hypotheses.evidence import coverage_row, fmt_pct
+from analysis.hypotheses.evidence import Estimate, coverage_row, evidence_verdict, fmt_pct
 from analysis.hypotheses.figures import FigureSpec, as_published
 from analysis.london_memo import london_level
+from analysis.referrals import decided_referrals
 from analysis.snapshot import referrals_in_year
 from analysis.stats import (
     Coefficient,
@@ -39,6 +46,7 @@ from analysis.stats import (
 from analysis.verdicts import HypothesisResult, Indicator, summarise_fieldwork
 
 HYPOTHESIS = 6
+GAP, VACANCY = "london_staffing_gap", "vacancy_declines"
 STAFF_DECLINE = "No staff available"
 
 
@@ -90,6 +98,38 @@ def unavailable_share(df: pd.DataFrame, seed: int = 0, alpha: float = 0.05):
     )
 
 
+def unavailable_share_gap(
+    london: pd.DataFrame,
+    elsewhere: pd.DataFrame,
+    *,
+    seed: int = 0,
+    n_boot: int = 999,
+    alpha: float = 0.05,
+) -> tuple[float, float, float]:
+    """London homes' share of registered places out of use for lack of staff minus that of
+    homes elsewhere (each a ratio of sums), with a percentile bootstrap interval that resamples
+    homes within each area independently (places of one home are not independent). NaNs when
+    either area has no registered places. Caveat: percentile intervals of a difference of
+    ratios can be a little narrow with few homes."""
+    parts = []
+    for df in (london, elsewhere):
+        num = df["places_unavailable_staffing"].fillna(0).to_numpy(dtype=float)
+        den = df["registered_places"].to_numpy(dtype=float)
+        if len(den) == 0 or den.sum() <= 0:
+            return (math.nan, math.nan, math.nan)
+        parts.append((num, den))
+    rng = np.random.default_rng(seed)
+    estimate = 0.0
+    boot = np.zeros(n_boot)
+    for sign, (num, den) in zip((1.0, -1.0), parts, strict=True):
+        estimate += sign * num.sum() / den.sum()
+        idx = rng.integers(0, len(num), size=(n_boot, len(num)))
+        b_den = den[idx].sum(axis=1)
+        boot += sign * num[idx].sum(axis=1) / np.where(b_den > 0, b_den, np.nan)
+    low, high = np.nanquantile(boot, [alpha / 2, 1 - alpha / 2])
+    return (float(estimate), float(low), float(high))
+
+
 def vacancy_rate(df: pd.DataFrame, seed: int = 0, alpha: float = 0.05):
     """Staff vacancy rate: vacant FTE / establishment FTE summed over homes (bootstrap CI)."""
     ok = df[df["staff_establishment_fte"] > 0]
@@ -112,17 +152,21 @@ def vacancy_occupancy_correlation(df: pd.DataFrame, alpha: float = 0.05):
 
 @london_level
 def referral_staffing_frame(ds: Dataset, year: int, staff: pd.DataFrame, rules: dict):
-    """Counted referrals joined to the home's vacancy rate: ``accepted, vacancy_10pp,
-    home_in_london, URN, response, decline_reason``."""
+    """Decided referrals of the year (:func:`analysis.referrals.decided_referrals`: Accepted,
+    Declined, No response) joined to the home's vacancy rate: ``accepted, vacancy_10pp,
+    home_in_london, URN, response, decline_reason``. A child's referral to the home it is placed
+    in is left out (accepted by definition, it records the placement, as in hypothesis 5)."""
+    from analysis.hypotheses.h5 import placement_referrals
+
     refs, _ = referrals_in_year(ds.table("referrals"), year)
-    refs = refs[refs["response"].astype(str).isin(rules["responses_counted"])].copy()
+    refs = decided_referrals(refs)
     refs["URN"] = refs["URN"].astype(str)
+    refs = refs[~placement_referrals(ds, year, refs)]
     df = refs.merge(staff[["URN", "vacancy_rate", "home_in_london"]], on="URN", how="left")
-    df["accepted"] = (df["response"].astype(str) == "Accepted").astype(int)
     df["vacancy_10pp"] = df["vacancy_rate"] * 10
     return df[
         ["LA", "URN", "response", "decline_reason", "accepted", "vacancy_10pp", "home_in_london"]
-    ]
+    ].reset_index(drop=True)
 
 
 def vacancy_acceptance_model(refs: pd.DataFrame, alpha: float = 0.05) -> Coefficient | None:
@@ -147,19 +191,34 @@ def staff_decline_share(refs: pd.DataFrame, alpha: float = 0.05) -> tuple[float,
     return (k / n if n else math.nan, low, high, n)
 
 
-def decide(
-    london_share: tuple[float, float, float], vacancy: Coefficient | None, rules: dict
-) -> str:
-    """Apply the declared rule (``config/decision_rules/h6.yaml``)."""
-    alpha = float(rules["alpha"])
-    est, low, _ = london_share
-    capacity = not math.isnan(est) and est >= float(rules["min_unavailable_share"]) and low > 0
-    acceptance = vacancy is not None and vacancy.ci_high < 0 and vacancy.p_value < alpha
-    if capacity and acceptance:
-        return "Supported"
-    if capacity or acceptance:
-        return "Partly supported"
-    return "Not supported"
+def coefficient_evidence(coef: Coefficient | None, unit: str) -> Estimate:
+    """A log-odds coefficient as an evidence-rule estimate (None when not estimable)."""
+    if coef is None:
+        return Estimate(None, None, None, None, unit)
+    return Estimate(coef.estimate, coef.ci_low, coef.ci_high, coef.n, unit)
+
+
+def gap_evidence(gap: tuple[float, float, float], n_homes: int) -> Estimate:
+    """The London-minus-elsewhere gap as an evidence-rule estimate (None when not estimable)."""
+    if any(math.isnan(v) for v in gap):
+        return Estimate(None, None, None, None, "homes")
+    return Estimate(gap[0], gap[1], gap[2], n_homes, "homes with a staffing return")
+
+
+def _not_tested(rules: dict, fieldwork, caveats: list[str], reason: str, summary: str):
+    """An Inconclusive result when neither part can be estimated."""
+    none = Estimate(None, None, None)
+    verdict, record = evidence_verdict(rules, {GAP: none, VACANCY: none})
+    return HypothesisResult(
+        HYPOTHESIS,
+        verdict,
+        rules["decision_rule"],
+        fieldwork=fieldwork,
+        caveats=caveats,
+        insufficient=[reason],
+        summary=f"{summary} Verdict: {verdict.lower()}.",
+        evidence=record,
+    )
 
 
 def evaluate(
@@ -171,34 +230,28 @@ def evaluate(
     if ds.synthetic:
         caveats.insert(0, "Synthetic example data: the figures illustrate the method only.")
     if not ds.has("home_staffing"):
-        return HypothesisResult(
-            HYPOTHESIS,
-            "Insufficient data",
-            rules["decision_rule"],
-            fieldwork=fieldwork,
-            caveats=caveats,
-            insufficient=["Home staffing (`home_staffing` table) absent: no test possible."],
-            summary="The dataset holds no staffing returns, so the staffing hypothesis cannot "
-            "be tested.",
+        return _not_tested(
+            rules,
+            fieldwork,
+            caveats,
+            "Home staffing (`home_staffing` table) absent: no test possible.",
+            "The dataset holds no staffing returns, so the staffing hypothesis cannot be tested.",
         )
     alpha = float(rules["alpha"])
     staff = staffing_frame(ds, year)
     london, elsewhere = staff[staff["home_in_london"] == 1], staff[staff["home_in_london"] == 0]
-    if len(london) < int(rules["min_homes"]):
-        return HypothesisResult(
-            HYPOTHESIS,
-            "Insufficient data",
-            rules["decision_rule"],
-            fieldwork=fieldwork,
-            caveats=caveats,
-            insufficient=[
-                f"Staffing returned by {len(london)} London homes (at least "
-                f"{rules['min_homes']} needed)."
-            ],
-            summary="Too few London homes returned staffing figures.",
+    if len(london) < int(rules["min_homes"]) or len(elsewhere) < int(rules["min_homes"]):
+        return _not_tested(
+            rules,
+            fieldwork,
+            caveats,
+            f"Staffing returned by {len(london)} London homes and {len(elsewhere)} homes "
+            f"elsewhere (at least {rules['min_homes']} of each needed).",
+            "Too few homes returned staffing figures to compare London with elsewhere.",
         )
     share_l = unavailable_share(london, seed, alpha)
     share_e = unavailable_share(elsewhere, seed, alpha)
+    gap = unavailable_share_gap(london, elsewhere, seed=seed, alpha=alpha)
     vac_l = vacancy_rate(london, seed, alpha)
     vac_e = vacancy_rate(elsewhere, seed, alpha)
     rho = vacancy_occupancy_correlation(staff, alpha)
@@ -212,10 +265,17 @@ def evaluate(
     else:
         insufficient.append(
             "Referrals (`referrals` table) absent: acceptance against vacancy rate and the "
-            "share of declines for lack of staff cannot be measured; the verdict rests on "
-            "places out of use only."
+            "share of declines for lack of staff cannot be measured, so the verdict cannot be "
+            "Supported (both parts are needed)."
         )
-    verdict = decide(share_l, vacancy_coef, rules)
+    verdict, record = evidence_verdict(
+        rules,
+        {
+            GAP: gap_evidence(gap, len(staff)),
+            VACANCY: coefficient_evidence(vacancy_coef, "decided referrals"),
+        },
+    )
+    part = {p["name"]: p for p in record["parts"]}
     or_ = (
         (math.nan,) * 3
         if vacancy_coef is None
@@ -223,8 +283,19 @@ def evaluate(
             math.exp(v) for v in (vacancy_coef.estimate, vacancy_coef.ci_low, vacancy_coef.ci_high)
         )
     )
-    min_share = float(rules["min_unavailable_share"])
     indicators = [
+        Indicator(
+            "Places out of use for lack of staff: London homes minus homes elsewhere",
+            None if math.isnan(gap[0]) else gap[0],
+            None if math.isnan(gap[1]) else gap[1],
+            None if math.isnan(gap[2]) else gap[2],
+            n=len(staff),
+            unit="proportion",
+            supports=part[GAP]["verdict"] == "Supported",
+            note=f"Share of registered places, {len(london)} London homes against "
+            f"{len(elsewhere)} elsewhere; bootstrap over homes within each area (95% CI). "
+            "Part of the rule.",
+        ),
         Indicator(
             "Share of London homes' registered places out of use for lack of staff",
             share_l[0],
@@ -232,9 +303,6 @@ def evaluate(
             share_l[2],
             n=int(london["registered_places"].sum()),
             unit="proportion",
-            supports=None
-            if math.isnan(share_l[0])
-            else bool(share_l[0] >= min_share and share_l[1] > 0),
             note=f"{len(london)} London homes; bootstrap over homes (95% CI).",
         ),
         Indicator(
@@ -271,8 +339,8 @@ def evaluate(
             p_value=rho[3],
             n=rho[4],
             unit="Spearman rho",
-            supports=None if math.isnan(rho[0]) else bool(rho[2] < 0),
-            note="Across homes; negative = homes short of staff fill fewer of their places.",
+            note="Across homes; negative = homes short of staff fill fewer of their places. "
+            "Descriptive.",
         ),
         Indicator(
             "Odds ratio of acceptance per 10 points of vacancy rate",
@@ -282,8 +350,9 @@ def evaluate(
             p_value=None if vacancy_coef is None else vacancy_coef.p_value,
             n=None if vacancy_coef is None else vacancy_coef.n,
             unit="odds ratio",
-            supports=None if vacancy_coef is None else bool(vacancy_coef.ci_high < 0),
-            note="Logistic regression, home in London held equal; SEs clustered on the home.",
+            supports=None if vacancy_coef is None else part[VACANCY]["verdict"] == "Supported",
+            note="Logistic regression of decided referrals (no response = not accepted), home "
+            "in London held equal; SEs clustered on the home. Part of the rule.",
         ),
         Indicator(
             "Share of declines citing no staff available",
@@ -292,7 +361,7 @@ def evaluate(
             decline[2],
             n=decline[3],
             unit="proportion",
-            note="Wilson 95% CI.",
+            note="Wilson 95% CI. Descriptive.",
         ),
     ]
     if la is not None:
@@ -309,11 +378,7 @@ def evaluate(
                 note=f"{len(own)} homes in the borough with a staffing return.",
             )
         )
-    summary = (
-        f"{fmt_pct(share_l[0])} of London homes' registered places were out of use for lack of "
-        f"staff (95% CI {fmt_pct(share_l[1])} to {fmt_pct(share_l[2])}), against "
-        f"{fmt_pct(share_e[0])} elsewhere. Verdict: {verdict.lower()}."
-    )
+    summary = staffing_summary(share_l, share_e, gap, or_, record, verdict)
     return HypothesisResult(
         HYPOTHESIS,
         verdict,
@@ -323,7 +388,51 @@ def evaluate(
         caveats=caveats,
         insufficient=insufficient,
         summary=summary,
+        evidence=record,
     )
+
+
+def points(x: float) -> str:
+    """A difference of two shares (0-1) in percentage points: ``0.025`` -> ``2.5 points``."""
+    return "n/a" if math.isnan(x) else f"{100 * x:.1f} points"
+
+
+def staffing_summary(
+    share_l: tuple[float, ...],
+    share_e: tuple[float, ...],
+    gap: tuple[float, float, float],
+    or_: tuple[float, ...],
+    record: dict[str, Any],
+    verdict: str,
+) -> str:
+    """The chapter's plain sentences: each part's estimate, interval, smallest effect and
+    verdict, and the combined verdict (both parts are needed)."""
+    part = {p["name"]: p for p in record["parts"]}
+    g = part[GAP]
+    text = (
+        f"{fmt_pct(share_l[0])} of London homes' registered places were out of use for lack of "
+        f"staff against {fmt_pct(share_e[0])} elsewhere: a gap of {points(gap[0])} "
+        f"(95% interval {points(gap[1])} to {points(gap[2])}; the smallest gap that would "
+        f"matter is {points(g['smallest_effect'])}): "
+        f"{g['verdict'].lower()}. "
+    )
+    v = part[VACANCY]
+    if math.isnan(or_[0]):
+        text += "Acceptance by vacancy rate could not be estimated. "
+    else:
+        text += (
+            f"Each 10 points of a home's staff vacancy rate multiplies the odds that it accepts "
+            f"a referral by {or_[0]:.2f} (95% interval {or_[1]:.2f} to {or_[2]:.2f}; the "
+            f"smallest effect that would matter is {math.exp(-v['smallest_effect']):.2f}): "
+            f"{v['verdict'].lower()}. "
+        )
+    text += f"Both are needed. Verdict: {verdict.lower()}."
+    for p in record["parts"]:
+        if p["verdict"] == "Inconclusive" and p["data_factor"]:
+            text += (
+                f" {p['name'].replace('_', ' ').capitalize()}: " + p["because"].split(". ", 1)[-1]
+            )
+    return text
 
 
 # --- tables for the notebook's figures ---------------------------------------------------
