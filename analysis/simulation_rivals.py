@@ -565,7 +565,7 @@ def appendix_markdown(
                 parts.append(f"H{h} in {len(g)} of {of} arms (up to {_pct(g['rate'].max())})")
             else:
                 arms = ", ".join(
-                    f"{arm_label(cfg, r['arm'])} {_pct(r['rate'])}" for _, r in g.iterrows()
+                    f'"{arm_label(cfg, r["arm"])}" ({_pct(r["rate"])})' for _, r in g.iterrows()
                 )
                 parts.append(f"H{h} in {arms}")
         return "; ".join(parts)
@@ -619,9 +619,8 @@ def markdown_report(
         f"Run on {f['dates']} by `scripts/simulate_rivals.py` "
         f"(`analysis.simulation_rivals`, arms in `config/simulation_rivals.yaml`): "
         f"{_n_text(f)} datasets per arm, seeds {f['seeds']}, {f['arms']} arms, "
-        f"{f['failed']} failed evaluations; median {f['seconds']:.1f} s per dataset "
-        "(generation and six evaluations; CPU seconds from the second edition's cost work on, "
-        f"wall-clock before); {_commit_text(f, commits)}.",
+        f"{f['failed']} failed evaluations; median {f['seconds']:.1f} CPU s per dataset "
+        f"(generation and six evaluations); {_commit_text(f, commits)}.",
         "",
         f"A *positive* verdict is {positive_words} (a false positive is any positive verdict "
         "where the hypothesis is false). In brackets: Wilson 95% "
