@@ -50,8 +50,8 @@ POSITIVE = ("Supported", "Partly supported")
 VERDICTS = ("Supported", "Not supported", "Inconclusive", "Partly supported", "Insufficient data")
 
 RUN_COLUMNS = ["arm", "seed", "hypothesis", "verdict", "error", "seconds", "commit"]
-#: (dataset, year, seed) -> verdict string
-Evaluate = Callable[[Any, int, int], str]
+#: (dataset, year, seed, public_data_dir) -> verdict string
+Evaluate = Callable[[Any, int, int, str | None], str]
 
 
 def load_rivals_config(path: Path | str | None = None) -> dict[str, Any]:
@@ -60,15 +60,73 @@ def load_rivals_config(path: Path | str | None = None) -> dict[str, Any]:
 
 
 def evaluator(h: int, config_dir: Path | str | None = None) -> Evaluate:
-    """THE adapter from a hypothesis id to a callable ``(ds, year, seed) -> verdict``: the
-    registered hypothesis (:mod:`analysis.hypotheses.registry`) with its rules file."""
+    """THE adapter from a hypothesis id to a callable ``(ds, year, seed, public_data_dir=None)
+    -> verdict``: the registered hypothesis (:mod:`analysis.hypotheses.registry`) with its
+    rules file; ``public_data_dir`` goes to the evaluators that take it (as in a build)."""
     entry = registry.get(h, config_dir)
     rules = entry.rules()
 
-    def run(ds: Any, year: int, seed: int) -> str:
-        return str(entry.evaluate(ds, year, rules, seed=seed).verdict)
+    def run(ds: Any, year: int, seed: int, public_data_dir: str | None = None) -> str:
+        kw = {"public_data_dir": public_data_dir} if public_data_dir else {}
+        return str(entry.evaluate(ds, year, rules, seed=seed, **kw).verdict)
 
     return run
+
+
+def england_register(seed: int, homes: int, external_share: float) -> pd.DataFrame:
+    """A synthetic stand-in for Ofsted's England-wide register of children's homes OUTSIDE
+    London, in the public file's columns, for the tests that compare London's register with
+    England's (H2's part b reads it as ``report build --public-data`` gives it the real file):
+    ``homes`` active homes, grades from England's mix of the example's config (the register of
+    31 March 2023; ``not_yet_inspected_share`` blank), Private or Voluntary with probability
+    ``external_share`` (else Local Authority), in the out-of-London LAs of the example. Drawn
+    from its own stream of ``seed``, so the generated dataset is unchanged.
+
+    Caveat: no mechanism acts on it: England's homes outside London are as England's mix in
+    every arm (the rivals and H2's mechanism act on London's homes and on which are used)."""
+    import numpy as np
+
+    from analysis.example import generate
+
+    config = _generator_config()
+    rng = np.random.default_rng([int(seed), 7013])
+    mix = config["grade_mix"]["england"]
+    p = np.array([mix[g] for g in generate.GRADES], dtype=float)
+    grades = np.array(generate.GRADES)[rng.choice(len(p), size=homes, p=p / p.sum())]
+    grades[rng.random(homes) < float(config["not_yet_inspected_share"])] = ""
+    las = sorted({*config["destinations"], *config["other_destinations"]})
+    external = rng.random(homes) < external_share
+    sector = np.where(external, np.where(rng.random(homes) < 0.94, "Private", "Voluntary"), "")
+    return pd.DataFrame(
+        {
+            "URN": [f"SC9{i:05d}" for i in range(homes)],
+            "Provision type": "Children's home",
+            "Registration status": "Active",
+            "Local authority": np.array(las)[rng.integers(0, len(las), size=homes)],
+            "Sector": np.where(sector == "", "Local Authority", sector),
+            "Overall experiences and progress of children and young people": grades,
+        }
+    )
+
+
+@contextmanager
+def public_data(job: Mapping[str, Any]) -> Iterator[str | None]:
+    """A temporary public-data folder holding the synthetic England register of ``job``
+    (``england_register: {homes, external_share}`` in the study's config; None when absent),
+    under the file name H2's rules read (``public_homes_file``)."""
+    import tempfile
+
+    spec = job.get("england_register")
+    if not spec:
+        yield None
+        return
+    name = registry.get(2, job.get("config_dir")).rules().get("public_homes_file")
+    with tempfile.TemporaryDirectory(prefix="sim-public-") as tmp:
+        register = england_register(
+            int(job["seed"]), int(spec["homes"]), float(spec["external_share"])
+        )
+        register.to_csv(Path(tmp) / str(name), index=False)
+        yield tmp
 
 
 def arm_effects(cfg: Mapping[str, Any], arm: str) -> dict[str, float]:
@@ -136,23 +194,26 @@ def _run_one(job: Mapping[str, Any]) -> list[dict[str, Any]]:
         ]
     gen = time.process_time() - t0
     rows = []
-    for h in hyps:
-        t1 = time.process_time()
-        try:
-            verdict, err = evaluator(h, job.get("config_dir"))(ds, year, seed), ""
-        except Exception as exc:  # noqa: BLE001
-            verdict = ""
-            err = f"evaluate: {type(exc).__name__}: {traceback.format_exc(limit=1)[-200:]}"
-        rows.append(
-            {
-                **base,
-                "hypothesis": h,
-                "verdict": verdict,
-                "error": err,
-                "seconds": round(time.process_time() - t1 + gen / len(hyps), 3),
-            }
-        )
+    with public_data(job) as public:
+        for h in hyps:
+            rows.append(_evaluate_row(job, h, ds, public, base, gen / len(hyps)))
     return rows
+
+
+def _evaluate_row(
+    job: Mapping[str, Any], h: int, ds: Any, public: str | None, base: dict, gen: float
+) -> dict[str, Any]:
+    """One hypothesis's row of :func:`run_one`: its verdict or its error, and CPU seconds
+    (``gen``: this hypothesis's share of the dataset's generation)."""
+    year, seed = int(job["year"]), int(job["seed"])
+    t1 = time.process_time()
+    try:
+        verdict, err = evaluator(h, job.get("config_dir"))(ds, year, seed, public), ""
+    except Exception as exc:  # noqa: BLE001 - a failed evaluation is recorded, not fatal
+        verdict = ""
+        err = f"evaluate: {type(exc).__name__}: {traceback.format_exc(limit=1)[-200:]}"
+    seconds = round(time.process_time() - t1 + gen, 3)
+    return {**base, "hypothesis": h, "verdict": verdict, "error": err, "seconds": seconds}
 
 
 def dataset_costs(
@@ -180,10 +241,12 @@ def dataset_costs(
             t0 = time.process_time()
             ds = generate_dataset(arm_effects(cfg, arm), int(seed), year)
             row["generate"] = time.process_time() - t0
-            for h in HYPOTHESES:
-                t1 = time.process_time()
-                evaluator(h)(ds, year, int(seed))
-                row[f"h{h}"] = time.process_time() - t1
+            job = {"seed": int(seed), "england_register": cfg.get("england_register")}
+            with public_data(job) as public:
+                for h in HYPOTHESES:
+                    t1 = time.process_time()
+                    evaluator(h)(ds, year, int(seed), public)
+                    row[f"h{h}"] = time.process_time() - t1
             row["total"] = time.process_time() - t0
             rows.append(row)
     return pd.DataFrame(rows)
@@ -245,6 +308,7 @@ def plan(
             "effects": arm_effects(cfg, arm),
             "hypotheses": list(hypotheses),
             "config_dir": str(config_dir) if config_dir else None,
+            "england_register": cfg.get("england_register"),
         }
         for seed in seeds
         for arm in arms

@@ -267,3 +267,26 @@ def test_methods_appendix_shows_the_committed_confusion_matrix(tmp_path, cfg):
     for r in rows:
         assert "| " + " | ".join(r) + " |" in methods
     assert "simulation_rivals.md" in methods
+
+
+def test_england_register_is_read_by_h2_as_the_public_file(tmp_path, cfg):
+    """The study gives H2 England's register outside London as a build's public data folder
+    gives Ofsted's file: H2 reads it (graded, external, none in London), the same seed gives
+    the same register, another seed another."""
+    from analysis.hypotheses import registry
+    from analysis.hypotheses.h2 import england_homes
+    from analysis.simulation_rivals import england_register, public_data
+
+    spec = cfg["england_register"]
+    job = {"seed": 11, "england_register": spec}
+    rules = registry.get(2).rules()
+    with public_data(job) as folder:
+        homes = england_homes(folder, rules)
+    assert 0.9 * spec["homes"] < len(homes) < spec["homes"]  # 5% not yet inspected
+    assert not homes["in_london"].any()
+    assert 0.8 < homes["external"].mean() < 0.9
+    a = england_register(11, 500, 0.85)
+    assert a.equals(england_register(11, 500, 0.85))
+    assert not a.equals(england_register(12, 500, 0.85))
+    with public_data({"seed": 11}) as none:
+        assert none is None
