@@ -605,9 +605,8 @@ def appendix_markdown(
                 cells.append("-")
                 continue
             r = r.iloc[0]
-            cell = (
-                f"{_pct(r['positive'])} ({_pct(r['positive_low'])[:-1]}-{_pct(r['positive_high'])})"
-            )
+            low, high = _pct(r["positive_low"])[:-1], _pct(r["positive_high"])
+            cell = f"{_pct(r['positive'])}\u00a0({low}\u2013{high})"  # kept on one line
             cells.append(f"**{cell}**" if h in true else cell)
         n = int(sub["runs"].max())
         lines.append(f"| {arm_label(cfg, arm)} | {n} | " + " | ".join(cells) + " |")

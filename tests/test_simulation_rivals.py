@@ -206,7 +206,7 @@ def test_appendix_record_is_the_matrix_with_its_provenance(cfg):
     assert headers[2:] == [f"H{h}" for h in HYPOTHESES]
     by_arm = {r[0]: r for r in rows}
     rival = by_arm[cfg["arms"]["rival_h3_borough_050"]["label"]]
-    assert rival[1] == "10" and rival[2 + HYPOTHESES.index(3)].startswith("30% (")
+    assert rival[1] == "10" and rival[2 + HYPOTHESES.index(3)].startswith("30%\u00a0(")
     assert "not yet 200" in notes.lower() and "`abc1234`" in notes and "H3 `def5678`" in notes
     assert "Partly supported" in notes  # the made-up record has the old word
     m = matrix_frame(runs, cfg)
