@@ -10,11 +10,10 @@ hypothesis and all effects flipped together).
 "Supported"), and a mechanism absent in 2022 is planted at the simulation study's size
 (config/simulation.yaml).
 
-H2 (issue 13): the example has no England-wide Ofsted register, so H2's register part cannot be
-estimated and its verdict is Inconclusive unless the used-homes part alone shows "Not supported"
-(on the 2022 example its interval, -0.12 to 0.15, just misses plus or minus 0.147). With the
-public Ofsted file the example gives the 2022 "Not supported"; a planted H2 cannot turn it
-"Supported" without England's register (INCONCLUSIVE_ALLOWED).
+H2 (issue 13): the verdict compares London's register with England's; the example has no
+England-wide Ofsted register, so its H2 is Inconclusive (INCONCLUSIVE_ALLOWED). With the public
+Ofsted file the example gives the 2022 "Not supported"; a planted H2 cannot turn it "Supported"
+without England's register.
 
 H4 (issue 13): with start year, borough effects and provider clustering the example's interval
 for the London premium (about -6% to +4% of the weekly core cost) is too wide to show that any
@@ -130,9 +129,19 @@ def test_flip_h1_needs_removed_changes_verdict():
     assert verdict(1, generated(h1_needs=0.0)) != "Supported"
 
 
-def test_flip_h2_quality_planted_turns_supported():
-    assert verdict(2, generated()) == "Not supported"
-    assert verdict(2, generated(h2_quality=0.6)) == "Supported"
+def test_h2_without_and_with_englands_register():
+    import pytest
+
+    from analysis.hypotheses.registry import get
+    from analysis.paths import SHARED_PUBLIC_DATA
+
+    assert verdict(2, generated()) in ("Not supported", "Inconclusive")
+    # without England's register a planted H2 cannot be Supported (the register is the test)
+    assert verdict(2, generated(h2_quality=0.6)) == "Inconclusive"
+    if not (SHARED_PUBLIC_DATA / get(2).rules()["public_homes_file"]).is_file():
+        pytest.skip("public Ofsted file not found")
+    with_register = get(2).evaluate(generated(), YEAR, public_data_dir=SHARED_PUBLIC_DATA)
+    assert with_register.verdict == "Not supported"
 
 
 def test_flip_h3_practice_removed_changes_verdict():

@@ -1,20 +1,21 @@
 """Hypothesis 2: the quality of provision does not meet the requirements of placing authorities.
 
-Two parts, judged by the common evidence rule (:func:`analysis.hypotheses.evidence.evidence_verdict`,
-parts declared in ``config/decision_rules/h2.yaml``; both parts needed), each comparing like
-with like, externally provided (private and voluntary) homes only:
+Judged by the common evidence rule (:func:`analysis.hypotheses.evidence.evidence_verdict`, the
+part declared in ``config/decision_rules/h2.yaml``), comparing like with like, externally provided
+(private and voluntary) homes only:
 
-1. **used against used** - Cliff's delta of the Ofsted grade of the out-of-London homes London
-   boroughs' children live in on the snapshot date versus the London homes they live in (each
-   home once);
-2. **register against register** - Cliff's delta of the grade of England's children's homes
-   outside London versus London's, from Ofsted's England-wide file (the public file, or the
-   ``homes`` table when it is that file); Inconclusive when no such file is at hand.
+- **register against register** (the judged part) - Cliff's delta of the grade of England's
+  children's homes outside London versus London's, from Ofsted's England-wide file (the public
+  file, or the ``homes`` table when it is that file); Inconclusive when no such file is at hand;
+- **used against used** (shown, not judged) - Cliff's delta of the Ofsted grade of the
+  out-of-London homes London boroughs' children live in on the snapshot date versus the London
+  homes they live in (each home once).
 
 The rival - boroughs avoid poorly rated homes everywhere - makes the homes used better than the
 register in and out of London alike, so it leaves the registers alike; where London's free places
-are few it can still leave London's children in London in worse homes than those placed outside
-(the used comparison), which is why the register part is required too. Councils' own homes are
+are few it can still leave London's children in London in worse homes than those placed outside,
+so the used comparison cannot tell it apart (and boroughs avoiding London's poor homes leave the
+used homes alike when London's register is worse): it is shown, not judged. Councils' own homes are
 shown apart. Whether London boroughs use better-graded London homes more (grade against use)
 is shown as context: boroughs avoiding poor homes everywhere would show it too.
 
@@ -223,7 +224,7 @@ def evaluate(
     public_data_dir: str | Path | None = None,
 ) -> HypothesisResult:
     """The whole test of hypothesis 2 (no figures): used against used and register against
-    register, external homes only, judged by the common evidence rule (both parts needed).
+    register, external homes only, judged by the common evidence rule (the register part).
     ``public_data_dir`` gives England's register (Ofsted's file) when the dataset lacks it.
     ``seed`` is unused (no resampling); kept for the common signature."""
     alpha = float(rules.get("alpha", 0.05))
@@ -242,10 +243,7 @@ def evaluate(
     if ds.synthetic:
         caveats.insert(0, "Synthetic example data: the figures illustrate the method only.")
     fieldwork = summarise_fieldwork(ds.tables.get("fieldwork"), HYPOTHESIS)
-    estimates: dict[str, Estimate] = {
-        "grade_gap_used_homes": Estimate(None, None, None),
-        "grade_gap_register": Estimate(None, None, None),
-    }
+    estimates: dict[str, Estimate] = {"grade_gap_register": Estimate(None, None, None)}
 
     compared = homes_compared(ds, year, rules)
     ext = compared[compared["external"].astype(bool)]
@@ -257,9 +255,6 @@ def evaluate(
         )
     else:
         delta = grade_gap(outside, london, alpha)
-        estimates["grade_gap_used_homes"] = Estimate(
-            delta.estimate, delta.ci_low, delta.ci_high, delta.n, "homes"
-        )
         indicators.append(
             Indicator(
                 "Cliff's delta of grade, external out-of-London homes used vs external London "
@@ -270,7 +265,8 @@ def evaluate(
                 p_value=delta.p_value,
                 n=delta.n,
                 unit="Cliff's delta",
-                note="> 0: homes used outside London are better graded; two-sided",
+                note="> 0: homes used outside London are better graded; two-sided; shown, "
+                "not judged (it cannot tell the avoidance rival apart)",
                 id="h2_delta_used",
             )
         )
@@ -382,7 +378,7 @@ def evaluate(
     mark_supports(
         indicators,
         record,
-        {"h2_delta_used": "grade_gap_used_homes", "h2_delta_register": "grade_gap_register"},
+        {"h2_delta_register": "grade_gap_register"},
     )
     return HypothesisResult(
         hypothesis=HYPOTHESIS,

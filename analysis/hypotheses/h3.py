@@ -26,11 +26,12 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import optimize
+from scipy import optimize, special
 from scipy import stats as sps
 
 from analysis import stats
@@ -160,23 +161,42 @@ class RandomInterceptFit:
     groups: int
 
 
+@lru_cache(maxsize=1)
+def _gauss_hermite() -> tuple[np.ndarray, np.ndarray]:
+    """The :data:`_GH_NODES` Gauss-Hermite nodes and the logs of their weights / sqrt(pi)."""
+    nodes, weights = np.polynomial.hermite.hermgauss(_GH_NODES)
+    return nodes, np.log(weights / math.sqrt(math.pi))
+
+
+@lru_cache(maxsize=8)
+def _group_sums_cached(codes: bytes, n: int, k: int) -> np.ndarray:
+    matrix = np.zeros((k, n))
+    matrix[np.frombuffer(codes, dtype=np.int64), np.arange(n)] = 1.0
+    return matrix
+
+
+def _group_sums(codes: np.ndarray, k: int) -> np.ndarray:
+    """The ``k x n`` 0/1 matrix summing rows by group code (so sums are one matrix product)."""
+    c = np.ascontiguousarray(codes, dtype=np.int64)
+    return _group_sums_cached(c.tobytes(), len(c), k)
+
+
 def _ri_loglik(
     beta: np.ndarray, log_sd: float, y: np.ndarray, x: np.ndarray, codes: np.ndarray, k: int
 ) -> tuple[float, np.ndarray, float]:
     """Marginal log-likelihood of the random-intercept logit and its gradient in ``beta`` and
     ``log_sd`` (non-adaptive Gauss-Hermite quadrature with :data:`_GH_NODES` nodes)."""
-    nodes, weights = np.polynomial.hermite.hermgauss(_GH_NODES)
+    nodes, log_weights = _gauss_hermite()
     sd = math.exp(log_sd)
     u = math.sqrt(2.0) * sd * nodes  # (K,)
     eta = (x @ beta)[:, None] + u[None, :]  # (n, K)
-    ll = y[:, None] * eta - np.logaddexp(0.0, eta)
-    s = np.zeros((k, _GH_NODES))
-    np.add.at(s, codes, ll)
-    a = s + np.log(weights / math.sqrt(math.pi))[None, :]
-    amax = a.max(axis=1, keepdims=True)
-    log_lj = amax[:, 0] + np.log(np.exp(a - amax).sum(axis=1))
+    prob = special.expit(eta)
+    ll = np.where(y[:, None] > 0, special.log_expit(eta), special.log_expit(-eta))
+    s = _group_sums(codes, k) @ ll
+    a = s + log_weights[None, :]
+    log_lj = special.logsumexp(a, axis=1)
     post = np.exp(a - log_lj[:, None])  # (k, K) posterior weights of the nodes
-    resid = y[:, None] - 1.0 / (1.0 + np.exp(-eta))  # (n, K)
+    resid = y[:, None] - prob  # (n, K)
     weighted = post[codes] * resid  # (n, K)
     grad_beta = x.T @ weighted.sum(axis=1)
     grad_log_sd = float((weighted * u[None, :]).sum())
@@ -198,15 +218,17 @@ def _fit_beta(
 
     def neg(theta: np.ndarray) -> tuple[float, np.ndarray]:
         beta = theta[:p]
-        lsd = float(theta[p]) if free_sd else float(log_sd)  # type: ignore[arg-type]
+        raw = float(theta[p]) if free_sd else float(log_sd)  # type: ignore[arg-type]
+        lsd = min(max(raw, -8.0), 2.5)  # the SD kept in [0.0003, 12]: flat outside
         ll, gb, gs = _ri_loglik(beta, lsd, y, x, codes, k)
+        if lsd != raw:
+            gs = 0.0
         grad = np.concatenate([gb, [gs]]) if free_sd else gb
         return -ll, -grad
 
     theta0 = np.concatenate([start[:p], [start[p]]]) if free_sd else start[:p]
-    bounds = [(None, None)] * p + ([(-8.0, 2.5)] if free_sd else [])
-    res = optimize.minimize(neg, theta0, jac=True, method="L-BFGS-B", bounds=bounds)
-    lsd = float(res.x[p]) if free_sd else float(log_sd)  # type: ignore[arg-type]
+    res = optimize.minimize(neg, theta0, jac=True, method="BFGS", options={"gtol": 1e-4})
+    lsd = min(max(float(res.x[p]), -8.0), 2.5) if free_sd else float(log_sd)  # type: ignore[arg-type]
     return res.x[:p], lsd, -float(res.fun)
 
 
@@ -221,6 +243,17 @@ def random_intercept_logit(
     Continuous covariates are used as given (standardise them first); covariates with no
     variation are dropped. Caveat: an SD on the boundary (0) makes the chi-square reference
     conservative at the lower end; with few groups the interval is wide."""
+    from threadpoolctl import threadpool_limits
+
+    # small matrices, many calls: one BLAS thread (threads only contend, on a shared machine)
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _random_intercept_logit(df, outcome, covariates, group, alpha)
+
+
+def _random_intercept_logit(
+    df: pd.DataFrame, outcome: str, covariates: list[str], group: str, alpha: float
+) -> RandomInterceptFit:
+    """:func:`random_intercept_logit` without the BLAS thread limit."""
     data = df[[outcome, *covariates, group]].dropna()
     cols = [c for c in covariates if data[c].astype(float).std(ddof=0) > 0]
     x = np.column_stack([np.ones(len(data))] + [data[c].astype(float) for c in cols])
@@ -248,12 +281,12 @@ def random_intercept_logit(
     if sd_hat == 0.0 or deviance(1e-6) <= crit:
         low = 0.0
     else:
-        low = float(optimize.brentq(lambda s: deviance(s) - crit, 1e-6, sd_hat, xtol=1e-3))
+        low = float(optimize.brentq(lambda s: deviance(s) - crit, 1e-6, sd_hat, xtol=5e-3))
     # upper end: widen until the deviance passes the critical value (capped)
     top = max(sd_hat, 0.05)
     high = math.nan
     for _ in range(8):
-        top *= 2.0
+        top *= 1.6
         if deviance(top) > crit:
             high = float(
                 optimize.brentq(lambda s: deviance(s) - crit, max(sd_hat, 1e-6), top, xtol=1e-3)
