@@ -444,7 +444,7 @@ def evaluate(
     ]
     if la is not None:
         indicators.append(borough_premium(df, la, rules))
-    summary = premium_summary(coefs["adjusted"], smallest, verdict, part["because"])
+    summary = premium_summary(coefs["adjusted"], smallest, verdict, part["data_factor"])
     return HypothesisResult(
         HYPOTHESIS,
         verdict,
@@ -458,7 +458,9 @@ def evaluate(
     )
 
 
-def premium_summary(coef: Coefficient | None, smallest: float, verdict: str, because: str) -> str:
+def premium_summary(
+    coef: Coefficient | None, smallest: float, verdict: str, factor: float | None
+) -> str:
     """The chapter's plain sentences: the adjusted premium, its interval, the smallest premium
     that matters, the verdict and what would settle it."""
     if coef is None:
@@ -473,8 +475,29 @@ def premium_summary(coef: Coefficient | None, smallest: float, verdict: str, bec
         f"Verdict: {verdict.lower()}."
     )
     if verdict == "Inconclusive":
-        text += " " + because.split(". ", 1)[-1]
+        text += " " + settle_words(coef.estimate, smallest, factor)
     return text
+
+
+def settle_words(estimate: float, smallest: float, factor: float | None) -> str:
+    """What would settle an Inconclusive premium, in words and percentages (the evidence
+    rule's ``data_factor``: times the present data, if the interval narrows as one over the
+    square root of the sample and the estimate holds)."""
+    if factor is None:
+        return (
+            "The estimate sits at the smallest premium that matters: more data alone cannot "
+            "settle it."
+        )
+    if estimate >= smallest:
+        goal = "show that the premium is real"
+    elif estimate <= -smallest:
+        goal = "show that London is cheaper"
+    else:
+        goal = f"show that any premium is under {fmt_pct(math.expm1(smallest), 0)}"
+    return (
+        f"About {factor:.1f} times as many costed placements would narrow the interval enough "
+        f"to {goal}, if the estimate held."
+    )
 
 
 # --- tables and figures for the notebook --------------------------------------------------

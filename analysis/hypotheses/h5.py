@@ -66,6 +66,8 @@ from analysis.verdicts import HypothesisResult, Indicator, summarise_fieldwork
 HYPOTHESIS = 5
 RISK_DECLINE = "Risk or inspection concern"
 MAIN, LOCAL = "high_risk_declined", "local_extra_risk"
+#: The parts in words, for the chapter's sentences.
+WORDS = {MAIN: "the within-home effect", LOCAL: "the extra effect close to home"}
 
 #: Referral-level covariates held equal in the within-home models (the home's own traits,
 #: London location included, are absorbed by its fixed effect).
@@ -541,8 +543,8 @@ def risk_summary(gap, or_main, or_local, record: dict[str, Any], verdict: str) -
         for p in record["parts"]:
             if p["data_factor"]:
                 text += (
-                    f" {p['name'].replace('_', ' ').capitalize()}: "
-                    + p["because"].split(". ", 1)[-1]
+                    f" About {p['data_factor']:.1f} times as many referrals would settle "
+                    f"{WORDS[p['name']]}, if the estimate held."
                 )
     return text
 

@@ -47,6 +47,8 @@ from analysis.verdicts import HypothesisResult, Indicator, summarise_fieldwork
 
 HYPOTHESIS = 6
 GAP, VACANCY = "london_staffing_gap", "vacancy_declines"
+#: The parts in words, for the chapter's sentences.
+WORDS = {GAP: "the London gap", VACANCY: "the vacancy effect"}
 STAFF_DECLINE = "No staff available"
 
 
@@ -429,8 +431,10 @@ def staffing_summary(
     text += f"Both are needed. Verdict: {verdict.lower()}."
     for p in record["parts"]:
         if p["verdict"] == "Inconclusive" and p["data_factor"]:
+            what = "homes" if p["name"] == GAP else "referrals"
             text += (
-                f" {p['name'].replace('_', ' ').capitalize()}: " + p["because"].split(". ", 1)[-1]
+                f" About {p['data_factor']:.1f} times as many {what} would settle "
+                f"{WORDS[p['name']]}, if the estimate held."
             )
     return text
 
