@@ -221,7 +221,7 @@ def _edition(tmp_path):
     from analysis.verdicts import HypothesisResult, Indicator
 
     for d in ("results", "figures", "tables"):
-        (tmp_path / d).mkdir()
+        (tmp_path / d).mkdir(parents=True)
     res = HypothesisResult(5, "Supported", "rule", [Indicator("odds ratio", 0.7, 0.6, 0.8, 0.001)])
     (tmp_path / "results" / "h5.json").write_text(json.dumps(res.to_dict()))
     return tmp_path
