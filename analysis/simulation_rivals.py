@@ -25,10 +25,13 @@ forms named by the issue, not every form a real rival could take.
 from __future__ import annotations
 
 import datetime
+import functools
+import statistics
 import time
 import traceback
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -42,10 +45,13 @@ RIVALS_CONFIG = CONFIG / "simulation_rivals.yaml"
 #: the registered hypotheses (every arm records a verdict for each)
 HYPOTHESES: tuple[int, ...] = registry.ids()
 POSITIVE = ("Supported", "Partly supported")
+#: every verdict word a run may record: the common evidence rule's three, then the old rules'
+#: two (until every evaluator has moved; the record shows only the words that occur)
+VERDICTS = ("Supported", "Not supported", "Inconclusive", "Partly supported", "Insufficient data")
 
-RUN_COLUMNS = ["arm", "seed", "hypothesis", "verdict", "error", "seconds"]
-#: (dataset, year, seed) -> verdict string
-Evaluate = Callable[[Any, int, int], str]
+RUN_COLUMNS = ["arm", "seed", "hypothesis", "verdict", "error", "seconds", "commit"]
+#: (dataset, year, seed, public_data_dir) -> verdict string
+Evaluate = Callable[[Any, int, int, str | None], str]
 
 
 def load_rivals_config(path: Path | str | None = None) -> dict[str, Any]:
@@ -54,15 +60,73 @@ def load_rivals_config(path: Path | str | None = None) -> dict[str, Any]:
 
 
 def evaluator(h: int, config_dir: Path | str | None = None) -> Evaluate:
-    """THE adapter from a hypothesis id to a callable ``(ds, year, seed) -> verdict``: the
-    registered hypothesis (:mod:`analysis.hypotheses.registry`) with its rules file."""
+    """THE adapter from a hypothesis id to a callable ``(ds, year, seed, public_data_dir=None)
+    -> verdict``: the registered hypothesis (:mod:`analysis.hypotheses.registry`) with its
+    rules file; ``public_data_dir`` goes to the evaluators that take it (as in a build)."""
     entry = registry.get(h, config_dir)
     rules = entry.rules()
 
-    def run(ds: Any, year: int, seed: int) -> str:
-        return str(entry.evaluate(ds, year, rules, seed=seed).verdict)
+    def run(ds: Any, year: int, seed: int, public_data_dir: str | None = None) -> str:
+        kw = {"public_data_dir": public_data_dir} if public_data_dir else {}
+        return str(entry.evaluate(ds, year, rules, seed=seed, **kw).verdict)
 
     return run
+
+
+def england_register(seed: int, homes: int, external_share: float) -> pd.DataFrame:
+    """A synthetic stand-in for Ofsted's England-wide register of children's homes OUTSIDE
+    London, in the public file's columns, for the tests that compare London's register with
+    England's (H2's part b reads it as ``report build --public-data`` gives it the real file):
+    ``homes`` active homes, grades from England's mix of the example's config (the register of
+    31 March 2023; ``not_yet_inspected_share`` blank), Private or Voluntary with probability
+    ``external_share`` (else Local Authority), in the out-of-London LAs of the example. Drawn
+    from its own stream of ``seed``, so the generated dataset is unchanged.
+
+    Caveat: no mechanism acts on it: England's homes outside London are as England's mix in
+    every arm (the rivals and H2's mechanism act on London's homes and on which are used)."""
+    import numpy as np
+
+    from analysis.example import generate
+
+    config = _generator_config()
+    rng = np.random.default_rng([int(seed), 7013])
+    mix = config["grade_mix"]["england"]
+    p = np.array([mix[g] for g in generate.GRADES], dtype=float)
+    grades = np.array(generate.GRADES)[rng.choice(len(p), size=homes, p=p / p.sum())]
+    grades[rng.random(homes) < float(config["not_yet_inspected_share"])] = ""
+    las = sorted({*config["destinations"], *config["other_destinations"]})
+    external = rng.random(homes) < external_share
+    sector = np.where(external, np.where(rng.random(homes) < 0.94, "Private", "Voluntary"), "")
+    return pd.DataFrame(
+        {
+            "URN": [f"SC9{i:05d}" for i in range(homes)],
+            "Provision type": "Children's home",
+            "Registration status": "Active",
+            "Local authority": np.array(las)[rng.integers(0, len(las), size=homes)],
+            "Sector": np.where(sector == "", "Local Authority", sector),
+            "Overall experiences and progress of children and young people": grades,
+        }
+    )
+
+
+@contextmanager
+def public_data(job: Mapping[str, Any]) -> Iterator[str | None]:
+    """A temporary public-data folder holding the synthetic England register of ``job``
+    (``england_register: {homes, external_share}`` in the study's config; None when absent),
+    under the file name H2's rules read (``public_homes_file``)."""
+    import tempfile
+
+    spec = job.get("england_register")
+    if not spec:
+        yield None
+        return
+    name = registry.get(2, job.get("config_dir")).rules().get("public_homes_file")
+    with tempfile.TemporaryDirectory(prefix="sim-public-") as tmp:
+        register = england_register(
+            int(job["seed"]), int(spec["homes"]), float(spec["external_share"])
+        )
+        register.to_csv(Path(tmp) / str(name), index=False)
+        yield tmp
 
 
 def arm_effects(cfg: Mapping[str, Any], arm: str) -> dict[str, float]:
@@ -71,12 +135,35 @@ def arm_effects(cfg: Mapping[str, Any], arm: str) -> dict[str, float]:
     return {**{k: float(v) for k, v in (cfg.get("base") or {}).items()}, **spec.get("effects", {})}
 
 
+@functools.cache
+def _generator_config() -> dict[str, Any]:
+    """``config/example.yaml`` parsed once per process (every dataset copies it with its own
+    effects and seed; :func:`analysis.example.generate.with_effects` deep-copies)."""
+    from analysis.example import generate
+
+    return generate.load_config()
+
+
+@contextmanager
+def one_thread() -> Iterator[None]:
+    """Numerical libraries (OpenBLAS etc.) on one thread inside: the study's matrices are
+    small, so their threads only wait for each other and, on a shared machine, took about
+    three times the CPU of the evaluations themselves (measured: docs/simulation-rivals.md).
+    The study runs in parallel across datasets instead. Results are unchanged up to
+    floating-point summation order."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        yield
+
+
 def generate_dataset(effects: Mapping[str, float], seed: int, year: int) -> Any:
-    """The example generator's ``year`` snapshot with ``effects`` and ``seed``, in memory."""
+    """The example generator's ``year`` snapshot with ``effects`` and ``seed``, in memory
+    (no files, no figures), normalised and validated as ``report build`` reads a dataset."""
     from analysis.contract import dataset_from_frames
     from analysis.example import generate
 
-    config = generate.with_effects(generate.load_config(), **effects)
+    config = generate.with_effects(_generator_config(), **effects)
     config["seed"] = int(seed)
     config["years"] = [int(year)]
     frames = generate.generate_frames(config)
@@ -87,10 +174,17 @@ def run_one(job: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Generate one dataset of one arm and evaluate every listed hypothesis on it: one row
     per hypothesis with the verdict (or the error) and seconds. Module-level and given plain
     data, so it pickles for process pools and Dask workers."""
+    with one_thread():
+        return _run_one(job)
+
+
+def _run_one(job: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """:func:`run_one` (``seconds``: CPU seconds of this process, the dataset's generation
+    shared equally among its hypotheses: on a shared machine wall time measures the load)."""
     year, seed = int(job["year"]), int(job["seed"])
     hyps = list(job.get("hypotheses", HYPOTHESES))
     base = {"arm": job["arm"], "seed": seed}
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     try:
         ds = generate_dataset(job["effects"], seed, year)
     except Exception as exc:  # noqa: BLE001 - a failed generation is recorded, not fatal
@@ -98,25 +192,79 @@ def run_one(job: Mapping[str, Any]) -> list[dict[str, Any]]:
         return [
             {**base, "hypothesis": h, "verdict": "", "error": err, "seconds": 0.0} for h in hyps
         ]
-    gen = time.perf_counter() - t0
+    gen = time.process_time() - t0
     rows = []
-    for h in hyps:
-        t1 = time.perf_counter()
-        try:
-            verdict, err = evaluator(h, job.get("config_dir"))(ds, year, seed), ""
-        except Exception as exc:  # noqa: BLE001
-            verdict = ""
-            err = f"evaluate: {type(exc).__name__}: {traceback.format_exc(limit=1)[-200:]}"
-        rows.append(
-            {
-                **base,
-                "hypothesis": h,
-                "verdict": verdict,
-                "error": err,
-                "seconds": round(time.perf_counter() - t1 + gen / len(hyps), 3),
-            }
-        )
+    with public_data(job) as public:
+        for h in hyps:
+            rows.append(_evaluate_row(job, h, ds, public, base, gen / len(hyps)))
     return rows
+
+
+def _evaluate_row(
+    job: Mapping[str, Any], h: int, ds: Any, public: str | None, base: dict, gen: float
+) -> dict[str, Any]:
+    """One hypothesis's row of :func:`run_one`: its verdict or its error, and CPU seconds
+    (``gen``: this hypothesis's share of the dataset's generation)."""
+    year, seed = int(job["year"]), int(job["seed"])
+    t1 = time.process_time()
+    try:
+        verdict, err = evaluator(h, job.get("config_dir"))(ds, year, seed, public), ""
+    except Exception as exc:  # noqa: BLE001 - a failed evaluation is recorded, not fatal
+        verdict = ""
+        err = f"evaluate: {type(exc).__name__}: {traceback.format_exc(limit=1)[-200:]}"
+    seconds = round(time.process_time() - t1 + gen, 3)
+    return {**base, "hypothesis": h, "verdict": verdict, "error": err, "seconds": seconds}
+
+
+def dataset_costs(
+    cfg: Mapping[str, Any],
+    arms: Sequence[str],
+    seeds: Iterable[int],
+    *,
+    threads: int | None = 1,
+) -> pd.DataFrame:
+    """CPU seconds of each stage of one dataset, per (arm, seed), in this process: ``generate``
+    (the generator and the loader's normalisation and validation) and ``h<N>`` (each
+    ``evaluate``), plus ``total``. The first row is a process's cold start (imports, reference
+    data); :func:`cost_summary` reports it apart. ``threads=None`` leaves the numerical
+    libraries' thread pools as they are (the "before" of :func:`one_thread`).
+
+    Caveat: CPU seconds of this process (all its threads), not wall time, so that a shared
+    machine's load does not enter; a thread pool's waiting threads do."""
+    from threadpoolctl import threadpool_limits
+
+    year = int(cfg["year"])
+    rows = []
+    with threadpool_limits(limits=threads) if threads else _nothing():
+        for arm, seed in zip(arms, seeds, strict=False):
+            row: dict[str, Any] = {"arm": arm, "seed": int(seed)}
+            t0 = time.process_time()
+            ds = generate_dataset(arm_effects(cfg, arm), int(seed), year)
+            row["generate"] = time.process_time() - t0
+            job = {"seed": int(seed), "england_register": cfg.get("england_register")}
+            with public_data(job) as public:
+                for h in HYPOTHESES:
+                    t1 = time.process_time()
+                    evaluator(h)(ds, year, int(seed), public)
+                    row[f"h{h}"] = time.process_time() - t1
+            row["total"] = time.process_time() - t0
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+@contextmanager
+def _nothing() -> Iterator[None]:
+    yield
+
+
+def cost_summary(costs: pd.DataFrame) -> dict[str, float]:
+    """Median CPU seconds per stage over the warm datasets (all but the first), and the first
+    (cold) dataset's total as ``cold_total``."""
+    warm = costs.iloc[1:] if len(costs) > 1 else costs
+    stages = [c for c in costs.columns if c not in ("arm", "seed")]
+    out = {c: float(statistics.median(warm[c])) for c in stages}
+    out["cold_total"] = float(costs["total"].iloc[0])
+    return out
 
 
 def data_arms(cfg: Mapping[str, Any], arms: Iterable[str]) -> list[str]:
@@ -160,6 +308,7 @@ def plan(
             "effects": arm_effects(cfg, arm),
             "hypotheses": list(hypotheses),
             "config_dir": str(config_dir) if config_dir else None,
+            "england_register": cfg.get("england_register"),
         }
         for seed in seeds
         for arm in arms
@@ -216,6 +365,7 @@ def run_study(
     started = datetime.datetime.now(datetime.UTC)
     rows = [r for out in iter_results(todo, jobs=jobs, scheduler=scheduler) for r in out]
     out = pd.DataFrame(rows, columns=RUN_COLUMNS)
+    out["commit"] = code_commit()
     out["run_date"] = started.date().isoformat()
     out = expand_aliases(out, cfg)
     out = out[out["arm"].isin(arm_names)]
@@ -229,15 +379,15 @@ def _wilson(k: int, n: int) -> tuple[float, float, float]:
 
 
 def confusion_matrix(runs: pd.DataFrame) -> pd.DataFrame:
-    """Per arm and hypothesis: runs, and the share of each verdict (columns ``Supported``,
-    ``Partly supported``, ``Not supported``, ``Insufficient data``, plus ``positive`` =
-    Supported or Partly, with its Wilson interval). Failed runs are left out (``failed``)."""
+    """Per arm and hypothesis: runs, and the share of each verdict (a column per word of
+    :data:`VERDICTS`, plus ``positive`` = Supported or Partly supported, with its Wilson
+    interval). Failed runs are left out (``failed``)."""
     rows = []
     for (arm, h), g in runs.groupby(["arm", "hypothesis"], sort=True):
         ok = g[g["error"].fillna("") == ""]
         n = len(ok)
         row: dict[str, Any] = {"arm": arm, "hypothesis": int(h), "runs": n, "failed": len(g) - n}
-        for v in ("Supported", "Partly supported", "Not supported", "Insufficient data"):
+        for v in VERDICTS:
             row[v] = float((ok["verdict"] == v).mean()) if n else float("nan")
         k = int(ok["verdict"].isin(POSITIVE).sum())
         row["positive"], row["positive_low"], row["positive_high"] = _wilson(k, n)
@@ -279,30 +429,267 @@ def _pct(x: float) -> str:
     return "-" if pd.isna(x) else f"{100 * x:.0f}%"
 
 
-def markdown_report(runs: pd.DataFrame, cfg: Mapping[str, Any]) -> str:
-    """The study's record for docs/simulation-rivals.md: date, datasets per arm, the rival
-    table (false-positive rate of the hypothesis each rival imitates), power, and the full
-    confusion matrix (share Supported-or-Partly, with S/P/N/I shares)."""
+def code_commit(root: Path | str | None = None) -> str:
+    """The code a study runs on: ``<short commit>/<code id>``, the code id a digest of the git
+    trees of :data:`_STUDY_CODE` at that commit (so that runs made on two commits with the same
+    evaluators, rules, generator and study code are of the same code), with ``+dirty`` when
+    any of those paths differs from the commit; "" outside git."""
+    import hashlib
+    import subprocess
+
+    from analysis.paths import ROOT
+
+    def git(*args: str) -> str:
+        return subprocess.run(
+            ["git", "-C", str(root or ROOT), *args], capture_output=True, text=True, check=True
+        ).stdout.strip()
+
+    try:
+        head = git("rev-parse", "--short=10", "HEAD")
+        trees = git("rev-parse", *(f"HEAD:{p}" for p in _STUDY_CODE))
+        dirty = git("status", "--porcelain", "--", *_STUDY_CODE)
+    except (OSError, subprocess.CalledProcessError):
+        return ""
+    code = hashlib.sha256(trees.encode()).hexdigest()[:10]
+    return f"{head}/{code}" + ("+dirty" if dirty else "")
+
+
+def same_code(a: str, b: str) -> bool:
+    """Whether two :func:`code_commit` values name the same study code (never when dirty)."""
+    if not a or not b or "+dirty" in a or "+dirty" in b:
+        return False
+    return a.split("/")[-1] == b.split("/")[-1]
+
+
+#: the paths whose change changes what a run measures (for :func:`code_commit`)
+_STUDY_CODE = (
+    "analysis/hypotheses",
+    "config/decision_rules",
+    "analysis/evidence_rule.py",
+    "analysis/referrals.py",
+    "analysis/stats.py",
+    "analysis/example",
+    "config/example.yaml",
+    "config/simulation_rivals.yaml",
+    "analysis/simulation_rivals.py",
+)
+
+
+def evaluator_commits(
+    commit: str, hypotheses: Sequence[int] = HYPOTHESES, root: Path | str | None = None
+) -> dict[int, str]:
+    """``hypothesis -> short commit`` that last changed its evaluator or its decision rules as
+    of ``commit`` (``git log``); "" when unknown."""
+    import subprocess
+
+    from analysis.paths import ROOT
+
+    out = {}
+    rev = commit.split("/")[0].split("+")[0]
+    for h in hypotheses:
+        paths = [f"analysis/hypotheses/h{h}.py", f"config/decision_rules/h{h}.yaml"]
+        try:
+            out[h] = subprocess.run(
+                ["git", "-C", str(root or ROOT), "log", "-1", "--format=%h", rev, "--", *paths],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout.strip()
+        except (OSError, subprocess.CalledProcessError):
+            out[h] = ""
+    return out
+
+
+def study_facts(runs: pd.DataFrame, cfg: Mapping[str, Any]) -> dict[str, Any]:
+    """What a record says about its runs: dates, datasets per arm (min, max, per arm), seeds,
+    failed evaluations, median CPU seconds per dataset, the code commits and whether the
+    declared number of datasets per arm (``targets.datasets_per_arm``) is reached."""
+    n_per_arm = runs.groupby("arm")["seed"].nunique()
+    seeds = sorted(int(x) for x in runs["seed"].unique())
+    commits = runs["commit"].fillna("").astype(str) if "commit" in runs else pd.Series([""])
+    wanted = int(cfg.get("targets", {}).get("datasets_per_arm", 0) or 0)
+    dates = sorted(str(d) for d in runs["run_date"].unique())
+    return {
+        "dates": f"{dates[0]} to {dates[-1]}" if len(dates) > 1 else dates[0],
+        "n_min": int(n_per_arm.min()),
+        "n_max": int(n_per_arm.max()),
+        "n_per_arm": {str(k): int(v) for k, v in n_per_arm.items()},
+        "seeds": f"{seeds[0]}-{seeds[-1]}",
+        "arms": len(n_per_arm),
+        "failed": int((runs["error"].fillna("") != "").sum()),
+        "seconds": float(runs.groupby(["arm", "seed"])["seconds"].sum().median()),
+        "commits": sorted({c for c in commits if c}),
+        "wanted": wanted,
+        "enough": bool(wanted) and int(n_per_arm.min()) >= wanted,
+    }
+
+
+def _n_text(f: Mapping[str, Any]) -> str:
+    n = f"{f['n_min']}" if f["n_min"] == f["n_max"] else f"{f['n_min']}-{f['n_max']}"
+    if f["wanted"] and not f["enough"]:
+        n += f" (not yet {f['wanted']})"
+    return n
+
+
+def _commit_text(f: Mapping[str, Any], commits: Mapping[int, str] | None) -> str:
+    head = ", ".join(f"`{c}`" for c in f["commits"]) or "not recorded"
+    text = f"code at commit {head}"
+    if commits:
+        text += "; evaluators (last commit of each `h<N>.py` or its rules): " + ", ".join(
+            f"H{h} `{c}`" for h, c in commits.items() if c
+        )
+    return text
+
+
+def matrix_frame(runs: pd.DataFrame, cfg: Mapping[str, Any]) -> pd.DataFrame:
+    """The confusion matrix as a table to commit: one row per arm and hypothesis, with the
+    arm's label, whether the hypothesis is true in it (``kind`` power / false positive), whether
+    the arm rivals it, runs, the positive share and its Wilson interval, each verdict's share
+    and whether the target is met."""
+    cm = confusion_matrix(runs)
+    rt = rates(runs, cfg).set_index(["arm", "hypothesis"])
+    present = [v for v in VERDICTS if (cm[v].fillna(0) > 0).any()]
+    rows = []
+    order = {a: i for i, a in enumerate(cfg["arms"])}
+    for _, r in cm.iterrows():
+        key = (r["arm"], r["hypothesis"])
+        rows.append(
+            {
+                "arm": r["arm"],
+                "label": arm_label(cfg, r["arm"]),
+                "hypothesis": int(r["hypothesis"]),
+                "kind": rt.loc[key, "kind"],
+                "rival": bool(rt.loc[key, "rival"]),
+                "runs": int(r["runs"]),
+                "failed": int(r["failed"]),
+                "positive": round(float(r["positive"]), 4),
+                "positive_low": round(float(r["positive_low"]), 4),
+                "positive_high": round(float(r["positive_high"]), 4),
+                **{v: round(float(r[v]), 4) for v in present},
+                "meets_target": bool(rt.loc[key, "meets_target"]),
+            }
+        )
+    out = pd.DataFrame(rows)
+    out["_o"] = out["arm"].map(order)
+    return out.sort_values(["_o", "hypothesis"]).drop(columns="_o").reset_index(drop=True)
+
+
+def arm_label(cfg: Mapping[str, Any], arm: str) -> str:
+    """The arm's label for readers (``label`` in the config; the arm's name otherwise)."""
+    return str(cfg["arms"][arm].get("label") or arm)
+
+
+def appendix_markdown(
+    runs: pd.DataFrame, cfg: Mapping[str, Any], commits: Mapping[int, str] | None = None
+) -> str:
+    """The record the report's methodology appendix prints (data/validation/simulation_rivals.md):
+    its first pipe table is the confusion matrix (arms by hypotheses, the share of datasets
+    with a positive verdict and its Wilson 95% interval; bold where the hypothesis is true in
+    the arm), then notes: runs, datasets per arm, code commits, targets met or not."""
+    f = study_facts(runs, cfg)
+    cm = confusion_matrix(runs)
+    rt = rates(runs, cfg)
+    lines = [
+        "| Arm (what is planted) | Datasets | " + " | ".join(f"H{h}" for h in HYPOTHESES) + " |",
+        "|---|---|" + "---|" * len(HYPOTHESES),
+    ]
+    for arm in cfg["arms"]:
+        sub = cm[cm["arm"] == arm]
+        if sub.empty:
+            continue
+        true = {int(t) for t in cfg["arms"][arm].get("true_hypotheses", [])}
+        cells = []
+        for h in HYPOTHESES:
+            r = sub[sub["hypothesis"] == h]
+            if r.empty:
+                cells.append("-")
+                continue
+            r = r.iloc[0]
+            low, high = _pct(r["positive_low"])[:-1], _pct(r["positive_high"])
+            cell = f"{_pct(r['positive'])}\u00a0({low}\u2013{high})"  # kept on one line
+            cells.append(f"**{cell}**" if h in true else cell)
+        n = int(sub["runs"].max())
+        lines.append(f"| {arm_label(cfg, arm)} | {n} | " + " | ".join(cells) + " |")
+    fp = rt[rt["kind"] == "false positive"]
+    pw = rt[rt["kind"] == "power"]
+    fp_fail = fp[~fp["meets_target"]]
+    pw_fail = pw[~pw["meets_target"]]
+    t = cfg["targets"]
+
+    wanted = f", with {f['wanted']} datasets per arm" if f["wanted"] else ""
+    partly = " or Partly supported" if (cm["Partly supported"] > 0).any() else ""
+
+    def listing(frame: pd.DataFrame) -> str:
+        """Per hypothesis: the arms (by label, with the rate), or their count beyond three."""
+        parts = []
+        for h, g in frame.groupby("hypothesis", sort=True):
+            of = int((rt[rt["hypothesis"] == h]["kind"] == g["kind"].iloc[0]).sum())
+            if len(g) > 3:
+                parts.append(f"H{h} in {len(g)} of {of} arms (up to {_pct(g['rate'].max())})")
+            else:
+                arms = ", ".join(
+                    f'"{arm_label(cfg, r["arm"])}" ({_pct(r["rate"])})' for _, r in g.iterrows()
+                )
+                parts.append(f"H{h} in {arms}")
+        return "; ".join(parts)
+
+    lines += [
+        "",
+        f"Each cell: the share of simulated datasets of the arm (row) whose verdict on the "
+        f"hypothesis (column) was positive (Supported{partly}), "
+        "with its Wilson 95% interval (the uncertainty of the simulation itself). In **bold**: "
+        "the hypothesis is true in the arm, so the cell is its power; every other cell is a "
+        "false-positive rate.",
+        "",
+        f"Run on {f['dates']} by `scripts/simulate_rivals.py` (arms in "
+        f"`config/simulation_rivals.yaml`): {_n_text(f)} datasets per arm, seeds {f['seeds']}, "
+        f"{f['failed']} failed evaluations; {_commit_text(f, commits)}. Targets: power at "
+        f"least {_pct(t['power'])}, false positives at most {_pct(t['false_positive_rate'])} "
+        f"in every arm{wanted}.",
+        "",
+    ]
+    if f["wanted"] and not f["enough"]:
+        lines += [
+            f"**Not yet {f['wanted']} datasets per arm**: the rates are provisional, with the "
+            "wide intervals shown.",
+            "",
+        ]
+    lines += [
+        "False positives above the target: " + (listing(fp_fail) or "none") + ".",
+        "",
+        "Power below the target: " + (listing(pw_fail) or "none") + ".",
+        "",
+        "Full record, with the verdict shares and the seconds per dataset: "
+        "`docs/simulation-rivals.md`; every run: `data/validation/simulation_rivals_runs.csv`.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def markdown_report(
+    runs: pd.DataFrame, cfg: Mapping[str, Any], commits: Mapping[int, str] | None = None
+) -> str:
+    """The study's record for docs/simulation-rivals.md: date, datasets per arm, code commits,
+    the rival table (false-positive rate of the hypothesis each rival imitates), power, the
+    full confusion matrix (share positive) and the share of each verdict word."""
     rt = rates(runs, cfg)
     cm = confusion_matrix(runs)
-    n_per_arm = runs.groupby("arm")["seed"].nunique()
-    seeds = sorted(runs["seed"].unique())
-    failed = int((runs["error"].fillna("") != "").sum())
-    secs = runs.groupby(["arm", "seed"])["seconds"].sum()
+    f = study_facts(runs, cfg)
+    present = [v for v in VERDICTS if (cm[v].fillna(0) > 0).any()]
+    positive_words = " or ".join(v for v in POSITIVE if v in present) or "Supported"
     lines = [
         "# Simulation study, second edition: rivals and the confusion matrix",
         "",
-        f"Run on {runs['run_date'].iloc[0]} by `scripts/simulate_rivals.py` "
+        f"Run on {f['dates']} by `scripts/simulate_rivals.py` "
         f"(`analysis.simulation_rivals`, arms in `config/simulation_rivals.yaml`): "
-        f"{int(n_per_arm.min())}-{int(n_per_arm.max())} datasets per arm, seeds "
-        f"{seeds[0]}-{seeds[-1]}, {len(n_per_arm)} arms, {failed} failed evaluations; "
-        f"median {secs.median():.1f} s per dataset (generation and six evaluations).",
+        f"{_n_text(f)} datasets per arm, seeds {f['seeds']}, {f['arms']} arms, "
+        f"{f['failed']} failed evaluations; median {f['seconds']:.1f} CPU s per dataset "
+        f"(generation and six evaluations); {_commit_text(f, commits)}.",
         "",
-        "A *positive* verdict is Supported or Partly supported. In brackets: Wilson 95% "
+        f"A *positive* verdict is {positive_words} (a false positive is any positive verdict "
+        "where the hypothesis is false). In brackets: Wilson 95% "
         "intervals (Monte Carlo uncertainty). Targets: false positives <= "
         f"{_pct(cfg['targets']['false_positive_rate'])} in every arm where the hypothesis is "
-        f"false, power >= {_pct(cfg['targets']['power'])}. These are the CURRENT evaluators' "
-        "figures (the old decision rules): the 'before' for the rewrite of issue 13.",
+        f"false, power >= {_pct(cfg['targets']['power'])}.",
         "",
         "## Rival arms: positive verdicts for the hypothesis each rival imitates",
         "",
@@ -333,7 +720,7 @@ def markdown_report(runs: pd.DataFrame, cfg: Mapping[str, Any]) -> str:
         )
     lines += [
         "",
-        "## Confusion matrix: share of positive verdicts (Supported or Partly) per arm",
+        f"## Confusion matrix: share of positive verdicts ({positive_words}) per arm",
         "",
         "Rows: arms; columns: hypotheses. Bold: the hypothesis is true in the arm (power); "
         "every other cell is a false-positive rate.",
@@ -346,13 +733,12 @@ def markdown_report(runs: pd.DataFrame, cfg: Mapping[str, Any]) -> str:
         return f"**{cell}**" if h in true else cell
 
     def shares(arm: str, h: int, r: pd.Series) -> str:
-        verdicts = ("Supported", "Partly supported", "Not supported", "Insufficient data")
-        return "/".join(_pct(r[v]) for v in verdicts)
+        return "/".join(_pct(r[v]) for v in present)
 
     lines += _arm_table(cm, cfg, positive)
     lines += [
         "",
-        "## Verdict shares (S / P / N / I = Supported / Partly / Not supported / Insufficient)",
+        f"## Verdict shares ({' / '.join(present)})",
         "",
     ]
     lines += _arm_table(cm, cfg, shares)

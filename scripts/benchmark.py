@@ -17,6 +17,12 @@ The dataset is copied first (the copy is the one modified in step 4; inputs are 
 
 ``--quick`` skips the full 34-edition build (steps 3-4 then run on the one-borough build).
 ``--render-only`` times the two engines on a copy of an edition that is already published.
+``--simulation N`` profiles the simulation study instead (:mod:`analysis.simulation_rivals`):
+CPU seconds of generating one dataset and of each of the six evaluations, over N datasets of
+the study's arms in turn; medians over all but the first (cold) dataset, which is shown apart.
+Recorded medians (CPU s per dataset, warm; 2 shared cores): before the cost work 7.05
+(generation 2.54), after it 3.34 (generation 2.19) on the old evaluators, 7.49 on the
+rewritten ones of 30 November (see docs/simulation-rivals.md).
 ``--keep DIR`` keeps the full build's outputs in ``DIR`` (to compare them with another build:
 ``python scripts/compare_outputs.py OLD NEW``). ``--runs N`` repeats the build steps N times and
 reports the median with each run's figure.
@@ -222,7 +228,20 @@ def main() -> int:
     ap.add_argument("--keep", type=Path, help="keep the (first) full build's outputs here")
     ap.add_argument("--runs", type=int, default=1, help="repeat the build steps (median)")
     ap.add_argument("--no-render", action="store_true", help="skip the render-only timings")
+    ap.add_argument(
+        "--simulation", type=int, metavar="N", help="profile N datasets of the simulation study"
+    )
     opts = ap.parse_args()
+    if opts.simulation:
+        from analysis.simulation_rivals import cost_summary, dataset_costs, load_rivals_config
+
+        cfg = load_rivals_config()
+        arms = [a for a, spec in cfg["arms"].items() if not spec.get("same_data_as")]
+        picks = [arms[i % len(arms)] for i in range(opts.simulation)]
+        costs = dataset_costs(cfg, picks, range(5000, 5000 + opts.simulation))
+        print(costs.round(2).to_string(index=False))
+        print("medians (CPU s):", {k: round(v, 2) for k, v in cost_summary(costs).items()})
+        return 0
     if opts.render_only:
         render_rows(opts.render_only)
         return 0

