@@ -14,14 +14,10 @@ from typing import Any, Literal
 
 import pandas as pd
 
-Verdict = Literal[
-    "Supported", "Not supported", "Inconclusive", "Partly supported", "Insufficient data"
-]
-#: The common evidence rule's three words (analysis.evidence_rule, issue 13).
+Verdict = Literal["Supported", "Not supported", "Inconclusive"]
+#: The common evidence rule's three words (analysis.evidence_rule, issue 13): the only verdicts.
 EVIDENCE_VERDICTS: tuple[str, ...] = ("Supported", "Not supported", "Inconclusive")
-#: The old rule's words, accepted until the last evaluator has moved to the evidence rule.
-LEGACY_VERDICTS: tuple[str, ...] = ("Partly supported", "Insufficient data")
-VERDICTS: tuple[str, ...] = EVIDENCE_VERDICTS + LEGACY_VERDICTS
+VERDICTS: tuple[str, ...] = EVIDENCE_VERDICTS
 
 
 @dataclass
@@ -169,12 +165,10 @@ def fieldwork_agreement(verdict: str, fieldwork: FieldworkSummary) -> str:
     lean = fieldwork.leaning()
     if lean == "none":
         return "no fieldwork"
-    if verdict == "Insufficient data":
-        return "data insufficient; fieldwork " + lean
     if verdict == "Inconclusive":
         return "data inconclusive; fieldwork " + lean
-    data_supports = verdict in ("Supported", "Partly supported")
-    if lean == "mixed" or verdict == "Partly supported":
+    data_supports = verdict == "Supported"
+    if lean == "mixed":
         return "partly"
     return "agree" if (lean == "supports") == data_supports else "disagree"
 
@@ -250,14 +244,14 @@ def fieldwork_reading(
         leaning = _leaning(
             *(sum(int(t[k]) for t in read) for k in ("supports", "contradicts", "mixed"))
         )
-    decided = verdict in ("Supported", "Not supported", "Partly supported")
+    decided = verdict in ("Supported", "Not supported")
     if leaning in ("none", "too few statements"):
         relation = "nothing to read" if leaning == "none" else "too few statements to read"
     elif leaning == "mixed":
         relation = "mixed: neither confirms nor questions the data"
     elif not decided:
         relation = "suggests where to look; settles nothing"
-    elif (leaning == "supports") == (verdict in ("Supported", "Partly supported")):
+    elif (leaning == "supports") == (verdict == "Supported"):
         relation = "agrees"
     else:
         relation = "disagrees: flagged for review"

@@ -28,7 +28,7 @@ STATISTICS_MODULE = '''
 
 from __future__ import annotations
 
-from analysis.hypotheses.evidence import share_indicator
+from analysis.hypotheses.evidence import Estimate, evidence_verdict, share_indicator
 from analysis.hypotheses.figures import FigureSpec
 from analysis.snapshot import k2_placements
 from analysis.verdicts import HypothesisResult, summarise_fieldwork
@@ -37,7 +37,8 @@ HYPOTHESIS = 7
 
 
 def evaluate(ds, year, rules, *, la=None, seed=0):
-    """Share of London's K2 children placed outside London, against ``min_share``."""
+    """Share of London's K2 children placed outside London, beyond ``min_share``, judged by
+    the common evidence rule (its part declared in the rules file)."""
     placements = k2_placements(ds, year)
     share = share_indicator(
         "Share of London children in children's homes placed outside London",
@@ -46,8 +47,16 @@ def evaluate(ds, year, rules, *, la=None, seed=0):
         float(rules.get("alpha", 0.05)),
         unit="proportion",
     )
-    share.supports = share.ci_low is not None and share.ci_low > float(rules["min_share"])
-    verdict = "Supported" if share.supports else "Not supported"
+    floor = float(rules["min_share"])
+    verdict, record = evidence_verdict(
+        rules,
+        {
+            "share_beyond_floor": Estimate(
+                share.estimate - floor, share.ci_low - floor, share.ci_high - floor,
+                n=share.n, unit="children",
+            )
+        },
+    )
     return HypothesisResult(
         hypothesis=HYPOTHESIS,
         verdict=verdict,
@@ -56,6 +65,7 @@ def evaluate(ds, year, rules, *, la=None, seed=0):
         fieldwork=summarise_fieldwork(ds.tables.get("fieldwork"), HYPOTHESIS),
         caveats=["A test hypothesis."],
         summary=f"{verdict}: many London children live in homes outside London.",
+        evidence=record,
     )
 
 
@@ -85,6 +95,14 @@ decision_rule: >-
   above the minimum share; otherwise Not supported.
 alpha: 0.05
 min_share: {min_share}
+evidence:
+  combine: all
+  parts:
+    share_beyond_floor:
+      scale: share placed outside London minus min_share (0-1)
+      direction: 1
+      smallest_effect: 0.05
+      reason: a test hypothesis; five in 100 children is the smallest excess that would matter
 """
 
 ENTRY = """\

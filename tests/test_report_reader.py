@@ -125,7 +125,7 @@ def _results(verdict: str | None, share: float | None = 0.4) -> dict:
 
 def test_a_recommendation_needs_its_evidence():
     assert assess(REC, _results("Supported"))["printed"]
-    assert assess(REC, _results("Partly supported"))["printed"]  # old word, until the merge
+    assert not assess(REC, _results("Inconclusive"))["printed"]
     contrary = assess(REC, _results("Not supported"))
     assert not contrary["printed"] and "no trigger holds" in contrary["reason"]
     assert not assess(REC, _results("Inconclusive"))["printed"]
@@ -160,7 +160,6 @@ def test_what_changed_reports_each_measure_where_two_years_exist():
 def test_the_verdict_words_and_sentence():
     words = dict(verdict_words({1: "Supported", 2: "Not supported"}))
     assert list(words) == ["Supported", "Not supported", "Inconclusive"]
-    assert "Partly supported" in dict(verdict_words({1: "Partly supported"}))
     sentence = verdict_sentence({1: "Supported", 2: "Not supported", 3: "Supported"}, 3)
     assert sentence == (
         "Of the three hypotheses, the data support two (H1, H3) and do not support one (H2)."

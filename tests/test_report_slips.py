@@ -40,7 +40,7 @@ def test_evidence_drops_the_verdict_sentence_it_would_repeat():
         "London placements cost 0.1% less (95% CI -4.6% to 4.7%)."
     )
     assert evidence("Supported: needs differ. Verdict: supported.", "Supported") == "Needs differ."
-    assert "erdict" not in evidence("Verdict: partly supported. Some sign.", "Partly supported")
+    assert "erdict" not in evidence("Verdict: inconclusive. Some sign.", "Inconclusive")
 
 
 def test_data_links_are_embedded_so_the_html_works_alone(tmp_path):

@@ -11,45 +11,26 @@ from typing import Any
 
 from analysis.document.markdown import number_word
 
-#: Plain meanings of the old rule's words, shown only while a result still uses one
-#: (``analysis.verdicts.LEGACY_VERDICTS``; removed with them at integration).
-LEGACY_WORDS: dict[str, str] = {
-    "Partly supported": (
-        "under the earlier rule, some but not all of the hypothesis's tests pointed its way "
-        "(the common rule replaces this word with one of the three above)"
-    ),
-    "Insufficient data": (
-        "under the earlier rule, the data could not test the hypothesis (the common rule "
-        "calls this Inconclusive)"
-    ),
-}
-
 #: Order of the words in the summary's sentence and the explanation.
 ORDER: tuple[str, ...] = (
     "Supported",
-    "Partly supported",
     "Not supported",
     "Inconclusive",
-    "Insufficient data",
 )
 
 
 def verdict_words(verdicts: dict[int, str]) -> list[tuple[str, str]]:
-    """``(word, plain meaning)`` of the three words of the common evidence rule, then of any old
-    word a result still uses."""
+    """``(word, plain meaning)`` of the three words of the common evidence rule (``verdicts`` is
+    kept for the callers; every result uses these words)."""
     from analysis.evidence_rule import PLAIN_WORDS
 
-    words = [(w, PLAIN_WORDS[w]) for w in ("Supported", "Not supported", "Inconclusive")]
-    used = set(verdicts.values())
-    return words + [(w, m) for w, m in LEGACY_WORDS.items() if w in used]
+    return [(w, PLAIN_WORDS[w]) for w in ORDER]
 
 
 _PHRASE = {
     "Supported": "support {n}",
-    "Partly supported": "partly support {n} (under the earlier rule)",
     "Not supported": "do not support {n}",
     "Inconclusive": "cannot yet decide {n}",
-    "Insufficient data": "could not test {n}",
 }
 
 

@@ -16,10 +16,6 @@ A recommendation is printed only when a trigger holds AND its evidence can be re
 trigger needs that verdict; a figure trigger needs the figure; and at least one cited figure
 must be available. A recommendation whose evidence is absent (a figure missing, a verdict
 Inconclusive) or contrary (Not supported) is left out, and the report lists which were left out.
-
-The old verdict word "Partly supported" is accepted as meeting a "Supported" trigger until the
-last evaluator has moved to the common evidence rule (``analysis.verdicts.LEGACY_VERDICTS``):
-the lead removes :data:`LEGACY_MEETS` at integration.
 """
 
 from __future__ import annotations
@@ -29,9 +25,6 @@ from pathlib import Path
 from typing import Any
 
 from analysis.yaml_files import read_yaml
-
-#: Old verdict words and the trigger word they meet until the evaluators' rewrite has merged.
-LEGACY_MEETS: dict[str, str] = {"Partly supported": "Supported"}
 
 #: The results files a figure path may start with (``results/<name>.json``).
 RESULT_FILES: tuple[str, ...] = ("headlines", "patterns", "groups", "national")
@@ -94,12 +87,11 @@ def _available(value: Any) -> bool:
 
 
 def verdict_meets(verdict: str | None, wanted: str | list[str]) -> bool:
-    """True when ``verdict`` meets a trigger word (or one of several); the old "Partly
-    supported" meets "Supported" (:data:`LEGACY_MEETS`)."""
+    """True when ``verdict`` is the trigger word (or one of several)."""
     words = {wanted} if isinstance(wanted, str) else set(wanted)
     if verdict is None:
         return False
-    return verdict in words or LEGACY_MEETS.get(verdict) in words
+    return verdict in words
 
 
 def trigger_holds(trigger: dict[str, Any], results: dict[str, Any]) -> bool | None:

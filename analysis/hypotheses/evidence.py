@@ -1,9 +1,6 @@
 """Pieces of evidence every hypothesis test builds the same way: shares as indicators, coverage
 rows, and the verdict by the common evidence rule (:func:`evidence_verdict`, issue 13).
 
-``two_part_verdict`` is the OLD rule (Partly supported / Insufficient data); it goes when the
-last evaluator has moved to :func:`evidence_verdict`.
-
 Shares are fractions 0-1 here; they are formatted as percentages only when written.
 """
 
@@ -16,20 +13,6 @@ from typing import Any
 
 from analysis import evidence_rule, stats
 from analysis.verdicts import Indicator
-
-
-def two_part_verdict(first_supports: bool | None, second_supports: bool | None) -> str:
-    """The verdict of a hypothesis tested in two parts (each True, False or None = could not be
-    tested): both support -> Supported; one -> Partly supported; none -> Not supported; a single
-    testable part that supports -> Partly supported, else Insufficient data."""
-    parts = [p for p in (first_supports, second_supports) if p is not None]
-    if not parts:
-        return "Insufficient data"
-    if len(parts) == 1:
-        return "Partly supported" if parts[0] else "Insufficient data"
-    if all(parts):
-        return "Supported"
-    return "Partly supported" if any(parts) else "Not supported"
 
 
 def share_indicator(name: str, k: int, n: int, alpha: float = 0.05, **kw: Any) -> Indicator:

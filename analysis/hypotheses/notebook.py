@@ -102,7 +102,7 @@ def fieldwork_lines(result: HypothesisResult) -> list[str]:
         f"Coded fieldwork statements: {doc['fieldwork']}",
         f"Data and fieldwork: {doc['fieldwork_agreement']}",
     ]
-    lines += [f"Insufficient data: {reason}" for reason in result.insufficient]
+    lines += [f"Not tested: {reason}" for reason in result.insufficient]
     lines += [f"Caveat: {caveat}" for caveat in result.caveats]
     return lines
 
