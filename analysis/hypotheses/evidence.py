@@ -75,8 +75,9 @@ def evidence_verdict(
     (a declared part with no estimate is an error: say ``Estimate(None, None, None)``).
 
     Returns ``(verdict, record)``: the verdict is Supported, Not supported or Inconclusive;
-    the record is ``{"rule", "words", "parts": [{name, scale, direction, smallest_effect,
-    reason, estimate, ci_low, ci_high, n, unit, verdict, because, data_factor}]}``."""
+    the record is ``{"rule", "parts": [{name, scale, direction, smallest_effect,
+    reason, estimate, ci_low, ci_high, n, unit, verdict, because, data_factor}]}`` (the three
+    words' plain meanings are :data:`analysis.evidence_rule.PLAIN_WORDS`, not copied here)."""
     declared = evidence_rule.declared_parts(rules)
     missing = sorted(set(declared) - set(estimates))
     extra = sorted(set(estimates) - set(declared))
@@ -85,9 +86,15 @@ def evidence_verdict(
     rule = str((rules.get("evidence") or {}).get("combine", "all"))
     parts = [
         evidence_rule.part_from_rules(
-            rules, name, e.estimate, e.ci_low, e.ci_high, n=e.n, unit=e.unit
+            rules,
+            name,
+            estimates[name].estimate,
+            estimates[name].ci_low,
+            estimates[name].ci_high,
+            n=estimates[name].n,
+            unit=estimates[name].unit,
         )
-        for name, e in ((name, estimates[name]) for name in declared)
+        for name in declared
     ]
     judged = evidence_rule.judge(parts, rule)  # type: ignore[arg-type]
     record_parts = []
@@ -110,5 +117,5 @@ def evidence_verdict(
                 "data_factor": verdict.data_factor,
             }
         )
-    record = {"rule": rule, "words": dict(evidence_rule.PLAIN_WORDS), "parts": record_parts}
+    record = {"rule": rule, "parts": record_parts}
     return judged.verdict, record
