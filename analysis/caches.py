@@ -72,9 +72,10 @@ def using_root(root: Path | str) -> Iterator[Path]:
     """Make ``root`` the cache root of this process (and of the processes it starts) for the
     duration of the ``with`` block; the previous setting is restored afterwards."""
     previous = os.environ.get(ENV_VAR)
+    root = Path(root).resolve()  # the processes it starts may run in another folder
     os.environ[ENV_VAR] = str(root)
     try:
-        yield Path(root)
+        yield root
     finally:
         if previous is None:
             os.environ.pop(ENV_VAR, None)

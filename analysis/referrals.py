@@ -22,15 +22,19 @@ DECIDED_RESPONSES: tuple[str, ...] = ("Accepted", "Declined", "No response")
 NOT_ACCEPTED_RESPONSES: tuple[str, ...] = ("Declined", "No response")
 
 
+def _is_one_of(response: pd.Series, words: tuple[str, ...]) -> pd.Series:
+    """True where a response, stripped, is one of ``words`` (False where blank)."""
+    return response.astype("string").str.strip().isin(words).fillna(False).astype(bool)
+
+
 def decided_referrals(referrals: pd.DataFrame) -> pd.DataFrame:
     """The referrals whose ``response`` is Accepted, Declined or No response (Withdrawn and
     blank responses left out), with an ``accepted`` column (1 = Accepted, 0 = not accepted)."""
-    response = referrals["response"].astype("string").str.strip()
-    out = referrals[response.isin(DECIDED_RESPONSES).fillna(False).to_numpy()].copy()
-    out["accepted"] = (out["response"].astype(str).str.strip() == "Accepted").astype(int)
+    out = referrals[_is_one_of(referrals["response"], DECIDED_RESPONSES).to_numpy()].copy()
+    out["accepted"] = (~is_not_accepted(out["response"])).astype(int)
     return out
 
 
 def is_not_accepted(response: pd.Series) -> pd.Series:
     """True where a response is Declined or No response (the one definition of a decline)."""
-    return response.astype("string").str.strip().isin(NOT_ACCEPTED_RESPONSES).fillna(False)
+    return _is_one_of(response, NOT_ACCEPTED_RESPONSES)

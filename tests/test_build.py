@@ -6,6 +6,7 @@ processes, persistent kernels, cache, rendering), so they do not depend on the a
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -293,3 +294,17 @@ def test_national_notebook_depends_on_no_dataset_table():
     hashes = {"episodes.csv": "a", "homes.csv": "b", "dataset.yaml": "c"}
     assert deps["national"] == []
     assert inputs_for(hashes, deps["national"]) == {"dataset.yaml": "c"}
+
+
+def test_a_relative_output_root_and_dataset_folder_build_as_absolute_ones(project, monkeypatch):
+    """Notebooks run in their own folder and pandoc in the edition's: the paths a build hands
+    them (output root, dataset, the cache root of its processes) must not depend on the
+    working directory (a user's ``--output out`` once published nothing, and poisoned the
+    cache with runs whose results went elsewhere)."""
+    monkeypatch.chdir(project["out"].parent)
+    relative = {**project, "out": Path("out"), "data": Path("data")}
+    summary = run_build(settings_for(relative))
+    assert summary.published == ["london"]
+    edition = project["out"] / "2022" / "london"
+    assert json.loads((edition / "results" / "h1_data.json").read_text())["rows"] == 2
+    assert (edition / "results" / "h4_data.json").exists()

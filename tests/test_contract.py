@@ -391,3 +391,11 @@ def test_xlsx_with_real_date_and_number_cells(tmp_path: Path, frames) -> None:
     loaded = load_dataset(tmp_path).table("episodes")
     assert loaded.loc[loaded["CHILD"] == "C003", "DECOM"].iloc[0] == pd.Timestamp(2020, 1, 10)
     assert set(loaded["URN"].dropna()) == {"1000001", "1000002", "1000003"}
+
+
+def test_a_whole_number_beyond_64_bits_is_a_problem_not_a_crash(tmp_path: Path, frames) -> None:
+    """A spreadsheet can write an id or count as 9.25e+18: whole, but beyond a 64-bit integer
+    (found by tests/test_robust_input.py's corrupted files)."""
+    frames["fieldwork"].loc[0, "hypothesis"] = "9.25224879415026e+18"
+    problems = _problems(write_frames(frames, tmp_path))
+    assert _has(problems, table="fieldwork", column="hypothesis", row=2, rule="number too large")

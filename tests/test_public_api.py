@@ -555,3 +555,21 @@ def test_two_years_in_one_folder_each_build_year_uses_its_own_and_the_year_befor
     assert previous["register_year"] == 2023 and previous["london_homes"] == 161
     assert previous["borough_homes"] == 4
     assert "A year earlier, at 31 March 2023, London had 161 children's homes" in result["summary"]
+
+
+def test_a_new_version_with_the_same_bytes_is_recorded_without_a_download(tmp_path, server):
+    """A publisher can reissue a data set as a new version with identical content: the server
+    answers 304 and the manifest records the new version (the file is that version now)."""
+    dest = tmp_path / "public"
+    config = api_config(tmp_path, server.base)
+    assert fetch_cli(dest, 2024, config).exit_code == 0
+    net = next(d for d in server.state.data_sets["pub-cla"] if d.id == "ds-net")
+    net.versions["2.1"] = net.versions["2.0"]
+    before = (dest / "dfe_cla_placed_in_out_netgain_2024.csv").stat().st_mtime_ns
+    result = fetch_cli(dest, 2024, config)
+    assert result.exit_code == 0, result.output
+    assert "same content as version 2.0" in result.output
+    assert ("/statistics/v1/data-sets/ds-net/csv?dataSetVersion=2.1", 304) in server.state.log
+    manifest = Manifest.load(dest / "public_data_manifest.json")
+    assert manifest.entries["dfe_cla_placed_in_out_netgain_2024.csv"].version == "2.1"
+    assert (dest / "dfe_cla_placed_in_out_netgain_2024.csv").stat().st_mtime_ns == before

@@ -77,6 +77,16 @@ class BuildSettings:
     report_config: dict[str, Any] = field(default_factory=dict)
     render: bool = True
 
+    def __post_init__(self) -> None:
+        # Notebooks execute in their own folder and pandoc in the edition's staging folder, so
+        # every path handed to them is made absolute here, whatever the caller's working folder.
+        self.data_dir = Path(self.data_dir).resolve()
+        self.output_root = Path(self.output_root).resolve()
+        self.public_data = Path(self.public_data).resolve() if self.public_data else None
+        self.notebooks_dir = Path(self.notebooks_dir).resolve()
+        self.config_dir = Path(self.config_dir).resolve()
+        self.report_sources = Path(self.report_sources).resolve()
+
 
 @dataclass
 class BuildSummary:

@@ -125,7 +125,10 @@ def convert_column(
         if kind == "int":
             whole = numbers.notna() & (numbers % 1 != 0)
             problems += _cell_problems(table, spec.name, values, whole, "not a whole number")
-            numbers = numbers.where(~whole)
+            # beyond a 64-bit integer (e.g. 9.25e+18 written by a spreadsheet): no count or id
+            huge = numbers.notna() & ~whole & (numbers.abs() >= 2.0**63)
+            problems += _cell_problems(table, spec.name, values, huge, "number too large")
+            numbers = numbers.where(~(whole | huge))
             out = numbers.round().astype("Int64")
         else:
             out = numbers

@@ -58,9 +58,10 @@ def evidence_verdict(
     (a declared part with no estimate is an error: say ``Estimate(None, None, None)``).
 
     Returns ``(verdict, record)``: the verdict is Supported, Not supported or Inconclusive;
-    the record is ``{"rule", "words", "parts": [{name, scale, direction, smallest_effect,
+    the record is ``{"rule", "parts": [{name, scale, direction, smallest_effect,
     reason, estimate, ci_low, ci_high, n, unit, verdict, because, data_factor, plain}]}``
-    (``plain``: the part's sentence template in plain words, when the rules declare one)."""
+    (``plain``: the part's sentence template in plain words, when the rules declare one; the
+    three words' plain meanings are :data:`analysis.evidence_rule.PLAIN_WORDS`, not copied here)."""
     declared = evidence_rule.declared_parts(rules)
     missing = sorted(set(declared) - set(estimates))
     extra = sorted(set(estimates) - set(declared))
@@ -69,9 +70,15 @@ def evidence_verdict(
     rule = str((rules.get("evidence") or {}).get("combine", "all"))
     parts = [
         evidence_rule.part_from_rules(
-            rules, name, e.estimate, e.ci_low, e.ci_high, n=e.n, unit=e.unit
+            rules,
+            name,
+            estimates[name].estimate,
+            estimates[name].ci_low,
+            estimates[name].ci_high,
+            n=estimates[name].n,
+            unit=estimates[name].unit,
         )
-        for name, e in ((name, estimates[name]) for name in declared)
+        for name in declared
     ]
     judged = evidence_rule.judge(parts, rule)  # type: ignore[arg-type]
     record_parts = []
@@ -95,7 +102,7 @@ def evidence_verdict(
                 **({"plain": " ".join(str(spec["plain"]).split())} if spec.get("plain") else {}),
             }
         )
-    record = {"rule": rule, "words": dict(evidence_rule.PLAIN_WORDS), "parts": record_parts}
+    record = {"rule": rule, "parts": record_parts}
     return judged.verdict, record
 
 

@@ -18,7 +18,7 @@ import datetime as dt
 import io
 import re
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -526,6 +526,25 @@ def _download(
         last_modified=previous.last_modified if current else None,
     )
     if response.not_modified and current:
+        if found.version and previous.version != found.version:
+            # a new data set version with the same bytes: the file IS that version now
+            manifest.entries[name] = replace(
+                previous,
+                release=found.release,
+                url=response.url,
+                api_calls=found.api_calls,
+                data_set_id=found.data_set_id,
+                data_set_title=found.data_set_title,
+                version=found.version,
+                published=found.published,
+            )
+            manifest.save()
+            return FileOutcome(
+                spec.key,
+                "unchanged",
+                target,
+                f"data set version {found.version}, same content as version {previous.version}",
+            )
         return FileOutcome(spec.key, "unchanged", target, "not modified (HTTP 304)")
     dest.mkdir(parents=True, exist_ok=True)
     part = target.with_name(f"{target.stem}.part{target.suffix}")  # the reader needs the suffix
