@@ -22,6 +22,7 @@ from analysis.document.borough import comparisons
 from analysis.document.borough_page import borough_page
 from analysis.document.recommendations import load_bank, measure_changes, select
 from analysis.hypotheses import registry
+from analysis.hypotheses.evidence import evidence_short
 from analysis.paths import ROOT
 from analysis.verdicts import fieldwork_reading, hypothesis_key, load_fieldwork_rule
 
@@ -448,6 +449,7 @@ def _environment(templates: Path) -> jinja2.Environment:
         callout=md.callout,
         verdict_words=findings.verdict_words,
         verdict_sentence=findings.verdict_sentence,
+        evidence_short=evidence_short,
         evidence_parts=findings.evidence_parts,
         fieldwork_text=findings.fieldwork_text,
         fieldwork_short=findings.fieldwork_short,

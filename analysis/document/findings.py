@@ -140,20 +140,22 @@ def fieldwork_text(reading: dict[str, Any]) -> str:
     return f"{head[:1].upper()}{head[1:]} {_LEANING[reading['leaning']]}; {relation}."
 
 
-def themes_text(reading: dict[str, Any], limit: int = 4, quote: bool = False) -> str:
-    """The themes read, in one sentence with their number of statements and sources, and (with
-    ``quote``) the main theme's shortest statement as a quotation (the annex tables every
-    theme with one)."""
+def themes_text(
+    reading: dict[str, Any], limit: int = 4, quote: bool = False, sources: bool = True
+) -> str:
+    """The themes read, in one sentence with their number of statements and (with ``sources``)
+    their sources, and (with ``quote``) the main theme's shortest statement as a quotation (the
+    annex tables every theme with its sources)."""
     themes = reading.get("themes") or []
     if not themes:
         return ""
     shown = themes[:limit]
     items = [f"{t['theme']} ({t['statements']})" for t in shown]
     more = len(themes) - len(shown)
-    sources = sorted({s for t in themes for s in t.get("sources") or []})
+    named = sorted({s for t in themes for s in t.get("sources") or []}) if sources else []
     text = "Themes: " + "; ".join(items) + (f"; and {more} more" if more > 0 else "") + "."
-    if sources:
-        text += " Sources: " + ", ".join(s.lower() for s in sources) + "."
+    if named:
+        text += " Sources: " + ", ".join(s.lower() for s in named) + "."
     first = next((t["quote"] for t in shown if t.get("quote")), "") if quote else ""
     if first:
         text += f" For example: \u201c{first.rstrip('.')}.\u201d"

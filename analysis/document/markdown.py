@@ -220,14 +220,19 @@ def small_base(n: Any) -> bool:
 _VERDICT_SENTENCE = re.compile(r"\s*\bVerdict:\s*[^.]*\.?", re.IGNORECASE)
 
 
+#: How the common evidence rule combines parts, as a summary's opening says it.
+_HOW = ("every part is needed", "any one part suffices")
+
+
 def evidence(summary: str, verdict: str) -> str:
     """A hypothesis summary without the verdict it repeats (shown beside it already): a
-    leading ``"<verdict>: "`` and any ``"Verdict: <verdict>."`` sentence are left out."""
+    leading ``"<verdict>: "`` or ``"<verdict> (every part is needed). "`` and any
+    ``"Verdict: <verdict>."`` sentence are left out (the annex states how parts combine)."""
     text = (summary or "").strip()
-    prefix = f"{verdict}:".lower()
-    if verdict and text.lower().startswith(prefix):
-        text = text[len(prefix) :].strip()
-        text = text[:1].upper() + text[1:]
+    for prefix in (f"{verdict}:", *(f"{verdict} ({how})." for how in _HOW)):
+        if verdict and text.lower().startswith(prefix.lower()):
+            text = text[len(prefix) :].strip()
+            text = text[:1].upper() + text[1:]
     return _VERDICT_SENTENCE.sub("", text).strip()
 
 

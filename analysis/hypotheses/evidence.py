@@ -59,8 +59,9 @@ def evidence_verdict(
 
     Returns ``(verdict, record)``: the verdict is Supported, Not supported or Inconclusive;
     the record is ``{"rule", "parts": [{name, scale, direction, smallest_effect,
-    reason, estimate, ci_low, ci_high, n, unit, verdict, because, data_factor, plain}]}``
-    (``plain``: the part's sentence template in plain words, when the rules declare one; the
+    reason, estimate, ci_low, ci_high, n, unit, verdict, because, data_factor, plain, short}]}``
+    (``plain`` and ``short``: the part's sentence and table-cell templates in plain words, when
+    the rules declare them; the
     three words' plain meanings are :data:`analysis.evidence_rule.PLAIN_WORDS`, not copied here)."""
     declared = evidence_rule.declared_parts(rules)
     missing = sorted(set(declared) - set(estimates))
@@ -99,7 +100,7 @@ def evidence_verdict(
                 "verdict": verdict.verdict,
                 "because": verdict.reason,
                 "data_factor": verdict.data_factor,
-                **({"plain": " ".join(str(spec["plain"]).split())} if spec.get("plain") else {}),
+                **{k: " ".join(str(spec[k]).split()) for k in ("plain", "short") if spec.get(k)},
             }
         )
     record = {"rule": rule, "parts": record_parts}
@@ -110,7 +111,8 @@ def _plain_numbers(part: Mapping[str, Any]) -> dict[str, float]:
     """The numbers a part's ``plain`` template may use, direction as estimated (not signed):
     ``est, lo, hi, s`` as they are; ``exp_*`` their exponentials (odds or cost ratios from a
     log scale); ``mor_*`` median odds ratios ``exp(0.954 x)`` (from a borough SD on the log-odds
-    scale); ``pct_*`` times 100 (percentage points from a 0-1 difference)."""
+    scale); ``pct_*`` times 100 (percentage points from a 0-1 difference); ``pctx_*`` the
+    percentage change ``100 (exp(x) - 1)`` (from a log ratio)."""
     base = {
         "est": float(part["estimate"]),
         "lo": float(part["ci_low"]),
@@ -122,6 +124,7 @@ def _plain_numbers(part: Mapping[str, Any]) -> dict[str, float]:
         out[f"exp_{key}"] = math.exp(x)
         out[f"mor_{key}"] = math.exp(0.954 * x)
         out[f"pct_{key}"] = 100 * x
+        out[f"pctx_{key}"] = 100 * (math.exp(x) - 1)
     return out
 
 
@@ -157,6 +160,24 @@ def evidence_summary(verdict: str, record: Mapping[str, Any]) -> str:
     how = "every part is needed" if record["rule"] == "all" else "any one part suffices"
     parts = " ".join(_part_sentence(p) for p in record["parts"])
     return f"{verdict} ({how}). {parts}"
+
+
+def evidence_short(record: Mapping[str, Any] | None) -> str:
+    """The parts of a verdict for a summary table cell: each part's declared ``short`` template
+    filled with its numbers (else its name), then its verdict in lower case, ``"; "`` between
+    parts. Empty without a record (a result of the old rule)."""
+    out = []
+    for part in (record or {}).get("parts") or []:
+        name = str(part["name"]).replace("_", " ")
+        estimated = None not in (part.get("estimate"), part.get("ci_low"), part.get("ci_high"))
+        if not estimated:
+            out.append(f"{name}: not estimable from these data")
+            continue
+        template = part.get("short")
+        text = str(template).format(**_plain_numbers(part)) if template else name
+        out.append(f"{text}: {str(part['verdict']).lower()}")
+    text = "; ".join(out)
+    return text[:1].upper() + text[1:]
 
 
 def mark_supports(
