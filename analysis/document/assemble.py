@@ -471,10 +471,11 @@ CHAPTERS: tuple[tuple[str, str], ...] = (
     ("patterns", "patterns.qmd.j2"),
     ("groups", "groups.qmd.j2"),
     ("hypotheses", "hypothesis.qmd.j2"),
-    ("national", "national.qmd.j2"),
     ("recommendations", "recommendations.qmd.j2"),
     ("changes", "changes.qmd.j2"),
     ("annex", "annex.qmd.j2"),
+    # Context from England's official statistics, not London's findings: after the annex.
+    ("national", "national.qmd.j2"),
     ("methods", "methods.qmd.j2"),
 )
 
