@@ -348,13 +348,23 @@ class _Generator:
             "inspected": inspected,
             "owner": owner,
             "post": self.sector_in(la),
-            "vacancy_rate": float(self.rng.beta(*self.cfg["vacancy_rate_beta"])),
+            "vacancy_rate": self.vacancy_rate(in_london),
             "regs": self.registrations(in_london),
             "occupants": {},
         }
         self.homes.append(home)
         self.home_index[home["URN"]] = home
         return home
+
+    def vacancy_rate(self, in_london: bool) -> float:
+        """A home's staff vacancy rate: Beta(``vacancy_rate_beta``) everywhere, plus
+        ``london_vacancy_per_h6 * h6_staffing`` in London (H6's London mechanism: London's
+        providers recruit and keep staff less easily; 6 points at the 2022 size), capped at 0.9.
+        The extra draws no random number, so the rest of the data are as without it."""
+        rate = float(self.rng.beta(*self.cfg["vacancy_rate_beta"]))
+        if in_london:
+            rate += self.cfg["london_vacancy_per_h6"] * self.fx["h6_staffing"]
+        return min(rate, 0.9)
 
     def registrations(self, in_london: bool) -> list[str]:
         """Emotional and behavioural difficulties always; others by base rate, London's
