@@ -67,11 +67,11 @@ SMALL_COUNT_PROSE = re.compile(
     r"referrals|girls|boys)\b(?!['’]s)",  # "4 children's homes" counts homes
     re.IGNORECASE,
 )
-#: A number after these words is a threshold or rule ("fewer than 2 children per LA"), not a
-#: count of children.
+#: A number after these words is a threshold or rule ("fewer than 2 children per LA"), or the
+#: upper end of a range ("1 to 5 children": the suppression rule itself), not a count of children.
 THRESHOLD_WORDS = re.compile(
     r"(fewer\s+than|less\s+than|more\s+than|at\s+least|at\s+most|under|over|up\s+to|below|"
-    r"above|minimum\s+of|maximum\s+of)\s*$",
+    r"above|minimum\s+of|maximum\s+of|\b\d+\s*(?:to|-|\u2013))\s*$",
     re.IGNORECASE,
 )
 TEXT_SUFFIXES = {".html", ".htm", ".json", ".svg", ".md", ".txt", ".typ", ".qmd", ".csv"}

@@ -64,7 +64,15 @@ def plan_runs(
 
     def add(seed: int, h: int, arm: str, eff: Mapping[str, float]) -> None:
         key = (seed, effects_key(eff))
-        job = jobs.setdefault(key, {"seed": seed, "effects": dict(eff), "evaluate": []})
+        job = jobs.setdefault(
+            key,
+            {
+                "seed": seed,
+                "effects": dict(eff),
+                "evaluate": [],
+                "england_register": sim.get("england_register"),
+            },
+        )
         job["evaluate"].append((h, arm))
 
     for seed in seeds:
@@ -102,8 +110,10 @@ def generate_dataset(effects: Mapping[str, float], seed: int, year: int):
 
 
 def run_job(job: Mapping[str, Any], year: int, config_dir: Path | None = None) -> list[dict]:
-    """Generate one dataset and evaluate its hypotheses; one row per (hypothesis, arm)."""
-    from analysis.hypotheses.registry import get
+    """Generate one dataset and evaluate its hypotheses; one row per (hypothesis, arm). With
+    ``england_register`` in the job, the tests get a synthetic England register as a build gets
+    Ofsted's file (H2 compares London's register with it)."""
+    from analysis.simulation_rivals import evaluator, public_data
 
     rows: list[dict] = []
     label = effects_label(job["effects"])
@@ -125,25 +135,26 @@ def run_job(job: Mapping[str, Any], year: int, config_dir: Path | None = None) -
             for h, arm in job["evaluate"]
         ]
     gen_seconds = time.perf_counter() - t0
-    for h, arm in job["evaluate"]:
-        t1 = time.perf_counter()
-        try:
-            result = get(h, config_dir).evaluate(ds, year, seed=job["seed"])
-            verdict, err = result.verdict, ""
-        except Exception as exc:
-            verdict = ""
-            err = f"evaluate: {type(exc).__name__}: {traceback.format_exc(limit=1)[-200:]}"
-        rows.append(
-            {
-                "hypothesis": h,
-                "arm": arm,
-                "seed": job["seed"],
-                "effects": label,
-                "verdict": verdict,
-                "error": err,
-                "seconds": round(time.perf_counter() - t1 + gen_seconds / len(job["evaluate"]), 3),
-            }
-        )
+    with public_data({**job, "config_dir": config_dir}) as public_dir:
+        for h, arm in job["evaluate"]:
+            t1 = time.perf_counter()
+            try:
+                verdict, err = evaluator(h, config_dir)(ds, year, job["seed"], public_dir), ""
+            except Exception as exc:
+                verdict = ""
+                err = f"evaluate: {type(exc).__name__}: {traceback.format_exc(limit=1)[-200:]}"
+            seconds = time.perf_counter() - t1 + gen_seconds / len(job["evaluate"])
+            rows.append(
+                {
+                    "hypothesis": h,
+                    "arm": arm,
+                    "seed": job["seed"],
+                    "effects": label,
+                    "verdict": verdict,
+                    "error": err,
+                    "seconds": round(seconds, 3),
+                }
+            )
     return rows
 
 

@@ -213,6 +213,49 @@ def separated_groups(y: pd.Series, groups: pd.Series) -> list[str]:
     return sorted(str(g) for g in rate[(rate == 0) | (rate == 1)].index)
 
 
+#: A log-odds coefficient beyond this (an odds ratio above 3 million) is an estimate running to
+#: infinity, not an estimate: the outcome is (quasi-)separated by the term.
+DIVERGED_LOGODDS = 15.0
+
+
+def separated_terms(y: pd.Series, covariates: pd.DataFrame) -> list[str]:
+    """The 0/1 covariates whose 1s (or 0s) all share one outcome: their maximum-likelihood
+    coefficient is infinite (quasi-complete separation), whatever else is in the model."""
+    out = []
+    for name in covariates.columns:
+        x = covariates[name]
+        if not set(x.dropna().unique()) <= {0, 1}:
+            continue
+        for level in (1, 0):
+            cell = y[x == level]
+            if len(cell) and cell.nunique() == 1:
+                out.append(str(name))
+                break
+    return out
+
+
+def _without_separated_terms(
+    table: pd.DataFrame, y: pd.Series, covariates: pd.DataFrame
+) -> pd.DataFrame:
+    """The coefficients table with separated or diverging terms' estimates and intervals set to
+    NaN (not estimable): a Wald interval around a diverging estimate is meaningless, and the
+    cluster-robust one can look narrow (:data:`DIVERGED_LOGODDS`, :func:`separated_terms`)."""
+    bad = set(separated_terms(y, covariates)) | {
+        str(t)
+        for t in table.index
+        if t != "const"
+        and not str(t).startswith("G_")
+        and abs(float(table.loc[t, "coef"])) > DIVERGED_LOGODDS
+    }
+    bad &= {str(t) for t in table.index}
+    if not bad:
+        return table
+    table = table.copy()
+    cols = [c for c in ("coef", "se", "ci_low", "ci_high", "p_value", "odds_ratio") if c in table]
+    table.loc[sorted(bad), cols] = math.nan
+    return table
+
+
 @london_level
 def logit_fixed_effects(
     df: pd.DataFrame,
@@ -252,6 +295,7 @@ def logit_fixed_effects(
         return LogitFit(empty, math.nan, len(y), 0, dropped, False)
     groups = pd.factorize(data[cluster])[0] if cluster else None
     res, table = _fit_glm_logit(y, x, groups, alpha)
+    table = _without_separated_terms(table, data[outcome], data[list(covariates)])
     return LogitFit(
         coefficients=table,
         llf=float(res.llf),

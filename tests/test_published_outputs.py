@@ -104,7 +104,8 @@ def test_estimates_are_not_counts(tmp_path):
 def test_thresholds_and_counts_of_homes_are_not_child_counts(tmp_path):
     (tmp_path / "r.html").write_text(
         "<p>Group 4 places fewer than 2 children per London LA. Camden had 4 children's homes."
-        " At least 3 placements are needed.</p><p>Only 3 children moved.</p>",
+        " At least 3 placements are needed. A median of 1 to 5 children is withheld (1-5"
+        " referrals likewise).</p><p>Only 3 children moved.</p>",
         encoding="utf-8",
     )
     found = scan_published(tmp_path, IDS)

@@ -224,3 +224,19 @@ def test_lists_and_sentences_are_well_formed(london):
         text = " ".join(node.get_text(" ").split())
         assert "**" not in text and " - **" not in text, text[:200]
         assert not re.search(r"[^.]\.\.(?!\.)", text), text[:200]
+
+
+def test_no_heading_or_figure_is_glued_to_the_line_above(built_outputs):
+    """A Jinja block tag at the end of a line swallows the newline after it (trim_blocks), so a
+    heading or figure written after ``{% endif %}`` and a blank line can land directly under a
+    paragraph: pandoc then reads the heading as text (its anchor is lost) and Typst reads the
+    figure's cross-reference as a citation. Every edition's sources are checked."""
+    root, _ = built_outputs
+    glued = []
+    for qmd in sorted(root.glob("*/*/report-sources/*.qmd")):
+        lines = qmd.read_text(encoding="utf-8").split("\n")
+        for i in range(1, len(lines)):
+            block = lines[i].startswith(("#", "!["))
+            if block and lines[i - 1].strip() and not lines[i - 1].startswith(":::"):
+                glued.append(f"{qmd.parent.parent.name}/{qmd.name}:{i + 1}: {lines[i][:40]}")
+    assert glued == [], glued[:10]

@@ -134,3 +134,25 @@ def test_chi_square_independence() -> None:
     t = pd.DataFrame([[30, 10], [10, 30]])
     stat, dof, p = stats.chi_square_independence(t)
     assert dof == 1 and stat == pytest.approx(20.0) and p < 0.001
+
+
+def test_a_separated_term_is_not_estimable_rather_than_a_narrow_huge_estimate():
+    """Every referral with x = 1 declined: the likelihood has no maximum in x (quasi-complete
+    separation). Before, the fit stopped near -22 with a narrow cluster-robust interval, which
+    the evidence rule read as a large, sure effect (H5's near-home part on the example)."""
+    rng = np.random.default_rng(3)
+    n = 400
+    df = pd.DataFrame(
+        {
+            "home": rng.integers(0, 20, n),
+            "child": rng.integers(0, 150, n),
+            "z": rng.integers(0, 2, n),
+            "x": (rng.random(n) < 0.1).astype(int),
+        }
+    )
+    df["y"] = ((rng.random(n) < 0.4) & (df["x"] == 0)).astype(int)
+    fit = stats.logit_fixed_effects(df, "y", ["z", "x"], "home", cluster="child")
+    assert math.isnan(fit.coefficients.loc["x", "coef"])
+    assert math.isnan(fit.coefficients.loc["x", "ci_low"])
+    assert math.isfinite(fit.coefficients.loc["z", "coef"])
+    assert stats.separated_terms(df["y"], df[["z", "x"]]) == ["x"]

@@ -358,12 +358,12 @@ class _Generator:
 
     def vacancy_rate(self, in_london: bool) -> float:
         """A home's staff vacancy rate: Beta(``vacancy_rate_beta``) everywhere, plus
-        ``london_vacancy_per_h6 * h6_staffing`` in London (H6's London mechanism: London's
-        providers recruit and keep staff less easily; 6 points at the 2022 size), capped at 0.9.
+        ``london_vacancy_extra`` in London when ``h6_staffing > 0`` (H6's London mechanism:
+        London's providers recruit and keep staff less easily), capped at 0.9.
         The extra draws no random number, so the rest of the data are as without it."""
         rate = float(self.rng.beta(*self.cfg["vacancy_rate_beta"]))
-        if in_london:
-            rate += self.cfg["london_vacancy_per_h6"] * self.fx["h6_staffing"]
+        if in_london and self.fx["h6_staffing"] > 0:
+            rate += self.cfg["london_vacancy_extra"]
         return min(rate, 0.9)
 
     def registrations(self, in_london: bool) -> list[str]:
