@@ -49,7 +49,7 @@ POSITIVE = ("Supported", "Partly supported")
 #: two (until every evaluator has moved; the record shows only the words that occur)
 VERDICTS = ("Supported", "Not supported", "Inconclusive", "Partly supported", "Insufficient data")
 
-RUN_COLUMNS = ["arm", "seed", "hypothesis", "verdict", "error", "seconds", "commit"]
+RUN_COLUMNS = ["arm", "seed", "hypothesis", "verdict", "error", "seconds", "commit", "arm_spec"]
 #: (dataset, year, seed, public_data_dir) -> verdict string
 Evaluate = Callable[[Any, int, int, str | None], str]
 
@@ -170,6 +170,30 @@ def generate_dataset(effects: Mapping[str, float], seed: int, year: int) -> Any:
     return dataset_from_frames(frames, year=int(year), metadata={"synthetic": True})
 
 
+def arm_spec(job: Mapping[str, Any]) -> str:
+    """A digest of what an arm's datasets are made of and asked: year, generator effects,
+    England register and hypotheses evaluated (not its label or notes). Runs of an arm are
+    comparable with new ones only when this is equal, so changing one arm's effects in
+    ``config/simulation_rivals.yaml`` sets aside that arm's runs alone."""
+    import hashlib
+    import json
+
+    spec = {
+        "year": int(job["year"]),
+        "effects": {k: float(v) for k, v in sorted(dict(job["effects"]).items())},
+        "england_register": job.get("england_register"),
+        "hypotheses": [int(h) for h in job.get("hypotheses", HYPOTHESES)],
+    }
+    return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:10]
+
+
+def arm_specs(cfg: Mapping[str, Any], arms: Iterable[str] | None = None) -> dict[str, str]:
+    """``arm -> arm_spec`` for the arms whose datasets are generated (``same_data_as`` arms
+    are read from their source's runs)."""
+    jobs = plan(cfg, data_arms(cfg, arms or cfg["arms"]), [0])
+    return {j["arm"]: arm_spec(j) for j in jobs}
+
+
 def run_one(job: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Generate one dataset of one arm and evaluate every listed hypothesis on it: one row
     per hypothesis with the verdict (or the error) and seconds. Module-level and given plain
@@ -183,7 +207,7 @@ def _run_one(job: Mapping[str, Any]) -> list[dict[str, Any]]:
     shared equally among its hypotheses: on a shared machine wall time measures the load)."""
     year, seed = int(job["year"]), int(job["seed"])
     hyps = list(job.get("hypotheses", HYPOTHESES))
-    base = {"arm": job["arm"], "seed": seed}
+    base = {"arm": job["arm"], "seed": seed, "arm_spec": arm_spec(job)}
     t0 = time.process_time()
     try:
         ds = generate_dataset(job["effects"], seed, year)
@@ -470,9 +494,10 @@ _STUDY_CODE = (
     "analysis/stats.py",
     "analysis/example",
     "config/example.yaml",
-    "config/simulation_rivals.yaml",
     "analysis/simulation_rivals.py",
 )
+# config/simulation_rivals.yaml is not in the code id: what an arm's runs depend on in it
+# (effects, year, England register) is each run's ``arm_spec``.
 
 
 def evaluator_commits(

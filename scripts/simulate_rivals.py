@@ -6,9 +6,10 @@ each mechanism planted alone; all six verdicts per dataset.
     python scripts/simulate_rivals.py --report-only               # record from the runs file
 
 Runs are appended to ``--runs`` (CSV) as they finish, so a long study can be stopped and
-resumed (datasets already in the file are skipped). Every run records the commit of the code it
-ran on; a runs file holds one commit's runs (the script refuses to mix them: move the old file
-away). It then writes the record: ``--report`` (docs/simulation-rivals.md; what follows the
+resumed (datasets already in the file are skipped). Every run records the code it ran on
+(commit and code id) and its arm's spec (``arm_spec``: effects, year, register); a runs file
+holds one code's runs, and an arm's runs one spec (the script refuses to mix them: move the old
+rows away), so changing one arm's effects sets aside that arm alone. It then writes the record: ``--report`` (docs/simulation-rivals.md; what follows the
 hand-notes marker in the old file is kept), the confusion matrix as CSV (``--matrix``) and
 the table the report's methodology appendix prints (``--appendix``). The cost per dataset:
 ``python scripts/benchmark.py --simulation N``.
@@ -27,6 +28,7 @@ from analysis.paths import ROOT
 from analysis.simulation_rivals import (
     RUN_COLUMNS,
     appendix_markdown,
+    arm_specs,
     code_commit,
     evaluator_commits,
     expand_aliases,
@@ -48,9 +50,12 @@ NOTES_MARKER = "<!-- notes written by hand below: kept by scripts/simulate_rival
 
 def read_runs(path: Path) -> pd.DataFrame:
     """The runs file as text cells (a file from before the ``commit`` column gets it empty)."""
-    runs = pd.read_csv(path, keep_default_na=False, dtype={"commit": str, "error": str})
-    if "commit" not in runs:
-        runs["commit"] = ""
+    runs = pd.read_csv(
+        path, keep_default_na=False, dtype={"commit": str, "arm_spec": str, "error": str}
+    )
+    for column in ("commit", "arm_spec"):
+        if column not in runs:
+            runs[column] = ""
     return runs
 
 
@@ -97,6 +102,21 @@ def main(argv: list[str] | None = None) -> int:
                 print(
                     f"{args.runs} holds runs of other code ({other}), not "
                     f"{commit or 'unknown'}: move it away (or commit your changes) first",
+                    file=sys.stderr,
+                )
+                return 2
+            specs = arm_specs(cfg, arms)
+            stale = sorted(
+                {
+                    a
+                    for a, s in zip(done["arm"], done["arm_spec"], strict=True)
+                    if specs.get(a, s) != s
+                }
+            )
+            if stale:
+                print(
+                    f"{args.runs} holds runs of arms whose effects have changed since ({stale}): "
+                    "move those rows away first",
                     file=sys.stderr,
                 )
                 return 2
