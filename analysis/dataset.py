@@ -104,7 +104,12 @@ class Dataset:
 
     @property
     def name(self) -> str:
-        return str(self.metadata.get("name", self.source_dir.name))
+        """The dataset's name (``name`` in its ``dataset.yaml``); for a folder as users hold
+        it, without one, the folder it was read from, said as a folder (its files are listed
+        with their hashes in the methodology appendix)."""
+        if "name" in self.metadata:
+            return str(self.metadata["name"])
+        return f"the files in the folder “{self.source_dir.name}”"
 
     def has(self, table: str) -> bool:
         return table in self.tables and not self.tables[table].empty

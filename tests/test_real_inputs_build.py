@@ -59,6 +59,8 @@ def test_liia_extract_builds_2023_and_2022_london_editions(liia, tmp_path: Path)
         assert headlines["placements_outside_london"] == truth["placements_outside_london"] > 0
         text = _text(edition / "report.html")
         assert f"London, 31 March {year}" in text
+        # a folder without a dataset.yaml is named as the folder its files came from
+        assert f'Data source the files in the folder "{liia["folder"].name}"' in text
         # all 33 boroughs are in the extract: no coverage row or title-page note
         assert not re.search(r"boroughs in this dataset:? \d", text, flags=re.IGNORECASE)
     previous = out / "2023" / "london" / "previous" / "results" / "headlines.json"

@@ -237,9 +237,9 @@ def _execute_missing(
         html = current and (
             html_setting is True or (html_setting == "london" and r.edition == "london")
         )
-        tasks.append(
-            NotebookTask(r.notebook, r.edition, r.parameters, workdir, r.key, html, current)
-        )
+        # named with its year when it is last year's (progress and error messages)
+        label = r.edition if current else f"{r.edition} {r.year}"
+        tasks.append(NotebookTask(r.notebook, label, r.parameters, workdir, r.key, html, current))
     outcomes: list[NotebookOutcome] = []
     if not tasks:
         return outcomes
