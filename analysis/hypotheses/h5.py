@@ -50,7 +50,13 @@ from analysis.boroughs import home_locations, is_local
 from analysis.charts import interval_chart
 from analysis.dataset import Dataset
 from analysis.flags import flag_true, high_risk_flags
-from analysis.hypotheses.evidence import Estimate, coverage_row, evidence_verdict, fmt_pct
+from analysis.hypotheses.evidence import (
+    coefficient_evidence,
+    coverage_row,
+    evidence_verdict,
+    fmt_pct,
+    not_tested,
+)
 from analysis.hypotheses.figures import FigureSpec, as_published
 from analysis.london_memo import london_level
 from analysis.referrals import decided_referrals
@@ -68,6 +74,10 @@ RISK_DECLINE = "Risk or inspection concern"
 MAIN, LOCAL = "high_risk_declined", "local_extra_risk"
 #: The parts in words, for the chapter's sentences.
 WORDS = {MAIN: "the within-home effect", LOCAL: "the extra effect close to home"}
+#: What a part's ``n`` counts (the referrals the within-home models use).
+IN_TEST = "referrals in the test"
+#: The summary of a result when neither part can be estimated.
+NOT_TESTED = "The data needed to compare acceptance by risk profile within homes is not available."
 
 #: Referral-level covariates held equal in the within-home models (the home's own traits,
 #: London location included, are absorbed by its fixed effect).
@@ -323,30 +333,6 @@ def odds_ratio(coef: Coefficient | None) -> tuple[float, float, float]:
     return (math.exp(coef.estimate), math.exp(coef.ci_low), math.exp(coef.ci_high))
 
 
-def coefficient_evidence(coef: Coefficient | None) -> Estimate:
-    """A log-odds coefficient as an evidence-rule estimate (None when not estimable)."""
-    if coef is None:
-        return Estimate(None, None, None, None, "referrals")
-    return Estimate(coef.estimate, coef.ci_low, coef.ci_high, coef.n, "referrals in the test")
-
-
-def _not_tested(rules: dict, fieldwork, caveats: list[str], reason: str) -> HypothesisResult:
-    """An Inconclusive result when neither part can be estimated."""
-    none = Estimate(None, None, None)
-    verdict, record = evidence_verdict(rules, {MAIN: none, LOCAL: none})
-    return HypothesisResult(
-        HYPOTHESIS,
-        verdict,
-        rules["decision_rule"],
-        fieldwork=fieldwork,
-        caveats=caveats,
-        insufficient=[reason],
-        summary="The data needed to compare acceptance by risk profile within homes is not "
-        f"available. Verdict: {verdict.lower()}.",
-        evidence=record,
-    )
-
-
 def borough_indicators(df: pd.DataFrame, la: str, rules: dict) -> list[Indicator]:
     """The borough's own acceptance gap (descriptive; small numbers)."""
     sub = df[df["LA"] == la]
@@ -386,8 +372,14 @@ def evaluate(
         caveats.insert(0, "Synthetic example data: the figures illustrate the method only.")
     for table, what in (("referrals", "Referrals and responses"), ("needs", "Child needs")):
         if not ds.has(table):
-            return _not_tested(
-                rules, fieldwork, caveats, f"{what} (`{table}` table) absent: no test possible."
+            return not_tested(
+                HYPOTHESIS,
+                rules,
+                [MAIN, LOCAL],
+                fieldwork=fieldwork,
+                caveats=caveats,
+                reason=f"{what} (`{table}` table) absent: no test possible.",
+                summary=NOT_TESTED,
             )
     df, filtered = referral_frame(ds, year, rules)
     insufficient: list[str] = []
@@ -409,17 +401,25 @@ def evaluate(
     test = df[df["in_test"]]
     n_hi, n_lo = int(test["high_risk"].sum()), int((test["high_risk"] == 0).sum())
     if min(n_hi, n_lo) < int(rules["min_group_n"]):
-        return _not_tested(
+        return not_tested(
+            HYPOTHESIS,
             rules,
-            fieldwork,
-            caveats,
-            f"Too few decided referrals to homes with a matching registration and a free place: "
-            f"{n_hi} high-risk, {n_lo} other (at least {rules['min_group_n']} each needed).",
+            [MAIN, LOCAL],
+            fieldwork=fieldwork,
+            caveats=caveats,
+            reason="Too few decided referrals to homes with a matching registration and a free "
+            f"place: {n_hi} high-risk, {n_lo} other (at least {rules['min_group_n']} each "
+            "needed).",
+            summary=NOT_TESTED,
         )
     models = within_home_models(df, alpha)
     main, local = models["high_risk"], models["high_risk_local"]
     verdict, record = evidence_verdict(
-        rules, {MAIN: coefficient_evidence(main), LOCAL: coefficient_evidence(local)}
+        rules,
+        {
+            MAIN: coefficient_evidence(main, IN_TEST, missing_unit="referrals"),
+            LOCAL: coefficient_evidence(local, IN_TEST, missing_unit="referrals"),
+        },
     )
     part = {p["name"]: p for p in record["parts"]}
     gap = acceptance_gap(df, alpha)
