@@ -59,8 +59,8 @@ from analysis.hypotheses.evidence import (
 )
 from analysis.hypotheses.figures import FigureSpec, as_published
 from analysis.london_memo import london_level
-from analysis.referrals import decided_referrals
-from analysis.snapshot import episodes_in_year, for_year, referrals_in_year
+from analysis.referrals import decided_referrals, placement_referrals
+from analysis.snapshot import for_year, referrals_in_year
 from analysis.stats import (
     Coefficient,
     difference_in_proportions,
@@ -168,8 +168,9 @@ def referral_frame(ds: Dataset, year: int, rules: dict[str, Any]) -> tuple[pd.Da
     (either check is skipped, and said in ``attrs["not_checked"]``, when its table is absent).
     Children without a needs record count as not high-risk and as needing only the base
     registration. With ``rules["exclude_placement_referrals"]`` a child's referrals to a home
-    the child is placed in are left out (see :func:`placement_referrals`); the number is in
-    ``attrs["placement_referrals_dropped"]``. ``CHILD`` is for clustering only: never published.
+    the child is placed in are left out (see :func:`analysis.referrals.placement_referrals`);
+    the number is in ``attrs["placement_referrals_dropped"]``. ``CHILD`` is for clustering
+    only: never published.
     """
     refs, filtered = referrals_in_year(ds.table("referrals"), year)
     refs = decided_referrals(refs)
@@ -237,31 +238,6 @@ def referral_frame(ds: Dataset, year: int, rules: dict[str, Any]) -> tuple[pd.Da
     out.attrs["placement_referrals_dropped"] = dropped
     out.attrs["not_checked"] = not_checked
     return out, filtered
-
-
-def placement_referrals(ds: Dataset, year: int, refs: pd.DataFrame) -> pd.Series:
-    """Boolean mask of ``refs``: the referral is to a home the child is placed in (same LA,
-    CHILD and URN as an episode of the ``year`` return). All False without episodes or URNs.
-
-    Why: the referral that led to a placement is accepted by construction; it says where the
-    child went, not how a provider answered a risk. High-risk children are placed outside
-    London more often (hypothesis 1), so these answers are not spread evenly over high-risk and
-    other referrals to local and distant homes. In the simulation study, keeping them made the
-    local-interaction test come out significant in about twice the nominal share of datasets
-    with no effect planted (docs/mechanisms.md).
-    """
-    none = pd.Series(False, index=refs.index)
-    if not ds.has("episodes"):
-        return none
-    eps = ds.table("episodes")  # episodes of the collection year, from the dates when given
-    eps = episodes_in_year(eps, year) if {"DECOM", "DEC"} <= set(eps) else for_year(eps, year)
-    keys = ["LA", "CHILD", "URN"]
-    if eps.empty or not set(keys) <= set(eps.columns) or not set(keys) <= set(refs.columns):
-        return none
-    eps = eps[eps["URN"].notna() & (eps["URN"].astype(str).str.strip() != "")]
-    placed = pd.MultiIndex.from_frame(eps[keys].astype(str).drop_duplicates())
-    mask = pd.MultiIndex.from_frame(refs[keys].astype(str)).isin(placed)
-    return pd.Series(mask, index=refs.index)
 
 
 def acceptance_gap(df: pd.DataFrame, alpha: float = 0.05):

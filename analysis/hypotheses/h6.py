@@ -42,7 +42,7 @@ from analysis.hypotheses.evidence import (
 )
 from analysis.hypotheses.figures import FigureSpec, as_published
 from analysis.london_memo import london_level
-from analysis.referrals import decided_referrals
+from analysis.referrals import decided_referrals, placement_referrals
 from analysis.snapshot import referrals_in_year
 from analysis.stats import (
     Coefficient,
@@ -165,8 +165,6 @@ def referral_staffing_frame(ds: Dataset, year: int, staff: pd.DataFrame, rules: 
     Declined, No response) joined to the home's vacancy rate: ``accepted, vacancy_10pp,
     home_in_london, URN, response, decline_reason``. A child's referral to the home it is placed
     in is left out (accepted by definition, it records the placement, as in hypothesis 5)."""
-    from analysis.hypotheses.h5 import placement_referrals
-
     refs, _ = referrals_in_year(ds.table("referrals"), year)
     refs = decided_referrals(refs)
     refs["URN"] = refs["URN"].astype(str)
