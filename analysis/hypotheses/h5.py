@@ -25,7 +25,8 @@ log-odds and no risk effect gave 15-17% false rejections).
 
 A *matching registration*: the home's Ofsted registration categories meet every requirement the
 child's needs put on a home, by hypothesis 1's map (``compatibility`` in
-``config/decision_rules/h1.yaml``: one definition). Exploitation and risk to others are not Ofsted
+``config/decision_rules/h1.yaml``: one definition; h5.yaml takes it with ``from_hypotheses``,
+from the same config folder). Exploitation and risk to others are not Ofsted
 registration categories: for them a home matches when it is registered for "Emotional and
 behavioural difficulties", the category under which homes care for children whose behaviour puts
 themselves or others at risk (``matching_registration.risk_needs`` in h5.yaml; H1's map wins for a
@@ -88,16 +89,17 @@ def matching_map(rules: Mapping[str, Any]) -> dict[str, Any]:
     """The registration categories a child's needs require of a home: ``{"all_children_require":
     [...], "needs": {need: [categories, any one of which meets it]}}``.
 
-    Hypothesis 1's map (``compatibility`` in its decision rules; or ``compatibility`` in
-    ``rules`` itself, for a self-contained test) completed with H5's ``matching_registration.
-    risk_needs`` for needs H1's map does not name (exploitation and risk to others are not
-    Ofsted categories)."""
+    ``rules["compatibility"]`` (hypothesis 1's map: H5's rules as the registry loads them take
+    it from H1's rules in the same config folder, ``from_hypotheses``) completed with H5's
+    ``matching_registration.risk_needs`` for needs H1's map does not name (exploitation and
+    risk to others are not Ofsted categories)."""
     spec = dict(rules.get("matching_registration") or {})
-    base = rules.get("compatibility")
-    if base is None:
-        from analysis.hypotheses.registry import load_rules
-
-        base = load_rules(int(spec.get("from_hypothesis", 1))).get("compatibility") or {}
+    if "compatibility" not in rules:
+        raise KeyError(
+            "compatibility: H5's rules have no registration map; load them with "
+            "analysis.hypotheses.registry.load_rules(5, config_dir), which takes H1's"
+        )
+    base = rules["compatibility"] or {}
     needs = {k: list(v) for k, v in (spec.get("risk_needs") or {}).items()}
     needs.update({k: list(v) for k, v in (base.get("needs") or {}).items()})
     return {"all_children_require": list(base.get("all_children_require") or []), "needs": needs}
