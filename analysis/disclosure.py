@@ -45,6 +45,8 @@ import yaml
 from analysis.paths import CONFIG
 
 SUPPRESSED = "c"
+#: The built-in range of primary suppression (used when ``config/disclosure.yaml`` is absent or
+#: does not say); read the rule in force with :func:`load_rules` (``lower``, ``upper``).
 LOWER, UPPER = 1, 5
 
 Cell = tuple[int, int]
@@ -62,7 +64,7 @@ class DisclosureRules:
     total_column_names: tuple[str, ...] = ("total", "all")
     total_row_labels: tuple[str, ...] = ("total", "all")
     rounding_base: int | None = None
-    sentence_small: str = "fewer than 6"
+    sentence_small: str = f"fewer than {UPPER + 1}"
     symbols: Mapping[str, str] = field(default_factory=dict)
     protection_interval: float = 2.0
     withhold_column_totals: bool = False
@@ -72,16 +74,17 @@ class DisclosureRules:
 @lru_cache(maxsize=8)
 def _load_rules_cached(path: str) -> DisclosureRules:
     raw: dict[str, Any] = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    upper = int(raw.get("upper", UPPER))
     return DisclosureRules(
         lower=int(raw.get("lower", LOWER)),
-        upper=int(raw.get("upper", UPPER)),
+        upper=upper,
         symbol=str(raw.get("symbol", SUPPRESSED)),
         secondary=bool(raw.get("secondary", True)),
         assume_column_totals_published=bool(raw.get("assume_column_totals_published", True)),
         total_column_names=tuple(s.lower() for s in raw.get("total_column_names", ["total"])),
         total_row_labels=tuple(s.lower() for s in raw.get("total_row_labels", ["total"])),
         rounding_base=(int(raw["rounding_base"]) if raw.get("rounding_base") else None),
-        sentence_small=str(raw.get("sentence_small", "fewer than 6")),
+        sentence_small=str(raw.get("sentence_small", f"fewer than {upper + 1}")),
         symbols=dict(raw.get("symbols", {})),
         protection_interval=float(raw.get("protection_interval", 2)),
         withhold_column_totals=bool(raw.get("withhold_column_totals", False)),
@@ -98,6 +101,13 @@ def load_rules(path: Path | str | None = None) -> DisclosureRules:
     if path is None and not target.exists():
         return DisclosureRules()
     return _load_rules_cached(str(target.resolve()))
+
+
+def small_range(rules: DisclosureRules | None = None) -> tuple[int, int]:
+    """``(lower, upper)``: counts of children from ``lower`` to ``upper`` are suppressed (the
+    rules in force, :func:`load_rules`, when ``rules`` is None; 1 to 5 by default)."""
+    rules = rules or load_rules()
+    return rules.lower, rules.upper
 
 
 def is_small_count(value: Any, rules: DisclosureRules | None = None) -> bool:

@@ -596,12 +596,16 @@ def audit_tables(
     *,
     protection: float = 2.0,
     symbol: str = "c",
-    small: tuple[float, float] = (1, 5),
+    small: tuple[float, float] | None = None,
     results: Sequence[tuple[str, Any]] = (),
 ) -> list[AuditFinding]:
     """Try to recover every suppressed count of ``tables`` (see module doc). ``small`` is the
-    range of primary suppression (a number in it shown anywhere is a finding). ``results`` are
-    the declared counts of the results files, ``(edition, DeclaredCount)``."""
+    range of primary suppression (a number in it shown anywhere is a finding; default the
+    rules', :func:`analysis.disclosure.small_range`). ``results`` are the declared counts of
+    the results files, ``(edition, DeclaredCount)``."""
+    from analysis.disclosure import small_range
+
+    small = small or small_range()
     col = _collect(tables, roots or {}, symbol)
     findings: list[AuditFinding] = _add_results(col, tables, results, symbol, small)
     known: dict[QId, float] = {}
@@ -687,7 +691,9 @@ def audit_edition(
         small=(rules.lower, rules.upper),
         results=results,
     )
-    prose = prose_findings(root, tables, results, symbol=symbol or rules.symbol)
+    prose = prose_findings(
+        root, tables, results, symbol=symbol or rules.symbol, small=(rules.lower, rules.upper)
+    )
     from analysis.disclosure_results import split_leaks
 
     splits = [
@@ -717,16 +723,20 @@ def prose_findings(
     results: Sequence[tuple[str, Any]],
     *,
     symbol: str = "c",
-    small: tuple[float, float] = (1, 5),
+    small: tuple[float, float] | None = None,
 ) -> list[AuditFinding]:
     """Counts of children in the report's text (the Markdown each chapter was written to,
-    ``report-sources/*.qmd``): a count from 1 to 5 in a sentence is a finding
+    ``report-sources/*.qmd``): a count in the suppressed range ``small`` (default the rules',
+    :func:`analysis.disclosure.small_range`, 1 to 5) in a sentence is a finding
     (``small_count``), and so is a larger count of children that is none of the numbers the
     audit reads (a table's count cell, a declared results count, here or in the edition beside):
     the text may only repeat published, audited numbers (``unlinked``). Numbers after
     "fewer than", "at least" ... are thresholds, and after "per" a rate's denominator, not counts; the methods chapter prints fixed
     documents and is not read."""
+    from analysis.disclosure import small_range
     from analysis.disclosure_scan import THRESHOLD_WORDS
+
+    small = small or small_range()
 
     published: set[float] = set()
     for t in tables:

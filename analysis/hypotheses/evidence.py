@@ -1,5 +1,7 @@
 """Pieces of evidence every hypothesis test builds the same way: shares as indicators, coverage
-rows, and the verdict by the common evidence rule (:func:`evidence_verdict`, issue 13).
+rows, a coefficient as a part's estimate (:func:`coefficient_evidence`), the verdict by the
+common evidence rule (:func:`evidence_verdict`, issue 13) and the result of a test the data
+cannot run (:func:`not_tested`).
 
 Shares are fractions 0-1 here; they are formatted as percentages only when written.
 """
@@ -7,12 +9,12 @@ Shares are fractions 0-1 here; they are formatted as percentages only when writt
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from analysis import evidence_rule, stats
-from analysis.verdicts import Indicator
+from analysis.verdicts import FieldworkSummary, HypothesisResult, Indicator
 
 
 def share_indicator(name: str, k: int, n: int, alpha: float = 0.05, **kw: Any) -> Indicator:
@@ -45,6 +47,19 @@ class Estimate:
     ci_high: float | None
     n: int | None = None
     unit: str = "observations"
+
+
+def coefficient_evidence(
+    coef: stats.Coefficient | None, unit: str, missing_unit: str | None = None
+) -> Estimate:
+    """A model coefficient (a log odds ratio or log ratio: 0 = no effect) as a part's estimate
+    for the evidence rule: its estimate, 95% interval and ``n``, counted in ``unit``. All None
+    when it could not be estimated (``coef`` None); ``missing_unit`` (default ``unit``) then
+    names what ``n`` would have counted. Caveat: the interval is the model's (its standard
+    errors, clustering and alpha), taken as it is."""
+    if coef is None:
+        return Estimate(None, None, None, None, unit if missing_unit is None else missing_unit)
+    return Estimate(coef.estimate, coef.ci_low, coef.ci_high, coef.n, unit)
 
 
 def evidence_verdict(
@@ -105,6 +120,35 @@ def evidence_verdict(
         )
     record = {"rule": rule, "parts": record_parts}
     return judged.verdict, record
+
+
+def not_tested(
+    hypothesis: int,
+    rules: Mapping[str, Any],
+    parts: Iterable[str],
+    *,
+    fieldwork: FieldworkSummary,
+    caveats: list[str],
+    reason: str,
+    summary: str,
+    unit: str = "observations",
+) -> HypothesisResult:
+    """The result of a test the data cannot run: every part in ``parts`` without an estimate
+    (``n`` counted in ``unit``), so the common rule's verdict is Inconclusive; ``reason`` is
+    the one entry of ``insufficient`` and the summary is ``summary`` followed by the verdict.
+    No indicators: nothing was estimated."""
+    none = Estimate(None, None, None, None, unit)
+    verdict, record = evidence_verdict(rules, {name: none for name in parts})
+    return HypothesisResult(
+        hypothesis,
+        verdict,
+        rules["decision_rule"],
+        fieldwork=fieldwork,
+        caveats=caveats,
+        insufficient=[reason],
+        summary=f"{summary} Verdict: {verdict.lower()}.",
+        evidence=record,
+    )
 
 
 def _plain_numbers(part: Mapping[str, Any]) -> dict[str, float]:

@@ -37,6 +37,7 @@ from analysis.dataset import Dataset
 from analysis.hypotheses.evidence import Estimate, evidence_summary, evidence_verdict, mark_supports
 from analysis.hypotheses.figures import FigureSpec, as_published
 from analysis.london_memo import london_level
+from analysis.providers import external_sector
 from analysis.snapshot import k2_placements
 from analysis.verdicts import HypothesisResult, Indicator, summarise_fieldwork
 
@@ -48,19 +49,10 @@ REGISTER_LONDON = "London homes"
 REGISTER_ENGLAND = "England's homes outside London"
 
 
-#: Ofsted sectors of externally provided homes (private and voluntary providers); a council's
-#: own homes ("Local Authority") are compared apart.
-EXTERNAL_SECTORS = ("private", "voluntary")
-
-
-def is_external(sector: pd.Series) -> pd.Series:
-    """True where an Ofsted ``Sector`` is Private or Voluntary (case-insensitive)."""
-    return sector.fillna("").astype(str).str.strip().str.casefold().isin(EXTERNAL_SECTORS)
-
-
 def graded_homes(ds: Dataset, rules: Mapping[str, Any]) -> pd.DataFrame:
     """Homes with a known grade: adds ``grade_score`` (from ``rules['grade_scores']``) and
-    ``external`` (Private or Voluntary sector; True for every home when the sector is not
+    ``external`` (Private or Voluntary sector, :func:`analysis.providers.external_sector`;
+    a council's own homes are compared apart; True for every home when the sector is not
     given); homes not yet inspected are dropped; restricted to ``rules['active_statuses']``."""
     homes = ds.table("homes").copy()
     statuses = rules.get("active_statuses") or []
@@ -70,7 +62,7 @@ def graded_homes(ds: Dataset, rules: Mapping[str, Any]) -> pd.DataFrame:
     homes["grade"] = homes["grade"].fillna("").astype(str).str.strip()
     homes["grade_score"] = homes["grade"].map(scores)
     homes["urn"] = homes["urn"].astype(str)
-    homes["external"] = is_external(homes["sector"]) if "sector" in homes.columns else True
+    homes["external"] = external_sector(homes["sector"]) if "sector" in homes.columns else True
     return homes[homes["grade_score"].notna()].reset_index(drop=True)
 
 
@@ -172,7 +164,7 @@ def england_homes(public_data_dir: str | Path | None, rules: Mapping[str, Any]) 
             "grade": raw["Overall experiences and progress of children and young people"]
             .fillna("")
             .str.strip(),
-            "external": is_external(raw["Sector"]) if "Sector" in raw.columns else True,
+            "external": external_sector(raw["Sector"]) if "Sector" in raw.columns else True,
             "in_london": raw["Local authority"]
             .map({n: _in_london_name(n) for n in raw["Local authority"].unique()})
             .to_numpy(),

@@ -24,6 +24,7 @@ may go with children whose needs are easier to meet.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -48,6 +49,15 @@ from analysis.verdicts import HypothesisResult, Indicator, summarise_fieldwork
 
 HYPOTHESIS = 3
 
+#: ``attrs`` key of a structural covariate frame: ``{covariate: why it is left out}``.
+LEFT_OUT = "left_out"
+
+
+class CovariateLeftOut(UserWarning):
+    """A structural covariate of the practice model could not be computed and is left out (the
+    result's caveats say which and why)."""
+
+
 #: Charing Cross, the conventional centre of London (OS grid easting, northing in metres).
 CENTRE_EN: tuple[float, float] = (530047.0, 180422.0)
 METRES_PER_MILE = 1609.344
@@ -59,8 +69,11 @@ METRES_PER_MILE = 1609.344
 def borough_centre_miles(placements: pd.DataFrame) -> pd.Series:
     """Per placing borough (``LA``): straight-line miles from the centroid of its children's
     home postcode sectors (``HOME_POST``) to Charing Cross (:data:`CENTRE_EN`). Boroughs with
-    no known sector are absent. Caveat: the children's home addresses stand for the borough's
-    geography; a sector centroid is about a mile from any one address."""
+    no known sector are absent. Without postcode data (the postcode package missing or its
+    files unreadable) the result is empty, says why in ``attrs[LEFT_OUT]`` and a
+    :class:`CovariateLeftOut` warning is given; any other error is raised. Caveat: the
+    children's home addresses stand for the borough's geography; a sector centroid is about a
+    mile from any one address."""
     from analysis.geography import postcode_sectors, sector_centroids
 
     if "HOME_POST" not in placements.columns or placements.empty:
@@ -68,8 +81,14 @@ def borough_centre_miles(placements: pd.DataFrame) -> pd.Series:
     sectors = postcode_sectors(placements["HOME_POST"].astype("string"))
     try:
         cents = sector_centroids(sectors[sectors.notna() & (sectors != "None")].unique())
-    except Exception:  # noqa: BLE001 - no postcode data: the covariate is left out (caveat)
-        return pd.Series(dtype=float)
+    except (ImportError, OSError) as exc:  # no postcode data: left out, said in the caveats
+        why = f"no postcode data: {type(exc).__name__}: {exc}"
+        warnings.warn(
+            f"centre_miles left out of H3's practice model ({why})", CovariateLeftOut, stacklevel=2
+        )
+        empty = pd.Series(dtype=float)
+        empty.attrs[LEFT_OUT] = why
+        return empty
     east = sectors.map(cents["easting"]).astype(float)
     north = sectors.map(cents["northing"]).astype(float)
     frame = pd.DataFrame({"LA": placements["LA"].to_numpy(), "e": east, "n": north}).dropna()
@@ -93,17 +112,22 @@ def borough_in_house_places(homes: pd.DataFrame) -> pd.Series:
 
 def structural_covariates(ds: Dataset, placements: pd.DataFrame) -> pd.DataFrame:
     """Per placing borough: ``inner`` (1 Inner London), ``centre_miles`` (NaN when unknown) and
-    ``in_house_places`` - the borough structure H3's practice estimate is net of."""
+    ``in_house_places`` - the borough structure H3's practice estimate is net of. A covariate
+    that could not be computed, and why, is in ``attrs[LEFT_OUT]``."""
     ref = london_boroughs().set_index("la_name")
     out = pd.DataFrame(index=pd.Index(ref.index, name="LA"))
     out["inner"] = (ref["inner_outer"].astype(str) == "Inner").astype(float)
-    out["centre_miles"] = borough_centre_miles(placements).reindex(out.index)
+    miles = borough_centre_miles(placements)
+    out["centre_miles"] = miles.reindex(out.index)
     homes = ds.table("homes") if ds.has("homes") else pd.DataFrame()
     if {"places", "la_ons_code", "in_london"} <= set(homes.columns):
         out["in_house_places"] = borough_in_house_places(homes).reindex(out.index).fillna(0)
     else:
         out["in_house_places"] = np.nan
-    return out.reset_index()
+    out = out.reset_index()
+    if LEFT_OUT in miles.attrs:
+        out.attrs[LEFT_OUT] = {"centre_miles": miles.attrs[LEFT_OUT]}
+    return out
 
 
 def standardise(values: pd.Series) -> pd.Series:
@@ -118,7 +142,9 @@ def borough_variation_data(ds: Dataset, year: int, rules: Mapping[str, Any]) -> 
     """Placements with needs, child covariates (:func:`analysis.hypotheses.covariates.child_covariates`)
     and the placing borough's structural covariates (:func:`structural_covariates`,
     ``in_house_log`` = log(1 + places), continuous ones standardised as ``z_*``), restricted to
-    boroughs with at least ``rules['min_children_per_borough']`` children in children's homes."""
+    boroughs with at least ``rules['min_children_per_borough']`` children in children's homes.
+    A structural covariate that could not be computed is in ``attrs[LEFT_OUT]`` under its
+    model name (``z_centre_miles``), with the reason."""
     df = placements_with_needs(ds, year, rules["needs_adjusted"])
     df = child_covariates(ds, year, df)
     struct = structural_covariates(ds, df)
@@ -129,6 +155,9 @@ def borough_variation_data(ds: Dataset, year: int, rules: Mapping[str, Any]) -> 
     for col in ("centre_miles", "in_house_log", "age"):
         if col in df.columns and df[col].notna().any():
             df[f"z_{col}"] = standardise(df[col].fillna(df[col].mean()))
+    left_out = struct.attrs.get(LEFT_OUT)
+    if left_out:
+        df.attrs[LEFT_OUT] = {f"z_{col}": why for col, why in left_out.items()}
     return df
 
 
@@ -435,9 +464,10 @@ def evaluate(
             if c not in covs and not (c in df.columns and df[c].std(ddof=0) == 0)
         ]
         if missing:
+            why = df.attrs.get(LEFT_OUT, {})
             caveats.append(
                 "Structural covariates not available and left out of the practice model: "
-                + ", ".join(missing)
+                + ", ".join(f"{c} ({why[c]})" if c in why else c for c in missing)
                 + "."
             )
         est, fit = practice_estimate(df, covs, alpha)

@@ -34,7 +34,14 @@ from analysis.charts import interval_chart
 from analysis.contract.schemas import NEED_FLAGS
 from analysis.dataset import Dataset
 from analysis.flags import flag_true
-from analysis.hypotheses.evidence import Estimate, coverage_row, evidence_verdict, fmt_pct
+from analysis.hypotheses.evidence import (
+    Estimate,
+    coefficient_evidence,
+    coverage_row,
+    evidence_verdict,
+    fmt_pct,
+    not_tested,
+)
 from analysis.hypotheses.figures import FigureSpec, as_published
 from analysis.london_memo import london_level
 from analysis.providers import EXTERNAL_GROUPS, PROVIDER_GROUPS
@@ -44,6 +51,8 @@ from analysis.verdicts import HypothesisResult, Indicator, summarise_fieldwork
 
 HYPOTHESIS = 4
 PART = "london_premium"
+#: What the premium's ``n`` counts.
+PART_UNIT = "costed placements"
 
 #: Needs fields used as adjusters (those present in the data are used).
 NEED_FIELDS: tuple[str, ...] = NEED_FLAGS
@@ -288,10 +297,8 @@ def hard_to_place_premium_gap(
 
 def premium_evidence(coef: Coefficient | None) -> Estimate:
     """The ``london_premium`` part for the evidence rule: the log-scale London coefficient and
-    its interval (None when it could not be estimated)."""
-    if coef is None:
-        return Estimate(None, None, None, None, "costed placements")
-    return Estimate(coef.estimate, coef.ci_low, coef.ci_high, coef.n, "costed placements")
+    its interval (None when it could not be estimated), counted in costed placements."""
+    return coefficient_evidence(coef, PART_UNIT)
 
 
 def _premium_indicator(
@@ -340,23 +347,6 @@ def borough_premium(df: pd.DataFrame, la: str, rules: dict) -> Indicator:
     return _premium_indicator(name, coef, "Borough's own placements; not adjusted.")
 
 
-def _not_tested(
-    rules: dict, fieldwork, caveats: list[str], reason: str, summary: str
-) -> HypothesisResult:
-    """An Inconclusive result when the premium cannot be estimated (the part has no data)."""
-    verdict, record = evidence_verdict(rules, {PART: premium_evidence(None)})
-    return HypothesisResult(
-        HYPOTHESIS,
-        verdict,
-        rules["decision_rule"],
-        fieldwork=fieldwork,
-        caveats=caveats,
-        insufficient=[reason],
-        summary=summary + f" Verdict: {verdict.lower()}.",
-        evidence=record,
-    )
-
-
 def evaluate(
     ds: Dataset, year: int, rules: dict[str, Any], *, la: str | None = None, seed: int = 0
 ) -> HypothesisResult:
@@ -366,12 +356,16 @@ def evaluate(
     if ds.synthetic:
         caveats.insert(0, "Synthetic example data: the figures illustrate the method only.")
     if not ds.has("costs"):
-        return _not_tested(
+        return not_tested(
+            HYPOTHESIS,
             rules,
-            fieldwork,
-            caveats,
-            "Weekly costs (`costs` table) are absent: no cost comparison possible.",
-            "The dataset holds no placement costs, so the cost hypothesis cannot be tested.",
+            [PART],
+            fieldwork=fieldwork,
+            caveats=caveats,
+            reason="Weekly costs (`costs` table) are absent: no cost comparison possible.",
+            summary="The dataset holds no placement costs, so the cost hypothesis cannot be "
+            "tested.",
+            unit=PART_UNIT,
         )
     df = costed_placements(ds, year)
     insufficient: list[str] = []
@@ -387,13 +381,16 @@ def evaluate(
         )
     n_in, n_out = int(df["in_london"].sum()), int((1 - df["in_london"]).sum())
     if min(n_in, n_out) < int(rules["min_group_n"]):
-        return _not_tested(
+        return not_tested(
+            HYPOTHESIS,
             rules,
-            fieldwork,
-            caveats,
-            f"Too few costed placements: {n_in} in London and {n_out} outside "
+            [PART],
+            fieldwork=fieldwork,
+            caveats=caveats,
+            reason=f"Too few costed placements: {n_in} in London and {n_out} outside "
             f"(at least {rules['min_group_n']} each needed).",
-            "Too few placements have a recorded cost to compare London with elsewhere.",
+            summary="Too few placements have a recorded cost to compare London with elsewhere.",
+            unit=PART_UNIT,
         )
     alpha = float(rules["alpha"])
     coefs = london_premiums(df, alpha)

@@ -25,7 +25,8 @@ log-odds and no risk effect gave 15-17% false rejections).
 
 A *matching registration*: the home's Ofsted registration categories meet every requirement the
 child's needs put on a home, by hypothesis 1's map (``compatibility`` in
-``config/decision_rules/h1.yaml``: one definition). Exploitation and risk to others are not Ofsted
+``config/decision_rules/h1.yaml``: one definition; h5.yaml takes it with ``from_hypotheses``,
+from the same config folder). Exploitation and risk to others are not Ofsted
 registration categories: for them a home matches when it is registered for "Emotional and
 behavioural difficulties", the category under which homes care for children whose behaviour puts
 themselves or others at risk (``matching_registration.risk_needs`` in h5.yaml; H1's map wins for a
@@ -50,11 +51,17 @@ from analysis.boroughs import home_locations, is_local
 from analysis.charts import interval_chart
 from analysis.dataset import Dataset
 from analysis.flags import flag_true, high_risk_flags
-from analysis.hypotheses.evidence import Estimate, coverage_row, evidence_verdict, fmt_pct
+from analysis.hypotheses.evidence import (
+    coefficient_evidence,
+    coverage_row,
+    evidence_verdict,
+    fmt_pct,
+    not_tested,
+)
 from analysis.hypotheses.figures import FigureSpec, as_published
 from analysis.london_memo import london_level
-from analysis.referrals import decided_referrals
-from analysis.snapshot import episodes_in_year, for_year, referrals_in_year
+from analysis.referrals import decided_referrals, placement_referrals
+from analysis.snapshot import for_year, referrals_in_year
 from analysis.stats import (
     Coefficient,
     difference_in_proportions,
@@ -68,6 +75,10 @@ RISK_DECLINE = "Risk or inspection concern"
 MAIN, LOCAL = "high_risk_declined", "local_extra_risk"
 #: The parts in words, for the chapter's sentences.
 WORDS = {MAIN: "the within-home effect", LOCAL: "the extra effect close to home"}
+#: What a part's ``n`` counts (the referrals the within-home models use).
+IN_TEST = "referrals in the test"
+#: The summary of a result when neither part can be estimated.
+NOT_TESTED = "The data needed to compare acceptance by risk profile within homes is not available."
 
 #: Referral-level covariates held equal in the within-home models (the home's own traits,
 #: London location included, are absorbed by its fixed effect).
@@ -78,16 +89,17 @@ def matching_map(rules: Mapping[str, Any]) -> dict[str, Any]:
     """The registration categories a child's needs require of a home: ``{"all_children_require":
     [...], "needs": {need: [categories, any one of which meets it]}}``.
 
-    Hypothesis 1's map (``compatibility`` in its decision rules; or ``compatibility`` in
-    ``rules`` itself, for a self-contained test) completed with H5's ``matching_registration.
-    risk_needs`` for needs H1's map does not name (exploitation and risk to others are not
-    Ofsted categories)."""
+    ``rules["compatibility"]`` (hypothesis 1's map: H5's rules as the registry loads them take
+    it from H1's rules in the same config folder, ``from_hypotheses``) completed with H5's
+    ``matching_registration.risk_needs`` for needs H1's map does not name (exploitation and
+    risk to others are not Ofsted categories)."""
     spec = dict(rules.get("matching_registration") or {})
-    base = rules.get("compatibility")
-    if base is None:
-        from analysis.hypotheses.registry import load_rules
-
-        base = load_rules(int(spec.get("from_hypothesis", 1))).get("compatibility") or {}
+    if "compatibility" not in rules:
+        raise KeyError(
+            "compatibility: H5's rules have no registration map; load them with "
+            "analysis.hypotheses.registry.load_rules(5, config_dir), which takes H1's"
+        )
+    base = rules["compatibility"] or {}
     needs = {k: list(v) for k, v in (spec.get("risk_needs") or {}).items()}
     needs.update({k: list(v) for k, v in (base.get("needs") or {}).items()})
     return {"all_children_require": list(base.get("all_children_require") or []), "needs": needs}
@@ -158,8 +170,9 @@ def referral_frame(ds: Dataset, year: int, rules: dict[str, Any]) -> tuple[pd.Da
     (either check is skipped, and said in ``attrs["not_checked"]``, when its table is absent).
     Children without a needs record count as not high-risk and as needing only the base
     registration. With ``rules["exclude_placement_referrals"]`` a child's referrals to a home
-    the child is placed in are left out (see :func:`placement_referrals`); the number is in
-    ``attrs["placement_referrals_dropped"]``. ``CHILD`` is for clustering only: never published.
+    the child is placed in are left out (see :func:`analysis.referrals.placement_referrals`);
+    the number is in ``attrs["placement_referrals_dropped"]``. ``CHILD`` is for clustering
+    only: never published.
     """
     refs, filtered = referrals_in_year(ds.table("referrals"), year)
     refs = decided_referrals(refs)
@@ -227,31 +240,6 @@ def referral_frame(ds: Dataset, year: int, rules: dict[str, Any]) -> tuple[pd.Da
     out.attrs["placement_referrals_dropped"] = dropped
     out.attrs["not_checked"] = not_checked
     return out, filtered
-
-
-def placement_referrals(ds: Dataset, year: int, refs: pd.DataFrame) -> pd.Series:
-    """Boolean mask of ``refs``: the referral is to a home the child is placed in (same LA,
-    CHILD and URN as an episode of the ``year`` return). All False without episodes or URNs.
-
-    Why: the referral that led to a placement is accepted by construction; it says where the
-    child went, not how a provider answered a risk. High-risk children are placed outside
-    London more often (hypothesis 1), so these answers are not spread evenly over high-risk and
-    other referrals to local and distant homes. In the simulation study, keeping them made the
-    local-interaction test come out significant in about twice the nominal share of datasets
-    with no effect planted (docs/mechanisms.md).
-    """
-    none = pd.Series(False, index=refs.index)
-    if not ds.has("episodes"):
-        return none
-    eps = ds.table("episodes")  # episodes of the collection year, from the dates when given
-    eps = episodes_in_year(eps, year) if {"DECOM", "DEC"} <= set(eps) else for_year(eps, year)
-    keys = ["LA", "CHILD", "URN"]
-    if eps.empty or not set(keys) <= set(eps.columns) or not set(keys) <= set(refs.columns):
-        return none
-    eps = eps[eps["URN"].notna() & (eps["URN"].astype(str).str.strip() != "")]
-    placed = pd.MultiIndex.from_frame(eps[keys].astype(str).drop_duplicates())
-    mask = pd.MultiIndex.from_frame(refs[keys].astype(str)).isin(placed)
-    return pd.Series(mask, index=refs.index)
 
 
 def acceptance_gap(df: pd.DataFrame, alpha: float = 0.05):
@@ -323,30 +311,6 @@ def odds_ratio(coef: Coefficient | None) -> tuple[float, float, float]:
     return (math.exp(coef.estimate), math.exp(coef.ci_low), math.exp(coef.ci_high))
 
 
-def coefficient_evidence(coef: Coefficient | None) -> Estimate:
-    """A log-odds coefficient as an evidence-rule estimate (None when not estimable)."""
-    if coef is None:
-        return Estimate(None, None, None, None, "referrals")
-    return Estimate(coef.estimate, coef.ci_low, coef.ci_high, coef.n, "referrals in the test")
-
-
-def _not_tested(rules: dict, fieldwork, caveats: list[str], reason: str) -> HypothesisResult:
-    """An Inconclusive result when neither part can be estimated."""
-    none = Estimate(None, None, None)
-    verdict, record = evidence_verdict(rules, {MAIN: none, LOCAL: none})
-    return HypothesisResult(
-        HYPOTHESIS,
-        verdict,
-        rules["decision_rule"],
-        fieldwork=fieldwork,
-        caveats=caveats,
-        insufficient=[reason],
-        summary="The data needed to compare acceptance by risk profile within homes is not "
-        f"available. Verdict: {verdict.lower()}.",
-        evidence=record,
-    )
-
-
 def borough_indicators(df: pd.DataFrame, la: str, rules: dict) -> list[Indicator]:
     """The borough's own acceptance gap (descriptive; small numbers)."""
     sub = df[df["LA"] == la]
@@ -386,8 +350,14 @@ def evaluate(
         caveats.insert(0, "Synthetic example data: the figures illustrate the method only.")
     for table, what in (("referrals", "Referrals and responses"), ("needs", "Child needs")):
         if not ds.has(table):
-            return _not_tested(
-                rules, fieldwork, caveats, f"{what} (`{table}` table) absent: no test possible."
+            return not_tested(
+                HYPOTHESIS,
+                rules,
+                [MAIN, LOCAL],
+                fieldwork=fieldwork,
+                caveats=caveats,
+                reason=f"{what} (`{table}` table) absent: no test possible.",
+                summary=NOT_TESTED,
             )
     df, filtered = referral_frame(ds, year, rules)
     insufficient: list[str] = []
@@ -409,17 +379,25 @@ def evaluate(
     test = df[df["in_test"]]
     n_hi, n_lo = int(test["high_risk"].sum()), int((test["high_risk"] == 0).sum())
     if min(n_hi, n_lo) < int(rules["min_group_n"]):
-        return _not_tested(
+        return not_tested(
+            HYPOTHESIS,
             rules,
-            fieldwork,
-            caveats,
-            f"Too few decided referrals to homes with a matching registration and a free place: "
-            f"{n_hi} high-risk, {n_lo} other (at least {rules['min_group_n']} each needed).",
+            [MAIN, LOCAL],
+            fieldwork=fieldwork,
+            caveats=caveats,
+            reason="Too few decided referrals to homes with a matching registration and a free "
+            f"place: {n_hi} high-risk, {n_lo} other (at least {rules['min_group_n']} each "
+            "needed).",
+            summary=NOT_TESTED,
         )
     models = within_home_models(df, alpha)
     main, local = models["high_risk"], models["high_risk_local"]
     verdict, record = evidence_verdict(
-        rules, {MAIN: coefficient_evidence(main), LOCAL: coefficient_evidence(local)}
+        rules,
+        {
+            MAIN: coefficient_evidence(main, IN_TEST, missing_unit="referrals"),
+            LOCAL: coefficient_evidence(local, IN_TEST, missing_unit="referrals"),
+        },
     )
     part = {p["name"]: p for p in record["parts"]}
     gap = acceptance_gap(df, alpha)

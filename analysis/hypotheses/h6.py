@@ -32,10 +32,17 @@ from scipy import stats
 from analysis.boroughs import home_locations
 from analysis.charts import interval_chart
 from analysis.dataset import Dataset
-from analysis.hypotheses.evidence import Estimate, coverage_row, evidence_verdict, fmt_pct
+from analysis.hypotheses.evidence import (
+    Estimate,
+    coefficient_evidence,
+    coverage_row,
+    evidence_verdict,
+    fmt_pct,
+    not_tested,
+)
 from analysis.hypotheses.figures import FigureSpec, as_published
 from analysis.london_memo import london_level
-from analysis.referrals import decided_referrals
+from analysis.referrals import decided_referrals, placement_referrals
 from analysis.snapshot import referrals_in_year
 from analysis.stats import (
     Coefficient,
@@ -158,8 +165,6 @@ def referral_staffing_frame(ds: Dataset, year: int, staff: pd.DataFrame, rules: 
     Declined, No response) joined to the home's vacancy rate: ``accepted, vacancy_10pp,
     home_in_london, URN, response, decline_reason``. A child's referral to the home it is placed
     in is left out (accepted by definition, it records the placement, as in hypothesis 5)."""
-    from analysis.hypotheses.h5 import placement_referrals
-
     refs, _ = referrals_in_year(ds.table("referrals"), year)
     refs = decided_referrals(refs)
     refs["URN"] = refs["URN"].astype(str)
@@ -193,34 +198,11 @@ def staff_decline_share(refs: pd.DataFrame, alpha: float = 0.05) -> tuple[float,
     return (k / n if n else math.nan, low, high, n)
 
 
-def coefficient_evidence(coef: Coefficient | None, unit: str) -> Estimate:
-    """A log-odds coefficient as an evidence-rule estimate (None when not estimable)."""
-    if coef is None:
-        return Estimate(None, None, None, None, unit)
-    return Estimate(coef.estimate, coef.ci_low, coef.ci_high, coef.n, unit)
-
-
 def gap_evidence(gap: tuple[float, float, float], n_homes: int) -> Estimate:
     """The London-minus-elsewhere gap as an evidence-rule estimate (None when not estimable)."""
     if any(math.isnan(v) for v in gap):
         return Estimate(None, None, None, None, "homes")
     return Estimate(gap[0], gap[1], gap[2], n_homes, "homes with a staffing return")
-
-
-def _not_tested(rules: dict, fieldwork, caveats: list[str], reason: str, summary: str):
-    """An Inconclusive result when neither part can be estimated."""
-    none = Estimate(None, None, None)
-    verdict, record = evidence_verdict(rules, {GAP: none, VACANCY: none})
-    return HypothesisResult(
-        HYPOTHESIS,
-        verdict,
-        rules["decision_rule"],
-        fieldwork=fieldwork,
-        caveats=caveats,
-        insufficient=[reason],
-        summary=f"{summary} Verdict: {verdict.lower()}.",
-        evidence=record,
-    )
 
 
 def evaluate(
@@ -232,24 +214,29 @@ def evaluate(
     if ds.synthetic:
         caveats.insert(0, "Synthetic example data: the figures illustrate the method only.")
     if not ds.has("home_staffing"):
-        return _not_tested(
+        return not_tested(
+            HYPOTHESIS,
             rules,
-            fieldwork,
-            caveats,
-            "Home staffing (`home_staffing` table) absent: no test possible.",
-            "The dataset holds no staffing returns, so the staffing hypothesis cannot be tested.",
+            [GAP, VACANCY],
+            fieldwork=fieldwork,
+            caveats=caveats,
+            reason="Home staffing (`home_staffing` table) absent: no test possible.",
+            summary="The dataset holds no staffing returns, so the staffing hypothesis cannot "
+            "be tested.",
         )
     alpha = float(rules["alpha"])
     staff = staffing_frame(ds, year)
     london, elsewhere = staff[staff["home_in_london"] == 1], staff[staff["home_in_london"] == 0]
     if len(london) < int(rules["min_homes"]) or len(elsewhere) < int(rules["min_homes"]):
-        return _not_tested(
+        return not_tested(
+            HYPOTHESIS,
             rules,
-            fieldwork,
-            caveats,
-            f"Staffing returned by {len(london)} London homes and {len(elsewhere)} homes "
+            [GAP, VACANCY],
+            fieldwork=fieldwork,
+            caveats=caveats,
+            reason=f"Staffing returned by {len(london)} London homes and {len(elsewhere)} homes "
             f"elsewhere (at least {rules['min_homes']} of each needed).",
-            "Too few homes returned staffing figures to compare London with elsewhere.",
+            summary="Too few homes returned staffing figures to compare London with elsewhere.",
         )
     share_l = unavailable_share(london, seed, alpha)
     share_e = unavailable_share(elsewhere, seed, alpha)

@@ -12,6 +12,11 @@ Adding a hypothesis = its statistics module, its rules file and one registry ent
 ``docs/adding-a-hypothesis.md``). A registered hypothesis without a notebook of its own runs the
 chapter template ``hypotheses/_hypothesis.ipynb`` (:func:`notebooks_for_build`).
 
+A rules file may take a value from another hypothesis's rules instead of repeating it:
+``from_hypotheses: {key: N}`` (:data:`FROM_HYPOTHESES`). :meth:`Hypothesis.rules` fills ``key`` in
+from hypothesis ``N``'s rules file in the SAME config folder, so a test run with another config
+folder reads that folder's definition, and the rules a test is given hold every value it uses.
+
 This module reads YAML only; a statistics module is imported when its evaluator is asked for.
 """
 
@@ -39,6 +44,9 @@ TEMPLATE_NOTEBOOK = "_hypothesis.ipynb"
 HYPOTHESES_MARKER = "hypotheses"
 
 _REQUIRED = ("id", "title", "question", "module", "rules")
+#: In a rules file, ``{key: hypothesis id}``: values taken from another hypothesis's rules file
+#: (one definition; see the module docstring and :func:`with_values_from_hypotheses`).
+FROM_HYPOTHESES = "from_hypotheses"
 
 
 class RegistryError(ValueError):
@@ -80,8 +88,12 @@ class Hypothesis:
         return f"results/{self.key}.json"
 
     def rules(self) -> dict[str, Any]:
-        """Its decision rules (``config/<rules>``)."""
-        return read_yaml(self.config_dir / self.rules_file)
+        """Its decision rules (``config/<rules>``), with the values it takes from other
+        hypotheses' rules filled in from the same config folder
+        (:func:`with_values_from_hypotheses`)."""
+        return with_values_from_hypotheses(
+            read_yaml(self.config_dir / self.rules_file), self.config_dir
+        )
 
     def statistics(self) -> Any:
         """Its statistics module (imported now)."""
@@ -176,6 +188,26 @@ def titles(config_dir: Path | str | None = None) -> dict[int, str]:
 def load_rules(hypothesis: int, config_dir: Path | str | None = None) -> dict[str, Any]:
     """The decision rules of ``hypothesis`` (the file its registry entry names)."""
     return get(hypothesis, config_dir).rules()
+
+
+def with_values_from_hypotheses(
+    rules: Mapping[str, Any], config_dir: Path | str | None = None
+) -> dict[str, Any]:
+    """``rules`` with each key its ``from_hypotheses`` block names (``{key: N}``) set to that
+    key's value in hypothesis ``N``'s own rules file, read from ``config_dir`` (the registry of
+    the same folder). Raises :class:`RegistryError` when ``rules`` also gives the key itself or
+    hypothesis ``N``'s file does not have it. Values are taken from the file as written (not
+    from values it takes in turn), so references cannot loop."""
+    out = dict(rules)
+    for key, hypothesis in (rules.get(FROM_HYPOTHESES) or {}).items():
+        source = get(int(hypothesis), config_dir)
+        own = read_yaml(source.config_dir / source.rules_file) or {}
+        if key in rules:
+            raise RegistryError(f"{key!r} is both given and taken from hypothesis {hypothesis}")
+        if key not in own:
+            raise RegistryError(f"{key!r} is not in {source.rules_file} ({source.config_dir})")
+        out[key] = own[key]
+    return out
 
 
 # --- what the build derives from the registry -------------------------------------------------

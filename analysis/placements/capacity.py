@@ -17,15 +17,14 @@ from typing import Any
 
 import pandas as pd
 
+from analysis.providers import external_sector
 from analysis.snapshot import snapshot_date
-
-EXTERNAL_SECTORS = frozenset({"private", "voluntary"})
 
 
 def london_external_homes(homes: pd.DataFrame) -> pd.DataFrame:
-    """The register's private and voluntary children's homes in London (``urn``, ``places``)."""
-    sector = homes["sector"].astype(str).str.strip().str.lower()
-    keep = homes["in_london"].fillna(False).astype(bool) & sector.isin(EXTERNAL_SECTORS)
+    """The register's private and voluntary children's homes in London (``urn``, ``places``;
+    externally provided as :func:`analysis.providers.external_sector` defines it)."""
+    keep = homes["in_london"].fillna(False).astype(bool) & external_sector(homes["sector"])
     if "provision_type" in homes.columns:
         keep &= homes["provision_type"].fillna("Children's home").eq("Children's home")
     out = homes.loc[keep, ["urn"]].copy()

@@ -15,21 +15,22 @@ from typing import Any
 import pandas as pd
 
 from analysis.boroughs import london_boroughs
+from analysis.providers import external_sector
 
 LA_SECTORS = frozenset({"local authority"})
-EXTERNAL_SECTORS = frozenset({"private", "voluntary"})
 
 
 def places_by_borough(homes: pd.DataFrame) -> pd.DataFrame:
     """Per London borough (``la_name``, ``inner_outer``): registered places in children's homes
     located there, ``places`` (all sectors), ``la_places`` (council-run) and ``external_places``
-    (private and voluntary), and the number of ``homes``."""
+    (private and voluntary: :func:`analysis.providers.external_sector`), and the number of
+    ``homes``."""
     ref = london_boroughs()[["la_name", "ons_code", "inner_outer"]]
     h = homes[homes["la_ons_code"].isin(ref["ons_code"])].copy()
     h["places"] = pd.to_numeric(h["places"], errors="coerce").fillna(0)
     sector = h["sector"].astype(str).str.strip().str.lower()
     h["la_places"] = h["places"].where(sector.isin(LA_SECTORS), 0)
-    h["external_places"] = h["places"].where(sector.isin(EXTERNAL_SECTORS), 0)
+    h["external_places"] = h["places"].where(external_sector(h["sector"]), 0)
     agg = h.groupby("la_ons_code").agg(
         homes=("urn", "size"),
         places=("places", "sum"),
