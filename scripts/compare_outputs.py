@@ -29,14 +29,28 @@ BUILD_TIME = re.compile(rb"\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC")
 SCRATCH = re.compile(rb"[^\s\"']*/\.staging/\d+/_work-[0-9a-f]+/[0-9a-f]{64}")
 
 
+_DELIMS = re.compile(rb"([\s\"']+)")
+
+
 def _volatile(data: bytes) -> bytes:
-    return SCRATCH.sub(b"<scratch>", BUILD_TIME.sub(b"<build time>", data))
+    # SCRATCH's matches never cross whitespace or quotes, so it is applied token by token, and
+    # only to tokens holding "/.staging/": the same result without quadratic backtracking on
+    # long base64 lines (the whole-text sub did not finish in 15 minutes on one edition)
+    data = BUILD_TIME.sub(b"<build time>", data)
+    if b"/.staging/" not in data:
+        return data
+    return b"".join(
+        SCRATCH.sub(b"<scratch>", piece) if b"/.staging/" in piece else piece
+        for piece in _DELIMS.split(data)
+    )
 
 
 def _notebook(path: Path, raw: bytes | None = None) -> object:
     nb = json.loads(_volatile(path.read_bytes() if raw is None else raw).decode("utf-8"))
     nb.get("metadata", {}).pop("papermill", None)
     for cell in nb.get("cells", []):
+        if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
+            cell.pop("id", None)  # papermill's new cell: nbformat.random_cell_id(), each run
         cell.get("metadata", {}).pop("execution", None)
         cell.get("metadata", {}).pop("papermill", None)
     return nb
