@@ -47,6 +47,11 @@ class EditionPaths:
     def figures(self) -> Path:
         return self.root / "figures"
 
+    @property
+    def scopes(self) -> Path:
+        """A borough edition's comparison scopes (written by the groups notebook)."""
+        return self.results / "scopes.json"
+
 
 def clean_for_json(value: Any) -> Any:
     """Make a value JSON-safe and stable: numpy scalars to Python, floats rounded, NaN to None."""

@@ -456,6 +456,14 @@ def test_outputs_written_with_disclosure_control(config, tmp_path, monkeypatch):
     assert row["k2_children"] == "c" and row["pct_in_borough"] == "c"
     text = "".join(p.read_text() for p in out.rglob("*.csv")) + json.dumps(saved)
     assert "Camden-0" not in text
+    # the comparison scopes the borough's tables use (analysis.hypotheses.scopes)
+    scopes = json.loads((out / "results" / "scopes.json").read_text())
+    gid = saved["typology"]["assignments"]["Camden"]
+    assert scopes["group"]["name"] == f"Group {gid}: {saved['typology']['labels'][str(gid)]}"
+    same = [la for la, g in saved["typology"]["assignments"].items() if g == gid]
+    assert scopes["group"]["members"] == sorted(same)
+    assert scopes["borough"] == {"name": "Camden", "members": ["Camden"]}
+    assert scopes["london"]["name"] == "London boroughs" and len(scopes["london"]["members"]) == 33
 
 
 def plan_group_1_borough(plan: dict[str, dict]) -> str:

@@ -331,6 +331,7 @@ def _borough_edition(root: Path) -> Path:
         }
     }
     (root / "results" / "groups.json").write_text(json.dumps(groups))
+    _scopes_record(root, "Camden", "Group 4: Scattergun", ["Camden", "Sutton"])
     for n in registry.ids():
         res = HypothesisResult(n, "Supported", "rule", summary="s")
         (root / "results" / f"h{n}.json").write_text(json.dumps(res.to_dict()))
@@ -338,7 +339,7 @@ def _borough_edition(root: Path) -> Path:
 
 
 def test_borough_edition_compares_the_borough_with_its_group_and_london(tmp_path):
-    from analysis.document.borough import comparisons
+    from analysis.document.borough import ComparisonScopes, comparisons
 
     edition = _borough_edition(tmp_path / "camden")
     h2 = {
@@ -348,7 +349,7 @@ def test_borough_edition_compares_the_borough_with_its_group_and_london(tmp_path
         ]
     }
     rows = comparisons(
-        edition, "Camden", "Group 4: Scattergun", {2: h2}, None, registry.registry(CONFIG)
+        edition, ComparisonScopes.read(edition, "Camden"), {2: h2}, None, registry.registry(CONFIG)
     )
     assert [r[1] for r in rows["h2"]] == ["c", "88%"]  # a share of 2 children is withheld
     assert ["Share placed outside London", "89%", "72%", "67%"] in rows["patterns"]
@@ -384,6 +385,74 @@ def test_borough_edition_compares_the_borough_with_its_group_and_london(tmp_path
         assert "\n\n| Measure | Camden | Group 4: Scattergun | London |" in text, chapter
     h5 = (tmp_path / "src" / "h5.qmd").read_text()
     assert "give no separate figure for Camden" in h5
+
+
+def _scopes_record(root: Path, la: str, group: str, members: list[str]) -> None:
+    """``results/scopes.json`` as the groups notebook writes it for a borough edition (the
+    comparison scopes of :func:`analysis.hypotheses.scopes.comparison_scopes`)."""
+    from analysis.groups.publish import scopes_json
+    from analysis.hypotheses.scopes import LONDON_SCOPE
+
+    record = scopes_json(
+        [(LONDON_SCOPE, ["Camden", "City of London", "Sutton"]), (group, members), (la, [la])]
+    )
+    (root / "results" / "scopes.json").write_text(json.dumps(record))
+
+
+def test_a_borough_the_typology_does_not_place_is_compared_with_its_scopes_group(tmp_path):
+    """City of London is not grouped: the scopes module compares it with Inner London, and the
+    group column shows Inner London's figures under that name (it once showed dashes, the group
+    row being found by the word "group")."""
+    from analysis.document.borough import ComparisonScopes, comparisons
+
+    root = tmp_path / "city"
+    for sub in ("results", "figures", "tables"):
+        (root / sub).mkdir(parents=True)
+    tables = {
+        "groups_assignments": "la_name,typology_group\nCity of London,not grouped\n"
+        "Camden,4\nSutton,4\n",
+        "patterns_by_borough": "la_name,placements,pct_in_own_borough\n"
+        "City of London,6,0\nCamden,18,0.1\nSutton,9,0.4\n",
+        "h1_outside_by_scope": "scope,children,share\nLondon boroughs,790,0.673\n"
+        "Inner London,320,0.697\nCity of London,6,0.5\n",
+        "h6_places_unavailable": "area,unavailable_share,vacancy_rate\n"
+        "London homes,0.108,0.16\nHomes outside London,0.086,0.175\n"
+        "Homes in Inner London,0.152,0.2\nHomes in City of London,0.217,0.116\n",
+    }
+    for name, text in tables.items():
+        (root / "tables" / f"{name}.csv").write_text(text)
+    groups = {"typology": {"assignments": {"City of London": "not grouped", "Camden": 4}}}
+    (root / "results" / "groups.json").write_text(json.dumps(groups))
+    _scopes_record(root, "City of London", "Inner London", ["Camden", "City of London"])
+    for n in registry.ids():
+        res = HypothesisResult(n, "Supported", "rule", summary="s")
+        (root / "results" / f"h{n}.json").write_text(json.dumps(res.to_dict()))
+
+    scopes = ComparisonScopes.read(root, "City of London")
+    assert scopes.group == "Inner London"
+    rows = comparisons(root, scopes, {}, None, registry.registry(CONFIG))
+    assert ["Share placed outside London", "50%", "70%", "67%"] in rows["patterns"]
+    own = next(r for r in rows["patterns"] if r[0].startswith("Share placed in their own"))
+    assert own[1:] == ["0%", "5%", "17%"]  # group: City of London and Camden; London: all
+    assert rows["h6"][0][1:] == ["22%", "15%", "11%"]  # "Homes in Inner London"
+
+    ctx = build_context(
+        root,
+        edition="city-of-london",
+        la_name="City of London",
+        year=2022,
+        previous_year=None,
+        metadata={},
+        data_hashes={},
+        parameters={},
+        config_dir=CONFIG,
+        settings={"top_recommendations": 3},
+    )
+    assert ctx.group is None  # not in a behaviour group
+    write_sources(ctx, REPORT_SOURCES / "templates", tmp_path / "src", root)
+    text = (tmp_path / "src" / "h1.qmd").read_text()
+    assert "\n\n| Measure | City of London | Inner London | London |" in text
+    assert ": City of London against Inner London (it is in no behaviour group) and London" in text
 
 
 def test_th_scope_leaves_thead_alone():

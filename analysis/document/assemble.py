@@ -18,7 +18,7 @@ import jinja2
 from analysis.coverage import Coverage, coverage_from
 from analysis.document import findings
 from analysis.document import markdown as md
-from analysis.document.borough import comparisons
+from analysis.document.borough import ComparisonScopes, comparisons
 from analysis.document.borough_page import borough_page
 from analysis.document.recommendations import load_bank, measure_changes, select
 from analysis.hypotheses import registry
@@ -128,6 +128,8 @@ class ReportContext:
     settings: dict[str, Any]
     #: ``chapter -> rows [measure, borough, group, London]`` (borough editions only).
     borough: dict[str, list[list[str]]] = field(default_factory=dict)
+    #: The scopes those rows compare (borough editions only).
+    scopes: ComparisonScopes | None = None
     #: The simulation power table and the assumptions log (``read_document_table``), or None.
     power: dict[str, Any] | None = None
     #: The confusion matrix of the rivals study (``read_document_table``), or None.
@@ -400,10 +402,8 @@ def build_context(
     ctx.assumptions = read_document_table(docs["assumptions"])
     ctx.inputs = input_summary(parameters.get("data_dir"), data_hashes)
     if la_name:
-        group = ctx.group
-        ctx.borough = comparisons(
-            edition_dir, la_name, group["name"] if group else "", hyps, ctx.patterns, registered
-        )
+        ctx.scopes = ComparisonScopes.read(edition_dir, la_name)
+        ctx.borough = comparisons(edition_dir, ctx.scopes, hyps, ctx.patterns, registered)
         ctx.borough_page = borough_page(
             edition_dir,
             la_name,
@@ -545,11 +545,19 @@ def write_sources(
         rows = ctx.borough.get(chapter)
         if not ctx.la_name or not rows:
             return ""
+        # the group column is the comparison scopes' group: the behaviour group, or (the
+        # borough in none) the group the scopes module compares it with instead
         group = ctx.group
-        gname = group["name"] if group else "Group"
+        gname = (ctx.scopes.group if ctx.scopes else "") or (group["name"] if group else "")
         london = "London" if ctx.coverage.full else "Boroughs in this dataset"
-        caption = f"{ctx.la_name} against its behaviour group ({gname}) and {london}"
-        headers = ["Measure", ctx.la_name, gname if group else "Group (not grouped)", london]
+        if group:
+            compared = f"its behaviour group ({gname})"
+        elif gname:
+            compared = f"{gname} (it is in no behaviour group)"
+        else:
+            compared = "its behaviour group (Group)"
+        caption = f"{ctx.la_name} against {compared} and {london}"
+        headers = ["Measure", ctx.la_name, gname or "Group (not grouped)", london]
         # A blank line first: a table directly under a paragraph would be read as its text.
         return "\n" + md.pipe_table(
             headers, rows, caption, widths=[52, 16, 16, 16], right=(1, 2, 3)

@@ -1,21 +1,28 @@
 """A borough edition's own figures beside its behaviour group and London, chapter by chapter.
 
-The notebooks of a borough edition write tables whose rows are scopes (``London boroughs``,
-``Group N: label``, the borough) and borough-level tables (``patterns_by_borough``,
-``groups_borough_indicators``, ``h3_borough_variation``). :func:`comparisons` reads them and
-returns, per chapter, rows ``[measure, borough, group, London]`` of report text. Anything that
-is missing or suppressed shows as a dash or ``c``; a chapter with nothing to show has no rows.
+The notebooks of a borough edition write tables whose rows are its comparison scopes
+(:func:`analysis.hypotheses.scopes.comparison_scopes`: ``London boroughs``, the borough's group,
+the borough) and borough-level tables (``patterns_by_borough``, ``groups_borough_indicators``,
+``h3_borough_variation``). The groups notebook records the scopes themselves, names and member
+boroughs, in ``results/scopes.json`` (:class:`ComparisonScopes`): the group is the borough's
+behaviour group, or its Inner/Outer London half when the typology does not place it, and its
+rows are found by that name. :func:`comparisons` reads them and returns, per chapter, rows
+``[measure, borough, group, London]`` of report text. Anything that is missing or suppressed
+shows as a dash or ``c``; a chapter with nothing to show has no rows.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from analysis.document.markdown import fmt, small_base
+from analysis.hypotheses.scopes import LONDON_SCOPE
+from analysis.outputs import EditionPaths, read_json
 
 if TYPE_CHECKING:
     from analysis.hypotheses.registry import Hypothesis
@@ -65,39 +72,65 @@ def _money(value: Any) -> str:
     return DASH if v is None else f"£{v:,.0f}"
 
 
+#: Tables of homes name a scope's row ``Homes in <scope>`` and London's ``London homes``
+#: (H6's ``h6_places_unavailable``, H2's ``h2_grade_mix``).
+HOMES_IN = "Homes in {}"
+LONDON_HOMES = "London homes"
+
+
+@dataclass(frozen=True)
+class ComparisonScopes:
+    """The scopes a borough edition compares, as the notebooks computed them
+    (:func:`analysis.hypotheses.scopes.comparison_scopes`): the borough, its group (its
+    behaviour group, or its Inner/Outer London half when the typology cannot place it) with
+    the group's member boroughs, and London. Without a record (``results/scopes.json``, written
+    by the groups notebook) the group is unknown: its column shows dashes."""
+
+    borough: str
+    group: str = ""
+    members: tuple[str, ...] = ()
+    london: str = LONDON_SCOPE
+
+    @classmethod
+    def read(cls, edition_dir: Path, la: str) -> ComparisonScopes:
+        """The record of ``edition_dir`` (``la``'s edition); no group when there is none."""
+        path = EditionPaths(Path(edition_dir)).scopes
+        if not path.exists():
+            return cls(la)
+        doc = read_json(path)
+        group = doc.get("group") or {}
+        return cls(
+            borough=str((doc.get("borough") or {}).get("name", la)),
+            group=str(group.get("name", "")),
+            members=tuple(group.get("members", ())),
+            london=str((doc.get("london") or {}).get("name", LONDON_SCOPE)),
+        )
+
+    def row_names(self) -> list[set[str]]:
+        """The names a scope table gives the rows of the borough, the group and London."""
+        own = {self.borough, HOMES_IN.format(self.borough)}
+        group = {self.group, HOMES_IN.format(self.group)} if self.group else set()
+        return [own, group, {self.london, LONDON_HOMES}]
+
+
 class _Scopes:
     """Rows of a scope table: the borough's, its group's and London's."""
 
-    def __init__(self, df: pd.DataFrame | None, column: str, la: str, group_label: str) -> None:
-        self.df, self.column, self.la, self.group_label = df, column, la, group_label
+    def __init__(self, df: pd.DataFrame | None, column: str, scopes: ComparisonScopes) -> None:
+        self.df, self.column, self.scopes = df, column, scopes
 
-    def _row(self, match: Callable[[str], bool], **where: str) -> pd.Series | None:
-        if self.df is None or self.column not in self.df:
+    def _row(self, names: set[str], **where: str) -> pd.Series | None:
+        if self.df is None or self.column not in self.df or not names:
             return None
-        sel = self.df[self.df[self.column].map(match)]
+        sel = self.df[self.df[self.column].isin(names)]
         for key, value in where.items():
             if key in sel:
                 sel = sel[sel[key] == value]
         return sel.iloc[0] if len(sel) else None
 
     def values(self, field: str, render: Callable[[Any], str], **where: str) -> list[str]:
-        la = self.la.lower()
-        rows = [
-            self._row(lambda s: s.lower() in (la, f"homes in {la}"), **where),
-            self._row(lambda s: "group" in s.lower(), **where),
-            self._row(lambda s: s.lower() in ("london boroughs", "london homes"), **where),
-        ]
+        rows = [self._row(names, **where) for names in self.scopes.row_names()]
         return [render(r[field]) if r is not None and field in r else DASH for r in rows]
-
-
-def _group_members(edition_dir: Path, la: str) -> list[str]:
-    df = _table(edition_dir, "groups_assignments")
-    if df is None or "typology_group" not in df:
-        return []
-    mine = df.loc[df["la_name"] == la, "typology_group"]
-    if mine.empty or mine.iloc[0] == "not grouped":
-        return []
-    return list(df.loc[df["typology_group"] == mine.iloc[0], "la_name"])
 
 
 def _mean(values: pd.Series) -> float | None:
@@ -155,8 +188,7 @@ def registered_row(
     spec: dict[str, Any],
     tables: Callable[[str], pd.DataFrame | None],
     results: dict | None,
-    la: str,
-    members: list[str],
+    scopes: ComparisonScopes,
 ) -> list[str]:
     """The values ``[borough, group, London]`` of one row a registry entry declares
     (``borough_rows``): ``scopes`` (a scope table), ``mean_of_boroughs`` (a per-borough table)
@@ -166,14 +198,16 @@ def registered_row(
 
     def scope_values(cell: dict[str, Any]) -> list[str]:
         df = tables(cell["table"])
-        scoped = _Scopes(df, cell.get("column", "scope"), la, "")
+        scoped = _Scopes(df, cell.get("column", "scope"), scopes)
         return scoped.values(cell["field"], render, **(cell.get("where") or {}))
 
     if "scopes" in spec:
         return scope_values(spec["scopes"])
     if "mean_of_boroughs" in spec:
         m = spec["mean_of_boroughs"]
-        return _borough_vs_mean(tables(m["table"]), m["key"], m["field"], la, members, render)
+        return _borough_vs_mean(
+            tables(m["table"]), m["key"], m["field"], scopes.borough, list(scopes.members), render
+        )
     if "cells" in spec:
         out = []
         for cell in spec["cells"]:
@@ -189,24 +223,22 @@ def registered_row(
 
 def comparisons(
     edition_dir: Path,
-    la: str,
-    group_label: str,
+    scopes: ComparisonScopes,
     hypotheses: dict[int, dict | None],
     patterns: dict | None,
     registered: Sequence[Hypothesis] = (),
 ) -> dict[str, list[Row]]:
-    """``chapter -> rows [measure, borough, group, London]`` for a borough edition; the
-    hypotheses' chapters get the rows their ``registered`` entries declare (``borough_rows``)."""
+    """``chapter -> rows [measure, borough, group, London]`` for the borough edition of
+    ``scopes.borough``; the group is ``scopes``' group (its rows, its member boroughs' mean).
+    The hypotheses' chapters get the rows their ``registered`` entries declare
+    (``borough_rows``)."""
     edition_dir = Path(edition_dir)
+    la, members = scopes.borough, list(scopes.members)
 
     def tables(name: str) -> pd.DataFrame | None:
         return _table(edition_dir, name)
 
-    members = _group_members(edition_dir, la)
     out: dict[str, list[Row]] = {}
-
-    def scopes(name: str, column: str = "scope") -> _Scopes:
-        return _Scopes(_table(edition_dir, name), column, la, group_label)
 
     def add(chapter: str, measure: str, values: list[str]) -> None:
         if any(v != DASH for v in values):
@@ -214,7 +246,7 @@ def comparisons(
 
     # Placement patterns and the summary: where the borough's children live.
     by_borough = _table(edition_dir, "patterns_by_borough")
-    outside = scopes("h1_outside_by_scope")
+    outside = _Scopes(tables("h1_outside_by_scope"), "scope", scopes)
     add("patterns", "Children in children's homes", outside.values("children", _number))
     add("patterns", "Share placed outside London", outside.values("share", _share))
     add(
@@ -256,7 +288,7 @@ def comparisons(
             add(
                 h.key,
                 str(spec["measure"]),
-                registered_row(spec, tables, hypotheses.get(h.id), la, members),
+                registered_row(spec, tables, hypotheses.get(h.id), scopes),
             )
 
     out["summary"] = out.get("patterns", [])[:3] + out.get("groups", [])[-2:]

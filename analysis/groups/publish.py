@@ -32,9 +32,27 @@ from analysis.groups.results import (
     groups_json,
 )
 from analysis.groups.typology import NOT_GROUPED, PROFILE_COLUMNS
+from analysis.hypotheses.scopes import comparison_scopes
 from analysis.outputs import EditionPaths, write_json, write_table
 
 METHOD_NAMES = {"kmeans": "k-means", "ward": "Ward hierarchical", "gmm": "Gaussian mixture"}
+
+
+#: The comparison scopes of a borough edition, in :func:`comparison_scopes`' order.
+SCOPE_ROLES = ("london", "group", "borough")
+
+
+def scopes_json(scopes: Sequence[tuple[str, Sequence[str]]]) -> dict[str, dict[str, Any]]:
+    """A borough edition's comparison scopes (``[(name, member boroughs)]`` from
+    :func:`analysis.hypotheses.scopes.comparison_scopes`: London, the borough's group, the
+    borough) by role: ``{role: {name, members}}``. The report finds each scope's row in the
+    chapters' tables by these names and averages over the group's members."""
+    if len(scopes) != len(SCOPE_ROLES):
+        raise ValueError(f"a borough edition has {len(SCOPE_ROLES)} scopes, not {len(scopes)}")
+    return {
+        role: {"name": name, "members": sorted(members)}
+        for role, (name, members) in zip(SCOPE_ROLES, scopes, strict=True)
+    }
 
 
 def cluster_labels(result: ClusterResult, prefix: str = "Group") -> dict[int, str]:
@@ -287,10 +305,13 @@ def write_groups_outputs(
     seed: int | None = None,
     public_dir: Path | str | None = None,
     use_cache: bool = True,
+    config_dir: Path | str | None = None,
 ) -> tuple[GroupsAnalysis, dict[str, Any]]:
     """Run the whole groups analysis for one edition and write ``results/groups.json``, the
-    tables and the figures. Returns the analysis and the JSON document. ``use_cache`` reuses
-    the analysis of an earlier edition of the same data (:func:`cached_analyse_groups`)."""
+    tables and the figures; for a borough edition also its comparison scopes
+    (``results/scopes.json``, :func:`scopes_json`; ``config_dir`` is where ``config`` was read).
+    Returns the analysis and the JSON document. ``use_cache`` reuses the analysis of an
+    earlier edition of the same data (:func:`cached_analyse_groups`)."""
     paths = EditionPaths.for_edition(output_dir)
     a = (
         cached_analyse_groups(ds, year, config, seed=seed, public_dir=public_dir or None)
@@ -305,4 +326,6 @@ def write_groups_outputs(
     doc["figures"] = write_figures(a, paths, year=year, borough=borough)
     doc["profile_columns"] = PROFILE_COLUMNS
     write_json(paths.results / "groups.json", doc)
+    if borough is not None:
+        write_json(paths.scopes, scopes_json(comparison_scopes(ds, year, borough, config_dir)))
     return a, doc
