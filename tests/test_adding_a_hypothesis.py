@@ -1,6 +1,7 @@
 """docs/adding-a-hypothesis.md, proved: a seventh hypothesis is added from a temporary folder with
 three files (its statistics module, its rules file, its registry entry) and the build gives it a
-chapter, a verdict row, its recommendation and its "what changed" line.
+chapter, a verdict row, its recommendation and its "what changed" line; coded fieldwork
+statements about it (``hypothesis: 7`` in the dataset's fieldwork table) validate and are counted.
 
 The six registered hypotheses' notebooks are replaced by stubs that write a canned result (their
 own tests run them); the new hypothesis runs the real chapter template on the example data, for
@@ -9,6 +10,7 @@ this year and the previous one.
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import re
@@ -150,6 +152,28 @@ public_data_dir = ""
 """
 
 
+#: Coded fieldwork statements about H7 (the guide's "Fieldwork"), dated in the report's year.
+H7_FIELDWORK = [
+    ("FW2022-H7-1", "Borough fieldwork", "", 7, "Supports", "distance from home",
+     "Children placed far away lose touch with school and family.", "2022-02-01"),
+    ("FW2022-H7-2", "Provider interview", "", 7, "Supports", "distance from home",
+     "Most referrals we take are from boroughs a long way off.", "2022-03-01"),
+    ("FW2022-H7-3", "Social worker roundtable", "", 7, "Supports", "visits",
+     "Visits to children placed far away take a whole day.", "2022-04-01"),
+    ("FW2022-H7-4", "Stakeholder interview", "", 7, "Mixed", "visits",
+     "Distance matters less than the quality of the home.", "2022-05-01"),
+]  # fmt: skip
+
+
+def example_with_h7_fieldwork(tmp_path: Path) -> Path:
+    """The example dataset with :data:`H7_FIELDWORK` added to its fieldwork table."""
+    data = tmp_path / "data"
+    shutil.copytree(EXAMPLE_DATA, data)
+    with (data / "fieldwork.csv").open("a", encoding="utf-8", newline="") as table:
+        csv.writer(table, lineterminator="\n").writerows(H7_FIELDWORK)
+    return data
+
+
 def _stub_notebook(path: Path, n: int) -> None:
     from test_build import make_notebook  # tests/ is on sys.path
 
@@ -219,7 +243,7 @@ def test_a_seventh_hypothesis_from_a_temporary_folder_reaches_the_report(tmp_pat
     out = tmp_path / "out"
     summary = run_build(
         BuildSettings(
-            data_dir=EXAMPLE_DATA,
+            data_dir=example_with_h7_fieldwork(tmp_path),
             year=2022,
             editions=editions_to_build(None, False),
             output_root=out,
@@ -240,6 +264,8 @@ def test_a_seventh_hypothesis_from_a_temporary_folder_reaches_the_report(tmp_pat
     assert result["figures"] == ["h7_share_outside"]
     assert (edition / "figures" / "h7_share_outside.png").exists()
     assert (edition / "previous" / "results" / "h7.json").exists()
+    fieldwork = result["fieldwork"]  # the guide's "Fieldwork": counted for the new id
+    assert (fieldwork["supports"], fieldwork["contradicts"], fieldwork["mixed"]) == (3, 0, 1)
 
     # the report: chapter, verdict row, recommendation, "what changed" and decision rule
     report_settings = json.loads(json.dumps(settings_config))
@@ -262,6 +288,7 @@ def test_a_seventh_hypothesis_from_a_temporary_folder_reaches_the_report(tmp_pat
     chapter = (sources / "h7.qmd").read_text(encoding="utf-8")
     assert chapter.startswith("# Hypothesis 7: Children are placed far from home {#sec-h7}")
     assert "**Verdict: Supported.**" in chapter and "h7-share-outside" in chapter
+    assert "The fieldwork of 2022 (4 statements) " in chapter
     index = (sources / "index.qmd").read_text(encoding="utf-8")
     assert "| [H7](#sec-h7): Children are placed far from home | **Supported** |" in index
     assert "seven hypotheses, six of them from the 2022 NCB/Isos study" in index

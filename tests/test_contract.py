@@ -399,3 +399,14 @@ def test_a_whole_number_beyond_64_bits_is_a_problem_not_a_crash(tmp_path: Path, 
     frames["fieldwork"].loc[0, "hypothesis"] = "9.25224879415026e+18"
     problems = _problems(write_frames(frames, tmp_path))
     assert _has(problems, table="fieldwork", column="hypothesis", row=2, rule="number too large")
+
+
+def test_fieldwork_may_name_any_positive_hypothesis_id(tmp_path: Path, frames) -> None:
+    """The contract does not know the registry: a row for hypothesis 7 validates (the report
+    counts it when H7 is registered), a hypothesis 0 does not."""
+    frames["fieldwork"].loc[0, "hypothesis"] = "7"
+    ds = load_dataset(write_frames(frames, tmp_path / "seven"))
+    assert 7 in set(ds.table("fieldwork")["hypothesis"])
+    frames["fieldwork"].loc[0, "hypothesis"] = "0"
+    problems = _problems(write_frames(frames, tmp_path / "zero"))
+    assert _has(problems, table="fieldwork", column="hypothesis", row=2, rule="must be 1 or more")

@@ -44,6 +44,9 @@ def _readable_check(check: object) -> str:
         return f"wrong type ({text})"
     if text == "greater_than_or_equal_to(0)":
         return "must not be negative"
+    at_least = re.fullmatch(r"greater_than_or_equal_to\((.+)\)", text)
+    if at_least:
+        return f"must be {at_least.group(1)} or more"
     in_range = re.match(r"in_range\((.+), (.+)\)", text)
     if in_range:
         return f"must be between {in_range.group(1)} and {in_range.group(2)}"
