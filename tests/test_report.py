@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from analysis.document.assemble import build_context, write_sources
-from analysis.document.markdown import figure, pct, pipe_table
+from analysis.document.markdown import figure, number_word, pct, pipe_table
 from analysis.document.recommendations import load_bank, select
 from analysis.document.workbook import write_workbook
 from analysis.hypotheses import registry
@@ -247,6 +247,9 @@ def test_methods_chapter_prints_power_table_assumptions_and_inputs(edition, tmp_
     # the assumptions log of the repository (docs/assumptions.md), every entry
     assert "Assumptions and caveats log" in methods and "| A14 |" in methods
     assert "`" + "ab" * 32 + "`" in methods and "| `episodes.csv` | 2 |" in methods
+    # the rivals study ran every registered hypothesis's test
+    tests = number_word(len(registry.ids(CONFIG)))
+    assert f"All {tests} tests were run on every simulated dataset" in methods
 
 
 def test_the_real_power_table_and_assumptions_log_are_found():
