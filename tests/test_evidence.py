@@ -23,8 +23,7 @@ from analysis.evidence_rule import (
     judge_part,
     part_from_rules,
 )
-from analysis.paths import CONFIG
-from analysis.yaml_files import read_yaml
+from analysis.hypotheses import registry
 
 S = 0.4  # a smallest effect of interest
 
@@ -128,11 +127,12 @@ def test_supported_needs_significance_and_size(est, half, smallest):
     assert (verdict == SUPPORTED) == (est - half > 0 and est >= smallest)
 
 
-@pytest.mark.parametrize("h", [1, 2, 3, 4, 5, 6])
+@pytest.mark.parametrize("h", registry.ids())
 def test_each_hypothesis_declares_its_smallest_effects(h):
-    rules = read_yaml(CONFIG / "decision_rules" / f"h{h}.yaml")
+    entry = registry.get(h)
+    rules = entry.rules()
     parts = declared_parts(rules)
-    assert parts, f"h{h}.yaml declares no evidence parts"
+    assert parts, f"{entry.rules_file} declares no evidence parts"
     assert rules["evidence"]["combine"] in ("all", "any")
     for name, spec in parts.items():
         assert len(str(spec["reason"]).split()) >= 15, name  # a reason, not a label
