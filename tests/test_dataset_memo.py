@@ -29,7 +29,8 @@ def memo_load(tmp_path, monkeypatch):
     (tmp_path / "episodes.csv").write_text("a\n1\n", encoding="utf-8")
     monkeypatch.setattr(contract, "load_dataset", fake_load)
     monkeypatch.setattr(dataset_memo, "_MEMO", {})
-    assert dataset_memo.install()
+    dataset_memo.install()
+    dataset_memo.install()  # a second call does not wrap the memo again
     return contract.load_dataset, calls
 
 

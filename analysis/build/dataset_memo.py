@@ -36,15 +36,13 @@ def _fresh_copy(ds: Any) -> Any:
     return fresh
 
 
-def install() -> bool:
-    """Wrap ``analysis.contract.load_dataset`` once; returns False if the loader is absent."""
-    try:
-        import analysis.contract as contract
-    except ImportError:
-        return False
-    original = getattr(contract, "load_dataset", None)
-    if original is None or getattr(original, "_memoised", False):
-        return original is not None
+def install() -> None:
+    """Wrap ``analysis.contract.load_dataset`` (once: a second call leaves it as it is)."""
+    import analysis.contract as contract
+
+    original = contract.load_dataset
+    if getattr(original, "_memoised", False):
+        return
 
     def load_for_year(data_dir: Any, year: int) -> Any:
         """``load_dataset(data_dir, year=year)`` from the memoised all-years load: ``year`` only
@@ -89,4 +87,3 @@ def install() -> bool:
 
     load_dataset._memoised = True  # type: ignore[attr-defined]
     contract.load_dataset = load_dataset
-    return True
