@@ -1,4 +1,4 @@
-"""The common evidence rule: one way to read an estimate, for all six hypotheses (issue 13).
+"""The common evidence rule: one way to read an estimate, for every hypothesis (issue 13).
 
 Each testable part of a hypothesis gives an estimate of an effect on a scale where 0 means "no
 effect" (a log odds ratio, a log cost ratio, a difference of shares, Cliff's delta...), its
@@ -24,10 +24,10 @@ part's). Both are minima or maxima, so the order of the parts never matters, and
 and one failing part give the same verdict whichever is which. A part that could not be
 tested (no data) counts as Inconclusive.
 
-NOT YET WIRED INTO THE EVALUATORS: ``analysis.hypotheses.h1``..``h6`` still apply their own
-rules (they move to the registry layout first, issue 12); this module and the declared smallest
-effects are ready for that rewrite. Caveat: the "times the data" figure assumes the interval
-narrows as 1/sqrt(n) and the estimate does not move; it is a planning guide, not a promise.
+Every hypothesis's verdict is given by this rule: each statistics module passes its parts'
+estimates to :func:`analysis.hypotheses.evidence.evidence_verdict`, which reads the parts its
+rules file declares. Caveat: the "times the data" figure assumes the interval narrows as
+1/sqrt(n) and the estimate does not move; it is a planning guide, not a promise.
 """
 
 from __future__ import annotations
