@@ -15,8 +15,8 @@ Rates carry Wilson 95% intervals (Monte Carlo uncertainty).
 Runs go to local processes by default (``jobs``), or to a Dask cluster
 (``dask.distributed``) when a scheduler address (or a ``Client``) is given.
 
-The evaluators are reached through ONE adapter, :func:`evaluator`, so that at merge it can
-point at the hypothesis registry (issue 12).
+The evaluators are reached through ONE adapter, :func:`evaluator`: the hypothesis registry's
+entries with their rules files.
 
 Caveat: the data still come from the example generator's model; rivals are planted in the
 forms named by the issue, not every form a real rival could take.

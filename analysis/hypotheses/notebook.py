@@ -1,6 +1,6 @@
 """Helpers of the hypothesis notebooks: parameters, the edition, result tables, closing text.
 
-The notebooks (``hypotheses/h*.ipynb`` and the chapter template ``hypotheses/_hypothesis.ipynb``)
+The notebooks (``notebooks/h*.ipynb`` and the chapter template ``notebooks/_hypothesis.ipynb``)
 share these so that what every chapter says the same way is written once.
 """
 
@@ -25,7 +25,7 @@ FIELDWORK_AGREEMENT_TEXT = (
 
 def resolve_path(path: str | Path) -> Path:
     """A notebook parameter path: as given when it exists from the working directory, else
-    relative to the project root (papermill runs notebooks from ``hypotheses/``)."""
+    relative to the project root (the build runs notebooks from ``notebooks/``)."""
     from analysis.paths import ROOT
 
     p = Path(path)

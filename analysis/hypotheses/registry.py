@@ -10,7 +10,7 @@ verdict tables and "what changed" (:mod:`analysis.document.assemble`), the simul
 
 Adding a hypothesis = its statistics module, its rules file and one registry entry (see
 ``docs/adding-a-hypothesis.md``). A registered hypothesis without a notebook of its own runs the
-chapter template ``hypotheses/_hypothesis.ipynb`` (:func:`notebooks_for_build`).
+chapter template ``notebooks/_hypothesis.ipynb`` (:func:`notebooks_for_build`).
 
 A rules file may take a value from another hypothesis's rules instead of repeating it:
 ``from_hypotheses: {key: N}`` (:data:`FROM_HYPOTHESES`). :meth:`Hypothesis.rules` fills ``key`` in
