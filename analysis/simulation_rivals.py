@@ -512,7 +512,11 @@ def evaluator_commits(
     out = {}
     rev = commit.split("/")[0].split("+")[0]
     for h in hypotheses:
-        paths = [f"analysis/hypotheses/h{h}.py", f"config/decision_rules/h{h}.yaml"]
+        entry = registry.get(h)
+        paths = [
+            entry.module.replace(".", "/") + ".py",
+            str(Path("config") / entry.rules_file),
+        ]
         try:
             out[h] = subprocess.run(
                 ["git", "-C", str(root or ROOT), "log", "-1", "--format=%h", rev, "--", *paths],
@@ -527,8 +531,9 @@ def evaluator_commits(
 
 def study_facts(runs: pd.DataFrame, cfg: Mapping[str, Any]) -> dict[str, Any]:
     """What a record says about its runs: dates, datasets per arm (min, max, per arm), seeds,
-    failed evaluations, median CPU seconds per dataset, the code commits and whether the
-    declared number of datasets per arm (``targets.datasets_per_arm``) is reached."""
+    failed evaluations, hypotheses evaluated, median CPU seconds per dataset, the code commits
+    and whether the declared number of datasets per arm (``targets.datasets_per_arm``) is
+    reached."""
     n_per_arm = runs.groupby("arm")["seed"].nunique()
     seeds = sorted(int(x) for x in runs["seed"].unique())
     commits = runs["commit"].fillna("").astype(str) if "commit" in runs else pd.Series([""])
@@ -542,6 +547,7 @@ def study_facts(runs: pd.DataFrame, cfg: Mapping[str, Any]) -> dict[str, Any]:
         "seeds": f"{seeds[0]}-{seeds[-1]}",
         "arms": len(n_per_arm),
         "failed": int((runs["error"].fillna("") != "").sum()),
+        "hypotheses": int(runs["hypothesis"].nunique()),
         "seconds": float(runs.groupby(["arm", "seed"])["seconds"].sum().median()),
         "commits": sorted({c for c in commits if c}),
         "wanted": wanted,
@@ -708,7 +714,7 @@ def markdown_report(
         f"(`analysis.simulation_rivals`, arms in `config/simulation_rivals.yaml`): "
         f"{_n_text(f)} datasets per arm, seeds {f['seeds']}, {f['arms']} arms, "
         f"{f['failed']} failed evaluations; median {f['seconds']:.1f} CPU s per dataset "
-        f"(generation and six evaluations); {_commit_text(f, commits)}.",
+        f"(generation and {f['hypotheses']} evaluations); {_commit_text(f, commits)}.",
         "",
         f"A *positive* verdict is {positive_words} (a false positive is any positive verdict "
         "where the hypothesis is false). In brackets: Wilson 95% "
