@@ -456,6 +456,8 @@ def test_a_borough_the_typology_does_not_place_is_compared_with_its_scopes_group
     text = (tmp_path / "src" / "h1.qmd").read_text()
     assert "\n\n| Measure | City of London | Inner London | London |" in text
     assert ": City of London against Inner London (it is in no behaviour group) and London" in text
+    # the sentence above the table names the same group (it once said "its group's")
+    assert "own figures are beside Inner London's and" in text
 
 
 def test_th_scope_leaves_thead_alone():

@@ -540,6 +540,18 @@ def write_sources(
             data=meta.get("csv") or None,
         )
 
+    def group_name() -> str:
+        """The group a borough edition compares the borough with: the comparison scopes'
+        group (its behaviour group, or its Inner/Outer London half when it is in none)."""
+        group = ctx.group
+        return (ctx.scopes.group if ctx.scopes else "") or (group["name"] if group else "")
+
+    def compared_group() -> str:
+        """The group column in running text, possessive: "its group's", or e.g. "Inner
+        London's" when the borough is in no behaviour group."""
+        gname = group_name()
+        return f"{gname}'s" if gname and not ctx.group else "its group's"
+
     def borough_table(chapter: str) -> str:
         """The borough's own figures beside its group and London, for one chapter."""
         rows = ctx.borough.get(chapter)
@@ -548,7 +560,7 @@ def write_sources(
         # the group column is the comparison scopes' group: the behaviour group, or (the
         # borough in none) the group the scopes module compares it with instead
         group = ctx.group
-        gname = (ctx.scopes.group if ctx.scopes else "") or (group["name"] if group else "")
+        gname = group_name()
         london = "London" if ctx.coverage.full else "Boroughs in this dataset"
         if group:
             compared = f"its behaviour group ({gname})"
@@ -566,6 +578,7 @@ def write_sources(
     env.globals["figure"] = fig
     env.globals["titles"] = ctx.titles
     env.globals["borough_table"] = borough_table
+    env.globals["compared_group"] = compared_group
     from analysis.document.totals import notes_for_chapter
 
     env.globals["totals_notes"] = lambda n: notes_for_chapter(ctx, n)
