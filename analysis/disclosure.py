@@ -14,8 +14,10 @@ statistics:
   least 1: for each exposed cell, a published non-zero cell tied to it, smallest first, tried
   with the LP (see :func:`apply_secondary_suppression`). Where no published cell can cover, a
   table may withhold a column total known from elsewhere (``withhold_column_totals``, off in the
-  build, :func:`secondary_suppression`) or, when declared as a list of categories (``fold``),
-  merge the rows it cannot protect into one "other" row (:func:`fold_rows`).
+  build, :func:`secondary_suppression`) or, when declared (``fold``), merge declared count
+  columns (:func:`fold_columns`: a column whose small total the other column totals give back)
+  and, for a list of categories, the rows it cannot protect into one "other" row
+  (:func:`fold_rows`).
 * **Derived figures** - a share is suppressed with its numerator or its denominator; a rate or
   average computed from a suppressed count (named in ``derived_from``) is suppressed with it.
 * **One version of each number** - ``key``/``quantities`` say which number a count cell holds;
@@ -538,10 +540,13 @@ def protect_table(
     number suppressed in another table). Cells already showing the symbol stay suppressed.
     ``column_totals`` overrides ``assume_column_totals_published`` for this table (False for a
     table of a subset of rows whose column sums are not quoted anywhere). ``fold`` (a table's
-    entry of ``fold`` in ``config/disclosure.yaml``) is the last resort of a list of categories:
-    when secondary suppression cannot protect every suppressed count, the rows holding one are
-    merged into one row labelled ``fold["label"]`` (see :func:`fold_rows`) and the table is
-    protected again, until nothing is exposed.
+    entry of ``fold`` in ``config/disclosure.yaml``) is the last resort: when secondary
+    suppression cannot protect every suppressed count, the count columns of each group of
+    ``fold["columns"]`` (``{new column: [columns]}``, in order) are merged into one column
+    (:func:`fold_columns`), one group at a time, and the table is protected again; then, for a
+    list of categories (``fold["label_column"]``), the rows holding a suppressed count are
+    merged into one row labelled ``fold["label"]`` (see :func:`fold_rows`), until nothing is
+    exposed.
     """
     rules = rules or load_rules()
     if column_totals is not None and column_totals != rules.assume_column_totals_published:
@@ -568,7 +573,7 @@ def protect_table(
             done.frame.copy(),
             done.mask.copy(),
             json.loads(json.dumps(done.sidecar)),
-            done.source if "folded_into" in done.sidecar else df,
+            done.source if {"folded_into", "folded_columns"} & set(done.sidecar) else df,
             done.exposed,
         )
     result = _protect_table(
@@ -584,8 +589,36 @@ def protect_table(
         quantities=quantities,
         force=force,
     )
-    current = df
-    while fold and result.exposed:
+    current, counts = df, list(count_columns)
+    folded_columns: dict[str, list[str]] = {}
+    for into, parts in ((fold or {}).get("columns") or {}).items():
+        if not result.exposed:
+            break
+        parts = [c for c in parts if c in counts]
+        if len(parts) < 2:
+            continue
+        _check_column_fold(parts, derived_from, sums, shares)
+        current = fold_columns(current, parts, into)
+        counts = list(dict.fromkeys(into if c in parts else c for c in counts))
+        # the merged column is a number of its own (no quantity, nothing forced on it)
+        quantities = {c: q for c, q in (quantities or {}).items() if c not in parts}
+        force = None if force is None else force.drop(columns=parts, errors="ignore")
+        result = _protect_table(
+            current,
+            counts,
+            derived_from,
+            rules=rules,
+            row_total=row_total,
+            by=by,
+            sums=sums,
+            shares=shares,
+            key=key,
+            quantities=quantities,
+            force=force,
+        )
+        folded_columns = {**folded_columns, into: parts}
+        result.sidecar["folded_columns"] = folded_columns
+    while fold and fold.get("label_column") and result.exposed:
         rows = [i for i, hide in enumerate(result.mask.any(axis=1).to_numpy()) if hide]
         labels = current[fold["label_column"]].astype(str).to_numpy()
         if all(labels[i] == fold["label"] for i in rows):  # nothing left to fold
@@ -593,7 +626,7 @@ def protect_table(
         current = fold_rows(current, rows, fold)
         result = _protect_table(
             current,
-            count_columns,
+            counts,
             derived_from,
             rules=rules,
             row_total=row_total,
@@ -605,6 +638,8 @@ def protect_table(
             force=None,
         )
         result.sidecar["folded_into"] = fold["label"]
+        if folded_columns:
+            result.sidecar["folded_columns"] = folded_columns
     result.source = current  # the table controlled (folded, when it was)
     if len(_MEMO) >= 64:
         _MEMO.pop(next(iter(_MEMO)))
@@ -616,6 +651,48 @@ def protect_table(
         current,
         result.exposed,
     )
+
+
+def fold_columns(df: pd.DataFrame, parts: Sequence[str], into: str) -> pd.DataFrame:
+    """Merge the count columns ``parts`` into one column ``into`` (their sum, row by row),
+    placed where the first of them was. For a table whose row total and other column totals are
+    published, a column whose total is 1 to 5 is given back by them (the row total less the
+    other columns, summed over the rows): no suppression pattern inside the table protects its
+    cells, but the column merged with a neighbour no longer exists. Caveat: the merged column
+    says less (e.g. "in London" for "own borough" and "another London borough")."""
+    numbers = df[list(parts)].apply(pd.to_numeric, errors="coerce")
+    merged = numbers.sum(axis=1, min_count=1)
+    if all(pd.api.types.is_integer_dtype(df[c]) for c in parts):
+        merged = merged.astype(int)
+    position = min(df.columns.get_loc(c) for c in parts)
+    out = df.drop(columns=list(parts))
+    out.insert(position, into, merged)
+    return out
+
+
+def _check_column_fold(
+    parts: Sequence[str],
+    derived_from: Mapping[str, str] | None,
+    sums: Mapping[str, Sequence[str]] | None,
+    shares: Mapping[str, Mapping[str, Any]] | None,
+) -> None:
+    """Refuse a column fold whose columns another declared relation names (a share, a rate or
+    a declared row sum would be left pointing at a column that is gone)."""
+    named = {
+        *(derived_from or {}).values(),
+        *(sums or {}),
+        *(p for ps in (sums or {}).values() for p in ps),
+        *(
+            c
+            for sh in (shares or {}).values()
+            for c in (sh.get("numerator"), sh.get("denominator"))
+        ),
+    }
+    clash = sorted(set(parts) & named)
+    if clash:
+        raise ValueError(
+            f"disclosure control: cannot fold columns used by other relations: {clash}"
+        )
 
 
 def fold_rows(df: pd.DataFrame, rows: Sequence[int], fold: Mapping[str, Any]) -> pd.DataFrame:

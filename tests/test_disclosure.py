@@ -186,6 +186,53 @@ def test_a_list_partners_protect_is_not_folded():
     assert out.frame["n"].tolist()[2:4] == ["c", "c"] and out.exposed == 0
 
 
+#: own borough and other London boroughs merged when a column cannot be protected (A84)
+COLUMN_FOLD = {"columns": {"in_london": ["own", "other"]}}
+
+
+def _by_provider(own: list[int]) -> pd.DataFrame:
+    """Shaped like ``placements_by_provider``: children by provider and location, row totals."""
+    df = pd.DataFrame(
+        {"provider": ["council", "private"], "own": own, "other": [3, 39], "outside": [0, 66]}
+    )
+    df["total"] = df[["own", "other", "outside"]].sum(axis=1)
+    return df
+
+
+def test_a_small_column_the_other_totals_give_back_is_merged_with_its_neighbour():
+    # A84's table: one child in each provider's own-borough cell. The row totals (4 + 106)
+    # less the other columns (42 other London, 66 outside London), all column totals a reader
+    # knows, give the own-borough column's 2 back, and two hidden counts of at least 1 that
+    # add up to 2 are both 1, whatever else is hidden
+    df = _by_provider([1, 1])
+    cols = ["own", "other", "outside", "total"]
+    plain = protect_table(df, cols, rules=RULES)
+    assert plain.exposed == 2 and plain.frame["own"].tolist() == ["c", "c"]
+    out = protect_table(df, cols, rules=RULES, fold=COLUMN_FOLD)
+    assert out.exposed == 0
+    assert list(out.frame.columns) == ["provider", "in_london", "outside", "total"]
+    assert out.source is not None and out.source["in_london"].tolist() == [4, 40]
+    assert out.sidecar["folded_columns"] == {"in_london": ["own", "other"]}
+    assert out.sidecar["child_counts"] == ["in_london", "outside", "total"]
+    assert out.frame["in_london"].tolist() == ["c", "c"]  # 4, and its partner
+
+
+def test_columns_partners_protect_are_not_merged():
+    df = _by_provider([1, 12])  # the own-borough column adds up to 13: partners protect the 1
+    out = protect_table(df, ["own", "other", "outside", "total"], rules=RULES, fold=COLUMN_FOLD)
+    assert out.exposed == 0 and "folded_columns" not in out.sidecar
+    assert list(out.frame.columns) == list(df.columns) and out.frame["own"].iloc[0] == "c"
+
+
+def test_a_column_fold_refuses_columns_a_share_uses():
+    df = _by_provider([1, 1]).assign(pct=lambda d: d["own"] / d["total"])
+    shares = {"pct": {"numerator": "own", "denominator": "total"}}
+    with pytest.raises(ValueError, match="cannot fold columns"):
+        protect_table(
+            df, ["own", "other", "outside", "total"], rules=RULES, shares=shares, fold=COLUMN_FOLD
+        )
+
+
 def test_a_column_total_is_withheld_only_as_the_last_resort():
     # the grand total (8) less the other column totals gives the b column's 2 back: 1 and 1
     truth = pd.DataFrame([[0, 0, 0], [0, 0, 6], [0, 1, 0], [0, 1, 0]], columns=["a", "b", "d"])

@@ -201,6 +201,38 @@ def test_the_build_refuses_to_publish_a_leak(tmp_path):
         audit_staged_editions({"london": root}, tmp_path / "outputs", 2022)
 
 
+def test_a_small_location_column_is_folded_so_the_audit_recovers_nothing(tmp_path):
+    """A84: the LIIA-shaped extract at 14 children per borough, 2023. The by-provider table's
+    own-borough column adds up to 2 (one child per provider): its sidecar publishes the other
+    column totals (110 children, 42 in another London borough, 66 outside London), so a
+    reader sums the rows' totals and subtracts: 110 - 42 - 66 = 2 = 1 + 1, each cell at least
+    1. The declared fold (config/disclosure.yaml) merges own and other London boroughs."""
+    df = pd.DataFrame(
+        {
+            "provider": ["Own council's homes", "Private or voluntary homes"],
+            "own_borough": [1, 1],
+            "other_london": [3, 39],
+            "outside_london": [0, 66],
+        }
+    )
+    df["total"] = df[["own_borough", "other_london", "outside_london"]].sum(axis=1)
+    df["pct_outside_london"] = df["outside_london"] / df["total"]
+    spec = {
+        "child_counts": ["own_borough", "other_london", "outside_london", "total"],
+        "row_total": "total",
+        "shares": {"pct_outside_london": {"numerator": "outside_london", "denominator": "total"}},
+    }
+    plain = tmp_path / "plain"
+    write_table(df, _csv(plain, "placements_by_provider"), fold=None, **spec)
+    found = _kinds(audit_edition(plain))
+    assert {("row 2", "own_borough", "recovered"), ("row 3", "own_borough", "recovered")} <= found
+    root = tmp_path / "london"
+    write_table(df, _csv(root, "placements_by_provider"), **spec)  # the declared fold
+    published = pd.read_csv(_csv(root, "placements_by_provider"), dtype=str)
+    assert "own_borough" not in published.columns and "in_london" in published.columns
+    assert audit_edition(root) == []
+
+
 def test_bounds_are_those_of_the_linear_programme():
     relations = [sum_relation(["a", "b"], None, 10), sum_relation(["b", "c"], None, 4)]
     bounds = hidden_bounds({}, ["a", "b", "c"], relations)

@@ -34,9 +34,8 @@ def _text(html: Path) -> str:
 @pytest.fixture(scope="module")
 def liia(tmp_path_factory) -> dict:
     folder = tmp_path_factory.mktemp("liia_extract")
-    # 70 children per borough (about 2,300 looked after), nearer a real extract than 14: at 14
-    # (about 100 children in children's homes London-wide) the build's audit refused the
-    # London edition, a count of 1 or 2 in the by-provider table being narrowed (A84)
+    # 70 children per borough (about 2,300 looked after), nearer a real extract than 14 (about
+    # 100 children in children's homes London-wide, built by the test below, A84)
     info = rf.write_liia_folder(folder, ofsted_suffix=".xlsx", children_per_borough=70)
     info["folder"] = folder
     return info
@@ -70,6 +69,19 @@ def test_liia_extract_builds_2023_and_2022_london_editions(liia, tmp_path: Path)
     )
     text = _text(out / "2023" / "london" / "report.html")
     assert "Headline figures, previous and current year" in text
+
+
+def test_a_small_liia_extract_publishes_its_london_edition(tmp_path: Path) -> None:
+    """A84: at 14 children per borough two providers each had one child in their own borough,
+    a column whose total (2) the other column totals give back; the audit refused the
+    edition. The by-provider table now shows own and other London boroughs together."""
+    folder = tmp_path / "liia14"
+    rf.write_liia_folder(folder, ofsted_suffix=".xlsx", children_per_borough=14)
+    out = tmp_path / "out"
+    code = build_command(data_dir=folder, year=2023, engine="pandoc", jobs=1, output_root=out)
+    assert code == 0
+    table = (out / "2023" / "london" / "tables" / "placements_by_provider.csv").read_text()
+    assert table.startswith("provider,in_london,outside_london,total,")
 
 
 def test_one_boroughs_raw_returns_import_and_build(liia, tmp_path: Path) -> None:

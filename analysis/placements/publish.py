@@ -535,7 +535,7 @@ def write_breakdowns(ds: Any, paths: Any, year: int) -> dict[str, Any]:
 def write_mix(res: pd.DataFrame, paths: Any, year: int) -> dict[str, Any]:
     """Placements by provider and location (:mod:`analysis.placements.mix`)."""
     from analysis.charts import save_figure
-    from analysis.disclosure import protect_table
+    from analysis.disclosure import load_rules, protect_table
 
     from .mix import provider_by_location
 
@@ -545,7 +545,13 @@ def write_mix(res: pd.DataFrame, paths: Any, year: int) -> dict[str, Any]:
         "shares": {"pct_outside_london": {"numerator": "outside_london", "denominator": "total"}},
     }
     counts = ["own_borough", "other_london", "outside_london", "total"]
-    public = protect_table(table, counts, **spec).frame
+    # when a location column's London total is 1 to 5 the other totals give it back: the table
+    # merges own borough and other London boroughs (config/disclosure.yaml fold, A84), as the
+    # table written with the figure does
+    protected = protect_table(
+        table, counts, fold=load_rules().folds.get("placements_by_provider"), **spec
+    )
+    public = protected.frame
     pcts = [None if v is None else v * 100 for v in _numbers(public["pct_outside_london"])]
     shown = public["total"].astype(str) != "0"
     save_figure(
@@ -571,7 +577,11 @@ def write_mix(res: pd.DataFrame, paths: Any, year: int) -> dict[str, Any]:
         draws=[{"column": "pct_outside_london", "label": "provider", "scale": 100}],
         **spec,
     )
-    return {"rows": public.to_dict(orient="records")}
+    folded = protected.sidecar.get("folded_columns")
+    return {
+        "rows": public.to_dict(orient="records"),
+        **({"folded_columns": folded} if folded else {}),
+    }
 
 
 def borough_page_signals(ds: Any, res: pd.DataFrame, year: int, la: str) -> dict[str, Any]:
