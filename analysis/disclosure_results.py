@@ -5,7 +5,9 @@ The notebooks write ``results/*.json`` (headline figures, placement patterns, ea
 indicators) and the report is written from them; they are published with the edition. Which of
 their numbers count children is declared in ``config/disclosure.yaml`` (``results_counts``: per
 file, a path to the number and what it is: a London total of a quantity, one borough's number
-of a quantity, or a count linked to nothing; the fields derived from it). Two uses:
+of a quantity, or a count linked to nothing; the fields derived from it; a share whose count is
+not in the file, declared ``share_of`` its denominator, stands for that count,
+:func:`declared_value`). Two uses:
 
 * :func:`control_results` rewrites an edition's results files before the report is written
   from them: a declared count from 1 to 5 becomes the suppression symbol, and so does every
@@ -136,6 +138,23 @@ def split_counts(node: Mapping[str, Any], n: float, spec: Mapping[str, Any]) -> 
     return (part, int(round(n)) - part)
 
 
+def declared_value(node: Mapping[str, Any], field: str, spec: Mapping[str, Any]) -> Any:
+    """The count of children a declared place publishes: the field itself, or, for a share
+    declared with ``share_of: <field>``, the count the share gives back times that field's
+    total (``round(share * total)``; e.g. London's share placed in their own borough, 0.136709,
+    times its 790 children gives 108). The suppression symbol, or None, when it cannot be
+    computed. Caveat: a share rounded before publishing gives back the count a reader would
+    take, which may differ from the true one by rounding."""
+    value = node.get(field)
+    of = spec.get("share_of")
+    if not of or not _is_number(value):
+        return value
+    whole = node.get(of)
+    if not _is_number(whole):
+        return None
+    return int(round(value * whole))
+
+
 def control_document(doc: Any, declarations: list[dict[str, Any]], rules: Any = None) -> int:
     """Withhold, in place, the declared counts of ``doc`` from 1 to 5 (and those whose rest in
     their ``complement_of`` total is), with the fields ``derived`` from them. Returns how many
@@ -145,7 +164,7 @@ def control_document(doc: Any, declarations: list[dict[str, Any]], rules: Any = 
     rules = rules or load_rules()
     hide: list[tuple[dict[str, Any], str]] = []
     for _, node, field, spec in _declared_places(doc, declarations):
-        value = node.get(field)
+        value = declared_value(node, field, spec)
         if not _is_number(value):
             continue
         total = node.get(spec.get("complement_of", "")) if spec.get("complement_of") else None
@@ -210,7 +229,7 @@ def declared_counts(
             DeclaredCount(
                 file=file,
                 path=where,
-                value=node.get(field),
+                value=declared_value(node, field, spec),
                 total=spec.get("total"),
                 rows_of=spec.get("rows_of"),
                 quantity=spec.get("quantity"),

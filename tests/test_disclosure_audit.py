@@ -427,3 +427,21 @@ def test_a_share_that_splits_its_children_into_a_small_count_is_withheld(tmp_pat
     assert out[0]["n"] == 16 and out[0]["estimate"] == out[0]["ci_low"] == "c"
     assert out[1]["estimate"] == 0.9  # a premium is not a split of children
     assert audit_edition(root) == []
+
+
+def test_a_share_giving_back_a_small_count_in_patterns_json_is_found_and_withheld(tmp_path):
+    """London's share placed in their own borough times its children gives the count back
+    (declared ``share_of: placements``): 3 of 40 is refused by the audit and withheld; 12 of
+    40 is not."""
+    from analysis.disclosure_results import control_results
+
+    root = tmp_path / "london"
+    _results(root, "patterns.json", {"london": {"placements": 40, "pct_in_own_borough": 0.075}})
+    found = {(f.table, f.row, f.kind) for f in audit_edition(root)}
+    assert found == {("results/patterns.json", "london.pct_in_own_borough", "small_count")}
+    assert control_results(root) == 1
+    out = json.loads((root / "results" / "patterns.json").read_text())["london"]
+    assert out == {"placements": 40, "pct_in_own_borough": "c"}
+    assert audit_edition(root) == []
+    _results(root, "patterns.json", {"london": {"placements": 40, "pct_in_own_borough": 0.3}})
+    assert control_results(root) == 0 and audit_edition(root) == []

@@ -244,3 +244,89 @@ def test_provider_mix_rows_add_up():
         "Private or voluntary homes",
     ]  # no empty row
     assert table.loc["Own council's homes", "pct_outside_london"] == 0.0
+
+
+class _Header:
+    """The one table :func:`analysis.placements.publish.write_diversity` reads of a dataset."""
+
+    def __init__(self, header: pd.DataFrame) -> None:
+        self._header = header
+
+    def table(self, name: str) -> pd.DataFrame:
+        assert name == "header"
+        return self._header
+
+
+def _diversity_frames() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Camden's 39 children: 4 in its own borough (all White British: the figure withholds
+    that share), 13 elsewhere in London, 22 outside London."""
+    rows = (
+        [("Camden", "Camden", 1.0, "PR1", "WBRI")] * 4
+        + [("Camden", "Islington", 4.0, "PR4", "WBRI")] * 7
+        + [("Camden", "Islington", 4.0, "PR4", "BAFR")] * 6
+        + [("Camden", KENT, 60.0, "PR4", "WBRI")] * 10
+        + [("Camden", KENT, 60.0, "PR4", "BAFR")] * 6
+        + [("Camden", KENT, 60.0, "PR4", "AIND")] * 6
+    )
+    res = placements([r[:4] for r in rows])
+    header = pd.DataFrame({"CHILD": res["CHILD"], "ETHNIC": [r[4] for r in rows], "YEAR": 2022})
+    return res, header
+
+
+def test_diversity_text_and_tables_follow_the_figures_protection(tmp_path):
+    """The prose's shares are the figure's published ones (own borough: 0% of 4 children is
+    withheld, and the overall share with it), and the by-group table and the figure's data
+    are two files."""
+    from analysis.charts import set_drawing
+    from analysis.outputs import EditionPaths
+    from analysis.placements.publish import write_diversity
+
+    res, header = _diversity_frames()
+    paths = EditionPaths.for_edition(tmp_path)
+    set_drawing(False)
+    try:
+        out = write_diversity(_Header(header), res, paths, 2022)
+    finally:
+        set_drawing(True)
+    shares = out["minority_share"]
+    assert shares["own_borough"] == "c" and shares["total"] == "c"
+    figure = pd.read_csv(paths.tables / "placements_ethnicity.csv", dtype=str)
+    by_group = pd.read_csv(paths.tables / "placements_ethnicity_by_group.csv", dtype=str)
+    assert "location" in figure.columns and "group" in by_group.columns
+    assert figure.set_index("location").loc["Own borough", "pct_minority"] == "c"
+    assert by_group.set_index("group").loc["White British", "own_borough"] == "c"
+
+
+def test_figure_location_withheld_when_a_group_cell_is():
+    from analysis.placements.publish import locations_hidden_by_groups
+
+    by_group = pd.DataFrame(
+        {
+            "group": ["White British", "Black", "Not recorded"],
+            "own_borough": ["10", "c", "0"],
+            "other_london": ["12", "9", "c"],  # not recorded: not in the figure's sums
+            "outside_london": ["20", "c", "7"],
+        }
+    )
+    hidden = locations_hidden_by_groups(by_group, "c")
+    assert hidden["children"].tolist() == [True, False, True]
+    assert hidden["minority"].tolist() == hidden["children"].tolist()
+
+
+def test_published_minority_shares_quote_only_what_the_figure_shows():
+    from analysis.placements.publish import published_minority_shares
+
+    public = pd.DataFrame(
+        {
+            "location": ["Own borough", "Other London borough", "Outside London"],
+            "children": ["20", "30", "50"],
+            "minority": ["10", "15", "40"],
+            "pct_minority": ["0.5", "0.5", "0.8"],
+        }
+    )
+    shares = published_minority_shares(public, "c")
+    assert shares["own_borough"] == 0.5 and shares["total"] == pytest.approx(65 / 100)
+    public.loc[0, ["minority", "pct_minority"]] = "c"
+    shares = published_minority_shares(public, "c")
+    assert shares["own_borough"] == "c" and shares["total"] == "c"
+    assert shares["outside_london"] == 0.8

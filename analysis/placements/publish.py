@@ -381,40 +381,87 @@ def write_receiving(res: pd.DataFrame, paths: Any, year: int) -> dict[str, Any]:
     return summary
 
 
+#: The by-ethnic-group table the text points to; the figure's data table is
+#: ``placements_ethnicity.csv`` (one file per published table).
+ETHNICITY_TABLE = "placements_ethnicity_by_group"
+_LOCATION_COLUMNS: dict[str, str] = {
+    "own_borough": "Own borough",
+    "other_london": "Other London borough",
+    "outside_london": "Outside London",
+}
+
+
+def published_minority_shares(public: pd.DataFrame, symbol: str) -> dict[str, Any]:
+    """The shares (0-1) of children from an ethnic group other than White British that the text
+    may quote, from the figure's *published* table (``location``, ``pct_minority``): a share the
+    figure withholds is the suppression symbol, and so is the overall share unless every
+    location's share is shown (the overall share times the children would otherwise give back
+    the withheld location's count). Caveat: the overall share is then derivable from the figure,
+    so quoting it adds nothing."""
+    by_label = dict(zip(public["location"], _numbers(public["pct_minority"]), strict=True))
+    out: dict[str, Any] = {
+        col: symbol if by_label.get(label) is None else by_label[label]
+        for col, label in _LOCATION_COLUMNS.items()
+    }
+    shown = [v for v in out.values() if v != symbol]
+    if len(shown) < len(out):
+        out["total"] = symbol
+    else:
+        counts = pd.to_numeric(public["children"], errors="coerce")
+        minority = pd.to_numeric(public["minority"], errors="coerce")
+        out["total"] = float(minority.sum() / counts.sum()) if counts.sum() else None
+    return out
+
+
+def locations_hidden_by_groups(by_group: pd.DataFrame, symbol: str) -> pd.DataFrame:
+    """The figure's cells (rows :data:`_LOCATION_COLUMNS`, columns ``children`` and
+    ``minority``) to withhold because the by-group table withholds a cell of a recorded ethnic
+    group in that location: the figure's numbers are sums of those cells (children = recorded
+    groups, minority = children minus White British), so publishing them would give the
+    withheld cells back. A location whose cells are all shown adds nothing to the by-group
+    table."""
+    recorded = by_group[by_group["group"] != "Not recorded"]
+    hidden = [bool((recorded[col].astype(str) == symbol).any()) for col in _LOCATION_COLUMNS]
+    return pd.DataFrame({"children": hidden, "minority": hidden})
+
+
 def write_diversity(ds: Any, res: pd.DataFrame, paths: Any, year: int) -> dict[str, Any]:
-    """Ethnic background against placement location (:mod:`analysis.placements.diversity`)."""
+    """Ethnic background against placement location (:mod:`analysis.placements.diversity`):
+    the by-group table (:data:`ETHNICITY_TABLE`), the figure of the minority share by location
+    (its data in ``placements_ethnicity.csv``) and the shares the text quotes, all protected
+    together (:func:`locations_hidden_by_groups`, :func:`published_minority_shares`)."""
     from analysis.charts import save_figure
+    from analysis.disclosure import load_rules, protect_table
     from analysis.outputs import write_table
 
-    from .diversity import ethnicity_by_location, minority_share_by_location
+    from .diversity import ethnicity_by_location
 
+    symbol = load_rules().symbol
     table = ethnicity_by_location(res, ds.table("header"), year)
+    group_spec: dict[str, Any] = {"row_total": "total"}
+    group_counts = ["own_borough", "other_london", "outside_london", "total"]
     write_table(
-        table,
-        paths.tables / "placements_ethnicity.csv",
-        child_counts=["own_borough", "other_london", "outside_london", "total"],
-        row_total="total",
+        table, paths.tables / f"{ETHNICITY_TABLE}.csv", child_counts=group_counts, **group_spec
     )
-    shares = minority_share_by_location(table)
+    by_group = protect_table(table, group_counts, **group_spec).frame
     known = table[table["group"] != "Not recorded"]
-    cols = {
-        "own_borough": "Own borough",
-        "other_london": "Other London borough",
-        "outside_london": "Outside London",
-    }
     fig_table = pd.DataFrame(
         {
-            "location": list(cols.values()),
-            "children": [int(known[c].sum()) for c in cols],
-            "minority": [int(known.loc[known["group"] != "White British", c].sum()) for c in cols],
+            "location": list(_LOCATION_COLUMNS.values()),
+            "children": [int(known[c].sum()) for c in _LOCATION_COLUMNS],
+            "minority": [
+                int(known.loc[known["group"] != "White British", c].sum())
+                for c in _LOCATION_COLUMNS
+            ],
         }
     )
     fig_table["pct_minority"] = fig_table["minority"] / fig_table["children"].where(
         fig_table["children"] > 0
     )
-    spec = {"shares": {"pct_minority": {"numerator": "minority", "denominator": "children"}}}
-    from analysis.disclosure import protect_table
-
+    spec: dict[str, Any] = {
+        "shares": {"pct_minority": {"numerator": "minority", "denominator": "children"}},
+        "force": locations_hidden_by_groups(by_group, symbol),
+    }
     public = protect_table(fig_table, ["children", "minority"], **spec).frame
     pcts = [None if v is None else v * 100 for v in _numbers(public["pct_minority"])]
     save_figure(
@@ -436,7 +483,10 @@ def write_diversity(ds: Any, res: pd.DataFrame, paths: Any, year: int) -> dict[s
         draws=[{"column": "pct_minority", "label": "location", "scale": 100}],
         **spec,
     )
-    return {"minority_share": shares, "by_location": public.to_dict(orient="records")}
+    return {
+        "minority_share": published_minority_shares(public, symbol),
+        "by_location": public.to_dict(orient="records"),
+    }
 
 
 def write_providers(ds: Any, paths: Any, year: int) -> dict[str, Any] | None:
