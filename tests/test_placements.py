@@ -330,3 +330,26 @@ def test_published_minority_shares_quote_only_what_the_figure_shows():
     shares = published_minority_shares(public, "c")
     assert shares["own_borough"] == "c" and shares["total"] == "c"
     assert shares["outside_london"] == 0.8
+
+
+def test_published_unplanned_shares_quote_only_what_the_figure_shows():
+    """The endings sentence quotes the shares the endings figure publishes: a withheld
+    location's share is withheld in the text too, and so is the overall share (with the other
+    location's share it would give the withheld one back)."""
+    from analysis.placements.publish import published_unplanned_shares
+
+    public = pd.DataFrame(
+        {
+            "home": ["Home in London", "Home outside London"],
+            "moved": ["40", "60"],
+            "unplanned": ["10", "30"],
+            "pct_unplanned": ["0.25", "0.5"],
+        }
+    )
+    shares = published_unplanned_shares(public, "c")
+    assert shares["in_london"] == 0.25 and shares["outside_london"] == 0.5
+    assert shares["total"] == pytest.approx(40 / 100)
+    public.loc[0, ["unplanned", "pct_unplanned"]] = "c"
+    shares = published_unplanned_shares(public, "c")
+    assert shares["in_london"] == "c" and shares["total"] == "c"
+    assert shares["outside_london"] == 0.5

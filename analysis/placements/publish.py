@@ -526,19 +526,38 @@ def write_providers(ds: Any, paths: Any, year: int) -> dict[str, Any] | None:
     return {**known_provider_summary(table), "rows": public.to_dict(orient="records")}
 
 
+def published_unplanned_shares(public: pd.DataFrame, symbol: str) -> dict[str, Any]:
+    """The shares (0-1) of placement moves that were unplanned that the text may quote, from
+    the endings figure's *published* table (``home``, ``moved``, ``unplanned``,
+    ``pct_unplanned``): a share the figure withholds is the suppression symbol, and so is the
+    overall share unless both locations' shares are shown (with the other location's share it
+    would give the withheld one back)."""
+    shares = _numbers(public["pct_unplanned"])
+    out: dict[str, Any] = {
+        col: symbol if v is None else v
+        for col, v in zip(("in_london", "outside_london"), shares, strict=True)
+    }
+    if symbol in out.values():
+        out["total"] = symbol
+    else:
+        moved = pd.to_numeric(public["moved"], errors="coerce")
+        unplanned = pd.to_numeric(public["unplanned"], errors="coerce")
+        out["total"] = float(unplanned.sum() / moved.sum()) if moved.sum() else None
+    return out
+
+
 def write_breakdowns(ds: Any, paths: Any, year: int) -> dict[str, Any]:
     """How placements ended during the year (:mod:`analysis.placements.breakdowns`)."""
     from analysis.charts import save_figure
-    from analysis.disclosure import protect_table
+    from analysis.disclosure import load_rules, protect_table
 
-    from .breakdowns import ended_placements, endings_by_location, unplanned_share
+    from .breakdowns import ended_placements, endings_by_location
 
     table = endings_by_location(ended_placements(ds.table("episodes"), year))
     if int(table["total"].sum()) == 0:
         return {"available": False}
     spec = {"row_total": "total"}
     public = protect_table(table, ["in_london", "outside_london", "total"], **spec).frame
-    shares = unplanned_share(table)
     moved = table[table["ending"].isin(("unplanned", "planned or other"))]
     fig_table = pd.DataFrame(
         {
@@ -555,6 +574,8 @@ def write_breakdowns(ds: Any, paths: Any, year: int) -> dict[str, Any]:
     )
     fspec = {"shares": {"pct_unplanned": {"numerator": "unplanned", "denominator": "moved"}}}
     fpublic = protect_table(fig_table, ["moved", "unplanned"], **fspec).frame
+    # the text quotes only what the figure shows
+    shares = published_unplanned_shares(fpublic, load_rules().symbol)
     pcts = [None if v is None else v * 100 for v in _numbers(fpublic["pct_unplanned"])]
     save_figure(
         _bars(fpublic["home"].tolist(), pcts, "% of placement moves that were unplanned", colour=5),
