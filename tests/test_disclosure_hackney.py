@@ -24,7 +24,9 @@ pytestmark = pytest.mark.slow
 def test_hackney_raw_returns_build_and_pass_the_audit(tmp_path: Path) -> None:
     folder = tmp_path / "liia"
     folder.mkdir()
-    info = rf.write_liia_folder(folder, children_per_borough=70)
+    # homes drawn from all London's and England's (own_borough_share 0): Hackney's children
+    # scattered one per destination, the case the destination folds exist for
+    info = rf.write_liia_folder(folder, children_per_borough=70, own_borough_share=0.0)
     raw = rf.write_raw_returns(info["history"], "Hackney", tmp_path / "returns")
     ofsted = rf.write_ofsted_file(info["register"], tmp_path, ".ods")
     dataset = tmp_path / "hackney"

@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 
 from analysis.build import build_command
 from analysis.cli import app
+from analysis.disclosure_audit import audit_edition
 from analysis.example import real_formats as rf
 
 pytestmark = pytest.mark.slow
@@ -72,16 +73,31 @@ def test_liia_extract_builds_2023_and_2022_london_editions(liia, tmp_path: Path)
 
 
 def test_a_small_liia_extract_publishes_its_london_edition(tmp_path: Path) -> None:
-    """A84: at 14 children per borough two providers each had one child in their own borough,
-    a column whose total (2) the other column totals give back; the audit refused the
-    edition. The by-provider table now shows own and other London boroughs together."""
+    """A84: a LIIA-shaped extract of 14 children per borough (about 100 in children's homes
+    London-wide) builds its London edition, and the audit finds nothing to recover."""
     folder = tmp_path / "liia14"
     rf.write_liia_folder(folder, ofsted_suffix=".xlsx", children_per_borough=14)
     out = tmp_path / "out"
     code = build_command(data_dir=folder, year=2023, engine="pandoc", jobs=1, output_root=out)
     assert code == 0
-    table = (out / "2023" / "london" / "tables" / "placements_by_provider.csv").read_text()
-    assert table.startswith("provider,in_london,outside_london,total,")
+    assert audit_edition(out / "2023" / "london") == []
+
+
+def test_a_london_own_borough_count_of_1_to_5_is_not_published(tmp_path: Path, capsys) -> None:
+    """A84, A87: with homes drawn from all (own_borough_share 0) only 2 of London's children in
+    homes live in their own borough. London's totals published elsewhere give that 2 back
+    (placed, outside London and other London boroughs), and so did the share in
+    results/patterns.json; the audit finds it and nothing is published (safe; no real London
+    dataset has so few)."""
+    folder = tmp_path / "liia14"
+    rf.write_liia_folder(
+        folder, ofsted_suffix=".xlsx", children_per_borough=14, own_borough_share=0.0
+    )
+    out = tmp_path / "out"
+    code = build_command(data_dir=folder, year=2023, engine="pandoc", jobs=1, output_root=out)
+    assert code == 1
+    assert "london.pct_in_own_borough" in capsys.readouterr().err
+    assert not (out / "2023" / "london" / "report.html").exists()
 
 
 def test_one_boroughs_raw_returns_import_and_build(liia, tmp_path: Path) -> None:

@@ -60,14 +60,25 @@ def _example_pools() -> tuple[pd.DataFrame, dict[str, list[str]], dict[str, str]
     return homes, by_la, dict(zip(pl_post["URN"], pl_post["PL_POST"], strict=True))
 
 
+#: share of children's-home placements made in a home of the child's own borough (when it has
+#: one): the 2022 report found about 14% of London's children in homes in their own borough. A
+#: uniform choice among all homes put about 1% there, so small extracts had London-wide
+#: own-borough counts of 1 to 5, which no real London dataset has (A84, A87).
+OWN_BOROUGH_SHARE = 0.15
+
+
 def simulate_history(
-    seed: int = 7, children_per_borough: int = 14, closed_homes: int = 12
+    seed: int = 7,
+    children_per_borough: int = 14,
+    closed_homes: int = 12,
+    own_borough_share: float = OWN_BOROUGH_SHARE,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """A consistent history of episodes (true dates) and the homes register that goes with it.
 
     Each child has two to four consecutive episodes starting between 2016 and 2024; about
     40% are children's-home (K2) placements in one of the example's homes (in and outside
-    London), the rest foster, adoption, school and other placements. ``closed_homes`` homes
+    London; ``own_borough_share`` of them in a home of the child's own borough where it has
+    one; 0 = a home drawn from all, as before 1 December 2026), the rest foster, adoption, school and other placements. ``closed_homes`` homes
     that children used are left out of the returned register (closed since). Columns of the
     history: the SSDA903 episode fields with raw CHILD ids, ``LA`` (reference name),
     ``outside_london`` (truth, K2 only).
@@ -100,7 +111,11 @@ def simulate_history(
                     "LA": la,
                 }
                 if rng.random() < 0.4:
-                    home = homes.iloc[int(rng.integers(0, len(homes)))]
+                    own = homes[homes["Local authority"] == la]
+                    # (no draw when the share is 0: the histories made before it are kept)
+                    mine = own_borough_share > 0 and len(own) > 0
+                    pool = own if mine and rng.random() < own_borough_share else homes
+                    home = pool.iloc[int(rng.integers(0, len(pool)))]
                     sector = home["Sector"]
                     provider = "PR1" if sector == "Local Authority" else "PR4"
                     row.update(
@@ -248,13 +263,20 @@ def write_ofsted_file(register: pd.DataFrame, folder: Path, suffix: str = ".csv"
 
 
 def write_liia_folder(
-    folder: Path, *, seed: int = 7, ofsted_suffix: str = ".csv", children_per_borough: int = 14
+    folder: Path,
+    *,
+    seed: int = 7,
+    ofsted_suffix: str = ".csv",
+    children_per_borough: int = 14,
+    own_borough_share: float = OWN_BOROUGH_SHARE,
 ) -> dict[str, object]:
     """A realistic LIIA folder (``real-formats.md`` section 5), untouched names; returns the
     history and register used (for :func:`truth`) and the file paths."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    history, register = simulate_history(seed, children_per_borough)
+    history, register = simulate_history(
+        seed, children_per_borough, own_borough_share=own_borough_share
+    )
     stacked = stacked_returns(history)
     episodes = liia_extract(stacked, seed=seed)
     episodes.to_csv(folder / "pan_London_SSDA903_Episodes.csv", index=False)
