@@ -222,11 +222,12 @@ def test_methods_chapter_prints_power_table_assumptions_and_inputs(edition, tmp_
     data = tmp_path / "data"
     data.mkdir()
     (data / "episodes.csv").write_text('a,b\n1,"two\nlines"\n3,4\n')
-    power = tmp_path / "simulation.md"
+    power = tmp_path / "simulation_rivals.md"
     power.write_text(
-        "| Hypothesis | Power | 95% CI |\n|---|---|---|\n| 1 | 100% | 61%-100% |\n\nTargets: 80%.\n"
+        "| Arm | Datasets | H1 |\n|---|---|---|\n| H1 alone | 200 | 100% (98-100%) |\n\n"
+        "Targets: 80%.\n"
     )
-    assert read_document_table(power)["rows"] == [["1", "100%", "61%-100%"]]
+    assert read_document_table(power)["rows"] == [["H1 alone", "200", "100% (98-100%)"]]
     assert read_document_table(tmp_path / "missing.md") is None
     ctx = build_context(
         edition,
@@ -238,18 +239,20 @@ def test_methods_chapter_prints_power_table_assumptions_and_inputs(edition, tmp_
         data_hashes={"episodes.csv": "ab" * 32},
         parameters={"data_dir": str(data)},
         config_dir=CONFIG,
-        settings={"top_recommendations": 3, "documents": {"power": str(power)}},
+        settings={"top_recommendations": 3, "documents": {"rivals": str(power)}},
     )
     assert ctx.inputs == [{"name": "episodes.csv", "rows": 2, "sha256": "ab" * 32}]
     write_sources(ctx, REPORT_SOURCES / "templates", tmp_path / "src", edition)
     methods = (tmp_path / "src" / "methods.qmd").read_text()
-    assert "| 1 | 100% | 61%-100% |" in methods and "Targets: 80%." in methods
+    assert "| H1 alone | 200 | 100% (98-100%) |" in methods and "Targets: 80%." in methods
+    # the first study ran on the earlier rules: named, not printed
+    assert "data/validation/simulation.md" in methods and "Power (Supported)" not in methods
     # the assumptions log of the repository (docs/assumptions.md), every entry
     assert "Assumptions and caveats log" in methods and "| A14 |" in methods
     assert "`" + "ab" * 32 + "`" in methods and "| `episodes.csv` | 2 |" in methods
     # the rivals study ran every registered hypothesis's test
     tests = number_word(len(registry.ids(CONFIG)))
-    assert f"All {tests} tests were run on every simulated dataset" in methods
+    assert f"ran every one of the {tests} tests on each" in methods
 
 
 def test_the_real_power_table_and_assumptions_log_are_found():
@@ -257,8 +260,9 @@ def test_the_real_power_table_and_assumptions_log_are_found():
 
     docs = document_paths({})
     assert set(docs) == set(DOCUMENTS)
-    power = read_document_table(docs["power"])
-    assert power and "False-positive rate" in power["headers"] and len(power["rows"]) == 6
+    rivals = read_document_table(docs["rivals"])
+    assert rivals and rivals["headers"][:2] == ["Arm (what is planted)", "Datasets"]
+    assert [f"H{n}" for n in registry.ids()] == rivals["headers"][2:]
     log = read_document_table(docs["assumptions"])
     assert log and log["rows"][0][0] == "A1"
 

@@ -27,10 +27,9 @@ from analysis.paths import ROOT
 from analysis.verdicts import fieldwork_reading, hypothesis_key, load_fieldwork_rule
 
 #: Documents the methodology chapter prints (paths relative to the project root; report.yaml
-#: ``documents`` overrides them): the simulation study's power table, the second study's
-#: confusion matrix (each hypothesis against its rivals), the assumptions log.
+#: ``documents`` overrides them): the simulation study's confusion matrix (power and false
+#: positives, each hypothesis against its rivals), the assumptions log.
 DOCUMENTS = {
-    "power": "data/validation/simulation.md",
     "rivals": "data/validation/simulation_rivals.md",
     "assumptions": "docs/assumptions.md",
 }
@@ -130,9 +129,8 @@ class ReportContext:
     borough: dict[str, list[list[str]]] = field(default_factory=dict)
     #: The scopes those rows compare (borough editions only).
     scopes: ComparisonScopes | None = None
-    #: The simulation power table and the assumptions log (``read_document_table``), or None.
-    power: dict[str, Any] | None = None
-    #: The confusion matrix of the rivals study (``read_document_table``), or None.
+    #: The simulation study's confusion matrix and the assumptions log
+    #: (``read_document_table``), or None.
     rivals: dict[str, Any] | None = None
     assumptions: dict[str, Any] | None = None
     inputs: list[dict[str, Any]] = field(default_factory=list)
@@ -397,7 +395,6 @@ def build_context(
             ctx.recommendations, {k: v for k, v in before.items() if v}, ctx.results()
         )
     docs = document_paths(settings)
-    ctx.power = read_document_table(docs["power"])
     ctx.rivals = read_document_table(docs["rivals"]) if "rivals" in docs else None
     ctx.assumptions = read_document_table(docs["assumptions"])
     ctx.inputs = input_summary(parameters.get("data_dir"), data_hashes)
