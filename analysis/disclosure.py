@@ -576,19 +576,29 @@ def protect_table(
             done.source if {"folded_into", "folded_columns"} & set(done.sidecar) else df,
             done.exposed,
         )
-    result = _protect_table(
-        df,
-        count_columns,
-        derived_from,
-        rules=rules,
-        row_total=row_total,
-        by=by,
-        sums=sums,
-        shares=shares,
-        key=key,
-        quantities=quantities,
-        force=force,
-    )
+
+    def protect(
+        frame: pd.DataFrame,
+        counts: Sequence[str],
+        quantities: Mapping[str, str] | None,
+        force: pd.DataFrame | None,
+    ) -> ProtectedTable:
+        """:func:`_protect_table` with this call's rules and relations."""
+        return _protect_table(
+            frame,
+            counts,
+            derived_from,
+            rules=rules,
+            row_total=row_total,
+            by=by,
+            sums=sums,
+            shares=shares,
+            key=key,
+            quantities=quantities,
+            force=force,
+        )
+
+    result = protect(df, count_columns, quantities, force)
     current, counts = df, list(count_columns)
     folded_columns: dict[str, list[str]] = {}
     for into, parts in ((fold or {}).get("columns") or {}).items():
@@ -603,19 +613,7 @@ def protect_table(
         # the merged column is a number of its own (no quantity, nothing forced on it)
         quantities = {c: q for c, q in (quantities or {}).items() if c not in parts}
         force = None if force is None else force.drop(columns=parts, errors="ignore")
-        result = _protect_table(
-            current,
-            counts,
-            derived_from,
-            rules=rules,
-            row_total=row_total,
-            by=by,
-            sums=sums,
-            shares=shares,
-            key=key,
-            quantities=quantities,
-            force=force,
-        )
+        result = protect(current, counts, quantities, force)
         folded_columns = {**folded_columns, into: parts}
         result.sidecar["folded_columns"] = folded_columns
     while fold and fold.get("label_column") and result.exposed:
@@ -624,19 +622,7 @@ def protect_table(
         if all(labels[i] == fold["label"] for i in rows):  # nothing left to fold
             break
         current = fold_rows(current, rows, fold)
-        result = _protect_table(
-            current,
-            counts,
-            derived_from,
-            rules=rules,
-            row_total=row_total,
-            by=by,
-            sums=sums,
-            shares=shares,
-            key=key,
-            quantities=quantities,
-            force=None,
-        )
+        result = protect(current, counts, quantities, None)
         result.sidecar["folded_into"] = fold["label"]
         if folded_columns:
             result.sidecar["folded_columns"] = folded_columns

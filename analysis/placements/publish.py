@@ -6,6 +6,7 @@ what its published table shows.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
@@ -391,26 +392,46 @@ _LOCATION_COLUMNS: dict[str, str] = {
 }
 
 
-def published_minority_shares(public: pd.DataFrame, symbol: str) -> dict[str, Any]:
-    """The shares (0-1) of children from an ethnic group other than White British that the text
-    may quote, from the figure's *published* table (``location``, ``pct_minority``): a share the
-    figure withholds is the suppression symbol, and so is the overall share unless every
-    location's share is shown (the overall share times the children would otherwise give back
-    the withheld location's count). Caveat: the overall share is then derivable from the figure,
-    so quoting it adds nothing."""
-    by_label = dict(zip(public["location"], _numbers(public["pct_minority"]), strict=True))
+def published_shares(
+    public: pd.DataFrame,
+    labels: Mapping[str, str],
+    *,
+    label: str,
+    share: str,
+    numerator: str,
+    denominator: str,
+    symbol: str,
+) -> dict[str, Any]:
+    """The shares (0-1) a sentence may quote, from a figure's *published* table: one per row
+    (``labels``: key -> the row's ``label`` value), the suppression symbol where the figure
+    withholds the share, and ``total`` (the numerators' sum over the denominators'), withheld
+    unless every row's share is shown (with the others it would give the withheld one back).
+    Caveat: the total is then derivable from the figure, so quoting it adds nothing."""
+    by_label = dict(zip(public[label], _numbers(public[share]), strict=True))
     out: dict[str, Any] = {
-        col: symbol if by_label.get(label) is None else by_label[label]
-        for col, label in _LOCATION_COLUMNS.items()
+        key: symbol if by_label.get(row) is None else by_label[row] for key, row in labels.items()
     }
-    shown = [v for v in out.values() if v != symbol]
-    if len(shown) < len(out):
+    if symbol in out.values():
         out["total"] = symbol
     else:
-        counts = pd.to_numeric(public["children"], errors="coerce")
-        minority = pd.to_numeric(public["minority"], errors="coerce")
-        out["total"] = float(minority.sum() / counts.sum()) if counts.sum() else None
+        num = pd.to_numeric(public[numerator], errors="coerce")
+        den = pd.to_numeric(public[denominator], errors="coerce")
+        out["total"] = float(num.sum() / den.sum()) if den.sum() else None
     return out
+
+
+def published_minority_shares(public: pd.DataFrame, symbol: str) -> dict[str, Any]:
+    """The shares of children from an ethnic group other than White British that the text may
+    quote, from the ethnicity figure's published table (:func:`published_shares`)."""
+    return published_shares(
+        public,
+        _LOCATION_COLUMNS,
+        label="location",
+        share="pct_minority",
+        numerator="minority",
+        denominator="children",
+        symbol=symbol,
+    )
 
 
 def locations_hidden_by_groups(by_group: pd.DataFrame, symbol: str) -> pd.DataFrame:
@@ -527,23 +548,17 @@ def write_providers(ds: Any, paths: Any, year: int) -> dict[str, Any] | None:
 
 
 def published_unplanned_shares(public: pd.DataFrame, symbol: str) -> dict[str, Any]:
-    """The shares (0-1) of placement moves that were unplanned that the text may quote, from
-    the endings figure's *published* table (``home``, ``moved``, ``unplanned``,
-    ``pct_unplanned``): a share the figure withholds is the suppression symbol, and so is the
-    overall share unless both locations' shares are shown (with the other location's share it
-    would give the withheld one back)."""
-    shares = _numbers(public["pct_unplanned"])
-    out: dict[str, Any] = {
-        col: symbol if v is None else v
-        for col, v in zip(("in_london", "outside_london"), shares, strict=True)
-    }
-    if symbol in out.values():
-        out["total"] = symbol
-    else:
-        moved = pd.to_numeric(public["moved"], errors="coerce")
-        unplanned = pd.to_numeric(public["unplanned"], errors="coerce")
-        out["total"] = float(unplanned.sum() / moved.sum()) if moved.sum() else None
-    return out
+    """The shares of placement moves that were unplanned that the text may quote, from the
+    endings figure's published table (:func:`published_shares`)."""
+    return published_shares(
+        public,
+        {"in_london": "Home in London", "outside_london": "Home outside London"},
+        label="home",
+        share="pct_unplanned",
+        numerator="unplanned",
+        denominator="moved",
+        symbol=symbol,
+    )
 
 
 def write_breakdowns(ds: Any, paths: Any, year: int) -> dict[str, Any]:
