@@ -308,3 +308,45 @@ def test_a_relative_output_root_and_dataset_folder_build_as_absolute_ones(projec
     edition = project["out"] / "2022" / "london"
     assert json.loads((edition / "results" / "h1_data.json").read_text())["rows"] == 2
     assert (edition / "results" / "h4_data.json").exists()
+
+
+def test_a_london_edition_built_from_other_data_is_named_as_the_cause(project, monkeypatch):
+    """A borough edition is audited beside the published London edition. When that London
+    edition was built from other data, the failure leads with the mismatch (and lists a few
+    problems), not with a wall of contradictions."""
+    from analysis.build import pipeline
+    from analysis.build.cache import NotebookCache
+    from analysis.build.editions import Edition
+    from analysis.caches import cache_dir
+    from analysis.hashing import directory_hashes
+
+    run_build(settings_for(project, editions=[Edition("london")], render=False))
+    camden = settings_for(project, editions=[borough_edition("Camden")], render=False)
+    notebooks = discover_notebooks(project["nbs"], [])
+    cache = NotebookCache(cache_dir("notebooks", camden.output_root))
+
+    def current() -> bool | None:
+        hashes = directory_hashes(camden.data_dir)
+        return pipeline._london_current(camden, notebooks, hashes, cache)
+
+    assert current() is True
+    (project["data"] / "episodes.csv").write_text("k,n\na,11\nb,20\n", encoding="utf-8")
+    assert current() is False
+    assert pipeline._london_current(settings_for(project), notebooks, {}, cache) is None
+
+    problems = [f"camden: t r{i} n: contradiction (range [3.00, 2.00])" for i in range(40)]
+    monkeypatch.setattr(pipeline, "_audit_one", lambda item: problems)
+    staged = {"camden": project["out"] / "staged-camden"}
+    with pytest.raises(BuildFailed) as err:
+        pipeline.audit_staged_editions(
+            staged, project["out"], 2022, london_current=False, data_dir=project["data"]
+        )
+    message = str(err.value)
+    assert message.startswith("the London edition in ")
+    assert "built from other data" in message and str(project["data"]) in message
+    assert message.count("contradiction (range") == pipeline.AUDIT_LINES_SHOWN_STALE
+    assert "and 35 more" in message
+    with pytest.raises(BuildFailed) as err:  # London current: the audit's own message
+        pipeline.audit_staged_editions(staged, project["out"], 2022, london_current=True)
+    assert str(err.value).startswith("disclosure audit: 40 suppressed count(s)")
+    assert "rebuild it first" not in str(err.value)

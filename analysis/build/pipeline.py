@@ -22,7 +22,7 @@ import shutil
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_EXCEPTION, Future, ProcessPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -384,7 +384,14 @@ def run_build(settings: BuildSettings, *, progress_factory: Any = None) -> Build
                 ) from exc
         summary.stages["render"] = time.perf_counter() - render_start
         audit_start = time.perf_counter()
-        audit_staged_editions(staged, settings.output_root, settings.year, settings.jobs)
+        audit_staged_editions(
+            staged,
+            settings.output_root,
+            settings.year,
+            settings.jobs,
+            london_current=_london_current(settings, notebooks, data_hashes, cache),
+            data_dir=settings.data_dir,
+        )
         summary.stages["audit"] = time.perf_counter() - audit_start
         publish_start = time.perf_counter()
         renderer = _renderer(settings.engine) if settings.render else None
@@ -422,12 +429,45 @@ def _audit_one(item: tuple[str, Path, Path | None]) -> list[str]:
     ]
 
 
+def _london_current(
+    settings: BuildSettings,
+    notebooks: list[Path],
+    data_hashes: dict[str, str],
+    cache: NotebookCache,
+) -> bool | None:
+    """Whether the published London edition is the one this build would publish (same edition
+    key: data, code, config, renderer); None when this build publishes London itself or none is
+    published. A borough edition is audited beside it (:func:`audit_staged_editions`)."""
+    if any(e.is_london for e in settings.editions):
+        return None
+    manifest = publish.published_dir(settings.output_root, settings.year, "london") / BUILD_MANIFEST
+    if not manifest.exists():
+        return None
+    london = replace(settings, editions=[Edition("london")])
+    key = edition_key(london, plan_runs(london, notebooks, data_hashes, cache), "london")
+    return _unchanged(settings, "london", key)
+
+
+#: Problems listed when the audit fails; the rest are counted.
+AUDIT_LINES_SHOWN = 20
+#: Problems listed when the London edition beside was built from something else (the cause).
+AUDIT_LINES_SHOWN_STALE = 5
+
+
 def audit_staged_editions(
-    staged: dict[str, Path], output_root: Path, year: int, jobs: int = 1
+    staged: dict[str, Path],
+    output_root: Path,
+    year: int,
+    jobs: int = 1,
+    *,
+    london_current: bool | None = None,
+    data_dir: Path | None = None,
 ) -> None:
     """The attacker's audit (:mod:`analysis.disclosure_audit`) of every staged edition, each
     beside the London edition it is published with (staged, else already published): raises
     :class:`BuildFailed` before anything is published when a suppressed count can be worked out.
+    ``london_current`` False (the published London edition was built from other data, code or
+    settings) makes the message lead with that mismatch, the likely cause.
     """
     london = staged.get("london") or publish.published_dir(output_root, year, "london")
     items = [
@@ -439,20 +479,36 @@ def audit_staged_editions(
     else:
         results = [_audit_one(item) for item in items]
     problems = [p for result in results for p in result]
-    if problems:
-        more = f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else ""
-        raise BuildFailed(
-            f"disclosure audit: {len(problems)} suppressed count(s) could be worked out from "
-            "what would be published; nothing was published:\n  "
-            + "\n  ".join(problems[:20])
-            + more
-            + (
-                ""
-                if "london" in staged
-                else "\nEach borough edition is audited beside the published London edition: if "
-                f"{london} was built from other data or code, rebuild it first (report build)."
-            )
+    if not problems:
+        return
+    if london_current is False:
+        shown = problems[:AUDIT_LINES_SHOWN_STALE]
+        more = (
+            f"\n  ... and {len(problems) - len(shown)} more" if len(problems) > len(shown) else ""
         )
+        raise BuildFailed(
+            f"the London edition in {london} was built from other data, code or settings than "
+            "this build. A borough edition is published beside the London edition and audited "
+            "with it, so the two disagree: the disclosure audit found "
+            f"{len(problems)} contradiction(s) or recoverable count(s) and nothing was published. "
+            f"Build the London edition from this data first (report build --data "
+            f"{data_dir or 'DIR'}, same --output), or build this borough edition into an output folder of its own "
+            "(--output DIR). The first problems:\n  " + "\n  ".join(shown) + more
+        )
+    shown = problems[:AUDIT_LINES_SHOWN]
+    more = f"\n  ... and {len(problems) - len(shown)} more" if len(problems) > len(shown) else ""
+    raise BuildFailed(
+        f"disclosure audit: {len(problems)} suppressed count(s) could be worked out from "
+        "what would be published; nothing was published:\n  "
+        + "\n  ".join(shown)
+        + more
+        + (
+            ""
+            if "london" in staged or london_current
+            else "\nEach borough edition is audited beside the published London edition: if "
+            f"{london} was built from other data or code, rebuild it first (report build)."
+        )
+    )
 
 
 class _progress:
