@@ -60,33 +60,31 @@ def _runner_script() -> str:
     )
 
 
-def axe_all_violations(html_path: Path, *, timeout: int = 120) -> list[dict]:
-    """Every axe-core violation (WCAG A/AA tags) of the page, as dicts (id, impact, help ...).
+def _dump_dom(
+    html_path: Path, injected: str, *, timeout: int = 120, width: int | None = None
+) -> subprocess.CompletedProcess:
+    """Chromium's DOM dump of a copy of the page with ``injected`` (HTML) before ``</body>``.
 
-    The page is copied beside the original (so relative images still resolve) with axe-core
-    injected, opened in headless Chromium with all host names unresolvable, and the results read
-    back from the dumped DOM. Raises ``RuntimeError`` when Chromium or axe-core is missing.
+    The copy sits beside the original (so relative images still resolve) and is opened in
+    headless Chromium with all host names unresolvable; ``width`` sets the window's width.
     """
     browser = chromium_binary()
     if browser is None:
         raise RuntimeError("Chromium not installed (scripts/system-deps.sh)")
-    if not AXE.exists():
-        raise RuntimeError(f"axe-core not installed at {AXE} (scripts/system-deps.sh)")
     html = html_path.read_text(encoding="utf-8")
-    injected = "<script>" + AXE.read_text(encoding="utf-8") + "</script>" + _runner_script()
     if re.search(r"</body>", html, re.IGNORECASE):
         page = re.sub(
             r"</body>", lambda _: injected + "</body>", html, count=1, flags=re.IGNORECASE
         )
     else:
         page = html + injected
-    fd, tmp_name = tempfile.mkstemp(suffix=".axe.html", dir=html_path.parent)
+    fd, tmp_name = tempfile.mkstemp(suffix=".check.html", dir=html_path.parent)
     os.close(fd)
     tmp = Path(tmp_name)
     try:
         tmp.write_text(page, encoding="utf-8")
         with tempfile.TemporaryDirectory() as profile:
-            done = subprocess.run(
+            return subprocess.run(
                 [
                     browser,
                     "--headless",
@@ -96,6 +94,7 @@ def axe_all_violations(html_path: Path, *, timeout: int = 120) -> list[dict]:
                     f"--user-data-dir={profile}",
                     "--host-resolver-rules=MAP * ~NOTFOUND",
                     "--virtual-time-budget=30000",
+                    *([f"--window-size={width},1000"] if width else []),
                     "--dump-dom",
                     tmp.as_uri(),
                 ],
@@ -105,6 +104,45 @@ def axe_all_violations(html_path: Path, *, timeout: int = 120) -> list[dict]:
             )
     finally:
         tmp.unlink(missing_ok=True)
+
+
+#: id of the element the overflow probe writes its measurement to
+OVERFLOW_ID = "sideways-overflow-result"
+
+
+def sideways_overflow(html_path: Path, *, width: int = 420, timeout: int = 120) -> int:
+    """How many CSS pixels the whole page scrolls sideways in a window ``width`` pixels wide
+    (the document's scroll width minus its client width; 0 when nothing is wider than the
+    screen). A wide table scrolls in its own box (``filters/tables.lua``), not the page: WCAG
+    2.2 1.4.10 (Reflow) asks that a page read at 320 CSS pixels without scrolling sideways."""
+    probe = (
+        "<script>window.addEventListener('load', function () {"
+        "var d = document.documentElement, out = document.createElement('pre');"
+        f"out.id = '{OVERFLOW_ID}'; out.textContent = String(d.scrollWidth - d.clientWidth);"
+        "document.body.appendChild(out); });</script>"
+    )
+    done = _dump_dom(html_path, probe, timeout=timeout, width=width)
+    match = re.search(rf'<pre id="{OVERFLOW_ID}">(-?[0-9]+)</pre>', done.stdout)
+    if not match:
+        raise RuntimeError(
+            f"no measurement (chromium exit {done.returncode}): {done.stderr[-500:]}"
+        )
+    return int(match.group(1))
+
+
+def axe_all_violations(html_path: Path, *, timeout: int = 120) -> list[dict]:
+    """Every axe-core violation (WCAG A/AA tags) of the page, as dicts (id, impact, help ...).
+
+    The page is copied beside the original (so relative images still resolve) with axe-core
+    injected, opened in headless Chromium with all host names unresolvable, and the results read
+    back from the dumped DOM. Raises ``RuntimeError`` when Chromium or axe-core is missing.
+    """
+    if chromium_binary() is None:
+        raise RuntimeError("Chromium not installed (scripts/system-deps.sh)")
+    if not AXE.exists():
+        raise RuntimeError(f"axe-core not installed at {AXE} (scripts/system-deps.sh)")
+    injected = "<script>" + AXE.read_text(encoding="utf-8") + "</script>" + _runner_script()
+    done = _dump_dom(html_path, injected, timeout=timeout)
     match = re.search(rf'<pre id="{RESULT_ID}">(.*?)</pre>', done.stdout, re.DOTALL)
     if not match:
         raise RuntimeError(

@@ -78,6 +78,8 @@ def render_pandoc(
     common = [
         "--lua-filter",
         filt,
+        "--lua-filter",
+        str(sources / "filters" / TABLES_FILTER),
         "--metadata",
         f"title={meta['title']}",
         "--resource-path",
@@ -156,6 +158,8 @@ QUARTO_OUTPUTS = ("report.html", "report.pdf", "report.typ")
 
 #: where :func:`render_quarto` copies ``report_templates/assets`` inside the render folder (deleted after)
 QUARTO_ASSETS = "_report-assets"
+#: The Lua filter both engines run (plain pandoc and Quarto): a wide table scrolls in its own box.
+TABLES_FILTER = "tables.lua"
 
 
 def quarto_front_matter(meta: dict[str, Any], assets: str = QUARTO_ASSETS) -> dict[str, Any]:
@@ -168,7 +172,8 @@ def quarto_front_matter(meta: dict[str, Any], assets: str = QUARTO_ASSETS) -> di
     ``typst-template.typ``/``typst-show.typ`` partials (the same files pandoc's template.typ
     includes). Quarto itself does what ``portable.lua`` does for plain pandoc (cross-references,
     figure numbers and ``fig-alt``, callouts, shortcodes); sections are numbered in both formats
-    (Quarto needs that for ``@sec-`` references; the pandoc path numbers them too). ``assets`` is
+    (Quarto needs that for ``@sec-`` references; the pandoc path numbers them too). Both run
+    ``filters/tables.lua`` (:data:`TABLES_FILTER`: a wide table scrolls in its own box). ``assets`` is
     the folder, relative to the document, holding a copy of ``report_templates/assets``.
     """
     front: dict[str, Any] = {k: v for k, v in meta.items() if v not in (None, "")}
@@ -176,6 +181,7 @@ def quarto_front_matter(meta: dict[str, Any], assets: str = QUARTO_ASSETS) -> di
         {
             "lang": "en-GB",
             "number-sections": True,
+            "filters": [f"{assets}/{TABLES_FILTER}"],
             "format": {
                 "html": {
                     "minimal": True,
@@ -230,6 +236,7 @@ def render_quarto(
     document = workdir / "report.qmd"
     body = "\n\n".join(c.read_text(encoding="utf-8") for c in chapters)
     shutil.copytree(Path(sources) / "assets", workdir / QUARTO_ASSETS)
+    shutil.copy2(Path(sources) / "filters" / TABLES_FILTER, workdir / QUARTO_ASSETS)
     front = yaml.safe_dump(quarto_front_matter(meta), sort_keys=False, allow_unicode=True)
     document.write_text(f"---\n{front}---\n\n{body}", encoding="utf-8")
     (workdir / "_quarto.yml").write_text("project:\n  type: default\n", encoding="utf-8")
