@@ -117,6 +117,9 @@ module: h7_far_from_home
 rules: decision_rules/h7.yaml
 inputs: [episodes, header, homes, fieldwork]
 seconds: 1
+chapter:
+  background: |-
+    A test hypothesis, shown by the chapter template.
 """
 
 RECOMMENDATION = """\
@@ -265,6 +268,8 @@ def test_a_seventh_hypothesis_from_a_temporary_folder_reaches_the_report(tmp_pat
     assert result["figures"] == ["h7_share_outside"]
     assert (edition / "figures" / "h7_share_outside.png").exists()
     assert (edition / "previous" / "results" / "h7.json").exists()
+    notebook = (edition / "notebooks" / "h7.ipynb").read_text(encoding="utf-8")
+    assert "A test hypothesis, shown by the chapter template." in notebook  # the entry's prose
     fieldwork = result["fieldwork"]  # the guide's "Fieldwork": counted for the new id
     assert (fieldwork["supports"], fieldwork["contradicts"], fieldwork["mixed"]) == (3, 0, 1)
 
@@ -302,14 +307,19 @@ def test_a_seventh_hypothesis_from_a_temporary_folder_reaches_the_report(tmp_pat
     assert "ran every one of the seven tests on each" in methods
 
 
-def test_the_guide_s_examples_are_a_valid_entry_and_rules_file():
+def test_the_guide_s_examples_are_a_valid_entry_and_rules_file(tmp_path):
     guide = (ROOT / "docs" / "adding-a-hypothesis.md").read_text(encoding="utf-8")
     blocks = re.findall(r"```yaml\n(.*?)```", guide, re.S)
-    entry = next(parse_yaml(b) for b in blocks if "config/hypotheses/h7.yaml" in b)
+    text = next(b for b in blocks if "config/hypotheses/h7.yaml" in b)
+    entry = parse_yaml(text)
     rules = next(parse_yaml(b) for b in blocks if "config/decision_rules/h7.yaml" in b)
     assert set(registry._REQUIRED) <= set(entry) and entry["id"] == 7
     assert entry["rules"] == "decision_rules/h7.yaml" and "decision_rule" in rules
-    assert "def evaluate(" in guide and "def figures(" in guide
+    assert "def evaluate(" in guide and "def figures(" in guide and "tables(ds, year" in guide
+    (tmp_path / "h7.yaml").write_text(text, encoding="utf-8")
+    h7 = registry._entry(tmp_path / "h7.yaml", tmp_path)  # its chapter prose is valid
+    assert h7.notebook == "h7" and h7.layout == registry.DEFAULT_LAYOUT
+    assert all(h7.chapter_text(part) for part in registry.CHAPTER_PARTS)
 
 
 def test_every_registered_hypothesis_has_its_module_rules_and_chapter():
