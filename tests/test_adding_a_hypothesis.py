@@ -3,7 +3,7 @@ three files (its statistics module, its rules file, its registry entry) and the 
 chapter, a verdict row, its recommendation and its "what changed" line; coded fieldwork
 statements about it (``hypothesis: 7`` in the dataset's fieldwork table) validate and are counted.
 
-The six registered hypotheses' notebooks are replaced by stubs that write a canned result (their
+The six registered hypotheses' chapters are replaced by stubs that write a canned result (their
 own tests run them); the new hypothesis runs the real chapter template on the example data, for
 this year and the previous one.
 """
@@ -11,6 +11,7 @@ this year and the previous one.
 from __future__ import annotations
 
 import csv
+import inspect
 import json
 import os
 import re
@@ -116,6 +117,9 @@ module: h7_far_from_home
 rules: decision_rules/h7.yaml
 inputs: [episodes, header, homes, fieldwork]
 seconds: 1
+chapter:
+  background: |-
+    A test hypothesis, shown by the chapter template.
 """
 
 RECOMMENDATION = """\
@@ -233,9 +237,9 @@ def test_a_seventh_hypothesis_from_a_temporary_folder_reaches_the_report(tmp_pat
     # London); the previous year is built with the same rules, so the verdict is the same
     config = add_hypothesis_seven(tmp_path, monkeypatch, 0.2)
     notebooks = tmp_path / "notebooks"
-    notebooks.mkdir()
-    shutil.copy(NOTEBOOKS / registry.TEMPLATE_NOTEBOOK, notebooks)
-    for h in registry.registry(config):
+    (notebooks / registry.LAYOUTS_DIR).mkdir(parents=True)
+    shutil.copy(NOTEBOOKS / registry.TEMPLATE_NOTEBOOK, notebooks / registry.TEMPLATE_NOTEBOOK)
+    for h in registry.registry(config):  # a notebook named like the chapter is run as it is
         if h.id != 7:
             _stub_notebook(notebooks / f"{h.notebook}.ipynb", h.id)
     settings_config = load_report_config(config)
@@ -264,6 +268,8 @@ def test_a_seventh_hypothesis_from_a_temporary_folder_reaches_the_report(tmp_pat
     assert result["figures"] == ["h7_share_outside"]
     assert (edition / "figures" / "h7_share_outside.png").exists()
     assert (edition / "previous" / "results" / "h7.json").exists()
+    notebook = (edition / "notebooks" / "h7.ipynb").read_text(encoding="utf-8")
+    assert "A test hypothesis, shown by the chapter template." in notebook  # the entry's prose
     fieldwork = result["fieldwork"]  # the guide's "Fieldwork": counted for the new id
     assert (fieldwork["supports"], fieldwork["contradicts"], fieldwork["mixed"]) == (3, 0, 1)
 
@@ -301,43 +307,154 @@ def test_a_seventh_hypothesis_from_a_temporary_folder_reaches_the_report(tmp_pat
     assert "ran every one of the seven tests on each" in methods
 
 
-def test_the_guide_s_examples_are_a_valid_entry_and_rules_file():
+def test_the_guide_s_examples_are_a_valid_entry_and_rules_file(tmp_path):
     guide = (ROOT / "docs" / "adding-a-hypothesis.md").read_text(encoding="utf-8")
     blocks = re.findall(r"```yaml\n(.*?)```", guide, re.S)
-    entry = next(parse_yaml(b) for b in blocks if "config/hypotheses/h7.yaml" in b)
+    text = next(b for b in blocks if "config/hypotheses/h7.yaml" in b)
+    entry = parse_yaml(text)
     rules = next(parse_yaml(b) for b in blocks if "config/decision_rules/h7.yaml" in b)
     assert set(registry._REQUIRED) <= set(entry) and entry["id"] == 7
     assert entry["rules"] == "decision_rules/h7.yaml" and "decision_rule" in rules
-    assert "def evaluate(" in guide and "def figures(" in guide
+    assert "def evaluate(" in guide and "def figures(" in guide and "tables(ds, year" in guide
+    (tmp_path / "h7.yaml").write_text(text, encoding="utf-8")
+    h7 = registry._entry(tmp_path / "h7.yaml", tmp_path)  # its chapter prose is valid
+    assert h7.notebook == "h7" and h7.layout == registry.DEFAULT_LAYOUT
+    assert all(h7.chapter_text(part) for part in registry.CHAPTER_PARTS)
 
 
-def test_every_registered_hypothesis_has_its_module_rules_and_chapter_notebook():
+def test_every_registered_hypothesis_has_its_module_rules_and_chapter():
     for h in registry.registry():
         assert callable(h.evaluator), h.module
         assert "decision_rule" in h.rules(), h.rules_file
-        notebook = NOTEBOOKS / f"{h.notebook}.ipynb"
-        assert notebook.exists() or (NOTEBOOKS / registry.TEMPLATE_NOTEBOOK).exists()
+        # one chapter notebook for all: the template, run under the entry's notebook name
+        assert h.layout == registry.DEFAULT_LAYOUT
+        assert registry.layout_path(h, NOTEBOOKS) == NOTEBOOKS / registry.TEMPLATE_NOTEBOOK
+        assert not (NOTEBOOKS / f"{h.notebook}.ipynb").exists(), h.notebook
+        assert all(h.chapter_text(part) for part in registry.CHAPTER_PARTS), h.key
+        assert callable(h.statistics().figures), h.module
+        # the text above a figure names a figure its module draws
+        source = inspect.getsource(h.statistics())
+        for name in h.chapter.get("figures") or {}:
+            assert f'"{name}"' in source, (h.key, name)
         assert h.results_file == f"results/h{h.id}.json"
+    assert (NOTEBOOKS / registry.TEMPLATE_NOTEBOOK).exists()
     # titles come from the registry, e.g. for a result made without a title
     from analysis.verdicts import HypothesisResult
 
     assert HypothesisResult(3, "Supported", "rule").title == registry.get(3).title
 
 
-def test_a_hypothesis_without_a_notebook_runs_the_template_in_registry_order(tmp_path, monkeypatch):
+def test_an_entry_s_chapter_takes_only_the_parts_the_template_shows(tmp_path):
+    config = tmp_path / "config"
+    shutil.copytree(CONFIG / "hypotheses", config / "hypotheses")
+    entry = config / "hypotheses" / "h2.yaml"
+    entry.write_text(
+        entry.read_text(encoding="utf-8").replace("  data: |-", "  data_used: |-"),
+        encoding="utf-8",
+    )
+    with pytest.raises(registry.RegistryError, match="chapter has data_used"):
+        registry.registry(config)
+
+
+def _chapters_folder(folder: Path) -> Path:
+    (folder / registry.LAYOUTS_DIR).mkdir(parents=True)
+    shutil.copy(NOTEBOOKS / registry.TEMPLATE_NOTEBOOK, folder / registry.TEMPLATE_NOTEBOOK)
+    return folder
+
+
+def _hypothesis_parameter(path: Path) -> str:
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    params = next(c for c in nb["cells"] if "parameters" in c["metadata"].get("tags", []))
+    return next(line for line in params["source"] if line.startswith("hypothesis ="))
+
+
+def test_every_chapter_runs_the_template_in_registry_order(tmp_path, monkeypatch):
+    from analysis.build.pipeline import load_report_config
+
     config = add_hypothesis_seven(tmp_path, monkeypatch, 0.2)
-    folder = tmp_path / "nbs"
-    folder.mkdir()
-    shutil.copy(NOTEBOOKS / registry.TEMPLATE_NOTEBOOK, folder)
+    folder = _chapters_folder(tmp_path / "nbs")
     six = [h.notebook for h in registry.registry()]
-    found = [folder / f"{name}.ipynb" for name in ("patterns", *six, "national")]
+    found = [folder / f"{name}.ipynb" for name in ("patterns", "groups", "national")]
     for path in found:
         path.write_text("{}", encoding="utf-8")
-    planned = registry.notebooks_for_build(folder, found, tmp_path / "scratch", config)
-    assert [p.stem for p in planned] == ["patterns", *six, "h7", "national"]
-    nb = json.loads(planned[-2].read_text(encoding="utf-8"))
-    params = next(c for c in nb["cells"] if "parameters" in c["metadata"].get("tags", []))
-    assert "hypothesis = 7\n" in params["source"]
-    # without the template nothing is added (a notebooks folder of one's own)
-    (folder / registry.TEMPLATE_NOTEBOOK).unlink()
-    assert registry.notebooks_for_build(folder, found, tmp_path / "s2", config) == found
+    order = load_report_config(config)["notebook_order"]
+    scratch = tmp_path / "scratch"
+    planned = registry.notebooks_for_build(folder, found, scratch, config, order)
+    assert [p.stem for p in planned] == ["patterns", "groups", *six, "h7", "national"]
+    for h, path in zip(registry.registry(config), planned[2:-1], strict=True):
+        assert path == scratch / f"{h.notebook}.ipynb"
+        assert _hypothesis_parameter(path) == f"hypothesis = {h.id}\n"
+    # without the build's order: a chapter follows the registered one before it
+    assert registry.notebooks_for_build(folder, found, scratch, config)[-1].stem == "h7"
+    # a notebook of the folder named like a chapter is that chapter (a test's stub)
+    stub = folder / "h2_quality.ipynb"
+    stub.write_text("{}", encoding="utf-8")
+    planned = registry.notebooks_for_build(folder, [*found, stub], scratch, config, order)
+    assert planned[3] == stub and [p.stem for p in planned].count("h2_quality") == 1
+    # without the chapters folder nothing is added (a notebooks folder of one's own)
+    shutil.rmtree(folder / registry.LAYOUTS_DIR)
+    assert registry.notebooks_for_build(folder, found, tmp_path / "s2", config, order) == found
+
+
+def test_an_entry_may_name_a_layout_of_its_own(tmp_path, monkeypatch):
+    config = add_hypothesis_seven(tmp_path, monkeypatch, 0.2)
+    folder = _chapters_folder(tmp_path / "nbs")
+    entry = config / "hypotheses" / "h7.yaml"
+    entry.write_text(entry.read_text(encoding="utf-8") + "layout: far_from_home\n", "utf-8")
+    with pytest.raises(registry.RegistryError, match="far_from_home.ipynb does not exist"):
+        registry.notebooks_for_build(folder, [], tmp_path / "scratch", config)
+    layout = json.loads((folder / registry.TEMPLATE_NOTEBOOK).read_text(encoding="utf-8"))
+    layout["cells"].append({"cell_type": "markdown", "id": "own", "metadata": {}, "source": []})
+    (folder / registry.LAYOUTS_DIR / "far_from_home.ipynb").write_text(json.dumps(layout), "utf-8")
+    planned = registry.notebooks_for_build(folder, [], tmp_path / "scratch", config)
+    h7 = next(p for p in planned if p.stem == "h7")
+    assert json.loads(h7.read_text(encoding="utf-8"))["cells"][-1]["id"] == "own"
+    assert _hypothesis_parameter(h7) == "hypothesis = 7\n"
+    assert _hypothesis_parameter(planned[0]) == "hypothesis = 1\n"  # the others: the template
+
+
+def test_a_chapter_s_cache_key_follows_the_template_and_its_entry(tmp_path):
+    """Editing the template re-runs every chapter (not the other notebooks); editing an entry's
+    chapter prose re-runs its chapter (configuration: the build's notebooks are re-run)."""
+    from analysis.build import BuildSettings, editions_to_build, load_report_config
+    from analysis.build.cache import NotebookCache
+    from analysis.build.pipeline import discover_notebooks, plan_runs
+    from analysis.hashing import directory_hashes
+
+    config = tmp_path / "config"
+    shutil.copytree(CONFIG, config)
+    folder = _chapters_folder(tmp_path / "nbs")
+    shutil.copy(NOTEBOOKS / "patterns.ipynb", folder)
+    settings = BuildSettings(
+        data_dir=EXAMPLE_DATA,
+        year=2022,
+        editions=editions_to_build(None, False),
+        output_root=tmp_path / "out",
+        notebooks_dir=folder,
+        config_dir=config,
+        report_config=load_report_config(config),
+    )
+
+    def keys() -> dict[str, str]:
+        found = discover_notebooks(folder, settings.report_config["notebook_order"])
+        notebooks = registry.notebooks_for_build(folder, found, tmp_path / "scratch", config)
+        runs = plan_runs(
+            settings, notebooks, directory_hashes(EXAMPLE_DATA), NotebookCache(tmp_path / "c")
+        )
+        return {r.notebook.stem: r.key for r in runs}
+
+    before = keys()
+    chapters = [h.notebook for h in registry.registry(config)]
+    assert set(before) == {"patterns", *chapters}
+    template = folder / registry.TEMPLATE_NOTEBOOK
+    template.write_text(template.read_text(encoding="utf-8").replace("## Figures", "## Charts"))
+    edited = keys()
+    assert edited["patterns"] == before["patterns"]
+    assert all(edited[name] != before[name] for name in chapters)
+    entry = config / "hypotheses" / "h3.yaml"
+    entry.write_text(
+        entry.read_text(encoding="utf-8").replace("  method: |-\n", "  method: |-\n    New.\n"),
+        encoding="utf-8",
+    )
+    assert registry.get(3, config).chapter_text("method").startswith("New.")
+    assert keys()["h3_practice"] != edited["h3_practice"]

@@ -312,13 +312,14 @@ def run_build(settings: BuildSettings, *, progress_factory: Any = None) -> Build
     data_hashes = directory_hashes(settings.data_dir)
     from analysis.hypotheses.registry import notebooks_for_build
 
-    notebooks = notebooks_for_build(  # registered hypotheses without a notebook: the template
+    notebooks = notebooks_for_build(  # and each registered hypothesis's chapter (its layout)
         settings.notebooks_dir,
         discover_notebooks(
             settings.notebooks_dir, settings.report_config.get("notebook_order", [])
         ),
         cache_dir("notebooks", settings.output_root),
         settings.config_dir,
+        settings.report_config.get("notebook_order"),
     )
     runs = plan_runs(settings, notebooks, data_hashes, cache)
     keys = {e.slug: edition_key(settings, runs, e.slug) for e in settings.editions}

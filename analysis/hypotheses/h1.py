@@ -769,3 +769,60 @@ def outside_by_scope_figure(table: pd.DataFrame, linked: Any = None):
         derived,
         **links,
     )
+
+
+# --- its chapter: what the chapter template draws and shows (registry: Hypothesis.figures) ---
+
+
+def figures(
+    ds: Dataset,
+    year: int,
+    rules: Mapping[str, Any],
+    result: HypothesisResult,
+    *,
+    la: str | None = None,
+    scopes: list[tuple[str, list[str]]] | None = None,
+) -> list[FigureSpec]:
+    """The chapter's figures, in the order it shows them: the needs balance (when the needs
+    table is there) and the share placed outside London by comparison scope, whose borough row
+    is suppressed as the protected borough indicator table suppresses it."""
+    from analysis.groups.indicators import protected_indicators
+
+    specs = []
+    if ds.has("needs"):
+        balance = needs_balance_table(
+            _chapter_needs(ds, year, rules), rules["needs_compared"], rules["alpha"]
+        )
+        specs.append(needs_balance_figure(balance))
+    indicators = protected_indicators(ds, year)  # one suppressed version of each number
+    specs.append(
+        outside_by_scope_figure(
+            outside_by_scope_table(ds, year, list(scopes or []), rules["alpha"]),
+            linked=indicators,
+        )
+    )
+    return specs
+
+
+def tables(
+    ds: Dataset, year: int, rules: Mapping[str, Any], result: HypothesisResult, **_: Any
+) -> list[tuple[str, pd.DataFrame]]:
+    """The chapter's tables (shown, not published): the adjusted odds ratio of each need."""
+    if not ds.has("needs"):
+        return []
+    model = needs_model_table(
+        _chapter_needs(ds, year, rules), rules["needs_compared"], rules["alpha"]
+    )
+    return [
+        (
+            "Adjusted odds ratios of each need (all needs in one borough fixed-effects model), "
+            "for reference.",
+            model.round(3),
+        )
+    ]
+
+
+def _chapter_needs(ds: Dataset, year: int, rules: Mapping[str, Any]) -> pd.DataFrame:
+    return add_hard_to_place_count(
+        placements_with_needs(ds, year, rules["needs_compared"]), rules["hard_to_place_needs"]
+    )

@@ -498,3 +498,29 @@ def use_by_grade_figure(table: pd.DataFrame):
         counts,
         derived,
     )
+
+
+# --- its chapter: what the chapter template draws (registry: Hypothesis.figures) ---
+
+
+def figures(
+    ds: Dataset,
+    year: int,
+    rules: Mapping[str, Any],
+    result: HypothesisResult,
+    *,
+    public_data_dir: str | Path | None = None,
+    **_: Any,
+) -> list[FigureSpec]:
+    """The chapter's figures, in the order it shows them: the grade mix of the homes compared
+    (England's register when ``public_data_dir`` or the homes table has it) and the use of
+    London's homes by grade."""
+    compared = homes_compared(ds, year, rules)
+    register = register_compared(ds, rules, public_data_dir or None)
+    homes = graded_homes(ds, rules)
+    london = homes[homes["in_london"].astype(bool)]
+    table = good_or_better_table(figure_homes(compared, register, london), None, rules["alpha"])
+    return [
+        grade_mix_figure(table),
+        use_by_grade_figure(use_by_grade_table(london_home_use(ds, year, rules), rules)),
+    ]

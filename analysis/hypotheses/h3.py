@@ -656,3 +656,39 @@ def acceptance_by_profile_figure(table: pd.DataFrame):
         child_counts=("referrals", "accepted"),  # each referral is one child's
         derived_from={c: "accepted" for c in ("acceptance_rate", "ci_low", "ci_high")},
     )
+
+
+# --- its chapter: what the chapter template draws (registry: Hypothesis.figures) ---
+
+
+def figures(
+    ds: Dataset,
+    year: int,
+    rules: Mapping[str, Any],
+    result: HypothesisResult,
+    *,
+    la: str | None = None,
+    **_: Any,
+) -> list[FigureSpec]:
+    """The chapter's figures, in the order it shows them: each borough's share placed outside
+    London against the share predicted (when the needs table is there; suppressed as the
+    protected borough indicator table suppresses it) and acceptance by profile (when the
+    referrals table is there)."""
+    from analysis.groups.indicators import protected_indicators
+
+    specs = []
+    if ds.has("needs"):
+        vd = borough_variation_data(ds, year, rules)
+        specs.append(
+            borough_variation_figure(
+                borough_residuals(vd, model_covariates(vd, rules)),
+                la,
+                linked=protected_indicators(ds, year),  # one suppressed version of each number
+            )
+        )
+    if ds.has("referrals"):
+        refs = referral_data(ds, year, rules)
+        specs.append(
+            acceptance_by_profile_figure(acceptance_by_profile_table(refs, rules["alpha"]))
+        )
+    return specs

@@ -636,3 +636,39 @@ def coverage(ds: Dataset, year: int) -> pd.DataFrame:
             )
         )
     return pd.DataFrame(rows)
+
+
+# --- its chapter: what the chapter template draws and shows (registry: Hypothesis.figures) ---
+
+
+def figures(
+    ds: Dataset,
+    year: int,
+    rules: dict[str, Any],
+    result: HypothesisResult,
+    *,
+    scopes: list[tuple[str, list[str]]] | None = None,
+    **_: Any,
+) -> list[FigureSpec]:
+    """The chapter's figures, in the order it shows them: weekly cost by location and provider
+    type (when there are costed placements) and the London premium (when the result has
+    indicators)."""
+    specs = []
+    df = costed_placements(ds, year) if ds.has("costs") else None
+    if df is not None and len(df):
+        specs.append(cost_figure(df, scopes))
+    if result.indicators:
+        specs.append(premium_figure(result, rules))
+    return specs
+
+
+def tables(
+    ds: Dataset, year: int, rules: dict[str, Any], result: HypothesisResult, **_: Any
+) -> list[tuple[str, pd.DataFrame]]:
+    """The chapter's tables (shown, not published): what the cost test can see."""
+    return [
+        (
+            "Coverage: the placements with a recorded cost and a needs record.",
+            coverage(ds, year).set_index("what").round(3),
+        )
+    ]

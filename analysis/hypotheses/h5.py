@@ -674,3 +674,38 @@ def coverage(ds: Dataset, year: int, rules: dict[str, Any]) -> pd.DataFrame:
             coverage_row("answered, high-risk profile", int(df["high_risk"].sum()), len(df)),
         ]
     )
+
+
+# --- its chapter: what the chapter template draws and shows (registry: Hypothesis.figures) ---
+
+
+def figures(
+    ds: Dataset,
+    year: int,
+    rules: dict[str, Any],
+    result: HypothesisResult,
+    *,
+    scopes: list[tuple[str, list[str]]] | None = None,
+    **_: Any,
+) -> list[FigureSpec]:
+    """The chapter's figures, in the order it shows them: acceptance by risk profile and where
+    the home is, and the reasons given for declining (when any referral was declined)."""
+    specs = []
+    df = referral_frame(ds, year, rules)[0] if ds.has("referrals") and ds.has("needs") else None
+    if df is not None and len(df):
+        specs.append(acceptance_figure(df, scopes))
+    if df is not None and (df["response"] == "Declined").any():
+        specs.append(decline_reason_figure(df))
+    return specs
+
+
+def tables(
+    ds: Dataset, year: int, rules: dict[str, Any], result: HypothesisResult, **_: Any
+) -> list[tuple[str, pd.DataFrame]]:
+    """The chapter's tables (shown, not published): what the risk test can see."""
+    return [
+        (
+            "Coverage: the referrals answered, with the child's needs record and a located home.",
+            coverage(ds, year, rules).set_index("what").round(3),
+        )
+    ]

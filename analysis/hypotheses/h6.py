@@ -593,3 +593,45 @@ def coverage(ds: Dataset, year: int, rules: dict[str, Any]) -> pd.DataFrame:
             )
         )
     return pd.DataFrame(rows)
+
+
+# --- its chapter: what the chapter template draws and shows (registry: Hypothesis.figures) ---
+
+
+def figures(
+    ds: Dataset,
+    year: int,
+    rules: dict[str, Any],
+    result: HypothesisResult,
+    *,
+    scopes: list[tuple[str, list[str]]] | None = None,
+    seed: int = 0,
+    **_: Any,
+) -> list[FigureSpec]:
+    """The chapter's figures, in the order it shows them: places out of use and vacancy rates
+    by area (when there are staffing returns) and acceptance by the home's vacancy rate (when
+    referrals reach a home with a staffing return)."""
+    specs = []
+    staff = staffing_frame(ds, year) if ds.has("home_staffing") else None
+    refs = (
+        referral_staffing_frame(ds, year, staff, rules)
+        if staff is not None and ds.has("referrals")
+        else None
+    )
+    if staff is not None and len(staff):
+        specs.append(places_figure(staff, scopes, seed))
+    if refs is not None and refs["vacancy_10pp"].notna().any():
+        specs.append(vacancy_acceptance_figure(refs, rules["vacancy_bands"]))
+    return specs
+
+
+def tables(
+    ds: Dataset, year: int, rules: dict[str, Any], result: HypothesisResult, **_: Any
+) -> list[tuple[str, pd.DataFrame]]:
+    """The chapter's tables (shown, not published): what the staffing test can see."""
+    return [
+        (
+            "Coverage: the homes with a staffing return and the referrals that reach them.",
+            coverage(ds, year, rules).set_index("what").round(3),
+        )
+    ]

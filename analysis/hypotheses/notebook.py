@@ -1,7 +1,8 @@
-"""Helpers of the hypothesis notebooks: parameters, the edition, result tables, closing text.
+"""Helpers of the hypothesis chapter notebooks: parameters, the edition, result tables, closing
+text.
 
-The notebooks (``notebooks/h*.ipynb`` and the chapter template ``notebooks/_hypothesis.ipynb``)
-share these so that what every chapter says the same way is written once.
+The chapter template ``notebooks/chapters/hypothesis.ipynb`` (and any layout of its own an entry
+names) uses these so that what every chapter says the same way is written once.
 """
 
 from __future__ import annotations
@@ -44,6 +45,20 @@ def edition_la(edition: str) -> str | None:
     if la is None:
         raise ValueError(f"unknown edition {edition!r}: use 'london' or a London borough slug")
     return la
+
+
+def edition_lines(
+    ds: Any, year: int, la: str | None, scopes: list[tuple[str, list[str]]]
+) -> list[str]:
+    """The lines a chapter notebook opens with: the dataset, the year and the edition, and in a
+    borough edition the scopes it is compared with (all but London, the last)."""
+    lines = [
+        f"Dataset: {ds.name} (synthetic: {ds.synthetic}); year {year}; edition: {la or 'London'}"
+    ]
+    if la:
+        compared = ", ".join(f"{name} ({len(members)} boroughs)" for name, members in scopes[:-1])
+        lines.append(f"Compared with: {compared}")
+    return lines
 
 
 def indicator_table(result: Any) -> pd.DataFrame:

@@ -1,16 +1,20 @@
 """The hypothesis registry: each hypothesis is declared once, in ``config/hypotheses/h<N>.yaml``.
 
 An entry names the hypothesis (``id``, ``title``, ``question``), its statistics module (whose
-``evaluate(ds, year, rules, *, la=None, seed=0)`` runs the whole test), its decision rules file,
-the notebook that writes its chapter's results and figures, the dataset tables that notebook
-reads and its typical run time. Everything else is derived from the registry: the build's
-notebook lists and cache inputs (:func:`notebook_settings`), the report's chapters, titles,
-verdict tables and "what changed" (:mod:`analysis.document.assemble`), the simulation study
-(:mod:`analysis.simulation`) and the flip tests.
+``evaluate(ds, year, rules, *, la=None, seed=0)`` runs the whole test, and whose optional
+``figures(...)`` and ``tables(...)`` give its chapter's figures and display tables), its
+decision rules file, the name of its chapter notebook's output (``notebook``), its chapter's
+prose (``chapter``), the dataset tables its chapter reads and its typical run time. Everything
+else is derived from the registry: the build's notebook lists and cache inputs
+(:func:`notebook_settings`), the report's chapters, titles, verdict tables and "what changed"
+(:mod:`analysis.document.assemble`), the simulation study (:mod:`analysis.simulation`) and the
+flip tests.
 
 Adding a hypothesis = its statistics module, its rules file and one registry entry (see
-``docs/adding-a-hypothesis.md``). A registered hypothesis without a notebook of its own runs the
-chapter template ``notebooks/_hypothesis.ipynb`` (:func:`notebooks_for_build`).
+``docs/adding-a-hypothesis.md``). Every chapter runs one notebook, the chapter template
+``notebooks/chapters/hypothesis.ipynb`` with ``hypothesis`` set to the entry's id, written under
+the entry's ``notebook`` name (:func:`notebooks_for_build`); an entry whose chapter needs a layout
+of its own names another notebook of ``notebooks/chapters/`` in ``layout``.
 
 A rules file may take a value from another hypothesis's rules instead of repeating it:
 ``from_hypotheses: {key: N}`` (:data:`FROM_HYPOTHESES`). :meth:`Hypothesis.rules` fills ``key`` in
@@ -25,8 +29,8 @@ from __future__ import annotations
 import importlib
 import inspect
 import json
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -37,8 +41,16 @@ from analysis.yaml_files import read_yaml
 
 #: Folder of the registry entries, inside the config folder.
 REGISTRY_DIR = "hypotheses"
-#: The chapter template a hypothesis without a notebook of its own runs (in the notebooks folder).
-TEMPLATE_NOTEBOOK = "_hypothesis.ipynb"
+#: Folder of the chapter layouts, inside the notebooks folder (not run on their own: the build
+#: runs a layout once per hypothesis that uses it, under the hypothesis's ``notebook`` name).
+LAYOUTS_DIR = "chapters"
+#: The layout of an entry that names none: the chapter template.
+DEFAULT_LAYOUT = "hypothesis"
+#: The chapter template, relative to the notebooks folder.
+TEMPLATE_NOTEBOOK = f"{LAYOUTS_DIR}/{DEFAULT_LAYOUT}.ipynb"
+#: The parts of an entry's ``chapter`` prose, in the order the template shows them (each
+#: Markdown, each optional): what the 2022 fieldwork found, the data used, the method.
+CHAPTER_PARTS = ("background", "data", "method")
 #: In ``config/report.yaml`` notebook lists, this name stands for the registered hypotheses'
 #: notebooks, in registry order.
 HYPOTHESES_MARKER = "hypotheses"
@@ -71,6 +83,12 @@ class Hypothesis:
     origin: str = ""
     #: the rows of its chapter's borough table (:func:`analysis.document.borough.registered_rows`)
     borough_rows: tuple[dict[str, Any], ...] = ()
+    #: its chapter's prose, Markdown: ``background``, ``data``, ``method`` (:data:`CHAPTER_PARTS`)
+    #: and ``figures`` (a figure's name -> the text shown above it in the chapter notebook)
+    chapter: Mapping[str, Any] = field(default_factory=dict)
+    #: the notebook of ``notebooks/chapters/`` its chapter runs (:data:`DEFAULT_LAYOUT`: the
+    #: template)
+    layout: str = DEFAULT_LAYOUT
 
     @property
     def key(self) -> str:
@@ -116,6 +134,41 @@ class Hypothesis:
         result.title = self.title
         return result
 
+    def figures(
+        self, ds: Any, year: int, rules: Mapping[str, Any], result: Any, **kw: Any
+    ) -> list[Any]:
+        """Its chapter's figures (:class:`analysis.hypotheses.figures.FigureSpec`, in the order
+        the chapter shows them): its module's ``figures(ds, year, rules, result, la=, scopes=,
+        ...)``, given only the keyword arguments it takes (e.g. ``seed``,
+        ``public_data_dir``); none when the module has no ``figures``."""
+        return _call_optional(self.statistics(), "figures", ds, year, rules, result, **kw)
+
+    def tables(
+        self, ds: Any, year: int, rules: Mapping[str, Any], result: Any, **kw: Any
+    ) -> list[tuple[str, Any]]:
+        """The tables its chapter notebook displays (``(caption, DataFrame)``; not published):
+        its module's ``tables(...)``, called as :meth:`figures`; none when it has no
+        ``tables``."""
+        return _call_optional(self.statistics(), "tables", ds, year, rules, result, **kw)
+
+    def chapter_text(self, part: str) -> str:
+        """The Markdown of one part of its chapter's prose (``""`` when the entry has none)."""
+        return str(self.chapter.get(part) or "").strip()
+
+    def figure_text(self, spec: Any) -> str:
+        """The text shown above a figure in its chapter notebook: the entry's
+        ``chapter.figures`` text for the figure's name, else the figure's caption."""
+        return str((self.chapter.get("figures") or {}).get(spec.name) or spec.caption).strip()
+
+
+def _call_optional(module: Any, name: str, *args: Any, **kw: Any) -> list[Any]:
+    func = getattr(module, name, None)
+    if func is None:
+        return []
+    params = inspect.signature(func).parameters
+    takes_all = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+    return list(func(*args, **{k: v for k, v in kw.items() if takes_all or k in params}))
+
 
 def _entry(path: Path, config_dir: Path) -> Hypothesis:
     raw = read_yaml(path) or {}
@@ -137,7 +190,20 @@ def _entry(path: Path, config_dir: Path) -> Hypothesis:
         config_dir=config_dir,
         origin=str(raw.get("origin") or "").strip(),
         borough_rows=tuple(raw.get("borough_rows") or ()),
+        chapter=_chapter(raw.get("chapter"), path),
+        layout=str(raw.get("layout") or DEFAULT_LAYOUT),
     )
+
+
+def _chapter(raw: Any, path: Path) -> dict[str, Any]:
+    chapter = dict(raw or {})
+    unknown = sorted(set(chapter) - {*CHAPTER_PARTS, "figures"})
+    if unknown:
+        raise RegistryError(
+            f"{path}: chapter has {', '.join(unknown)}; it takes {', '.join(CHAPTER_PARTS)} "
+            "and figures"
+        )
+    return chapter
 
 
 @lru_cache(maxsize=16)
@@ -250,9 +316,15 @@ def notebook_settings(
     return out
 
 
+def layout_path(hypothesis: Hypothesis, notebooks_dir: Path) -> Path:
+    """The notebook ``hypothesis``'s chapter runs: ``notebooks/chapters/<layout>.ipynb`` (the
+    chapter template unless its entry names a ``layout``)."""
+    return Path(notebooks_dir) / LAYOUTS_DIR / f"{hypothesis.layout}.ipynb"
+
+
 def template_notebook(hypothesis: Hypothesis, template: Path) -> dict[str, Any]:
-    """The chapter template (a notebook's JSON) with its ``hypothesis`` parameter set to
-    ``hypothesis.id``: the notebook of a hypothesis that has none of its own."""
+    """A chapter layout (a notebook's JSON) with its ``hypothesis`` parameter set to
+    ``hypothesis.id``: the notebook the build runs for the hypothesis's chapter."""
     nb = json.loads(Path(template).read_text(encoding="utf-8"))
     for cell in nb["cells"]:
         if "parameters" in (cell.get("metadata", {}).get("tags") or []):
@@ -265,30 +337,49 @@ def template_notebook(hypothesis: Hypothesis, template: Path) -> dict[str, Any]:
 
 
 def notebooks_for_build(
-    notebooks_dir: Path, found: list[Path], scratch: Path, config_dir: Path | str | None = None
+    notebooks_dir: Path,
+    found: list[Path],
+    scratch: Path,
+    config_dir: Path | str | None = None,
+    order: Sequence[str] | None = None,
 ) -> list[Path]:
-    """``found`` (the notebooks folder's notebooks, in build order) plus, for each registered
-    hypothesis whose notebook is not there, the chapter template written to ``scratch`` under
-    the entry's notebook name (inserted where the registry orders it)."""
+    """``found`` (the notebooks folder's own notebooks, in build order) plus each registered
+    hypothesis's chapter: its layout (:func:`layout_path`) with ``hypothesis`` set to its id,
+    written to ``scratch`` under the entry's ``notebook`` name. ``order`` (the build's
+    ``notebook_order``, registered notebooks included: :func:`notebook_settings`) places them;
+    without it a chapter follows the registered notebook before it, else the last notebook. The written file is what the build's cache key hashes, so editing the template
+    re-runs every chapter that uses it (and an entry, being configuration, re-runs the build's
+    notebooks).
+
+    A notebooks folder without ``chapters/`` (a test's folder of its own) adds nothing; a
+    notebook of ``found`` named like an entry's ``notebook`` is that chapter, run as it is (a
+    test's stub). Raises :class:`RegistryError` when an entry names a layout that is not there."""
     have = {p.stem for p in found}
-    template = Path(notebooks_dir) / TEMPLATE_NOTEBOOK
+    layouts = Path(notebooks_dir) / LAYOUTS_DIR
     extra: list[Path] = []
     for h in registry(config_dir):
-        if h.notebook in have or not template.exists():
+        if h.notebook in have or not layouts.is_dir():
             continue
+        layout = layout_path(h, notebooks_dir)
+        if not layout.exists():
+            raise RegistryError(f"hypothesis {h.id}: its chapter layout {layout} does not exist")
         path = Path(scratch) / f"{h.notebook}.ipynb"
         path.parent.mkdir(parents=True, exist_ok=True)
-        text = json.dumps(template_notebook(h, template), indent=1, ensure_ascii=False) + "\n"
+        text = json.dumps(template_notebook(h, layout), indent=1, ensure_ascii=False) + "\n"
         if not path.exists() or path.read_text(encoding="utf-8") != text:
             path.write_text(text, encoding="utf-8")
         extra.append(path)
     if not extra:
         return list(found)
-    order = [h.notebook for h in registry(config_dir)]
+    if order is not None:
+        by_name = {p.stem: p for p in [*found, *extra]}
+        ordered = [by_name.pop(name) for name in order if name in by_name]
+        return ordered + list(by_name.values())
+    registered = [h.notebook for h in registry(config_dir)]
     out = list(found)
     for path in extra:
         # after the registered notebook just before it, else after the last hypothesis notebook
-        before = order[: order.index(path.stem)]
+        before = registered[: registered.index(path.stem)]
         at = max((i + 1 for i, p in enumerate(out) if p.stem in before), default=len(out))
         out.insert(at, path)
     return out
