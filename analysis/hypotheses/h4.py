@@ -28,7 +28,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 
 from analysis.charts import interval_chart
 from analysis.contract.schemas import NEED_FLAGS
@@ -46,7 +45,7 @@ from analysis.hypotheses.figures import FigureSpec, as_published
 from analysis.london_memo import london_level
 from analysis.providers import EXTERNAL_GROUPS, PROVIDER_GROUPS
 from analysis.snapshot import for_year, k2_placements, snapshot_date
-from analysis.stats import Coefficient, ols_coefficient
+from analysis.stats import Coefficient, ols_coefficient, ols_coefficient_clustered
 from analysis.verdicts import HypothesisResult, Indicator, summarise_fieldwork
 
 HYPOTHESIS = 4
@@ -186,58 +185,6 @@ def start_and_borough_terms(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str
     return out, ["start_years", "start_unknown", *fy.columns], list(la.columns)
 
 
-def full_rank_design(df: pd.DataFrame, terms: list[str]) -> pd.DataFrame:
-    """Numeric design matrix with an intercept, constant columns dropped and each column that
-    is a linear combination of earlier ones dropped (so the first-listed, focus, terms are
-    kept), from ONE QR decomposition of the column-normalised matrix: a column whose diagonal
-    entry of R is below 1e-9 lies in the span of the columns before it. (Same columns as
-    :func:`analysis.stats._design`, which tests the rank column by column and is slow with
-    the many dummies of the borough and start-year effects.)"""
-    x = sm.add_constant(df[terms].astype(float), has_constant="add")
-    x = x.loc[:, (x.nunique() > 1) | (x.columns == "const")]
-    if x.empty:
-        return x
-    values = x.to_numpy(dtype=float)
-    norms = np.linalg.norm(values, axis=0)
-    r = np.linalg.qr(values / np.where(norms > 0, norms, 1.0), mode="r")
-    keep = np.abs(np.diag(r)) > 1e-9
-    return x.loc[:, keep]
-
-
-def ols_clustered(
-    df: pd.DataFrame,
-    outcome: str,
-    terms: list[str],
-    focus: str,
-    cluster: str,
-    alpha: float = 0.05,
-) -> Coefficient | None:
-    """OLS of ``outcome`` on ``terms`` (plus an intercept) with standard errors clustered on
-    ``cluster`` (CR1, statsmodels' small-sample correction); the ``focus`` coefficient with
-    its two-sided ``1 - alpha`` Wald interval (t with clusters - 1 degrees of freedom). None
-    when the focus term has no variation, the model has too few rows, or fewer than two
-    clusters. Caveat: with few clusters (under about 30) cluster-robust intervals are too
-    narrow."""
-    data = df[[outcome, *terms, cluster]].dropna()
-    x = full_rank_design(data, terms)
-    groups = pd.factorize(data[cluster])[0]
-    n_clusters = int(groups.max()) + 1 if len(groups) else 0
-    if focus not in x.columns or len(data) <= x.shape[1] + 1 or n_clusters < 2:
-        return None
-    fit = sm.OLS(data[outcome].astype(float), x).fit(
-        cov_type="cluster", cov_kwds={"groups": groups}, use_t=True
-    )
-    low, high = fit.conf_int(alpha).loc[focus]
-    return Coefficient(
-        focus,
-        float(fit.params[focus]),
-        float(low),
-        float(high),
-        float(fit.pvalues[focus]),
-        len(data),
-    )
-
-
 def premium(coef: Coefficient | None) -> tuple[float, float, float]:
     """A log-scale coefficient as a percentage premium ``exp(b) - 1`` with its interval."""
     if coef is None:
@@ -264,12 +211,12 @@ def london_premiums(df: pd.DataFrame, alpha: float = 0.05) -> dict[str, Coeffici
     y, c = "log_core", "provider"
     full = ["in_london", *adjusters, *start, *borough]
     return {
-        "adjusted": ols_clustered(frame, y, full, "in_london", c, alpha),
-        "without_start_year": ols_clustered(
+        "adjusted": ols_coefficient_clustered(frame, y, full, "in_london", c, alpha),
+        "without_start_year": ols_coefficient_clustered(
             frame, y, ["in_london", *adjusters, *borough], "in_london", c, alpha
         ),
-        "unadjusted": ols_clustered(frame, y, ["in_london"], "in_london", c, alpha),
-        "external_only": ols_clustered(
+        "unadjusted": ols_coefficient_clustered(frame, y, ["in_london"], "in_london", c, alpha),
+        "external_only": ols_coefficient_clustered(
             ext, y, ["in_london", *ext_adjusters, *start, *borough], "in_london", c, alpha
         ),
     }

@@ -25,9 +25,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import numpy as np
 import pandas as pd
-from scipy import stats
 
 from analysis.boroughs import home_locations
 from analysis.charts import interval_chart
@@ -48,6 +46,8 @@ from analysis.stats import (
     Coefficient,
     cluster_bootstrap_ratio,
     logit_coefficients,
+    ratio_difference_bootstrap,
+    spearman_correlation,
     wilson_ci,
 )
 from analysis.verdicts import HypothesisResult, Indicator, summarise_fieldwork
@@ -120,23 +120,15 @@ def unavailable_share_gap(
     homes within each area independently (places of one home are not independent). NaNs when
     either area has no registered places. Caveat: percentile intervals of a difference of
     ratios can be a little narrow with few homes."""
-    parts = []
-    for df in (london, elsewhere):
-        num = df["places_unavailable_staffing"].fillna(0).to_numpy(dtype=float)
-        den = df["registered_places"].to_numpy(dtype=float)
-        if len(den) == 0 or den.sum() <= 0:
-            return (math.nan, math.nan, math.nan)
-        parts.append((num, den))
-    rng = np.random.default_rng(seed)
-    estimate = 0.0
-    boot = np.zeros(n_boot)
-    for sign, (num, den) in zip((1.0, -1.0), parts, strict=True):
-        estimate += sign * num.sum() / den.sum()
-        idx = rng.integers(0, len(num), size=(n_boot, len(num)))
-        b_den = den[idx].sum(axis=1)
-        boot += sign * num[idx].sum(axis=1) / np.where(b_den > 0, b_den, np.nan)
-    low, high = np.nanquantile(boot, [alpha / 2, 1 - alpha / 2])
-    return (float(estimate), float(low), float(high))
+    return ratio_difference_bootstrap(
+        london["places_unavailable_staffing"].fillna(0),
+        london["registered_places"],
+        elsewhere["places_unavailable_staffing"].fillna(0),
+        elsewhere["registered_places"],
+        seed=seed,
+        n_boot=n_boot,
+        alpha=alpha,
+    )
 
 
 def vacancy_rate(df: pd.DataFrame, seed: int = 0, alpha: float = 0.05):
@@ -148,15 +140,14 @@ def vacancy_rate(df: pd.DataFrame, seed: int = 0, alpha: float = 0.05):
 
 
 def vacancy_occupancy_correlation(df: pd.DataFrame, alpha: float = 0.05):
-    """Spearman correlation of vacancy rate with occupancy across homes, with a Fisher-z CI."""
+    """Spearman correlation of vacancy rate with occupancy across homes, with a Fisher-z CI
+    (:func:`analysis.stats.spearman_correlation`); NaNs with fewer than 10 homes."""
     ok = df[["vacancy_rate", "occupancy"]].dropna()
     n = len(ok)
-    if n < 10 or ok["vacancy_rate"].nunique() < 2 or ok["occupancy"].nunique() < 2:
+    if n < 10:
         return (math.nan, math.nan, math.nan, math.nan, n)
-    rho, p = stats.spearmanr(ok["vacancy_rate"], ok["occupancy"])
-    z, se = math.atanh(max(min(rho, 0.999999), -0.999999)), 1 / math.sqrt(n - 3)
-    q = stats.norm.ppf(1 - alpha / 2)
-    return (float(rho), math.tanh(z - q * se), math.tanh(z + q * se), float(p), n)
+    rho = spearman_correlation(ok["vacancy_rate"], ok["occupancy"], alpha)
+    return (rho.estimate, rho.ci_low, rho.ci_high, rho.p_value, rho.n)
 
 
 @london_level
