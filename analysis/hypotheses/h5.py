@@ -348,17 +348,21 @@ def evaluate(
     caveats = list(rules.get("caveats", []))
     if ds.synthetic:
         caveats.insert(0, "Synthetic example data: the figures illustrate the method only.")
+
+    def untested(reason: str) -> HypothesisResult:
+        return not_tested(
+            HYPOTHESIS,
+            rules,
+            [MAIN, LOCAL],
+            fieldwork=fieldwork,
+            caveats=caveats,
+            reason=reason,
+            summary=NOT_TESTED,
+        )
+
     for table, what in (("referrals", "Referrals and responses"), ("needs", "Child needs")):
         if not ds.has(table):
-            return not_tested(
-                HYPOTHESIS,
-                rules,
-                [MAIN, LOCAL],
-                fieldwork=fieldwork,
-                caveats=caveats,
-                reason=f"{what} (`{table}` table) absent: no test possible.",
-                summary=NOT_TESTED,
-            )
+            return untested(f"{what} (`{table}` table) absent: no test possible.")
     df, filtered = referral_frame(ds, year, rules)
     insufficient: list[str] = []
     if not filtered:
@@ -379,16 +383,10 @@ def evaluate(
     test = df[df["in_test"]]
     n_hi, n_lo = int(test["high_risk"].sum()), int((test["high_risk"] == 0).sum())
     if min(n_hi, n_lo) < int(rules["min_group_n"]):
-        return not_tested(
-            HYPOTHESIS,
-            rules,
-            [MAIN, LOCAL],
-            fieldwork=fieldwork,
-            caveats=caveats,
-            reason="Too few decided referrals to homes with a matching registration and a free "
+        return untested(
+            "Too few decided referrals to homes with a matching registration and a free "
             f"place: {n_hi} high-risk, {n_lo} other (at least {rules['min_group_n']} each "
-            "needed).",
-            summary=NOT_TESTED,
+            "needed)."
         )
     models = within_home_models(df, alpha)
     main, local = models["high_risk"], models["high_risk_local"]
