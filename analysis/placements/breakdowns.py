@@ -83,4 +83,3 @@ def endings_by_location(ended: pd.DataFrame) -> pd.DataFrame:
         out[col] = out["ending"].map(counts).fillna(0).astype(int)
     out["total"] = out["in_london"] + out["outside_london"]
     return out
-
