@@ -48,6 +48,7 @@ def evaluate(ds, year, rules, *, la=None, seed=0):
         len(placements),
         float(rules.get("alpha", 0.05)),
         unit="proportion",
+        id="h7_share_outside",
     )
     floor = float(rules["min_share"])
     verdict, record = evidence_verdict(
@@ -116,6 +117,7 @@ module: h7_far_from_home
 rules: decision_rules/h7.yaml
 inputs: [episodes, header, homes, fieldwork]
 seconds: 1
+indicators: [h7_share_outside]
 """
 
 RECOMMENDATION = """\
@@ -128,8 +130,8 @@ RECOMMENDATION = """\
     triggers:
       - {hypothesis: H7, verdict: Supported}
     cites:
-      - {figure: "h7.indicators[Share of London children].estimate", label: share placed outside London, format: share}
-    measure: {figure: "h7.indicators[Share of London children].estimate", label: share placed outside London, format: share, goal: down}
+      - {figure: "h7.indicators[h7_share_outside].estimate", label: share placed outside London, format: share}
+    measure: {figure: "h7.indicators[h7_share_outside].estimate", label: share placed outside London, format: share, goal: down}
 """
 
 STUB = """\

@@ -373,12 +373,21 @@ def evaluate(
                     id="h3_profile_or",
                 )
             )
-            for flag, label in ((1, "strengths-based"), (0, "not strengths-based")):
+            for flag, label, key in (
+                (1, "strengths-based", "h3_acceptance_strengths_based"),
+                (0, "not strengths-based", "h3_acceptance_not_strengths_based"),
+            ):
                 g = refs[refs["strengths_based"] == flag]
                 p, lo, hi = stats.wilson_ci(int(g["accepted"].sum()), len(g), alpha)
                 indicators.append(
                     Indicator(
-                        f"Acceptance rate, {label} profiles", p, lo, hi, n=len(g), unit="proportion"
+                        f"Acceptance rate, {label} profiles",
+                        p,
+                        lo,
+                        hi,
+                        n=len(g),
+                        unit="proportion",
+                        id=key,
                     )
                 )
             if la is not None:

@@ -254,12 +254,15 @@ def _premium_indicator(
     note: str,
     supports: bool | None = None,
     smallest: float | None = None,
+    *,
+    id: str,
 ) -> Indicator:
-    """An indicator of a premium ``exp(b) - 1``; ``supports`` from the evidence rule (or, with
-    ``smallest``, whether the interval excludes 0 and the estimate reaches it)."""
+    """An indicator of a premium ``exp(b) - 1`` with its stable ``id``; ``supports`` from the
+    evidence rule (or, with ``smallest``, whether the interval excludes 0 and the estimate
+    reaches it)."""
     est, low, high = premium(coef)
     if coef is None:
-        return Indicator(name, None, unit="proportion", note=note + " Not estimable.")
+        return Indicator(name, None, unit="proportion", note=note + " Not estimable.", id=id)
     if supports is None and smallest is not None:
         supports = bool(coef.ci_low > 0 and coef.estimate >= smallest)
     return Indicator(
@@ -272,6 +275,7 @@ def _premium_indicator(
         unit="proportion",
         supports=supports,
         note=note,
+        id=id,
     )
 
 
@@ -289,9 +293,12 @@ def borough_premium(df: pd.DataFrame, la: str, rules: dict) -> Indicator:
             n=len(sub),
             unit="proportion",
             note=f"Too few costed placements on one side ({n_in} in London, {n_out} outside).",
+            id="h4_premium_borough",
         )
     coef = ols_coefficient(sub, "log_core", ["in_london"], "in_london", float(rules["alpha"]))
-    return _premium_indicator(name, coef, "Borough's own placements; not adjusted.")
+    return _premium_indicator(
+        name, coef, "Borough's own placements; not adjusted.", id="h4_premium_borough"
+    )
 
 
 def evaluate(
@@ -353,23 +360,27 @@ def evaluate(
             "procurement, start year (trend and financial year) and placing borough; 95% CI "
             f"with SEs clustered by provider ({n_providers} clusters).",
             supports=part["verdict"] == "Supported",
+            id="h4_premium_adjusted",
         ),
         _premium_indicator(
             "London premium, adjusted but not for start year",
             coefs["without_start_year"],
             "As the test without the start-year terms: the difference from the test is what "
             "price inflation with London placements of a different age would make.",
+            id="h4_premium_without_start_year",
         ),
         _premium_indicator(
             "London premium in weekly core cost, unadjusted",
             coefs["unadjusted"],
             "Ratio of geometric mean weekly core costs, London vs outside London.",
+            id="h4_premium_unadjusted",
         ),
         _premium_indicator(
             "London premium, externally provided placements only",
             coefs["external_only"],
             "Like-for-like check: PR4/PR5 placements, adjusted as the test.",
             smallest=smallest,
+            id="h4_premium_external_only",
         ),
         _premium_indicator(
             "Extra London premium for children with a hard-to-place need",
@@ -377,6 +388,7 @@ def evaluate(
             "Ratio of the London premium for children with a hard-to-place need to that for "
             "others, minus 1 (interaction in the needs-adjusted model of the total cost); "
             "descriptive, not in the rule.",
+            id="h4_hard_to_place_extra_premium",
         ),
         Indicator(
             "Placements with a recorded weekly cost",
@@ -384,6 +396,7 @@ def evaluate(
             n=len(df),
             unit="count",
             note=f"{n_in} in London, {n_out} outside London.",
+            id="h4_costed_placements",
         ),
     ]
     if la is not None:

@@ -324,6 +324,7 @@ def borough_indicators(df: pd.DataFrame, la: str, rules: dict) -> list[Indicator
                 n=len(sub),
                 unit="proportion",
                 note=f"Too few referrals ({gap.n1} high-risk, {gap.n2} other).",
+                id="h5_acceptance_gap_borough",
             )
         ]
     return [
@@ -336,6 +337,7 @@ def borough_indicators(df: pd.DataFrame, la: str, rules: dict) -> list[Indicator
             n=len(sub),
             unit="proportion",
             note="The borough's own decided referrals; unadjusted, homes not held equal.",
+            id="h5_acceptance_gap_borough",
         )
     ]
 
@@ -421,6 +423,7 @@ def evaluate(
             unit="odds ratio",
             supports=None if main is None else part[MAIN]["verdict"] == "Supported",
             note=within,
+            id="h5_high_risk_or",
         ),
         Indicator(
             "Within-home extra odds ratio for homes in the child's own or a neighbouring borough",
@@ -433,6 +436,7 @@ def evaluate(
             supports=None if local is None else part[LOCAL]["verdict"] == "Supported",
             note="Interaction high-risk x local home in the same model; below 1 = the risk gap "
             "is wider close to home.",
+            id="h5_local_extra_or",
         ),
         Indicator(
             "Acceptance rate gap, high-risk minus other referrals",
@@ -445,6 +449,7 @@ def evaluate(
             note=f"All decided referrals: high-risk {fmt_pct(gap.p1)} of {gap.n1}; others "
             f"{fmt_pct(gap.p2)} of {gap.n2}. Newcombe 95% CI; referrals treated as independent "
             "and homes not held equal: descriptive.",
+            id="h5_acceptance_gap",
         ),
         Indicator(
             "Decided referrals to homes with a matching registration and a free place",
@@ -454,6 +459,7 @@ def evaluate(
             note=f"Of {len(df):,} decided referrals: {int(df['matching'].sum()):,} to a home "
             f"with a matching registration, {int(df['free_place'].sum()):,} to a home with a "
             "free place.",
+            id="h5_referrals_in_test",
         ),
         Indicator(
             "Share of declines citing risk or inspection concern",
@@ -464,6 +470,7 @@ def evaluate(
             unit="proportion",
             note=f"High-risk referrals {fmt_pct(declines.p1)}, others {fmt_pct(declines.p2)} "
             "(Wilson 95% CI for the overall share).",
+            id="h5_risk_decline_share",
         ),
         Indicator(
             "Difference in share of declines citing risk, high-risk minus other",
@@ -473,6 +480,7 @@ def evaluate(
             p_value=declines.p_value,
             n=n_decl,
             unit="proportion",
+            id="h5_risk_decline_difference",
         ),
     ]
     if la is not None:

@@ -275,6 +275,7 @@ def evaluate(
             note=f"Share of registered places, {len(london)} London homes against "
             f"{len(elsewhere)} elsewhere; bootstrap over homes within each area (95% CI). "
             "Part of the rule.",
+            id="h6_unavailable_gap",
         ),
         Indicator(
             "Share of London homes' registered places out of use for lack of staff",
@@ -284,6 +285,7 @@ def evaluate(
             n=int(london["registered_places"].sum()),
             unit="proportion",
             note=f"{len(london)} London homes; bootstrap over homes (95% CI).",
+            id="h6_unavailable_share_london",
         ),
         Indicator(
             "Share of other homes' registered places out of use for lack of staff",
@@ -293,6 +295,7 @@ def evaluate(
             n=int(elsewhere["registered_places"].sum()),
             unit="proportion",
             note=f"{len(elsewhere)} homes outside London with a staffing return.",
+            id="h6_unavailable_share_elsewhere",
         ),
         Indicator(
             "Staff vacancy rate, London homes",
@@ -302,6 +305,7 @@ def evaluate(
             n=len(london),
             unit="proportion",
             note="Vacant FTE / establishment FTE.",
+            id="h6_vacancy_rate_london",
         ),
         Indicator(
             "Staff vacancy rate, homes outside London",
@@ -310,6 +314,7 @@ def evaluate(
             vac_e[2],
             n=len(elsewhere),
             unit="proportion",
+            id="h6_vacancy_rate_elsewhere",
         ),
         Indicator(
             "Rank correlation of vacancy rate with occupancy",
@@ -321,6 +326,7 @@ def evaluate(
             unit="Spearman rho",
             note="Across homes; negative = homes short of staff fill fewer of their places. "
             "Descriptive.",
+            id="h6_vacancy_occupancy_rho",
         ),
         Indicator(
             "Odds ratio of acceptance per 10 points of vacancy rate",
@@ -333,6 +339,7 @@ def evaluate(
             supports=None if vacancy_coef is None else part[VACANCY]["verdict"] == "Supported",
             note="Logistic regression of decided referrals (no response = not accepted), home "
             "in London held equal; SEs clustered on the home. Part of the rule.",
+            id="h6_vacancy_acceptance_or",
         ),
         Indicator(
             "Share of declines citing no staff available",
@@ -342,6 +349,7 @@ def evaluate(
             n=decline[3],
             unit="proportion",
             note="Wilson 95% CI. Descriptive.",
+            id="h6_staff_decline_share",
         ),
     ]
     if la is not None:
@@ -356,6 +364,7 @@ def evaluate(
                 n=int(own["registered_places"].sum()),
                 unit="proportion",
                 note=f"{len(own)} homes in the borough with a staffing return.",
+                id="h6_unavailable_share_borough",
             )
         )
     summary = staffing_summary(share_l, share_e, gap, or_, record, verdict)
