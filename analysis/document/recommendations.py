@@ -80,8 +80,8 @@ _STEP = re.compile(r"([^.\[]+)(?:\[([^\]]+)\])?")
 
 
 def _steps(path: str) -> list[tuple[str, str | None]]:
-    """``h6.indicators[Share of London].estimate`` -> ``[(h6, None), (indicators, Share of
-    London), (estimate, None)]`` (a bracket may hold dots)."""
+    """``h6.indicators[h6_unavailable_share_london].estimate`` -> ``[(h6, None), (indicators,
+    h6_unavailable_share_london), (estimate, None)]`` (a bracket may hold dots)."""
     out, rest = [], str(path)
     while rest:
         m = _STEP.match(rest)
