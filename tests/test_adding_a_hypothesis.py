@@ -114,10 +114,10 @@ title: "Children are placed far from home"
 question: >-
   Are London's children placed in children's homes far from home?
 module: h7_far_from_home
+indicators: [h7_share_outside]
 rules: decision_rules/h7.yaml
 inputs: [episodes, header, homes, fieldwork]
 seconds: 1
-indicators: [h7_share_outside]
 """
 
 RECOMMENDATION = """\
