@@ -68,8 +68,9 @@ def load_declarations(path: Path | str | None = None) -> dict[str, list[dict[str
 def resolve(doc: Any, path: str) -> Iterator[tuple[str, dict[str, Any], str]]:
     """Every place ``path`` names in ``doc``: ``(concrete path, containing object, field)``.
 
-    Segments are separated by dots; ``name[]`` goes through every item of a list and
-    ``name[field^=text]`` through the items whose ``field`` starts with ``text``."""
+    Segments are separated by dots; ``name[]`` goes through every item of a list,
+    ``name[field=text]`` through the items whose ``field`` is ``text`` (e.g. an indicator's
+    stable ``id``) and ``name[field^=text]`` through those whose ``field`` starts with it."""
     *parents, last = path.split(".")
 
     def walk(node: Any, segments: list[str], where: str) -> Iterator[tuple[str, Any]]:
@@ -88,9 +89,11 @@ def resolve(doc: Any, path: str) -> Iterator[tuple[str, dict[str, Any], str]]:
             return
         if not isinstance(child, list):
             return
-        field, _, prefix = cond.partition("^=")
+        exact = "^=" not in cond
+        field, _, text = cond.partition("=" if exact else "^=")
         for i, item in enumerate(child):
-            if cond and not str((item or {}).get(field, "")).startswith(prefix):
+            value = str((item or {}).get(field, ""))
+            if cond and not (value == text if exact else value.startswith(text)):
                 continue
             yield from walk(item, segments[1:], f"{here}[{i}]")
 

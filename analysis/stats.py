@@ -13,10 +13,12 @@ import math
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
+from scipy import optimize, special
 from scipy import stats as sps
 
 from analysis.london_memo import london_level
@@ -391,6 +393,162 @@ def predicted_probabilities(df: pd.DataFrame, outcome: str, covariates: Sequence
     return out
 
 
+# --- random-intercept logistic regression ------------------------------------------------
+
+#: Gauss-Hermite nodes for the integral over a group's random intercept.
+_GH_NODES = 30
+
+
+@dataclass(frozen=True)
+class RandomInterceptFit:
+    """A random-intercept logistic model ``logit P(y=1) = X b + u_group``, ``u ~ N(0, sd^2)``,
+    fitted by maximum likelihood (Gauss-Hermite quadrature). ``sd`` is the group SD on the
+    log-odds scale (e.g. the placing boroughs'); ``ci_low``/``ci_high`` its profile-likelihood
+    interval."""
+
+    sd: float
+    ci_low: float
+    ci_high: float
+    coefficients: pd.Series
+    loglik: float
+    n: int
+    groups: int
+
+
+@lru_cache(maxsize=1)
+def _gauss_hermite() -> tuple[np.ndarray, np.ndarray]:
+    """The :data:`_GH_NODES` Gauss-Hermite nodes and the logs of their weights / sqrt(pi)."""
+    nodes, weights = np.polynomial.hermite.hermgauss(_GH_NODES)
+    return nodes, np.log(weights / math.sqrt(math.pi))
+
+
+@lru_cache(maxsize=8)
+def _group_sums_cached(codes: bytes, n: int, k: int) -> np.ndarray:
+    matrix = np.zeros((k, n))
+    matrix[np.frombuffer(codes, dtype=np.int64), np.arange(n)] = 1.0
+    return matrix
+
+
+def _group_sums(codes: np.ndarray, k: int) -> np.ndarray:
+    """The ``k x n`` 0/1 matrix summing rows by group code (so sums are one matrix product)."""
+    c = np.ascontiguousarray(codes, dtype=np.int64)
+    return _group_sums_cached(c.tobytes(), len(c), k)
+
+
+def _ri_loglik(
+    beta: np.ndarray, log_sd: float, y: np.ndarray, x: np.ndarray, codes: np.ndarray, k: int
+) -> tuple[float, np.ndarray, float]:
+    """Marginal log-likelihood of the random-intercept logit and its gradient in ``beta`` and
+    ``log_sd`` (non-adaptive Gauss-Hermite quadrature with :data:`_GH_NODES` nodes)."""
+    nodes, log_weights = _gauss_hermite()
+    sd = math.exp(log_sd)
+    u = math.sqrt(2.0) * sd * nodes  # (K,)
+    eta = (x @ beta)[:, None] + u[None, :]  # (n, K)
+    prob = special.expit(eta)
+    ll = np.where(y[:, None] > 0, special.log_expit(eta), special.log_expit(-eta))
+    s = _group_sums(codes, k) @ ll
+    a = s + log_weights[None, :]
+    log_lj = special.logsumexp(a, axis=1)
+    post = np.exp(a - log_lj[:, None])  # (k, K) posterior weights of the nodes
+    resid = y[:, None] - prob  # (n, K)
+    weighted = post[codes] * resid  # (n, K)
+    grad_beta = x.T @ weighted.sum(axis=1)
+    grad_log_sd = float((weighted * u[None, :]).sum())
+    return float(log_lj.sum()), grad_beta, grad_log_sd
+
+
+def _fit_beta(
+    y: np.ndarray,
+    x: np.ndarray,
+    codes: np.ndarray,
+    k: int,
+    log_sd: float | None,
+    start: np.ndarray,
+) -> tuple[np.ndarray, float, float]:
+    """Maximise the marginal likelihood over ``beta`` (and ``log_sd`` when it is None).
+    Returns ``(beta, log_sd, loglik)``."""
+    p = x.shape[1]
+    free_sd = log_sd is None
+
+    def neg(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        beta = theta[:p]
+        raw = float(theta[p]) if free_sd else float(log_sd)  # type: ignore[arg-type]
+        lsd = min(max(raw, -8.0), 2.5)  # the SD kept in [0.0003, 12]: flat outside
+        ll, gb, gs = _ri_loglik(beta, lsd, y, x, codes, k)
+        if lsd != raw:
+            gs = 0.0
+        grad = np.concatenate([gb, [gs]]) if free_sd else gb
+        return -ll, -grad
+
+    theta0 = np.concatenate([start[:p], [start[p]]]) if free_sd else start[:p]
+    res = optimize.minimize(neg, theta0, jac=True, method="BFGS", options={"gtol": 1e-4})
+    lsd = min(max(float(res.x[p]), -8.0), 2.5) if free_sd else float(log_sd)  # type: ignore[arg-type]
+    return res.x[:p], lsd, -float(res.fun)
+
+
+def random_intercept_logit(
+    df: pd.DataFrame, outcome: str, covariates: list[str], group: str, alpha: float = 0.05
+) -> RandomInterceptFit:
+    """Fit ``outcome ~ covariates + (1 | group)`` by maximum likelihood and give the group SD
+    with its profile-likelihood interval (two-sided ``1 - alpha``: the SDs whose likelihood-ratio
+    statistic against the maximum is below the chi-square(1) quantile; the lower end is 0 when
+    an SD of 0 is inside).
+
+    Continuous covariates are used as given (standardise them first); covariates with no
+    variation are dropped. Caveat: an SD on the boundary (0) makes the chi-square reference
+    conservative at the lower end; with few groups the interval is wide."""
+    from threadpoolctl import threadpool_limits
+
+    # small matrices, many calls: one BLAS thread (threads only contend, on a shared machine)
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _random_intercept_logit(df, outcome, covariates, group, alpha)
+
+
+def _random_intercept_logit(
+    df: pd.DataFrame, outcome: str, covariates: list[str], group: str, alpha: float
+) -> RandomInterceptFit:
+    """:func:`random_intercept_logit` without the BLAS thread limit."""
+    data = df[[outcome, *covariates, group]].dropna()
+    cols = [c for c in covariates if data[c].astype(float).std(ddof=0) > 0]
+    x = np.column_stack([np.ones(len(data))] + [data[c].astype(float) for c in cols])
+    y = data[outcome].astype(float).to_numpy()
+    codes, uniques = pd.factorize(data[group])
+    k = len(uniques)
+    names = ["const", *cols]
+    if len(y) == 0 or k < 2 or y.min() == y.max():
+        nan_coef = pd.Series(np.nan, index=names)
+        return RandomInterceptFit(math.nan, math.nan, math.nan, nan_coef, math.nan, len(y), k)
+    start = np.zeros(x.shape[1] + 1)
+    start[0] = math.log((y.mean() + 1e-3) / (1 - y.mean() + 1e-3))
+    start[-1] = math.log(0.5)
+    beta, lsd, llmax = _fit_beta(y, x, codes, k, None, start)
+    crit = float(sps.chi2.ppf(1 - alpha, 1))
+
+    def deviance(sd: float) -> float:
+        b, _, ll = _fit_beta(y, x, codes, k, math.log(max(sd, 1e-6)), beta)
+        return 2.0 * (llmax - ll)
+
+    sd_hat = math.exp(lsd)
+    if sd_hat < 1e-3:
+        sd_hat = 0.0
+    # lower end
+    if sd_hat == 0.0 or deviance(1e-6) <= crit:
+        low = 0.0
+    else:
+        low = float(optimize.brentq(lambda s: deviance(s) - crit, 1e-6, sd_hat, xtol=5e-3))
+    # upper end: widen until the deviance passes the critical value (capped)
+    top = max(sd_hat, 0.05)
+    high = math.nan
+    for _ in range(8):
+        top *= 1.6
+        if deviance(top) > crit:
+            high = float(
+                optimize.brentq(lambda s: deviance(s) - crit, max(sd_hat, 1e-6), top, xtol=1e-3)
+            )
+            break
+    return RandomInterceptFit(sd_hat, low, high, pd.Series(beta, index=names), llmax, len(y), k)
+
+
 # --- intraclass correlation ------------------------------------------------------------------
 
 
@@ -486,6 +644,28 @@ def spearman_bootstrap(
     return Estimate(float(res.statistic), float(lo), float(hi), float(res.pvalue), n)
 
 
+def spearman_correlation(
+    x: Sequence[float] | pd.Series, y: Sequence[float] | pd.Series, alpha: float = 0.05
+) -> Estimate:
+    """Spearman's rank correlation of paired values with scipy's two-sided p-value (t
+    approximation) and a Fisher-z interval ``tanh(atanh(rho) -+ z / sqrt(n - 3))`` (rho held
+    inside +-0.999999 so that the transform stays finite). Pairs with a missing value are
+    dropped (align pandas objects first: the values are paired by position). NaN when fewer
+    than 3 pairs or either variable is constant; the interval is NaN with 3 pairs.
+    Caveat: ``1 / sqrt(n - 3)`` is Pearson's standard error; for Spearman's rho it is a little
+    small, so the interval is slightly narrow, more so with ties and strong correlations."""
+    d = pd.DataFrame({"x": np.asarray(x, dtype=float), "y": np.asarray(y, dtype=float)}).dropna()
+    n = len(d)
+    if n < 3 or d["x"].nunique() < 2 or d["y"].nunique() < 2:
+        return Estimate(math.nan, math.nan, math.nan, math.nan, n)
+    rho, p = sps.spearmanr(d["x"], d["y"])
+    if n <= 3:
+        return Estimate(float(rho), math.nan, math.nan, float(p), n)
+    z, se = math.atanh(max(min(rho, 0.999999), -0.999999)), 1 / math.sqrt(n - 3)
+    q = sps.norm.ppf(1 - alpha / 2)
+    return Estimate(float(rho), math.tanh(z - q * se), math.tanh(z + q * se), float(p), n)
+
+
 # --- contingency tables ----------------------------------------------------------------------
 
 
@@ -541,6 +721,59 @@ def ols_coefficient(
     if focus not in x.columns or len(data) <= x.shape[1] + 1:
         return None
     fit = sm.OLS(data[outcome].astype(float), x).fit(cov_type="HC3")
+    low, high = fit.conf_int(alpha).loc[focus]
+    return Coefficient(
+        focus,
+        float(fit.params[focus]),
+        float(low),
+        float(high),
+        float(fit.pvalues[focus]),
+        len(data),
+    )
+
+
+def full_rank_design(df: pd.DataFrame, terms: list[str]) -> pd.DataFrame:
+    """Numeric design matrix with an intercept, constant columns dropped and each column that
+    is a linear combination of earlier ones dropped (so the first-listed, focus, terms are
+    kept), from ONE QR decomposition of the column-normalised matrix: a column whose diagonal
+    entry of R is below 1e-9 lies in the span of the columns before it. Same columns as
+    :func:`_design`, which tests the rank column by column and is slow with many dummies
+    (e.g. borough and start-year effects). Caveat: the 1e-9 tolerance is on the normalised
+    columns; a column that is collinear only up to rounding noise larger than that is kept."""
+    x = sm.add_constant(df[terms].astype(float), has_constant="add")
+    x = x.loc[:, (x.nunique() > 1) | (x.columns == "const")]
+    if x.empty:
+        return x
+    values = x.to_numpy(dtype=float)
+    norms = np.linalg.norm(values, axis=0)
+    r = np.linalg.qr(values / np.where(norms > 0, norms, 1.0), mode="r")
+    keep = np.abs(np.diag(r)) > 1e-9
+    return x.loc[:, keep]
+
+
+def ols_coefficient_clustered(
+    df: pd.DataFrame,
+    outcome: str,
+    terms: list[str],
+    focus: str,
+    cluster: str,
+    alpha: float = 0.05,
+) -> Coefficient | None:
+    """OLS of ``outcome`` on ``terms`` (plus an intercept) with standard errors clustered on
+    ``cluster`` (CR1, statsmodels' small-sample correction); the ``focus`` coefficient with
+    its two-sided ``1 - alpha`` Wald interval (t with clusters - 1 degrees of freedom). None
+    when the focus term has no variation, the model has too few rows, or fewer than two
+    clusters. Caveat: with few clusters (under about 30) cluster-robust intervals are too
+    narrow."""
+    data = df[[outcome, *terms, cluster]].dropna()
+    x = full_rank_design(data, terms)
+    groups = pd.factorize(data[cluster])[0]
+    n_clusters = int(groups.max()) + 1 if len(groups) else 0
+    if focus not in x.columns or len(data) <= x.shape[1] + 1 or n_clusters < 2:
+        return None
+    fit = sm.OLS(data[outcome].astype(float), x).fit(
+        cov_type="cluster", cov_kwds={"groups": groups}, use_t=True
+    )
     low, high = fit.conf_int(alpha).loc[focus]
     return Coefficient(
         focus,
@@ -622,5 +855,41 @@ def cluster_bootstrap_ratio(
     boot = np.where(
         boot_den > 0, num[idx].sum(axis=1) / np.where(boot_den > 0, boot_den, 1), np.nan
     )
+    low, high = np.nanquantile(boot, [alpha / 2, 1 - alpha / 2])
+    return (float(estimate), float(low), float(high))
+
+
+def ratio_difference_bootstrap(
+    numerator_1: Sequence[float] | pd.Series,
+    denominator_1: Sequence[float] | pd.Series,
+    numerator_2: Sequence[float] | pd.Series,
+    denominator_2: Sequence[float] | pd.Series,
+    *,
+    seed: int = 0,
+    n_boot: int = 999,
+    alpha: float = 0.05,
+) -> tuple[float, float, float]:
+    """Difference of two ratios of sums over units (e.g. homes),
+    ``sum(num_1) / sum(den_1) - sum(num_2) / sum(den_2)``, with a percentile bootstrap interval
+    that resamples the units of each sample independently (so the parts of one unit, e.g. a
+    home's places, are not treated as independent): ``(estimate, low, high)``. NaNs when either
+    sample is empty or its denominators sum to 0 or less; a resample whose denominators sum to
+    0 is left out of the quantiles. Caveat: percentile intervals of a difference of ratios can
+    be a little narrow with few units."""
+    parts = []
+    for numerator, denominator in ((numerator_1, denominator_1), (numerator_2, denominator_2)):
+        num = np.asarray(numerator, dtype=float)
+        den = np.asarray(denominator, dtype=float)
+        if len(den) == 0 or den.sum() <= 0:
+            return (math.nan, math.nan, math.nan)
+        parts.append((num, den))
+    rng = np.random.default_rng(seed)
+    estimate = 0.0
+    boot = np.zeros(n_boot)
+    for sign, (num, den) in zip((1.0, -1.0), parts, strict=True):
+        estimate += sign * num.sum() / den.sum()
+        idx = rng.integers(0, len(num), size=(n_boot, len(num)))
+        b_den = den[idx].sum(axis=1)
+        boot += sign * num[idx].sum(axis=1) / np.where(b_den > 0, b_den, np.nan)
     low, high = np.nanquantile(boot, [alpha / 2, 1 - alpha / 2])
     return (float(estimate), float(low), float(high))

@@ -49,6 +49,7 @@ def evaluate(ds, year, rules, *, la=None, seed=0):
         len(placements),
         float(rules.get("alpha", 0.05)),
         unit="proportion",
+        id="h7_share_outside",
     )
     floor = float(rules["min_share"])
     verdict, record = evidence_verdict(
@@ -114,6 +115,7 @@ title: "Children are placed far from home"
 question: >-
   Are London's children placed in children's homes far from home?
 module: h7_far_from_home
+indicators: [h7_share_outside]
 rules: decision_rules/h7.yaml
 inputs: [episodes, header, homes, fieldwork]
 seconds: 1
@@ -132,8 +134,8 @@ RECOMMENDATION = """\
     triggers:
       - {hypothesis: H7, verdict: Supported}
     cites:
-      - {figure: "h7.indicators[Share of London children].estimate", label: share placed outside London, format: share}
-    measure: {figure: "h7.indicators[Share of London children].estimate", label: share placed outside London, format: share, goal: down}
+      - {figure: "h7.indicators[h7_share_outside].estimate", label: share placed outside London, format: share}
+    measure: {figure: "h7.indicators[h7_share_outside].estimate", label: share placed outside London, format: share, goal: down}
 """
 
 STUB = """\

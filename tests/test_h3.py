@@ -36,17 +36,6 @@ def _frame(seed: int, sd: float, structural: float, boroughs: int = 30, size: in
     return pd.DataFrame({"LA": la, "inner": inner, "need": need, "outside": outside})
 
 
-def test_random_intercept_logit_recovers_a_planted_borough_sd() -> None:
-    fit = h3.random_intercept_logit(_frame(1, 1.0, 0.0), "outside", ["need"], "LA")
-    assert 0.6 < fit.sd < 1.5 and 0 < fit.ci_low < 1.0 < fit.ci_high
-    assert fit.coefficients["need"] == pytest.approx(0.5, abs=0.3)
-
-
-def test_no_borough_effect_gives_an_interval_from_zero() -> None:
-    fit = h3.random_intercept_logit(_frame(2, 0.0, 0.0), "outside", ["need"], "LA")
-    assert fit.ci_low == 0.0 and fit.sd < 0.43 and fit.ci_high < 0.8
-
-
 def test_structural_rival_is_not_practice(rules) -> None:
     # a borough effect carried by structure (SD 0.5 on the log-odds), no practice
     df = _frame(3, 0.0, 0.5)

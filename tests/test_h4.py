@@ -164,22 +164,6 @@ def test_no_premium_although_raw_costs_differ(rules):
     assert unadjusted.estimate < 0
 
 
-def test_provider_clustering_widens_the_interval_when_providers_price_alike():
-    rng = np.random.default_rng(0)
-    n, k = 600, 12
-    cluster = rng.integers(0, k, n)
-    london = (cluster % 2 == 0).astype(int)  # location constant within provider
-    y = rng.normal(0, 0.3, k)[cluster] + rng.normal(0, 0.05, n)
-    df = pd.DataFrame({"y": y, "in_london": london, "provider": cluster.astype(str)})
-    clustered = h4.ols_clustered(df, "y", ["in_london"], "in_london", "provider")
-    plain = h4.ols_coefficient(df, "y", ["in_london"], "in_london")
-    assert (clustered.ci_high - clustered.ci_low) > 3 * (plain.ci_high - plain.ci_low)
-    assert (
-        h4.ols_clustered(df.assign(provider="one"), "y", ["in_london"], "in_london", "provider")
-        is None
-    )
-
-
 def test_provider_clusters_use_owner_then_home_then_own_row():
     ds = make_dataset(premium=0.0, n=50)
     df = h4.costed_placements(ds, YEAR)
@@ -237,16 +221,3 @@ def test_cost_table_counts_every_placement():
     )
     assert table["placements"].sum() == len(df) == 400
     assert {"In London", "Outside London"} == set(table["location"])
-
-
-def test_full_rank_design_drops_later_collinear_columns_like_the_slow_design():
-    from analysis.stats import _design
-
-    rng = np.random.default_rng(3)
-    df = pd.DataFrame({"a": rng.integers(0, 2, 50), "b": rng.normal(size=50), "k": 1.0})
-    df["c"] = 1 - df["a"]  # collinear with the intercept and a
-    df["d"] = df["a"] + 2 * df["b"]  # collinear with a and b
-    df["e"] = rng.normal(size=50)
-    terms = ["a", "b", "c", "k", "d", "e"]
-    fast = h4.full_rank_design(df, terms)
-    assert list(fast.columns) == ["const", "a", "b", "e"] == list(_design(df, terms).columns)

@@ -229,8 +229,7 @@ def test_placement_endings_take_the_next_episodes_reason():
     assert table.loc["unplanned", "outside_london"] == 1
     assert table.loc["planned or other", "in_london"] == 1
     assert table.loc["left care", "total"] == 1
-    shares = breakdowns.unplanned_share(table.reset_index())
-    assert shares["total"] == pytest.approx(0.5) and shares["outside_london"] == 1.0
+    assert table.loc[["unplanned", "planned or other"], "total"].sum() == 2
 
 
 def test_provider_mix_rows_add_up():

@@ -23,14 +23,14 @@ def _verdict_results(verdicts: dict[int, str]) -> dict:
         1: [{"id": "h1_feasible_share", "name": "Share", "estimate": 0.4}],
         2: [{"id": "h2_good_share_london_homes", "name": "Share", "estimate": 0.8}],
         3: [
-            {"name": "Acceptance rate, strengths-based profiles", "estimate": 0.29},
-            {"name": "Acceptance rate, not strengths-based profiles", "estimate": 0.23},
+            {"id": "h3_acceptance_strengths_based", "name": "Rate", "estimate": 0.29},
+            {"id": "h3_acceptance_not_strengths_based", "name": "Rate", "estimate": 0.23},
         ],
         5: [
-            {"name": "Acceptance rate gap, high-risk minus other", "estimate": -0.1},
-            {"name": "Share of declines citing risk", "estimate": 0.18},
+            {"id": "h5_acceptance_gap", "name": "Gap", "estimate": -0.1},
+            {"id": "h5_risk_decline_share", "name": "Share", "estimate": 0.18},
         ],
-        6: [{"name": "Share of London homes' registered places out of use", "estimate": 0.11}],
+        6: [{"id": "h6_unavailable_share_london", "name": "Share", "estimate": 0.11}],
     }
     out = {f"h{n}": {"verdict": v, "indicators": ind.get(n, [])} for n, v in verdicts.items()}
     out["headlines"] = {"share_outside_london": 67.3, "placements_outside_london": 532}

@@ -143,9 +143,10 @@ def test_figure_triggers_and_paths():
     assert not assess(rec, _results("Supported"))["printed"]
     rec["triggers"][0]["above"] = 50
     assert assess(rec, _results("Supported"))["printed"]
-    res = {"h6": {"indicators": [{"name": "Share of London homes' places", "estimate": 0.1}]}}
-    assert figure_value(res, "h6.indicators[Share of London homes'].estimate") == 0.1
-    assert figure_value(res, "h6.indicators[Nothing].estimate") is None
+    res = {"h6": {"indicators": [{"id": "h6_share", "name": "Share of London", "estimate": 0.1}]}}
+    assert figure_value(res, "h6.indicators[h6_share].estimate") == 0.1
+    assert figure_value(res, "h6.indicators[Share of London].estimate") is None  # ids only
+    assert figure_value(res, "h6.indicators[h6_other].estimate") is None
     printed, left = select([REC, {**REC, "id": "q", "owner": ""}], _results("Supported"))
     assert [r["id"] for r in printed] == ["r"] and [r["id"] for r in left] == ["q"]
 

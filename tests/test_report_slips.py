@@ -60,18 +60,19 @@ def test_data_links_are_embedded_so_the_html_works_alone(tmp_path):
 def test_a_subset_count_is_explained_beside_its_figure():
     spec = load_totals(Path(__file__).resolve().parents[1] / "config")
     indicators = [
-        {"name": "Odds ratio of acceptance per 10 points of vacancy rate", "n": 3488},
-        {"name": "Share of London homes' registered places out of use for lack of staff", "n": 668},
-        {"name": "Share of declines citing no staff available", "n": 2472},
+        {"id": "h6_vacancy_acceptance_or", "name": "Odds ratio of acceptance", "n": 3488},
+        {"id": "h6_unavailable_share_london", "name": "Share of London homes'", "n": 668},
+        {"id": "h6_staff_decline_share", "name": "Share of declines", "n": 2472},
+        {"name": "An indicator without an id", "n": 5},
     ]
-    notes = reconciliation_notes(6, indicators, {"referrals": 3942, "places": 569}, spec)
+    notes = reconciliation_notes(indicators, {"referrals": 3942, "places": 569}, spec)
     assert len(notes) == 2
     assert "3,488" in notes[0] and "3,942" in notes[0] and "staffing return" in notes[0]
     assert "668" in notes[1] and "569" in notes[1] and "council-run" in notes[1]
-    same = [{"name": "Odds ratio of acceptance: strengths-based", "n": 3942}]
-    assert reconciliation_notes(3, same, {"referrals": 3942}, spec) == []
-    undeclared = {"referrals": {"total": "t", "indicators": [{"hypothesis": 1, "name": "X"}]}}
-    (note,) = reconciliation_notes(1, [{"name": "X y", "n": 2}], {"referrals": 3}, undeclared)
+    same = [{"id": "h3_profile_or", "name": "Odds ratio", "n": 3942}]
+    assert reconciliation_notes(same, {"referrals": 3942}, spec) == []
+    undeclared = {"referrals": {"total": "t", "indicators": [{"indicator": "h1_x"}]}}
+    (note,) = reconciliation_notes([{"id": "h1_x", "n": 2}], {"referrals": 3}, undeclared)
     assert "not yet documented" in note
 
 
@@ -142,7 +143,7 @@ def test_totals_reconcile_across_chapters(london):
             counts_places = re.search(r"London homes' registered places", name)
             if not (counts_referrals or counts_places):
                 continue
-            kind = indicator_kind(n, name, spec)
+            kind = indicator_kind(ind.get("id"), spec)
             assert kind, f"H{n} '{name}' counts a total that config/totals.yaml does not list"
             total = totals[kind[0]]
             if ind["n"] in (None, total):

@@ -13,7 +13,7 @@ shows as a dash or ``c``; a chapter with nothing to show has no rows.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from analysis.document.markdown import fmt, small_base
+from analysis.hypotheses.indicator_ids import UnknownIndicatorId, find_indicator
 from analysis.hypotheses.scopes import LONDON_SCOPE
 from analysis.outputs import EditionPaths, read_json
 
@@ -158,13 +159,20 @@ def _borough_vs_mean(
     ]
 
 
-def _indicator(results: dict | None, indicator_id: str) -> Any:
+def _indicator(results: dict | None, indicator_id: str, declared: Collection[str]) -> Any:
     """The estimate of the indicator with the stable id ``indicator_id``; ``c`` when it was
-    counted on 1 to 5 (withheld, as disclosure control does); None when there is none."""
-    for ind in (results or {}).get("indicators", []):
-        if ind.get("id") == indicator_id:
-            return "c" if small_base(ind.get("n")) else ind.get("estimate")
-    return None
+    counted on 1 to 5 (withheld, as disclosure control does); None when the results do not hold
+    it. An id that is not ``declared`` (by the registry entry) is an error, not a dash:
+    :class:`~analysis.hypotheses.indicator_ids.UnknownIndicatorId`."""
+    if indicator_id not in declared:
+        raise UnknownIndicatorId(
+            f"borough row: unknown indicator id {indicator_id!r} (its registry entry declares "
+            f"{', '.join(sorted(declared)) or 'none'})"
+        )
+    ind = find_indicator((results or {}).get("indicators"), indicator_id)
+    if ind is None:
+        return None
+    return "c" if small_base(ind.get("n")) else ind.get("estimate")
 
 
 def _points(value: Any) -> str:
@@ -189,11 +197,14 @@ def registered_row(
     tables: Callable[[str], pd.DataFrame | None],
     results: dict | None,
     scopes: ComparisonScopes,
+    *,
+    declared: Collection[str] = (),
 ) -> list[str]:
     """The values ``[borough, group, London]`` of one row a registry entry declares
     (``borough_rows``): ``scopes`` (a scope table), ``mean_of_boroughs`` (a per-borough table)
     or three ``cells`` (``{indicator: id}``, ``{table, field, scope, column, where}`` or null).
-    A table or indicator that is missing shows as a dash; an unknown row kind is an error."""
+    A table or indicator that is missing shows as a dash; an unknown row kind, or an indicator
+    id not among the entry's ``declared`` ids, is an error."""
     render = FORMATS[spec.get("format", "share")]
 
     def scope_values(cell: dict[str, Any]) -> list[str]:
@@ -214,7 +225,7 @@ def registered_row(
             if cell is None:
                 out.append(DASH)
             elif "indicator" in cell:
-                out.append(render(_indicator(results, cell["indicator"])))
+                out.append(render(_indicator(results, cell["indicator"], declared)))
             else:
                 out.append(scope_values(cell)[_SCOPE_INDEX[cell["scope"]]])
         return out
@@ -288,7 +299,7 @@ def comparisons(
             add(
                 h.key,
                 str(spec["measure"]),
-                registered_row(spec, tables, hypotheses.get(h.id), scopes),
+                registered_row(spec, tables, hypotheses.get(h.id), scopes, declared=h.indicators),
             )
 
     out["summary"] = out.get("patterns", [])[:3] + out.get("groups", [])[-2:]

@@ -6,7 +6,10 @@ Each recommendation declares
   (``{hypothesis: H1, verdict: Supported}``) or a figure past a threshold
   (``{figure: headlines.share_outside_london, above: 50}``);
 - ``cites``: the figures that show why (``{figure: <file>.<key>..., label, format}``), read from
-  the edition's results files (``results/<file>.json``);
+  the edition's results files (``results/<file>.json``); a hypothesis indicator by its stable
+  id (``h6.indicators[h6_unavailable_share_london].estimate``,
+  :mod:`analysis.hypotheses.indicator_ids`): an id no registry entry declares is an error when
+  the bank is loaded;
 - ``owner``: who acts; ``measure``: the figure next year's report checks and which way it
   should move (``goal: up | down``); "what changed" reports it where two years exist;
 - optionally ``borough``: the borough signal (:mod:`analysis.document.borough_page`) that makes
@@ -24,6 +27,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from analysis.hypotheses.indicator_ids import UnknownIndicatorId, check_id, find_indicator
 from analysis.yaml_files import read_yaml
 
 #: The results files a figure path may start with (``results/<name>.json``).
@@ -31,11 +35,41 @@ RESULT_FILES: tuple[str, ...] = ("headlines", "patterns", "groups", "national")
 
 
 def load_bank(config_dir: Path) -> list[dict[str, Any]]:
-    """The recommendations of ``config_dir/recommendations.yaml`` (empty without the file)."""
+    """The recommendations of ``config_dir/recommendations.yaml`` (empty without the file).
+    Raises :class:`~analysis.hypotheses.indicator_ids.UnknownIndicatorId` when a figure path
+    picks an indicator by an id that the registry of ``config_dir`` does not declare (or that
+    another hypothesis declares)."""
     path = Path(config_dir) / "recommendations.yaml"
     if not path.exists():
         return []
-    return list(read_yaml(path).get("recommendations", []))
+    bank = list(read_yaml(path).get("recommendations", []))
+    for rec in bank:
+        for figure in _figures(rec):
+            check_figure(figure, config_dir, where=f"recommendation {rec.get('id', '?')}")
+    return bank
+
+
+def _figures(rec: dict[str, Any]) -> list[str]:
+    """Every figure path a recommendation names (triggers, cites, measure)."""
+    items = [*(rec.get("triggers") or []), *(rec.get("cites") or []), rec.get("measure") or {}]
+    return [str(i["figure"]) for i in items if isinstance(i, dict) and i.get("figure")]
+
+
+def check_figure(path: str, config_dir: Path | str | None = None, *, where: str = "") -> None:
+    """Check that every ``[id]`` a figure path picks an indicator by is declared by the registry
+    entry of the results file it reads (``h<N>.indicators[h<N>_...]``); raises
+    :class:`~analysis.hypotheses.indicator_ids.UnknownIndicatorId` otherwise."""
+    steps = _steps(path)
+    for _key, pick in steps:
+        if pick is None:
+            continue
+        place = f"{where}: {path}" if where else path
+        owner = check_id(pick, config_dir, where=place)
+        if steps[0][0] != f"h{owner}":
+            raise UnknownIndicatorId(
+                f"indicator id {pick!r} ({place}) is hypothesis {owner}'s, not in "
+                f"results/{steps[0][0]}.json"
+            )
 
 
 def _hyp(value: Any) -> int:
@@ -46,8 +80,8 @@ _STEP = re.compile(r"([^.\[]+)(?:\[([^\]]+)\])?")
 
 
 def _steps(path: str) -> list[tuple[str, str | None]]:
-    """``h6.indicators[Share of London].estimate`` -> ``[(h6, None), (indicators, Share of
-    London), (estimate, None)]`` (a bracket may hold dots)."""
+    """``h6.indicators[h6_unavailable_share_london].estimate`` -> ``[(h6, None), (indicators,
+    h6_unavailable_share_london), (estimate, None)]`` (a bracket may hold dots)."""
     out, rest = [], str(path)
     while rest:
         m = _STEP.match(rest)
@@ -61,8 +95,8 @@ def _steps(path: str) -> list[tuple[str, str | None]]:
 def figure_value(results: dict[str, Any], path: str) -> Any:
     """The value at ``path`` in ``results`` (``file stem -> parsed JSON``): dotted keys
     (``patterns.analyses.unused_places.vacant``, ``h6.verdict``); ``key[x]`` picks the item of
-    the list ``key`` whose ``id`` is ``x`` or whose ``name`` starts with ``x``. None when any
-    step is missing."""
+    the list ``key`` whose ``id`` is ``x`` (never by its display text). None when any step is
+    missing (:func:`check_figure` tells a mistyped id from an absent one)."""
     node: Any = results
     for key, pick in _steps(path):
         if not isinstance(node, dict) or key not in node:
@@ -71,13 +105,10 @@ def figure_value(results: dict[str, Any], path: str) -> Any:
         if pick is not None:
             if not isinstance(node, list):
                 return None
-            found = [i for i in node if isinstance(i, dict) and i.get("id") == pick]
-            found = found or [
-                i for i in node if isinstance(i, dict) and str(i.get("name", "")).startswith(pick)
-            ]
-            if not found:
+            found = find_indicator(node, pick)
+            if found is None:
                 return None
-            node = found[0]
+            node = found
     return node
 
 

@@ -16,14 +16,21 @@ from pathlib import Path
 from typing import Any
 
 from analysis.document.markdown import fmt
+from analysis.hypotheses.indicator_ids import check_id
 
 
 def load_totals(config_dir: Path) -> dict[str, Any]:
-    """``config/totals.yaml`` ({} when absent)."""
+    """``config/totals.yaml`` ({} when absent). Raises
+    :class:`~analysis.hypotheses.indicator_ids.UnknownIndicatorId` when it names an indicator id
+    that no registry entry of ``config_dir`` declares."""
     from analysis.yaml_files import read_yaml
 
     path = Path(config_dir) / "totals.yaml"
-    return dict(read_yaml(path) or {}) if path.exists() else {}
+    spec = dict(read_yaml(path) or {}) if path.exists() else {}
+    for kind, entry in spec.items():
+        for ind in entry.get("indicators", []):
+            check_id(ind.get("indicator"), config_dir, where=f"totals.yaml, {kind}")
+    return spec
 
 
 def reference_totals(
@@ -37,28 +44,30 @@ def reference_totals(
     }
 
 
-def indicator_kind(hypothesis: int, name: str, spec: Mapping[str, Any]) -> tuple[str, str] | None:
-    """``(kind, why)`` of a hypothesis indicator listed in ``spec`` (``config/totals.yaml``)."""
+def indicator_kind(indicator_id: str | None, spec: Mapping[str, Any]) -> tuple[str, str] | None:
+    """``(kind, why)`` of the indicator with the stable id ``indicator_id`` when ``spec``
+    (``config/totals.yaml``) lists it; None otherwise (and for an indicator without an id)."""
+    if not indicator_id:
+        return None
     for kind, entry in spec.items():
         for ind in entry.get("indicators", []):
-            if int(ind["hypothesis"]) == hypothesis and name.startswith(str(ind["name"])):
+            if ind.get("indicator") == indicator_id:
                 return kind, str(ind.get("why") or "")
     return None
 
 
 def reconciliation_notes(
-    hypothesis: int,
     indicators: list[Mapping[str, Any]],
     totals: Mapping[str, int | None],
     spec: Mapping[str, Any],
 ) -> list[str]:
-    """Sentences for a hypothesis chapter: each subset count (``n`` of an indicator listed in
-    ``spec``) that differs from its total, with the total and the reason; one per distinct
+    """Sentences for a hypothesis chapter: each subset count (``n`` of an indicator whose id
+    ``spec`` lists) that differs from its total, with the total and the reason; one per distinct
     count. A count equal to its total needs no sentence; a count that differs without a
     declared reason is said to differ, unexplained (the test suite fails on it)."""
     notes: dict[tuple[str, Any], str] = {}
     for ind in indicators:
-        found = indicator_kind(hypothesis, str(ind.get("name", "")), spec)
+        found = indicator_kind(ind.get("id"), spec)
         if not found:
             continue
         kind, why = found
@@ -86,4 +95,4 @@ def notes_for_chapter(ctx: Any, hypothesis: int) -> list[str]:
         config_dir = CONFIG
     spec = load_totals(config_dir)
     totals = reference_totals(ctx.patterns, ctx.headlines)
-    return reconciliation_notes(hypothesis, list(h.get("indicators") or []), totals, spec)
+    return reconciliation_notes(list(h.get("indicators") or []), totals, spec)

@@ -26,14 +26,10 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, special
-from scipy import stats as sps
 
 from analysis import stats
 from analysis.boroughs import london_boroughs
@@ -45,6 +41,7 @@ from analysis.hypotheses.figures import FigureSpec, as_published, k2_outside_lin
 from analysis.london_memo import london_level
 from analysis.referrals import decided_referrals
 from analysis.snapshot import for_year, placements_with_needs
+from analysis.stats import RandomInterceptFit, random_intercept_logit
 from analysis.verdicts import HypothesisResult, Indicator, summarise_fieldwork
 
 HYPOTHESIS = 3
@@ -167,161 +164,6 @@ def model_covariates(df: pd.DataFrame, rules: Mapping[str, Any]) -> list[str]:
     wanted = list(rules["needs_adjusted"]) + list(rules.get("child_covariates", []))
     wanted += list(rules.get("structural_covariates", []))
     return [c for c in wanted if c in df.columns and df[c].notna().all() and df[c].std(ddof=0) > 0]
-
-
-# --- random-intercept logistic model (borough SD) ------------------------------------------
-
-#: Gauss-Hermite nodes for the integral over a borough's random intercept.
-_GH_NODES = 30
-
-
-@dataclass(frozen=True)
-class RandomInterceptFit:
-    """A random-intercept logistic model ``logit P(y=1) = X b + u_group``, ``u ~ N(0, sd^2)``,
-    fitted by maximum likelihood (Gauss-Hermite quadrature). ``sd`` is the borough SD on the
-    log-odds scale; ``ci_low``/``ci_high`` its profile-likelihood interval."""
-
-    sd: float
-    ci_low: float
-    ci_high: float
-    coefficients: pd.Series
-    loglik: float
-    n: int
-    groups: int
-
-
-@lru_cache(maxsize=1)
-def _gauss_hermite() -> tuple[np.ndarray, np.ndarray]:
-    """The :data:`_GH_NODES` Gauss-Hermite nodes and the logs of their weights / sqrt(pi)."""
-    nodes, weights = np.polynomial.hermite.hermgauss(_GH_NODES)
-    return nodes, np.log(weights / math.sqrt(math.pi))
-
-
-@lru_cache(maxsize=8)
-def _group_sums_cached(codes: bytes, n: int, k: int) -> np.ndarray:
-    matrix = np.zeros((k, n))
-    matrix[np.frombuffer(codes, dtype=np.int64), np.arange(n)] = 1.0
-    return matrix
-
-
-def _group_sums(codes: np.ndarray, k: int) -> np.ndarray:
-    """The ``k x n`` 0/1 matrix summing rows by group code (so sums are one matrix product)."""
-    c = np.ascontiguousarray(codes, dtype=np.int64)
-    return _group_sums_cached(c.tobytes(), len(c), k)
-
-
-def _ri_loglik(
-    beta: np.ndarray, log_sd: float, y: np.ndarray, x: np.ndarray, codes: np.ndarray, k: int
-) -> tuple[float, np.ndarray, float]:
-    """Marginal log-likelihood of the random-intercept logit and its gradient in ``beta`` and
-    ``log_sd`` (non-adaptive Gauss-Hermite quadrature with :data:`_GH_NODES` nodes)."""
-    nodes, log_weights = _gauss_hermite()
-    sd = math.exp(log_sd)
-    u = math.sqrt(2.0) * sd * nodes  # (K,)
-    eta = (x @ beta)[:, None] + u[None, :]  # (n, K)
-    prob = special.expit(eta)
-    ll = np.where(y[:, None] > 0, special.log_expit(eta), special.log_expit(-eta))
-    s = _group_sums(codes, k) @ ll
-    a = s + log_weights[None, :]
-    log_lj = special.logsumexp(a, axis=1)
-    post = np.exp(a - log_lj[:, None])  # (k, K) posterior weights of the nodes
-    resid = y[:, None] - prob  # (n, K)
-    weighted = post[codes] * resid  # (n, K)
-    grad_beta = x.T @ weighted.sum(axis=1)
-    grad_log_sd = float((weighted * u[None, :]).sum())
-    return float(log_lj.sum()), grad_beta, grad_log_sd
-
-
-def _fit_beta(
-    y: np.ndarray,
-    x: np.ndarray,
-    codes: np.ndarray,
-    k: int,
-    log_sd: float | None,
-    start: np.ndarray,
-) -> tuple[np.ndarray, float, float]:
-    """Maximise the marginal likelihood over ``beta`` (and ``log_sd`` when it is None).
-    Returns ``(beta, log_sd, loglik)``."""
-    p = x.shape[1]
-    free_sd = log_sd is None
-
-    def neg(theta: np.ndarray) -> tuple[float, np.ndarray]:
-        beta = theta[:p]
-        raw = float(theta[p]) if free_sd else float(log_sd)  # type: ignore[arg-type]
-        lsd = min(max(raw, -8.0), 2.5)  # the SD kept in [0.0003, 12]: flat outside
-        ll, gb, gs = _ri_loglik(beta, lsd, y, x, codes, k)
-        if lsd != raw:
-            gs = 0.0
-        grad = np.concatenate([gb, [gs]]) if free_sd else gb
-        return -ll, -grad
-
-    theta0 = np.concatenate([start[:p], [start[p]]]) if free_sd else start[:p]
-    res = optimize.minimize(neg, theta0, jac=True, method="BFGS", options={"gtol": 1e-4})
-    lsd = min(max(float(res.x[p]), -8.0), 2.5) if free_sd else float(log_sd)  # type: ignore[arg-type]
-    return res.x[:p], lsd, -float(res.fun)
-
-
-def random_intercept_logit(
-    df: pd.DataFrame, outcome: str, covariates: list[str], group: str, alpha: float = 0.05
-) -> RandomInterceptFit:
-    """Fit ``outcome ~ covariates + (1 | group)`` by maximum likelihood and give the group SD
-    with its profile-likelihood interval (two-sided ``1 - alpha``: the SDs whose likelihood-ratio
-    statistic against the maximum is below the chi-square(1) quantile; the lower end is 0 when
-    an SD of 0 is inside).
-
-    Continuous covariates are used as given (standardise them first); covariates with no
-    variation are dropped. Caveat: an SD on the boundary (0) makes the chi-square reference
-    conservative at the lower end; with few groups the interval is wide."""
-    from threadpoolctl import threadpool_limits
-
-    # small matrices, many calls: one BLAS thread (threads only contend, on a shared machine)
-    with threadpool_limits(limits=1, user_api="blas"):
-        return _random_intercept_logit(df, outcome, covariates, group, alpha)
-
-
-def _random_intercept_logit(
-    df: pd.DataFrame, outcome: str, covariates: list[str], group: str, alpha: float
-) -> RandomInterceptFit:
-    """:func:`random_intercept_logit` without the BLAS thread limit."""
-    data = df[[outcome, *covariates, group]].dropna()
-    cols = [c for c in covariates if data[c].astype(float).std(ddof=0) > 0]
-    x = np.column_stack([np.ones(len(data))] + [data[c].astype(float) for c in cols])
-    y = data[outcome].astype(float).to_numpy()
-    codes, uniques = pd.factorize(data[group])
-    k = len(uniques)
-    names = ["const", *cols]
-    if len(y) == 0 or k < 2 or y.min() == y.max():
-        nan_coef = pd.Series(np.nan, index=names)
-        return RandomInterceptFit(math.nan, math.nan, math.nan, nan_coef, math.nan, len(y), k)
-    start = np.zeros(x.shape[1] + 1)
-    start[0] = math.log((y.mean() + 1e-3) / (1 - y.mean() + 1e-3))
-    start[-1] = math.log(0.5)
-    beta, lsd, llmax = _fit_beta(y, x, codes, k, None, start)
-    crit = float(sps.chi2.ppf(1 - alpha, 1))
-
-    def deviance(sd: float) -> float:
-        b, _, ll = _fit_beta(y, x, codes, k, math.log(max(sd, 1e-6)), beta)
-        return 2.0 * (llmax - ll)
-
-    sd_hat = math.exp(lsd)
-    if sd_hat < 1e-3:
-        sd_hat = 0.0
-    # lower end
-    if sd_hat == 0.0 or deviance(1e-6) <= crit:
-        low = 0.0
-    else:
-        low = float(optimize.brentq(lambda s: deviance(s) - crit, 1e-6, sd_hat, xtol=5e-3))
-    # upper end: widen until the deviance passes the critical value (capped)
-    top = max(sd_hat, 0.05)
-    high = math.nan
-    for _ in range(8):
-        top *= 1.6
-        if deviance(top) > crit:
-            high = float(
-                optimize.brentq(lambda s: deviance(s) - crit, max(sd_hat, 1e-6), top, xtol=1e-3)
-            )
-            break
-    return RandomInterceptFit(sd_hat, low, high, pd.Series(beta, index=names), llmax, len(y), k)
 
 
 def borough_residuals(df: pd.DataFrame, covariates: list[str]) -> pd.DataFrame:
@@ -531,12 +373,21 @@ def evaluate(
                     id="h3_profile_or",
                 )
             )
-            for flag, label in ((1, "strengths-based"), (0, "not strengths-based")):
+            for flag, label, key in (
+                (1, "strengths-based", "h3_acceptance_strengths_based"),
+                (0, "not strengths-based", "h3_acceptance_not_strengths_based"),
+            ):
                 g = refs[refs["strengths_based"] == flag]
                 p, lo, hi = stats.wilson_ci(int(g["accepted"].sum()), len(g), alpha)
                 indicators.append(
                     Indicator(
-                        f"Acceptance rate, {label} profiles", p, lo, hi, n=len(g), unit="proportion"
+                        f"Acceptance rate, {label} profiles",
+                        p,
+                        lo,
+                        hi,
+                        n=len(g),
+                        unit="proportion",
+                        id=key,
                     )
                 )
             if la is not None:

@@ -28,7 +28,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 
 from analysis.charts import interval_chart
 from analysis.contract.schemas import NEED_FLAGS
@@ -46,7 +45,7 @@ from analysis.hypotheses.figures import FigureSpec, as_published
 from analysis.london_memo import london_level
 from analysis.providers import EXTERNAL_GROUPS, PROVIDER_GROUPS
 from analysis.snapshot import for_year, k2_placements, snapshot_date
-from analysis.stats import Coefficient, ols_coefficient
+from analysis.stats import Coefficient, ols_coefficient, ols_coefficient_clustered
 from analysis.verdicts import HypothesisResult, Indicator, summarise_fieldwork
 
 HYPOTHESIS = 4
@@ -186,58 +185,6 @@ def start_and_borough_terms(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str
     return out, ["start_years", "start_unknown", *fy.columns], list(la.columns)
 
 
-def full_rank_design(df: pd.DataFrame, terms: list[str]) -> pd.DataFrame:
-    """Numeric design matrix with an intercept, constant columns dropped and each column that
-    is a linear combination of earlier ones dropped (so the first-listed, focus, terms are
-    kept), from ONE QR decomposition of the column-normalised matrix: a column whose diagonal
-    entry of R is below 1e-9 lies in the span of the columns before it. (Same columns as
-    :func:`analysis.stats._design`, which tests the rank column by column and is slow with
-    the many dummies of the borough and start-year effects.)"""
-    x = sm.add_constant(df[terms].astype(float), has_constant="add")
-    x = x.loc[:, (x.nunique() > 1) | (x.columns == "const")]
-    if x.empty:
-        return x
-    values = x.to_numpy(dtype=float)
-    norms = np.linalg.norm(values, axis=0)
-    r = np.linalg.qr(values / np.where(norms > 0, norms, 1.0), mode="r")
-    keep = np.abs(np.diag(r)) > 1e-9
-    return x.loc[:, keep]
-
-
-def ols_clustered(
-    df: pd.DataFrame,
-    outcome: str,
-    terms: list[str],
-    focus: str,
-    cluster: str,
-    alpha: float = 0.05,
-) -> Coefficient | None:
-    """OLS of ``outcome`` on ``terms`` (plus an intercept) with standard errors clustered on
-    ``cluster`` (CR1, statsmodels' small-sample correction); the ``focus`` coefficient with
-    its two-sided ``1 - alpha`` Wald interval (t with clusters - 1 degrees of freedom). None
-    when the focus term has no variation, the model has too few rows, or fewer than two
-    clusters. Caveat: with few clusters (under about 30) cluster-robust intervals are too
-    narrow."""
-    data = df[[outcome, *terms, cluster]].dropna()
-    x = full_rank_design(data, terms)
-    groups = pd.factorize(data[cluster])[0]
-    n_clusters = int(groups.max()) + 1 if len(groups) else 0
-    if focus not in x.columns or len(data) <= x.shape[1] + 1 or n_clusters < 2:
-        return None
-    fit = sm.OLS(data[outcome].astype(float), x).fit(
-        cov_type="cluster", cov_kwds={"groups": groups}, use_t=True
-    )
-    low, high = fit.conf_int(alpha).loc[focus]
-    return Coefficient(
-        focus,
-        float(fit.params[focus]),
-        float(low),
-        float(high),
-        float(fit.pvalues[focus]),
-        len(data),
-    )
-
-
 def premium(coef: Coefficient | None) -> tuple[float, float, float]:
     """A log-scale coefficient as a percentage premium ``exp(b) - 1`` with its interval."""
     if coef is None:
@@ -264,12 +211,12 @@ def london_premiums(df: pd.DataFrame, alpha: float = 0.05) -> dict[str, Coeffici
     y, c = "log_core", "provider"
     full = ["in_london", *adjusters, *start, *borough]
     return {
-        "adjusted": ols_clustered(frame, y, full, "in_london", c, alpha),
-        "without_start_year": ols_clustered(
+        "adjusted": ols_coefficient_clustered(frame, y, full, "in_london", c, alpha),
+        "without_start_year": ols_coefficient_clustered(
             frame, y, ["in_london", *adjusters, *borough], "in_london", c, alpha
         ),
-        "unadjusted": ols_clustered(frame, y, ["in_london"], "in_london", c, alpha),
-        "external_only": ols_clustered(
+        "unadjusted": ols_coefficient_clustered(frame, y, ["in_london"], "in_london", c, alpha),
+        "external_only": ols_coefficient_clustered(
             ext, y, ["in_london", *ext_adjusters, *start, *borough], "in_london", c, alpha
         ),
     }
@@ -307,12 +254,15 @@ def _premium_indicator(
     note: str,
     supports: bool | None = None,
     smallest: float | None = None,
+    *,
+    id: str,
 ) -> Indicator:
-    """An indicator of a premium ``exp(b) - 1``; ``supports`` from the evidence rule (or, with
-    ``smallest``, whether the interval excludes 0 and the estimate reaches it)."""
+    """An indicator of a premium ``exp(b) - 1`` with its stable ``id``; ``supports`` from the
+    evidence rule (or, with ``smallest``, whether the interval excludes 0 and the estimate
+    reaches it)."""
     est, low, high = premium(coef)
     if coef is None:
-        return Indicator(name, None, unit="proportion", note=note + " Not estimable.")
+        return Indicator(name, None, unit="proportion", note=note + " Not estimable.", id=id)
     if supports is None and smallest is not None:
         supports = bool(coef.ci_low > 0 and coef.estimate >= smallest)
     return Indicator(
@@ -325,6 +275,7 @@ def _premium_indicator(
         unit="proportion",
         supports=supports,
         note=note,
+        id=id,
     )
 
 
@@ -342,9 +293,12 @@ def borough_premium(df: pd.DataFrame, la: str, rules: dict) -> Indicator:
             n=len(sub),
             unit="proportion",
             note=f"Too few costed placements on one side ({n_in} in London, {n_out} outside).",
+            id="h4_premium_borough",
         )
     coef = ols_coefficient(sub, "log_core", ["in_london"], "in_london", float(rules["alpha"]))
-    return _premium_indicator(name, coef, "Borough's own placements; not adjusted.")
+    return _premium_indicator(
+        name, coef, "Borough's own placements; not adjusted.", id="h4_premium_borough"
+    )
 
 
 def evaluate(
@@ -406,23 +360,27 @@ def evaluate(
             "procurement, start year (trend and financial year) and placing borough; 95% CI "
             f"with SEs clustered by provider ({n_providers} clusters).",
             supports=part["verdict"] == "Supported",
+            id="h4_premium_adjusted",
         ),
         _premium_indicator(
             "London premium, adjusted but not for start year",
             coefs["without_start_year"],
             "As the test without the start-year terms: the difference from the test is what "
             "price inflation with London placements of a different age would make.",
+            id="h4_premium_without_start_year",
         ),
         _premium_indicator(
             "London premium in weekly core cost, unadjusted",
             coefs["unadjusted"],
             "Ratio of geometric mean weekly core costs, London vs outside London.",
+            id="h4_premium_unadjusted",
         ),
         _premium_indicator(
             "London premium, externally provided placements only",
             coefs["external_only"],
             "Like-for-like check: PR4/PR5 placements, adjusted as the test.",
             smallest=smallest,
+            id="h4_premium_external_only",
         ),
         _premium_indicator(
             "Extra London premium for children with a hard-to-place need",
@@ -430,6 +388,7 @@ def evaluate(
             "Ratio of the London premium for children with a hard-to-place need to that for "
             "others, minus 1 (interaction in the needs-adjusted model of the total cost); "
             "descriptive, not in the rule.",
+            id="h4_hard_to_place_extra_premium",
         ),
         Indicator(
             "Placements with a recorded weekly cost",
@@ -437,6 +396,7 @@ def evaluate(
             n=len(df),
             unit="count",
             note=f"{n_in} in London, {n_out} outside London.",
+            id="h4_costed_placements",
         ),
     ]
     if la is not None:

@@ -324,6 +324,7 @@ def borough_indicators(df: pd.DataFrame, la: str, rules: dict) -> list[Indicator
                 n=len(sub),
                 unit="proportion",
                 note=f"Too few referrals ({gap.n1} high-risk, {gap.n2} other).",
+                id="h5_acceptance_gap_borough",
             )
         ]
     return [
@@ -336,6 +337,7 @@ def borough_indicators(df: pd.DataFrame, la: str, rules: dict) -> list[Indicator
             n=len(sub),
             unit="proportion",
             note="The borough's own decided referrals; unadjusted, homes not held equal.",
+            id="h5_acceptance_gap_borough",
         )
     ]
 
@@ -348,17 +350,21 @@ def evaluate(
     caveats = list(rules.get("caveats", []))
     if ds.synthetic:
         caveats.insert(0, "Synthetic example data: the figures illustrate the method only.")
+
+    def untested(reason: str) -> HypothesisResult:
+        return not_tested(
+            HYPOTHESIS,
+            rules,
+            [MAIN, LOCAL],
+            fieldwork=fieldwork,
+            caveats=caveats,
+            reason=reason,
+            summary=NOT_TESTED,
+        )
+
     for table, what in (("referrals", "Referrals and responses"), ("needs", "Child needs")):
         if not ds.has(table):
-            return not_tested(
-                HYPOTHESIS,
-                rules,
-                [MAIN, LOCAL],
-                fieldwork=fieldwork,
-                caveats=caveats,
-                reason=f"{what} (`{table}` table) absent: no test possible.",
-                summary=NOT_TESTED,
-            )
+            return untested(f"{what} (`{table}` table) absent: no test possible.")
     df, filtered = referral_frame(ds, year, rules)
     insufficient: list[str] = []
     if not filtered:
@@ -379,16 +385,10 @@ def evaluate(
     test = df[df["in_test"]]
     n_hi, n_lo = int(test["high_risk"].sum()), int((test["high_risk"] == 0).sum())
     if min(n_hi, n_lo) < int(rules["min_group_n"]):
-        return not_tested(
-            HYPOTHESIS,
-            rules,
-            [MAIN, LOCAL],
-            fieldwork=fieldwork,
-            caveats=caveats,
-            reason="Too few decided referrals to homes with a matching registration and a free "
+        return untested(
+            "Too few decided referrals to homes with a matching registration and a free "
             f"place: {n_hi} high-risk, {n_lo} other (at least {rules['min_group_n']} each "
-            "needed).",
-            summary=NOT_TESTED,
+            "needed)."
         )
     models = within_home_models(df, alpha)
     main, local = models["high_risk"], models["high_risk_local"]
@@ -423,6 +423,7 @@ def evaluate(
             unit="odds ratio",
             supports=None if main is None else part[MAIN]["verdict"] == "Supported",
             note=within,
+            id="h5_high_risk_or",
         ),
         Indicator(
             "Within-home extra odds ratio for homes in the child's own or a neighbouring borough",
@@ -435,6 +436,7 @@ def evaluate(
             supports=None if local is None else part[LOCAL]["verdict"] == "Supported",
             note="Interaction high-risk x local home in the same model; below 1 = the risk gap "
             "is wider close to home.",
+            id="h5_local_extra_or",
         ),
         Indicator(
             "Acceptance rate gap, high-risk minus other referrals",
@@ -447,6 +449,7 @@ def evaluate(
             note=f"All decided referrals: high-risk {fmt_pct(gap.p1)} of {gap.n1}; others "
             f"{fmt_pct(gap.p2)} of {gap.n2}. Newcombe 95% CI; referrals treated as independent "
             "and homes not held equal: descriptive.",
+            id="h5_acceptance_gap",
         ),
         Indicator(
             "Decided referrals to homes with a matching registration and a free place",
@@ -456,6 +459,7 @@ def evaluate(
             note=f"Of {len(df):,} decided referrals: {int(df['matching'].sum()):,} to a home "
             f"with a matching registration, {int(df['free_place'].sum()):,} to a home with a "
             "free place.",
+            id="h5_referrals_in_test",
         ),
         Indicator(
             "Share of declines citing risk or inspection concern",
@@ -466,6 +470,7 @@ def evaluate(
             unit="proportion",
             note=f"High-risk referrals {fmt_pct(declines.p1)}, others {fmt_pct(declines.p2)} "
             "(Wilson 95% CI for the overall share).",
+            id="h5_risk_decline_share",
         ),
         Indicator(
             "Difference in share of declines citing risk, high-risk minus other",
@@ -475,6 +480,7 @@ def evaluate(
             p_value=declines.p_value,
             n=n_decl,
             unit="proportion",
+            id="h5_risk_decline_difference",
         ),
     ]
     if la is not None:

@@ -25,9 +25,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import numpy as np
 import pandas as pd
-from scipy import stats
 
 from analysis.boroughs import home_locations
 from analysis.charts import interval_chart
@@ -48,6 +46,8 @@ from analysis.stats import (
     Coefficient,
     cluster_bootstrap_ratio,
     logit_coefficients,
+    ratio_difference_bootstrap,
+    spearman_correlation,
     wilson_ci,
 )
 from analysis.verdicts import HypothesisResult, Indicator, summarise_fieldwork
@@ -120,23 +120,15 @@ def unavailable_share_gap(
     homes within each area independently (places of one home are not independent). NaNs when
     either area has no registered places. Caveat: percentile intervals of a difference of
     ratios can be a little narrow with few homes."""
-    parts = []
-    for df in (london, elsewhere):
-        num = df["places_unavailable_staffing"].fillna(0).to_numpy(dtype=float)
-        den = df["registered_places"].to_numpy(dtype=float)
-        if len(den) == 0 or den.sum() <= 0:
-            return (math.nan, math.nan, math.nan)
-        parts.append((num, den))
-    rng = np.random.default_rng(seed)
-    estimate = 0.0
-    boot = np.zeros(n_boot)
-    for sign, (num, den) in zip((1.0, -1.0), parts, strict=True):
-        estimate += sign * num.sum() / den.sum()
-        idx = rng.integers(0, len(num), size=(n_boot, len(num)))
-        b_den = den[idx].sum(axis=1)
-        boot += sign * num[idx].sum(axis=1) / np.where(b_den > 0, b_den, np.nan)
-    low, high = np.nanquantile(boot, [alpha / 2, 1 - alpha / 2])
-    return (float(estimate), float(low), float(high))
+    return ratio_difference_bootstrap(
+        london["places_unavailable_staffing"].fillna(0),
+        london["registered_places"],
+        elsewhere["places_unavailable_staffing"].fillna(0),
+        elsewhere["registered_places"],
+        seed=seed,
+        n_boot=n_boot,
+        alpha=alpha,
+    )
 
 
 def vacancy_rate(df: pd.DataFrame, seed: int = 0, alpha: float = 0.05):
@@ -148,15 +140,14 @@ def vacancy_rate(df: pd.DataFrame, seed: int = 0, alpha: float = 0.05):
 
 
 def vacancy_occupancy_correlation(df: pd.DataFrame, alpha: float = 0.05):
-    """Spearman correlation of vacancy rate with occupancy across homes, with a Fisher-z CI."""
+    """Spearman correlation of vacancy rate with occupancy across homes, with a Fisher-z CI
+    (:func:`analysis.stats.spearman_correlation`); NaNs with fewer than 10 homes."""
     ok = df[["vacancy_rate", "occupancy"]].dropna()
     n = len(ok)
-    if n < 10 or ok["vacancy_rate"].nunique() < 2 or ok["occupancy"].nunique() < 2:
+    if n < 10:
         return (math.nan, math.nan, math.nan, math.nan, n)
-    rho, p = stats.spearmanr(ok["vacancy_rate"], ok["occupancy"])
-    z, se = math.atanh(max(min(rho, 0.999999), -0.999999)), 1 / math.sqrt(n - 3)
-    q = stats.norm.ppf(1 - alpha / 2)
-    return (float(rho), math.tanh(z - q * se), math.tanh(z + q * se), float(p), n)
+    rho = spearman_correlation(ok["vacancy_rate"], ok["occupancy"], alpha)
+    return (rho.estimate, rho.ci_low, rho.ci_high, rho.p_value, rho.n)
 
 
 @london_level
@@ -284,6 +275,7 @@ def evaluate(
             note=f"Share of registered places, {len(london)} London homes against "
             f"{len(elsewhere)} elsewhere; bootstrap over homes within each area (95% CI). "
             "Part of the rule.",
+            id="h6_unavailable_gap",
         ),
         Indicator(
             "Share of London homes' registered places out of use for lack of staff",
@@ -293,6 +285,7 @@ def evaluate(
             n=int(london["registered_places"].sum()),
             unit="proportion",
             note=f"{len(london)} London homes; bootstrap over homes (95% CI).",
+            id="h6_unavailable_share_london",
         ),
         Indicator(
             "Share of other homes' registered places out of use for lack of staff",
@@ -302,6 +295,7 @@ def evaluate(
             n=int(elsewhere["registered_places"].sum()),
             unit="proportion",
             note=f"{len(elsewhere)} homes outside London with a staffing return.",
+            id="h6_unavailable_share_elsewhere",
         ),
         Indicator(
             "Staff vacancy rate, London homes",
@@ -311,6 +305,7 @@ def evaluate(
             n=len(london),
             unit="proportion",
             note="Vacant FTE / establishment FTE.",
+            id="h6_vacancy_rate_london",
         ),
         Indicator(
             "Staff vacancy rate, homes outside London",
@@ -319,6 +314,7 @@ def evaluate(
             vac_e[2],
             n=len(elsewhere),
             unit="proportion",
+            id="h6_vacancy_rate_elsewhere",
         ),
         Indicator(
             "Rank correlation of vacancy rate with occupancy",
@@ -330,6 +326,7 @@ def evaluate(
             unit="Spearman rho",
             note="Across homes; negative = homes short of staff fill fewer of their places. "
             "Descriptive.",
+            id="h6_vacancy_occupancy_rho",
         ),
         Indicator(
             "Odds ratio of acceptance per 10 points of vacancy rate",
@@ -342,6 +339,7 @@ def evaluate(
             supports=None if vacancy_coef is None else part[VACANCY]["verdict"] == "Supported",
             note="Logistic regression of decided referrals (no response = not accepted), home "
             "in London held equal; SEs clustered on the home. Part of the rule.",
+            id="h6_vacancy_acceptance_or",
         ),
         Indicator(
             "Share of declines citing no staff available",
@@ -351,6 +349,7 @@ def evaluate(
             n=decline[3],
             unit="proportion",
             note="Wilson 95% CI. Descriptive.",
+            id="h6_staff_decline_share",
         ),
     ]
     if la is not None:
@@ -365,6 +364,7 @@ def evaluate(
                 n=int(own["registered_places"].sum()),
                 unit="proportion",
                 note=f"{len(own)} homes in the borough with a staffing return.",
+                id="h6_unavailable_share_borough",
             )
         )
     summary = staffing_summary(share_l, share_e, gap, or_, record, verdict)

@@ -79,6 +79,9 @@ class Hypothesis:
     seconds: float
     previous_year: bool
     config_dir: Path
+    #: the stable ids of its indicators that the report looks up
+    #: (:mod:`analysis.hypotheses.indicator_ids`)
+    indicators: tuple[str, ...] = ()
     #: where the hypothesis comes from (e.g. the 2022 study), "" when new
     origin: str = ""
     #: the rows of its chapter's borough table (:func:`analysis.document.borough.registered_rows`)
@@ -188,6 +191,7 @@ def _entry(path: Path, config_dir: Path) -> Hypothesis:
         seconds=float(raw.get("seconds", 1.0)),
         previous_year=bool(raw.get("previous_year", True)),
         config_dir=config_dir,
+        indicators=tuple(str(i) for i in raw.get("indicators") or ()),
         origin=str(raw.get("origin") or "").strip(),
         borough_rows=tuple(raw.get("borough_rows") or ()),
         chapter=_chapter(raw.get("chapter"), path),

@@ -62,7 +62,8 @@ def ended_placements(episodes: pd.DataFrame, year: int) -> pd.DataFrame:
 def endings_by_location(ended: pd.DataFrame) -> pd.DataFrame:
     """Ended placements by kind (``unplanned``, ``planned or other``, ``left care``, ``not
     recorded``) and the home's location (columns ``in_london``, ``outside_london``, ``total``),
-    with ``pct_unplanned`` rows' share worked out by :func:`unplanned_share`."""
+    (the share of moves that were unplanned is worked out, from protected counts, where it is
+    published: :func:`analysis.placements.publish.write_breakdowns`)."""
     kind = ended["reason"].map(
         lambda r: (
             "left care"
@@ -81,16 +82,4 @@ def endings_by_location(ended: pd.DataFrame) -> pd.DataFrame:
         counts = df[df["outside"] == flag]["kind"].value_counts()
         out[col] = out["ending"].map(counts).fillna(0).astype(int)
     out["total"] = out["in_london"] + out["outside_london"]
-    return out
-
-
-def unplanned_share(table: pd.DataFrame) -> dict[str, float | None]:
-    """Share (0-1) of unplanned endings among endings followed by another placement with a
-    recorded reason, for homes in London, outside London and all."""
-    out: dict[str, float | None] = {}
-    moved = table[table["ending"].isin(("unplanned", "planned or other"))]
-    for col in ("in_london", "outside_london", "total"):
-        whole = int(moved[col].sum())
-        part = int(moved.loc[moved["ending"] == "unplanned", col].sum())
-        out[col] = part / whole if whole else None
     return out

@@ -10,12 +10,14 @@ how closely the order of boroughs by places follows their order by children, not
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import pandas as pd
 
 from analysis.boroughs import london_boroughs
 from analysis.providers import external_sector
+from analysis.stats import spearman_correlation
 
 LA_SECTORS = frozenset({"local authority"})
 
@@ -46,15 +48,13 @@ def places_by_borough(homes: pd.DataFrame) -> pd.DataFrame:
 def spearman(x: pd.Series, y: pd.Series) -> dict[str, Any]:
     """Spearman's rank correlation of two aligned series (rows missing either left out):
     ``rho``, ``p_value`` (two-sided), ``n``. Caveat: with about 30 boroughs only a correlation
-    above about 0.35 in size is distinguishable from none at the 5% level."""
-    from scipy.stats import spearmanr
-
+    above about 0.35 in size is distinguishable from none at the 5% level
+    (:func:`analysis.stats.spearman_correlation`; None when it is not defined)."""
     both = pd.concat([pd.to_numeric(x, errors="coerce"), pd.to_numeric(y, errors="coerce")], axis=1)
-    both = both.dropna()
-    if len(both) < 3 or both.iloc[:, 0].nunique() < 2 or both.iloc[:, 1].nunique() < 2:
-        return {"rho": None, "p_value": None, "n": len(both)}
-    rho, p = spearmanr(both.iloc[:, 0], both.iloc[:, 1])
-    return {"rho": float(rho), "p_value": float(p), "n": len(both)}
+    corr = spearman_correlation(both.iloc[:, 0], both.iloc[:, 1])
+    if math.isnan(corr.estimate):
+        return {"rho": None, "p_value": None, "n": corr.n}
+    return {"rho": corr.estimate, "p_value": corr.p_value, "n": corr.n}
 
 
 def strength(rho: float | None) -> str:
