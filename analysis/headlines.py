@@ -34,6 +34,7 @@ import pandas as pd
 from analysis.boroughs import london_boroughs
 from analysis.dataset import Dataset
 from analysis.providers import external_sector
+from analysis.shares import per_cent
 from analysis.snapshot import k2_placements
 
 
@@ -44,7 +45,7 @@ def share(numerator: float, denominator: float) -> float:
 
 def percent(value: float) -> float:
     """A share (0-1) in per cent rounded to one decimal, as the published record writes it."""
-    return round(100.0 * value, 1)
+    return round(per_cent(value), 1)
 
 
 def share_placed_outside_london(placements: pd.DataFrame) -> float:

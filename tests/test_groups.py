@@ -415,20 +415,20 @@ def test_typology_back_test_group_averages_on_example_dataset(config, example_pr
 def test_public_data_indicators_from_real_files():
     if not (SHARED_PUBLIC_DATA / "dfe_cla_placed_in_out_netgain_2020-2024.csv").exists():
         pytest.skip(f"public data not present in {SHARED_PUBLIC_DATA}")
-    from analysis.groups.public import public_data_indicators
+    from analysis.groups.public import public_data_indicators, published_public_indicators
 
     pub = public_data_indicators(SHARED_PUBLIC_DATA, 2024)
     assert len(pub) == 33
     assert pub.loc["Camden", "cla_at_31_march"] == 214
-    assert pub.loc["Camden", "pct_placed_outside_la"] == pytest.approx(100 * 130 / 214)
+    assert pub.loc["Camden", "pct_placed_outside_la"] == pytest.approx(130 / 214)  # a fraction
+    published = published_public_indicators(pub)  # the CSV writes it in per cent
+    assert published.loc["Camden", "pct_placed_outside_la"] == pytest.approx(100 * 130 / 214)
     assert pub.loc["Camden", "net_gain_per_10k"] == pytest.approx(-72 / 36292 * 1e4)
     assert pub["homes"].sum() == 161  # London's children's homes at 31 March 2023 (README)
     # Suppressed cells are missing, never zero.
     assert np.isnan(pub.loc["City of London", "pct_placed_outside_la"])
-    assert (
-        pub["pct_new_placements_over_20_miles"].between(0, 100).all()
-        or pub["pct_new_placements_over_20_miles"].dropna().between(0, 100).all()
-    )
+    assert pub["pct_new_placements_over_20_miles"].dropna().between(0, 1).all()
+    assert pub["pct_placed_outside_la"].dropna().between(0, 1).all()
 
 
 def test_outputs_written_with_disclosure_control(config, tmp_path, monkeypatch):

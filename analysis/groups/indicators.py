@@ -13,6 +13,7 @@ import pandas as pd
 
 from analysis.boroughs import london_boroughs, london_ons_codes
 from analysis.dataset import Dataset
+from analysis.shares import per_cent
 from analysis.snapshot import k2_placements, open_episodes
 
 GOOD_OR_BETTER = frozenset({"outstanding", "good"})
@@ -100,7 +101,7 @@ def published_indicators(indicators: pd.DataFrame) -> pd.DataFrame:
     out = indicators.copy()
     for col in PERCENT_COLUMNS:
         if col in out.columns:
-            out[col] = 100.0 * out[col]
+            out[col] = per_cent(out[col])
     return out
 
 

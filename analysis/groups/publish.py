@@ -28,7 +28,7 @@ from analysis.groups.indicators import (
     indicator_disclosure,
     published_indicators,
 )
-from analysis.groups.public import PUBLIC_INDICATOR_LABELS
+from analysis.groups.public import PUBLIC_INDICATOR_LABELS, published_public_indicators
 from analysis.groups.results import (
     GroupsAnalysis,
     analyse_groups,
@@ -119,7 +119,8 @@ def write_tables(
     write_table(a.clusters.missing, paths.tables / "groups_missing_values.csv")
     if a.public_indicators is not None:
         write_table(
-            a.public_indicators.reset_index(), paths.tables / "groups_public_indicators.csv"
+            published_public_indicators(a.public_indicators).reset_index(),
+            paths.tables / "groups_public_indicators.csv",
         )
 
 

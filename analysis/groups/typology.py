@@ -18,6 +18,7 @@ import pandas as pd
 
 from analysis.groups.indicators import PERCENT_COLUMNS
 from analysis.paths import CONFIG
+from analysis.shares import per_cent
 from analysis.yaml_files import read_yaml
 
 NOT_GROUPED = "not grouped"
@@ -136,7 +137,7 @@ def published_profile(profile: pd.DataFrame) -> pd.DataFrame:
     out = profile.copy()
     for col in PERCENT_COLUMNS:
         if col in out.columns:
-            out[col] = 100.0 * out[col]
+            out[col] = per_cent(out[col])
     return out
 
 
@@ -147,7 +148,7 @@ def published_comparison(comparison: pd.DataFrame) -> pd.DataFrame:
         return out
     share = out["measure"].isin(PERCENT_COLUMNS)
     for col in ("this_data", "report_2022", "difference"):
-        out[col] = out[col].astype(float).where(~share, 100.0 * out[col].astype(float))
+        out[col] = out[col].astype(float).where(~share, per_cent(out[col]))
     return out
 
 
@@ -155,8 +156,8 @@ def _margin_text(indicator: str, margin: float, threshold: float) -> str:
     """``has <indicator> within <margin> of the threshold <t>``; shares in per cent."""
     if indicator in PERCENT_COLUMNS:
         return (
-            f"has {indicator} within {100 * margin:g} percentage points of the threshold "
-            f"{100 * threshold:g}%"
+            f"has {indicator} within {per_cent(margin):g} percentage points of the threshold "
+            f"{per_cent(threshold):g}%"
         )
     return f"has {indicator} within {margin:g} of the threshold {threshold:g}"
 
