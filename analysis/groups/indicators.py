@@ -210,8 +210,8 @@ def borough_indicators(ds: Dataset, year: int) -> pd.DataFrame:
     columns and commissioning indicators (see :data:`INDICATOR_LABELS`).
 
     ``children_per_london_la`` is London-placed K2 children / London LAs used (0 when none);
-    shares (fractions 0-1) of K2 children are missing for a borough with no K2 children. Computed once
-    per dataset and year (:meth:`analysis.dataset.Dataset.derived`); a copy each call.
+    shares (fractions 0-1) of K2 children are missing for a borough with no K2 children.
+    Computed once per dataset and year (:meth:`analysis.dataset.Dataset.derived`); a copy each call.
     """
     year = int(year)
     return ds.derived(("borough_indicators", year), lambda: _borough_indicators(ds, year)).copy(
