@@ -2,7 +2,9 @@
 
 All figures count K2 (children's home) placements of the 33 London boroughs open on 31 March
 (:func:`analysis.snapshot.residential_placements`) and the London children's homes of the Ofsted
-register (canonical ``homes`` table). Shares are percentages rounded to one decimal.
+register (canonical ``homes`` table). Shares are fractions 0-1 (:func:`headline_shares`); the
+published record (:func:`headline_figures`, ``results/headlines.json``) writes them in per cent
+rounded to one decimal (:data:`SHARE_KEYS`, :func:`percent`).
 
 Definitions (and their caveats):
 
@@ -32,48 +34,54 @@ import pandas as pd
 from analysis.boroughs import london_boroughs
 from analysis.dataset import Dataset
 from analysis.providers import external_sector
+from analysis.shares import per_cent
 from analysis.snapshot import k2_placements
 
 
-def percent(numerator: float, denominator: float) -> float:
-    """``100 * numerator / denominator`` rounded to one decimal; NaN when the denominator is 0."""
-    return round(100.0 * numerator / denominator, 1) if denominator else float("nan")
+def share(numerator: float, denominator: float) -> float:
+    """``numerator / denominator`` (a fraction 0-1); NaN when the denominator is 0."""
+    return numerator / denominator if denominator else float("nan")
+
+
+def percent(value: float) -> float:
+    """A share (0-1) in per cent rounded to one decimal, as the published record writes it."""
+    return round(per_cent(value), 1)
 
 
 def share_placed_outside_london(placements: pd.DataFrame) -> float:
-    """Pooled % of K2 placements outside London (``outside_london`` flag of the placements)."""
-    return percent(int(placements["outside_london"].sum()), len(placements))
+    """Pooled share (0-1) of K2 placements outside London (``outside_london`` flag)."""
+    return share(int(placements["outside_london"].sum()), len(placements))
 
 
 def borough_shares_outside_london(placements: pd.DataFrame) -> pd.Series:
-    """Each placing borough's % (unrounded) of its K2 placements outside London, indexed by LA.
+    """Each placing borough's share (0-1) of its K2 placements outside London, indexed by LA.
 
     Only boroughs with at least one K2 placement appear (a share of nothing is undefined).
     """
     by_la = placements.groupby("LA")["outside_london"].agg(["sum", "size"])
-    return (100.0 * by_la["sum"] / by_la["size"]).sort_index()
+    return (by_la["sum"] / by_la["size"]).sort_index()
 
 
 def unweighted_mean_share(placements: pd.DataFrame, inner_outer: str) -> float:
-    """Unweighted mean of borough shares outside London over one sub-area ("Inner"/"Outer").
+    """Unweighted mean of borough shares (0-1) outside London over one sub-area ("Inner"/"Outer").
 
     Caveat: a borough with 2 placements weighs as much as one with 60.
     """
     shares = borough_shares_outside_london(placements)
     io = london_boroughs().set_index("la_name")["inner_outer"]
     chosen = shares[shares.index.map(io) == inner_outer]
-    return round(float(chosen.mean()), 1) if len(chosen) else float("nan")
+    return float(chosen.mean()) if len(chosen) else float("nan")
 
 
 def pooled_share(placements: pd.DataFrame, inner_outer: str) -> float:
-    """Pooled % outside London of the K2 placements made by one sub-area's boroughs."""
+    """Pooled share (0-1) outside London of the K2 placements made by one sub-area's boroughs."""
     sub = placements[placements["inner_outer"] == inner_outer]
     return share_placed_outside_london(sub)
 
 
-def count_boroughs_with_share(placements: pd.DataFrame, share: float) -> int:
-    """Number of boroughs (with K2 placements) whose share outside London equals ``share`` %."""
-    return int((borough_shares_outside_london(placements) == share).sum())
+def count_boroughs_with_share(placements: pd.DataFrame, value: float) -> int:
+    """Number of boroughs (with K2 placements) whose share (0-1) outside London is ``value``."""
+    return int((borough_shares_outside_london(placements) == value).sum())
 
 
 def london_external_places(homes: pd.DataFrame) -> int:
@@ -107,8 +115,21 @@ def busiest_host(placements: pd.DataFrame) -> tuple[str | None, int]:
     return hosts[0], top
 
 
-def headline_figures(ds: Dataset, year: int) -> dict[str, Any]:
-    """The 2022 report's headline figures for ``year`` (see the module docstring)."""
+#: The headline figures that are shares (0-1 in :func:`headline_shares`, per cent in the
+#: published record; ``unit: "%"`` in ``config/report.yaml``).
+SHARE_KEYS: tuple[str, ...] = (
+    "share_outside_london",
+    "share_used_by_london",
+    "inner_share_outside_london",
+    "outer_share_outside_london",
+    "inner_pooled_share_outside_london",
+    "outer_pooled_share_outside_london",
+)
+
+
+def headline_shares(ds: Dataset, year: int) -> dict[str, Any]:
+    """The 2022 report's headline figures for ``year`` (see the module docstring), shares as
+    fractions 0-1 (unrounded)."""
     placements = k2_placements(ds, year)
     host, n_hosts = busiest_host(placements)
     places = london_external_places(ds.table("homes"))
@@ -119,13 +140,26 @@ def headline_figures(ds: Dataset, year: int) -> dict[str, Any]:
         "share_outside_london": share_placed_outside_london(placements),
         "london_external_places": places,
         "london_external_places_used_by_london": used,
-        "share_used_by_london": percent(used, places),
+        "share_used_by_london": share(used, places),
         "inner_share_outside_london": unweighted_mean_share(placements, "Inner"),
         "outer_share_outside_london": unweighted_mean_share(placements, "Outer"),
         "inner_pooled_share_outside_london": pooled_share(placements, "Inner"),
         "outer_pooled_share_outside_london": pooled_share(placements, "Outer"),
         "boroughs_none_outside_london": count_boroughs_with_share(placements, 0.0),
-        "boroughs_all_outside_london": count_boroughs_with_share(placements, 100.0),
+        "boroughs_all_outside_london": count_boroughs_with_share(placements, 1.0),
         "max_london_las_placing_in_one_borough": n_hosts,
         "busiest_host_borough": host,
     }
+
+
+def published_headlines(figures: dict[str, Any]) -> dict[str, Any]:
+    """The headline record as written (``results/headlines.json``): the shares of
+    :data:`SHARE_KEYS` in per cent rounded to one decimal, the rest as they are."""
+    return {k: percent(v) if k in SHARE_KEYS else v for k, v in figures.items()}
+
+
+def headline_figures(ds: Dataset, year: int) -> dict[str, Any]:
+    """The published headline record for ``year``: :func:`headline_shares` with the shares in
+    per cent to one decimal (:func:`published_headlines`), what ``results/headlines.json`` holds
+    and the report's headline table shows with its unit."""
+    return published_headlines(headline_shares(ds, year))

@@ -107,16 +107,17 @@ def test_indicators_count_placements_by_location():
     assert len(ind) == 33
     cam = ind.loc["Camden"]
     assert cam["cla_cohort"] == 20 and cam["k2_children"] == 4
-    assert cam["pct_residential"] == pytest.approx(20.0)
-    assert cam["pct_in_borough"] == pytest.approx(50.0)
-    assert cam["pct_london_oob"] == pytest.approx(25.0)
-    assert cam["pct_outside_london"] == pytest.approx(25.0)
+    # shares are fractions 0-1 (the published table writes them in per cent)
+    assert cam["pct_residential"] == pytest.approx(0.2)
+    assert cam["pct_in_borough"] == pytest.approx(0.5)
+    assert cam["pct_london_oob"] == pytest.approx(0.25)
+    assert cam["pct_outside_london"] == pytest.approx(0.25)
     assert cam["n_london_las"] == 2
     assert cam["children_per_london_la"] == pytest.approx(1.5)
     assert cam["in_house_k2"] == 1
     assert cam["la_home_places"] == 4
     # Graded homes: H1 Good, H2 Inadequate (x2); H3 ungraded is left out.
-    assert cam["pct_good_or_better"] == pytest.approx(100 / 3)
+    assert cam["pct_good_or_better"] == pytest.approx(1 / 3)
     assert cam["median_distance_miles"] == pytest.approx(5.0)
     hack = ind.loc["Hackney"]
     assert hack["k2_children"] == 0 and np.isnan(hack["pct_in_borough"])
@@ -125,7 +126,7 @@ def test_indicators_count_placements_by_location():
 
 def _indicators(rows: dict[str, dict]) -> pd.DataFrame:
     base = {
-        "pct_residential": 10.0,
+        "pct_residential": 0.10,
         "in_house_k2": 0,
         "n_london_las": 0,
         "children_per_london_la": 0.0,
@@ -136,13 +137,13 @@ def _indicators(rows: dict[str, dict]) -> pd.DataFrame:
 def test_typology_rules_in_order(config):
     ind = _indicators(
         {
-            "Camden": {"pct_residential": 2.0, "in_house_k2": 3, "n_london_las": 2},  # 1 before 2
+            "Camden": {"pct_residential": 0.02, "in_house_k2": 3, "n_london_las": 2},  # 1 before 2
             "Hackney": {"in_house_k2": 2, "n_london_las": 3, "children_per_london_la": 1.0},
             "Islington": {"n_london_las": 2, "children_per_london_la": 2.0},  # >= 2: strategic
             "Lambeth": {"n_london_las": 5, "children_per_london_la": 1.9},
             "Lewisham": {"n_london_las": 0},
-            "City of London": {"pct_residential": 50.0, "n_london_las": 1},
-            "Brent": {"pct_residential": 3.0, "n_london_las": 1, "children_per_london_la": 3.0},
+            "City of London": {"pct_residential": 0.5, "n_london_las": 1},
+            "Brent": {"pct_residential": 0.03, "n_london_las": 1, "children_per_london_la": 3.0},
         }
     )
     groups = assign_typology(ind, config["typology"])
@@ -161,18 +162,18 @@ def test_typology_rules_in_order(config):
 
 
 def test_typology_threshold_comes_from_config(config):
-    ind = _indicators({"Camden": {"pct_residential": 4.0}})
+    ind = _indicators({"Camden": {"pct_residential": 0.04}})
     rules = json.loads(json.dumps(config["typology"]))
     assert assign_typology(ind, rules)["Camden"] == 5
-    rules["rules"][0]["when"][0]["value"] = 5.0
+    rules["rules"][0]["when"][0]["value"] = 0.05
     assert assign_typology(ind, rules)["Camden"] == 1
 
 
 def test_profile_is_unweighted_mean_over_boroughs():
     ind = pd.DataFrame(
         {
-            "pct_in_borough": [10.0, 30.0, 0.0],
-            "pct_london_oob": [40.0, 50.0, 0.0],
+            "pct_in_borough": [0.10, 0.30, 0.0],
+            "pct_london_oob": [0.40, 0.50, 0.0],
             "n_london_las": [1, 2, 0],
             "children_per_london_la": [1.0, 1.5, 0.0],
         },
@@ -181,7 +182,7 @@ def test_profile_is_unweighted_mean_over_boroughs():
     groups = pd.Series([1, 1, 5], index=ind.index, dtype="Int64")
     prof = typology_profile(ind, groups).set_index("group")
     assert prof.loc[1, "n_boroughs"] == 2
-    assert prof.loc[1, "pct_in_borough"] == pytest.approx(20.0)
+    assert prof.loc[1, "pct_in_borough"] == pytest.approx(0.2)
     assert prof.loc[1, "n_london_las"] == pytest.approx(1.5)
     assert prof.loc[5, "children_per_london_la"] == 0
 
@@ -253,12 +254,12 @@ def test_shares_are_shrunk_by_their_number_of_children():
         index=["small", "large", "other"],
     )
     shares, london = shrunk_share(ind["k2_outside_london"], ind["k2_children"], 5)
-    assert london == pytest.approx(100 * 36 / 100)
+    assert london == pytest.approx(36 / 100)
     # Both boroughs observe 100% / 50%; the 2-child share moves most of the way to London's.
-    assert shares["small"] == pytest.approx(100 * (2 + 5 * 0.36) / 7)
-    assert shares["large"] == pytest.approx(100 * (34 + 5 * 0.36) / 73)
-    assert abs(shares["small"] - london) < abs(100 - london) * 0.3
-    assert abs(shares["large"] - 50) < 2
+    assert shares["small"] == pytest.approx((2 + 5 * 0.36) / 7)
+    assert shares["large"] == pytest.approx((34 + 5 * 0.36) / 73)
+    assert abs(shares["small"] - london) < abs(1 - london) * 0.3
+    assert abs(shares["large"] - 0.5) < 0.02
     # No children behind a value: London's value, listed, not silently filled.
     ind2 = pd.DataFrame(
         {
@@ -272,7 +273,7 @@ def test_shares_are_shrunk_by_their_number_of_children():
     )
     feats = ["pct_in_borough", "pct_london_oob", "pct_residential", "median_distance_miles"]
     table = clustering_features(ind2, feats, {"prior_children": 5})
-    assert table.values.loc["none", "pct_in_borough"] == pytest.approx(100 * 7 / 30)
+    assert table.values.loc["none", "pct_in_borough"] == pytest.approx(7 / 30)
     assert table.values.loc["none", "median_distance_miles"] == pytest.approx(
         (10 * 5 + 20 * 40) / 30
     )
@@ -402,8 +403,8 @@ def test_typology_back_test_group_averages_on_example_dataset(config, example_pr
     prof = example_profile
     report = config["typology"]["report_2022"]
     for col, tol in (
-        ("pct_in_borough", 6.0),
-        ("pct_london_oob", 4.5),
+        ("pct_in_borough", 0.06),  # shares are fractions: 6 percentage points
+        ("pct_london_oob", 0.045),
         ("n_london_las", 1.1),
         ("children_per_london_la", 0.6),
     ):
@@ -414,20 +415,20 @@ def test_typology_back_test_group_averages_on_example_dataset(config, example_pr
 def test_public_data_indicators_from_real_files():
     if not (SHARED_PUBLIC_DATA / "dfe_cla_placed_in_out_netgain_2020-2024.csv").exists():
         pytest.skip(f"public data not present in {SHARED_PUBLIC_DATA}")
-    from analysis.groups.public import public_data_indicators
+    from analysis.groups.public import public_data_indicators, published_public_indicators
 
     pub = public_data_indicators(SHARED_PUBLIC_DATA, 2024)
     assert len(pub) == 33
     assert pub.loc["Camden", "cla_at_31_march"] == 214
-    assert pub.loc["Camden", "pct_placed_outside_la"] == pytest.approx(100 * 130 / 214)
+    assert pub.loc["Camden", "pct_placed_outside_la"] == pytest.approx(130 / 214)  # a fraction
+    published = published_public_indicators(pub)  # the CSV writes it in per cent
+    assert published.loc["Camden", "pct_placed_outside_la"] == pytest.approx(100 * 130 / 214)
     assert pub.loc["Camden", "net_gain_per_10k"] == pytest.approx(-72 / 36292 * 1e4)
     assert pub["homes"].sum() == 161  # London's children's homes at 31 March 2023 (README)
     # Suppressed cells are missing, never zero.
     assert np.isnan(pub.loc["City of London", "pct_placed_outside_la"])
-    assert (
-        pub["pct_new_placements_over_20_miles"].between(0, 100).all()
-        or pub["pct_new_placements_over_20_miles"].dropna().between(0, 100).all()
-    )
+    assert pub["pct_new_placements_over_20_miles"].dropna().between(0, 1).all()
+    assert pub["pct_placed_outside_la"].dropna().between(0, 1).all()
 
 
 def test_outputs_written_with_disclosure_control(config, tmp_path, monkeypatch):
@@ -477,12 +478,12 @@ def test_borderline_boroughs_near_a_threshold_or_on_small_counts(config):
     rules = config["typology"]
     ind = _indicators(
         {
-            "Camden": {"pct_residential": 2.8, "n_london_las": 2, "children_per_london_la": 3},
-            "Hackney": {"pct_residential": 2.0, "n_london_las": 2, "children_per_london_la": 3},
+            "Camden": {"pct_residential": 0.028, "n_london_las": 2, "children_per_london_la": 3},
+            "Hackney": {"pct_residential": 0.02, "n_london_las": 2, "children_per_london_la": 3},
             "Islington": {"n_london_las": 4, "children_per_london_la": 2.0},  # 2.0: 1 child off
             "Lambeth": {"n_london_las": 4, "children_per_london_la": 3.5},
             "Lewisham": {"in_house_k2": 3, "n_london_las": 2, "children_per_london_la": 3},
-            "City of London": {"pct_residential": 2.9},
+            "City of London": {"pct_residential": 0.029},
         }
     )
     hidden = pd.DataFrame(False, index=ind.index, columns=["in_house_k2", "pct_residential"])
@@ -495,8 +496,26 @@ def test_borderline_boroughs_near_a_threshold_or_on_small_counts(config):
     assert flags.loc["Lewisham", "borderline"] and "in_house_k2" in flags.loc["Lewisham", "reason"]
     assert not flags.loc["City of London", "borderline"]  # excluded, never borderline
     # The margin comes from the configuration.
-    wide = {**rules, "borderline_margins": {**rules["borderline_margins"], "pct_residential": 1.5}}
+    wide = {
+        **rules,
+        "borderline_margins": {**rules["borderline_margins"], "pct_residential": 0.015},
+    }
     assert borderline(ind, wide, hidden).loc["Hackney", "borderline"]
+    # a share's margin and threshold are written in per cent
+    assert flags.loc["Camden", "reason"] == (
+        "has pct_residential within 0.5 percentage points of the threshold 3%"
+    )
+
+
+def test_borderline_margin_includes_a_share_exactly_at_it(config):
+    """3.5% is within 0.5 points of 3% although 0.035 - 0.03 > 0.005 in floating point."""
+    from analysis.groups.typology import borderline
+
+    rules = config["typology"]
+    ind = _indicators({"Camden": {"pct_residential": 7 / 200, "n_london_las": 2}})
+    ind.loc["Camden", "children_per_london_la"] = 3
+    assert 7 / 200 - 0.03 > 0.005  # the floating-point trap
+    assert borderline(ind, rules).loc["Camden", "borderline"]
 
 
 def test_borderline_flag_never_depends_on_a_hidden_value(config):
@@ -510,7 +529,7 @@ def test_borderline_flag_never_depends_on_a_hidden_value(config):
         ind = _indicators(
             {
                 "Camden": {
-                    "pct_residential": 2.8 + value,
+                    "pct_residential": (2.8 + value) / 100,
                     "n_london_las": 2,
                     "children_per_london_la": value,
                 }
@@ -520,3 +539,33 @@ def test_borderline_flag_never_depends_on_a_hidden_value(config):
         flags = borderline(ind, rules, hidden)
         assert flags.loc["Camden", "borderline"]
         assert flags.loc["Camden", "borderline_with"] == ""
+
+
+def test_indicator_shares_are_fractions_and_published_in_per_cent():
+    """One definition per quantity: the indicator shares are fractions 0-1 in the code; the
+    published table writes them in per cent, and its disclosure declaration (``scale``)
+    describes the table as published: value = scale * numerator / denominator."""
+    from analysis.groups.indicators import (
+        INDICATOR_SHARES,
+        PERCENT_COLUMNS,
+        indicator_disclosure,
+        published_indicators,
+    )
+
+    camden = _ons("Camden")
+    plan = {"Camden": {"cohort": 20, "k2": [(camden, "PR1", "H1"), (OUTSIDE, "PR4", "H3")]}}
+    ind = borough_indicators(make_dataset(plan), YEAR)
+    for col in PERCENT_COLUMNS:
+        assert ind[col].dropna().between(0, 1).all(), col
+    pub = published_indicators(ind)
+    assert pub.loc["Camden", "pct_outside_london"] == pytest.approx(50.0)
+    assert ind.loc["Camden", "pct_outside_london"] == pytest.approx(0.5)  # not changed in place
+    assert indicator_disclosure()["shares"] is INDICATOR_SHARES
+    for col, spec in INDICATOR_SHARES.items():
+        num, den = pub[spec["numerator"]], pub[spec["denominator"]]
+        expected = float(spec.get("scale", 1)) * num / den.where(den > 0)
+        got = pub[col].where(den > 0)
+        np.testing.assert_allclose(got.dropna(), expected.dropna(), err_msg=col)
+    # every share published in per cent is declared with scale 100, and only those
+    for col, spec in INDICATOR_SHARES.items():
+        assert (float(spec.get("scale", 1)) == 100) == (col in PERCENT_COLUMNS), col

@@ -15,7 +15,9 @@ from analysis.headlines import (
     borough_shares_outside_london,
     busiest_host,
     headline_figures,
+    headline_shares,
     london_external_places,
+    published_headlines,
 )
 from analysis.paths import CONFIG, EXAMPLE_DATA
 from analysis.snapshot import residential_placements
@@ -91,6 +93,21 @@ def test_inner_outer_are_unweighted_means_of_borough_shares(tiny: Dataset) -> No
     assert h["inner_share_outside_london"] == pytest.approx(62.5)
     assert h["inner_pooled_share_outside_london"] == pytest.approx(40.0)
     assert h["outer_share_outside_london"] == pytest.approx(0.0)
+
+
+def test_shares_are_fractions_and_the_record_writes_per_cent(tiny: Dataset) -> None:
+    """One definition per quantity: the computed shares are fractions 0-1 (unrounded); only
+    the published record (results/headlines.json) writes them in per cent to one decimal."""
+    s = headline_shares(tiny, 2022)
+    assert s["share_outside_london"] == pytest.approx(2 / 7)
+    assert s["inner_share_outside_london"] == pytest.approx(0.625)  # (1/4 + 1) / 2
+    assert s["inner_pooled_share_outside_london"] == pytest.approx(0.4)
+    assert s["share_used_by_london"] == pytest.approx(4 / 7)
+    shares = borough_shares_outside_london(residential_placements(tiny.table("episodes"), 2022))
+    assert shares.between(0, 1).all() and shares["Islington"] == 1.0
+    assert published_headlines(s) == headline_figures(tiny, 2022)
+    assert published_headlines(s)["share_outside_london"] == 28.6
+    assert published_headlines(s)["placements_total"] == 7  # counts pass through
 
 
 def test_boroughs_none_and_all_outside(tiny: Dataset) -> None:

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import papermill as pm
 import pytest
 
 from analysis.paths import NOTEBOOKS, ROOT, SHARED_PUBLIC_DATA
-from analysis.public_data.national import national_context, write_national_outputs
+from analysis.public_data.national import (
+    national_context,
+    published_context,
+    published_table,
+    write_national_outputs,
+)
 
 needs_public = pytest.mark.skipif(
     not SHARED_PUBLIC_DATA.exists(), reason=f"real public data not found at {SHARED_PUBLIC_DATA}"
@@ -42,7 +48,16 @@ def test_headline_figures_from_real_data():
     loc = ctx["tables"]["placement_location"]
     assert set(loc["year"]) == {2020, 2021, 2022, 2023, 2024}
     assert {"London", "England", "Camden"} <= set(loc["area"])
-    assert loc["outside_la_pct"].dropna().between(0, 100).all()
+    # shares are fractions 0-1 in the code; the published table writes them in per cent
+    assert loc["share_outside_la"].dropna().between(0, 1).all()
+    assert ctx["london_share_of_england_homes"] == pytest.approx(161 / 2821)
+    assert 0 <= ctx["london_good_or_outstanding"] <= 1
+    published = published_table(loc)
+    assert "share_outside_la" not in published and "outside_la_pct" in published
+    np.testing.assert_allclose(published["outside_la_pct"], 100 * loc["share_outside_la"])
+    record = published_context(ctx)
+    assert record["london_share_of_england_homes_pct"] == pytest.approx(100 * 161 / 2821)
+    assert "london_share_of_england_homes" not in record
     gain = ctx["tables"]["net_gain"].set_index(["area", "year"])
     row = gain.loc[("Camden", 2024)]
     assert row["placed_in_by_other_las"] - row["placed_outside_by_this_la"] == row["net_gain"]
@@ -53,7 +68,7 @@ def test_suppressed_dfe_component_gives_missing_share_not_a_number():
     loc = national_context(SHARED_PUBLIC_DATA)["tables"]["placement_location"]
     # Barking and Dagenham 2020: a "more than 20 miles" count is `c` in the DfE file
     row = loc[(loc["area"] == "Barking and Dagenham") & (loc["year"] == 2020)].iloc[0]
-    assert row["over_20_miles_pct"] != row["over_20_miles_pct"]  # NaN
+    assert row["share_over_20_miles"] != row["share_over_20_miles"]  # NaN
 
 
 @needs_public

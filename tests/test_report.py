@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from analysis.document.assemble import build_context, write_sources
-from analysis.document.markdown import figure, number_word, pct, pipe_table
+from analysis.document.markdown import NotAFraction, figure, number_word, pct, pipe_table
 from analysis.document.recommendations import load_bank, select
 from analysis.document.workbook import write_workbook
 from analysis.hypotheses import registry
@@ -67,6 +67,28 @@ def test_every_recommendation_names_known_hypotheses_an_owner_and_a_measure():
             if "hypothesis" in t:
                 assert int(str(t["hypothesis"]).lstrip("H")) in registry.ids(CONFIG)
                 assert t["verdict"] == "Supported", rec["id"]  # the common rule's word
+
+
+def test_pct_takes_a_fraction_only():
+    """Shares are fractions 0-1 until written: pct() formats them and refuses a value that is
+    already in per cent instead of guessing (1.5 could be 1.5% or 150%)."""
+    assert pct(0.015, 1) == "1.5%" and pct(1.0) == "100%" and pct(0) == "0%"
+    assert pct(-0.25) == "-25%" and pct(float("nan")) == "–" and pct("c") == "c"
+    for per_cent in (1.5, 67.3, 100.0, -12.0):
+        with pytest.raises(NotAFraction):
+            pct(per_cent)
+
+
+def test_pct_filter_refuses_a_per_cent_value_in_a_template():
+    """The report templates' ``|pct`` filter is the same function: a 0-100 value reaching it
+    from a results file fails the build instead of printing 6730%."""
+    from analysis.document.assemble import _environment
+    from analysis.paths import REPORT_SOURCES
+
+    env = _environment(REPORT_SOURCES / "templates")
+    assert env.from_string("{{ x|pct }}").render(x=0.673) == "67%"
+    with pytest.raises(NotAFraction):
+        env.from_string("{{ x|pct }}").render(x=67.3)
 
 
 def test_pipe_table_and_figure_markdown():

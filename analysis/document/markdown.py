@@ -27,12 +27,24 @@ def fmt(value: Any, digits: int = 2) -> str:
     return str(value)
 
 
+class NotAFraction(ValueError):
+    """A value given to :func:`pct` that is not a share 0-1 (most likely already in per cent)."""
+
+
 def pct(value: Any, digits: int = 0) -> str:
-    """A share (0-1) as a percentage; values above 1 are taken as already in per cent."""
+    """A share, a fraction 0-1, as a percentage (``0.675`` -> ``68%``); ``None``, NaN and text
+    (a suppression symbol) pass through :func:`fmt`. Shares are fractions everywhere in the code
+    and turned into per cent only here, when written: a value outside [-1, 1] is refused
+    (:class:`NotAFraction`) rather than guessed to be already in per cent (1.5 could be 1.5% or
+    150%)."""
     if value is None or isinstance(value, str):
         return fmt(value)
     v = float(value)
-    return f"{v * 100 if abs(v) <= 1 else v:.{digits}f}%"
+    if math.isnan(v):
+        return fmt(v)
+    if abs(v) > 1:
+        raise NotAFraction(f"pct() takes a share 0-1, got {value!r} (already in per cent?)")
+    return f"{v * 100:.{digits}f}%"
 
 
 def cell(value: Any, digits: int = 2) -> str:

@@ -9,7 +9,7 @@ Three choices, each declared in ``config/groups.yaml`` (``clustering:``) and the
   borough's own. Non-share features measured over a borough's children (median distance) are
   pulled towards London's child-weighted value the same way.
 - **The location composition drops one share**: in borough, in London out of borough and
-  outside London sum to 100%, so only the first two are features (outside London is what is
+  outside London sum to 1, so only the first two are features (outside London is what is
   left). A log-ratio transform was not used: many boroughs have no child in their own borough
   or none in London, and the log-ratio distance between 0 and 1 of 20 children would depend
   almost wholly on the zero replacement chosen.
@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-#: Feature -> how it is built: a share (``numerator`` / ``denominator`` counts, in %), or a
+#: Feature -> how it is built: a share (``numerator`` / ``denominator`` counts, 0-1), or a
 #: per-child summary (``value`` column) weighted by ``children``; ``raw`` features are used as
 #: they are (never missing: 0 London LAs used gives 0 children per LA).
 FEATURE_SPECS: dict[str, dict[str, str]] = {
@@ -62,7 +62,7 @@ FEATURE_SPECS: dict[str, dict[str, str]] = {
 def shrunk_share(
     count: pd.Series, total: pd.Series, prior_children: float
 ) -> tuple[pd.Series, float]:
-    """Beta-binomial posterior mean of each borough's share (in %), and London's pooled share.
+    """Beta-binomial posterior mean of each borough's share (0-1), and London's pooled share.
 
     ``(count + m * p) / (total + m)`` with ``p = sum(count) / sum(total)``, ``m = prior_children``.
     At ``total = 0`` it is ``p``. Caveat: one prior for all boroughs (no borough covariates).
@@ -72,8 +72,8 @@ def shrunk_share(
     pooled = float(count.sum() / total.sum()) if total.sum() > 0 else float("nan")
     m = float(prior_children)
     if m <= 0:
-        return 100.0 * count / total.where(total > 0), 100.0 * pooled
-    return 100.0 * (count + m * pooled) / (total + m), 100.0 * pooled
+        return count / total.where(total > 0), pooled
+    return (count + m * pooled) / (total + m), pooled
 
 
 def shrunk_mean(

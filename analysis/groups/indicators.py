@@ -1,8 +1,10 @@
 """Borough placement indicators: one row per London LA, the columns of the 2022 report's table
 and more a commissioner would want.
 
-All shares are percentages (0-100) of the borough's children in residential children's homes
-(K2) at the snapshot, except ``pct_residential`` (share of the borough's whole looked-after cohort).
+All shares are fractions 0-1 of the borough's children in residential children's homes (K2)
+at the snapshot, except ``pct_residential`` (share of the borough's whole looked-after cohort).
+The published table (``tables/groups_borough_indicators.csv``) writes them in per cent
+(:data:`PERCENT_COLUMNS`, :func:`published_indicators`), converted when written.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import pandas as pd
 
 from analysis.boroughs import london_boroughs, london_ons_codes
 from analysis.dataset import Dataset
+from analysis.shares import per_cent
 from analysis.snapshot import k2_placements, open_episodes
 
 GOOD_OR_BETTER = frozenset({"outstanding", "good"})
@@ -36,6 +39,17 @@ INDICATOR_LABELS: dict[str, str] = {
     "pct_good_or_better": "% in homes rated Good or better",
 }
 
+#: The share columns (fractions 0-1 in the code) that the published indicator table writes in
+#: per cent (0-100), as it always has: :func:`published_indicators`.
+PERCENT_COLUMNS: tuple[str, ...] = (
+    "pct_residential",
+    "pct_in_borough",
+    "pct_london_oob",
+    "pct_outside_london",
+    "pct_in_house",
+    "pct_good_or_better",
+)
+
 #: Count-of-children columns and the percentages derived from each (disclosure control).
 #: A percentage is suppressed with its numerator (a share of a large total can reveal a small
 #: count) - the numerators are published counts too.
@@ -54,7 +68,8 @@ DERIVED_FROM: dict[str, str] = {
 }
 #: The arithmetic of the published indicator table, for secondary suppression and the
 #: attacker's audit (:mod:`analysis.disclosure_audit`): row totals, and each share with its
-#: numerator and denominator (suppressed when either is).
+#: numerator and denominator (suppressed when either is). They describe the table as published
+#: (:func:`published_indicators`: shares in per cent, hence ``scale: 100``).
 INDICATOR_SUMS: dict[str, tuple[str, ...]] = {
     "k2_children": ("k2_in_borough", "k2_london_oob", "k2_outside_london"),
     "k2_in_london": ("k2_in_borough", "k2_london_oob"),
@@ -80,9 +95,20 @@ INDICATOR_SHARES: dict[str, dict[str, object]] = {
 INDICATOR_QUANTITIES: dict[str, str] = {c: c for c in CHILD_COUNT_COLUMNS}
 
 
+def published_indicators(indicators: pd.DataFrame) -> pd.DataFrame:
+    """The indicator table as published: the shares of :data:`PERCENT_COLUMNS` (fractions 0-1)
+    in per cent; a copy."""
+    out = indicators.copy()
+    for col in PERCENT_COLUMNS:
+        if col in out.columns:
+            out[col] = per_cent(out[col])
+    return out
+
+
 def indicator_disclosure() -> dict[str, object]:
     """The keyword arguments of :func:`analysis.outputs.write_table` /
-    :func:`analysis.disclosure.protect_table` for the borough indicator table (index reset)."""
+    :func:`analysis.disclosure.protect_table` for the published borough indicator table (index
+    reset, :func:`published_indicators`)."""
     return {
         "child_counts": list(CHILD_COUNT_COLUMNS),
         "derived_from": dict(DERIVED_FROM),
@@ -94,14 +120,15 @@ def indicator_disclosure() -> dict[str, object]:
 
 
 def protected_indicators(ds: Dataset, year: int):  # noqa: ANN201 - ProtectedTable
-    """The borough indicator table after disclosure control (computed once per dataset and
-    year): the one suppressed version of each borough count, which the placement-patterns
-    tables follow."""
+    """The borough indicator table as published (:func:`published_indicators`: shares in per
+    cent) after disclosure control (computed once per dataset and year): the one suppressed
+    version of each borough count, which the placement-patterns tables follow."""
     from analysis.coverage import covered_boroughs, limit_to_coverage
     from analysis.disclosure import protect_table
 
     def compute():  # noqa: ANN202
-        ind = borough_indicators(ds, year).drop(columns=["ons_code"]).reset_index()
+        ind = published_indicators(borough_indicators(ds, year))
+        ind = ind.drop(columns=["ons_code"]).reset_index()
         ind = limit_to_coverage(ind, covered_boroughs(ds)).reset_index(drop=True)
         spec = indicator_disclosure()
         return protect_table(ind, spec.pop("child_counts"), spec.pop("derived_from"), **spec)
@@ -110,8 +137,8 @@ def protected_indicators(ds: Dataset, year: int):  # noqa: ANN201 - ProtectedTab
 
 
 def _share(part: pd.Series, whole: pd.Series) -> pd.Series:
-    """``100 * part / whole``, missing where ``whole`` is 0."""
-    return (100.0 * part / whole.where(whole > 0)).astype(float)
+    """``part / whole`` (a fraction 0-1), missing where ``whole`` is 0."""
+    return (part / whole.where(whole > 0)).astype(float)
 
 
 def cohort_sizes(episodes: pd.DataFrame, year: int) -> pd.Series:
@@ -156,7 +183,7 @@ def placement_location_counts(k2: pd.DataFrame, ons_of: pd.Series) -> pd.DataFra
 
 
 def home_grades_of_placements(k2: pd.DataFrame, homes: pd.DataFrame) -> pd.Series:
-    """Percentage of each borough's K2 children (with a graded home) in homes rated Good or
+    """Share (0-1) of each borough's K2 children (with a graded home) in homes rated Good or
     Outstanding. Caveat: the home's latest grade, not its grade when the child was placed."""
     grade = homes.drop_duplicates("urn").set_index("urn")["grade"].astype(str).str.lower()
     child_grade = k2["URN"].astype(str).map(grade)
@@ -183,8 +210,8 @@ def borough_indicators(ds: Dataset, year: int) -> pd.DataFrame:
     columns and commissioning indicators (see :data:`INDICATOR_LABELS`).
 
     ``children_per_london_la`` is London-placed K2 children / London LAs used (0 when none);
-    percentages of K2 children are missing for a borough with no K2 children. Computed once
-    per dataset and year (:meth:`analysis.dataset.Dataset.derived`); a copy each call.
+    shares (fractions 0-1) of K2 children are missing for a borough with no K2 children.
+    Computed once per dataset and year (:meth:`analysis.dataset.Dataset.derived`); a copy each call.
     """
     year = int(year)
     return ds.derived(("borough_indicators", year), lambda: _borough_indicators(ds, year)).copy(

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.boroughs import london_boroughs
+from analysis.shares import per_cent
 
 SUPPRESSION_SYMBOLS = frozenset({"c", "z", "x", "k", "low", "u", ":", ""})
 
@@ -38,6 +39,24 @@ PUBLIC_INDICATOR_LABELS: dict[str, str] = {
     "homes_per_10k": "Children's homes per 10,000 children",
     "places_per_10k": "Children's home places per 10,000 children",
 }
+
+
+#: The shares (fractions 0-1 in the code) that ``groups_public_indicators.csv`` writes in per
+#: cent, as it always has (:func:`published_public_indicators`).
+PUBLIC_PERCENT_COLUMNS: tuple[str, ...] = (
+    "pct_placed_outside_la",
+    "pct_new_placements_over_20_miles",
+)
+
+
+def published_public_indicators(indicators: pd.DataFrame) -> pd.DataFrame:
+    """The public-data indicator table as published: :data:`PUBLIC_PERCENT_COLUMNS` in per
+    cent; a copy."""
+    out = indicators.copy()
+    for col in PUBLIC_PERCENT_COLUMNS:
+        if col in out.columns:
+            out[col] = per_cent(out[col])
+    return out
 
 
 def to_number(values: pd.Series) -> pd.Series:
@@ -87,7 +106,8 @@ def characteristic_numbers(df: pd.DataFrame, startswith: str, column: str = "num
 
 
 def share_over_20_miles(new_placements: pd.DataFrame) -> pd.Series:
-    """Per LA, % of new placements with a known distance that were more than 20 miles from home.
+    """Per LA, the share (0-1) of new placements with a known distance that were more than 20
+    miles from home.
 
     When the two "more than 20 miles" cells are suppressed but the total, the unknown-distance
     and both "less than 20 miles" cells are published, their sum is the published remainder
@@ -107,7 +127,7 @@ def share_over_20_miles(new_placements: pd.DataFrame) -> pd.Series:
     )
     over = over.fillna(total - unknown - under)
     known = (total - unknown).where(lambda s: s > 0)
-    return 100.0 * over / known
+    return over / known
 
 
 def ofsted_homes_by_la(path: Path, provision_type: str) -> pd.DataFrame:
@@ -129,7 +149,8 @@ def ofsted_homes_by_la(path: Path, provision_type: str) -> pd.DataFrame:
 def public_data_indicators(
     public_dir: Path | str, year: int, *, provision_type: str = "Children's home"
 ) -> pd.DataFrame:
-    """One row per London LA (index ``la_name``) of real indicators for ``year``:
+    """One row per London LA (index ``la_name``) of real indicators for ``year`` (shares are
+    fractions 0-1; :func:`published_public_indicators` writes them in per cent):
 
     - ``pct_placed_outside_la``: children placed outside the LA boundary / children looked after
       at 31 March (DfE in/out/net-gain and number/rate tables);
@@ -161,7 +182,7 @@ def public_data_indicators(
     out["population_0_17"] = cla["population_estimate"].reindex(ref.index)
     out["cla_rate_per_10k"] = cla["rate_per_10000"].reindex(ref.index)
     placed_out = characteristic_numbers(netgain, "2.").reindex(ref.index)
-    out["pct_placed_outside_la"] = 100.0 * placed_out / out["cla_at_31_march"]
+    out["pct_placed_outside_la"] = placed_out / out["cla_at_31_march"]
     gain = characteristic_numbers(netgain, "Net gain").reindex(ref.index)
     out["net_gain_per_10k"] = 1e4 * gain / out["population_0_17"]
     out["pct_new_placements_over_20_miles"] = share_over_20_miles(newp).reindex(ref.index)

@@ -23,15 +23,24 @@ from analysis.groups.figures import (
     selection_chart,
     tile_map,
 )
-from analysis.groups.indicators import INDICATOR_LABELS, indicator_disclosure
-from analysis.groups.public import PUBLIC_INDICATOR_LABELS
+from analysis.groups.indicators import (
+    INDICATOR_LABELS,
+    indicator_disclosure,
+    published_indicators,
+)
+from analysis.groups.public import PUBLIC_INDICATOR_LABELS, published_public_indicators
 from analysis.groups.results import (
     GroupsAnalysis,
     analyse_groups,
     cached_analyse_groups,
     groups_json,
 )
-from analysis.groups.typology import NOT_GROUPED, PROFILE_COLUMNS
+from analysis.groups.typology import (
+    NOT_GROUPED,
+    PROFILE_COLUMNS,
+    published_comparison,
+    published_profile,
+)
 from analysis.hypotheses.scopes import comparison_scopes
 from analysis.outputs import EditionPaths, write_json, write_table
 
@@ -97,20 +106,21 @@ def write_tables(
     :func:`analysis.coverage.limit_to_coverage`), the typology profile, the assignments."""
     from analysis.coverage import limit_to_coverage
 
-    ind = a.indicators.drop(columns=["ons_code"]).reset_index()
+    ind = published_indicators(a.indicators).drop(columns=["ons_code"]).reset_index()
     ind = limit_to_coverage(ind, boroughs).reset_index(drop=True)
     write_table(ind, paths.tables / "groups_borough_indicators.csv", **indicator_disclosure())
-    profile = a.profile.copy()
+    profile = published_profile(a.profile)
     profile.insert(1, "label", profile["group"].map(a.labels))
     write_table(profile, paths.tables / "groups_typology_profile.csv")
-    write_table(a.comparison, paths.tables / "groups_typology_vs_2022.csv")
+    write_table(published_comparison(a.comparison), paths.tables / "groups_typology_vs_2022.csv")
     write_table(_borough_groups_table(a), paths.tables / "groups_assignments.csv")
     write_table(a.clusters.selection, paths.tables / "groups_k_selection.csv")
     write_table(a.clusters.stability_k, paths.tables / "groups_stability_by_k.csv")
     write_table(a.clusters.missing, paths.tables / "groups_missing_values.csv")
     if a.public_indicators is not None:
         write_table(
-            a.public_indicators.reset_index(), paths.tables / "groups_public_indicators.csv"
+            published_public_indicators(a.public_indicators).reset_index(),
+            paths.tables / "groups_public_indicators.csv",
         )
 
 

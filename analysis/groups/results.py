@@ -31,6 +31,8 @@ from analysis.groups.typology import (
     borderline,
     compare_with_report,
     group_labels,
+    published_comparison,
+    published_profile,
     typology_profile,
 )
 
@@ -149,8 +151,8 @@ def typology_dict(a: GroupsAnalysis, rules: Mapping[str, Any]) -> dict[str, Any]
         "not_grouped": [str(la) for la, g in a.typology.items() if pd.isna(g)],
         "labels": {str(g): lab for g, lab in a.labels.items()},
         "descriptions": {str(r["group"]): r["description"] for r in rules["rules"]},
-        "profile": a.profile.to_dict(orient="records"),
-        "comparison_with_2022": a.comparison.to_dict(orient="records"),
+        "profile": published_profile(a.profile).to_dict(orient="records"),
+        "comparison_with_2022": published_comparison(a.comparison).to_dict(orient="records"),
         "rules": [dict(r) for r in rules["rules"]],
         "borderline_margins": dict(rules.get("borderline_margins") or {}),
         "borderline": borderline_dict(a),

@@ -1,7 +1,9 @@
 """The 2022 report's five borough behaviour groups, as declared rules from ``config/groups.yaml``.
 
 A borough takes the first rule (in order) whose conditions all hold; boroughs listed under
-``exclude`` and boroughs no rule matches are "not grouped" (``<NA>``).
+``exclude`` and boroughs no rule matches are "not grouped" (``<NA>``). Share indicators are
+fractions 0-1 (rules, margins and the 2022 table in ``groups.yaml`` too); the published profile
+and comparison write them in per cent (:func:`published_profile`, :func:`published_comparison`).
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from analysis.groups.indicators import PERCENT_COLUMNS
 from analysis.paths import CONFIG
+from analysis.shares import per_cent
 from analysis.yaml_files import read_yaml
 
 NOT_GROUPED = "not grouped"
@@ -35,6 +39,11 @@ PROFILE_COLUMNS: dict[str, str] = {
     "n_london_las": "Average number of London LAs used",
     "children_per_london_la": "Average children placed per London LA used",
 }
+
+
+#: Tolerance of the borderline margins: a value exactly at its margin from a threshold (3.5%
+#: from 3%: 0.035 - 0.03 = 0.0050000000000000044 in floating point) counts as within it.
+_MARGIN_TOLERANCE = 1e-12
 
 
 def load_config(config_dir: Path | str | None = None) -> dict[str, Any]:
@@ -85,8 +94,9 @@ def typology_profile(
     """The 2022 table: per group, the number of boroughs and the unweighted mean over boroughs
     of each indicator (a borough counts once whatever its number of children).
 
-    Boroughs with ``<NA>`` group are left out. Caveat: a mean of borough percentages is not
-    the percentage of the group's children.
+    Boroughs with ``<NA>`` group are left out. Shares stay fractions 0-1
+    (:func:`published_profile` writes them in per cent). Caveat: a mean of borough shares is not
+    the share of the group's children.
     """
     columns = dict(columns or PROFILE_COLUMNS)
     grouped = indicators.loc[groups.notna(), list(columns)].astype(float)
@@ -119,6 +129,37 @@ def compare_with_report(profile: pd.DataFrame, report: Mapping[str, Any]) -> pd.
                 }
             )
     return pd.DataFrame(rows)
+
+
+def published_profile(profile: pd.DataFrame) -> pd.DataFrame:
+    """The profile as published (``groups_typology_profile.csv``, ``groups.json``): share
+    columns in per cent, as the 2022 report's table; a copy."""
+    out = profile.copy()
+    for col in PERCENT_COLUMNS:
+        if col in out.columns:
+            out[col] = per_cent(out[col])
+    return out
+
+
+def published_comparison(comparison: pd.DataFrame) -> pd.DataFrame:
+    """The comparison with the 2022 table as published: rows of share measures in per cent."""
+    out = comparison.copy()
+    if out.empty:
+        return out
+    share = out["measure"].isin(PERCENT_COLUMNS)
+    for col in ("this_data", "report_2022", "difference"):
+        out[col] = out[col].astype(float).where(~share, per_cent(out[col]))
+    return out
+
+
+def _margin_text(indicator: str, margin: float, threshold: float) -> str:
+    """``has <indicator> within <margin> of the threshold <t>``; shares in per cent."""
+    if indicator in PERCENT_COLUMNS:
+        return (
+            f"has {indicator} within {per_cent(margin):g} percentage points of the threshold "
+            f"{per_cent(threshold):g}%"
+        )
+    return f"has {indicator} within {margin:g} of the threshold {threshold:g}"
 
 
 def typology_assignments(groups: pd.Series, labels: Mapping[int, str]) -> pd.DataFrame:
@@ -211,17 +252,17 @@ def borderline(
             if margin <= 0 or pd.isna(value):
                 continue
             for t in sorted(cuts):
-                if abs(float(value) - t) > margin:
+                if abs(float(value) - t) > margin + _MARGIN_TOLERANCE:
                     continue
                 for probe in (np.nextafter(t, -np.inf), t, np.nextafter(t, np.inf)):
-                    if abs(probe - float(value)) > margin:
+                    if abs(probe - float(value)) > margin + _MARGIN_TOLERANCE:
                         continue
                     moved = row.copy()
                     moved[ind] = probe
                     g = _group_of(moved, rules)
                     if g != own:
                         others.add(g)
-                        reasons.append(f"has {ind} within {margin:g} of the threshold {t:g}")
+                        reasons.append(_margin_text(ind, margin, t))
         if others:
             record.update(
                 borderline=True,

@@ -19,6 +19,7 @@ from analysis.boroughs import london_boroughs, resolve_borough
 from analysis.public_data.fetch import check_public_folder, choose_files
 from analysis.public_data.ofsted import GRADE_COLUMN, GRADES, childrens_homes, read_register
 from analysis.public_data.tidy import read_tidy
+from analysis.shares import per_cent
 
 LONDON_REGION_CODES = frozenset({"E12000007", "E13000001", "E13000002"})
 OUTSIDE = (
@@ -128,7 +129,7 @@ def homes_places_by_region(register: pd.DataFrame) -> pd.DataFrame:
     )
     out = pd.concat([by_region, england], ignore_index=True)
     out["places"] = out["places"].astype(int)
-    out["share_of_england_homes_pct"] = 100 * out["homes"] / len(homes)
+    out["share_of_england_homes"] = out["homes"] / len(homes)
     return out
 
 
@@ -158,7 +159,7 @@ def grade_mix(register: pd.DataFrame) -> pd.DataFrame:
                     "area": area,
                     "grade": grade,
                     "homes": n,
-                    "share_of_graded_pct": 100 * n / graded.sum() if graded.sum() else np.nan,
+                    "share_of_graded": n / graded.sum() if graded.sum() else np.nan,
                 }
             )
         rows.append(
@@ -166,7 +167,7 @@ def grade_mix(register: pd.DataFrame) -> pd.DataFrame:
                 "area": area,
                 "grade": "Not yet graded",
                 "homes": int((~graded).sum()),
-                "share_of_graded_pct": np.nan,
+                "share_of_graded": np.nan,
             }
         )
     return pd.DataFrame(rows)
@@ -219,8 +220,8 @@ def placement_location_by_area(new_placements: pd.DataFrame) -> pd.DataFrame:
                 "area": area,
                 "year": int(year),
                 "new_placements": total,
-                "outside_la_pct": 100 * outside / total if total else np.nan,
-                "over_20_miles_pct": 100 * far / total if total else np.nan,
+                "share_outside_la": outside / total if total else np.nan,
+                "share_over_20_miles": far / total if total else np.nan,
             }
         )
     out = pd.DataFrame(rows)
@@ -301,12 +302,12 @@ def national_context(
         result["london_homes"] = int(by_area.loc["London", "homes"])
         result["england_homes"] = int(by_area.loc["England", "homes"])
         result["london_places"] = int(by_area.loc["London", "places"])
-        result["london_share_of_england_homes_pct"] = float(
-            by_area.loc["London", "share_of_england_homes_pct"]
+        result["london_share_of_england_homes"] = float(
+            by_area.loc["London", "share_of_england_homes"]
         )
-        mix = tables["grade_mix"].set_index(["area", "grade"])["share_of_graded_pct"]
+        mix = tables["grade_mix"].set_index(["area", "grade"])["share_of_graded"]
         for area in ("London", "England"):
-            result[f"{area.lower()}_good_or_outstanding_pct"] = float(
+            result[f"{area.lower()}_good_or_outstanding"] = float(
                 mix.loc[(area, "Outstanding")] + mix.loc[(area, "Good")]
             )
     if data.new_placements is not None:
@@ -342,6 +343,46 @@ CHILD_COUNT_TABLES: dict[str, dict[str, Any]] = {
         "by": ["year"],
     },
 }
+
+#: Share columns of the chapter's tables (fractions 0-1) -> their published names, in per cent
+#: (:func:`published_table`).
+PERCENT_COLUMNS: dict[str, str] = {
+    "share_of_england_homes": "share_of_england_homes_pct",
+    "share_of_graded": "share_of_graded_pct",
+    "share_outside_la": "outside_la_pct",
+    "share_over_20_miles": "over_20_miles_pct",
+}
+#: Shares of ``results/national.json`` (fractions 0-1 in :func:`national_context`) -> their
+#: published keys, in per cent (:func:`published_context`; ``"%"`` in the chapter's template).
+PERCENT_KEYS: dict[str, str] = {
+    "london_share_of_england_homes": "london_share_of_england_homes_pct",
+    "london_good_or_outstanding": "london_good_or_outstanding_pct",
+    "england_good_or_outstanding": "england_good_or_outstanding_pct",
+    **{
+        f"{area}_{share}": f"{area}_{share}_pct"
+        for area in ("london", "england", "borough")
+        for share in ("outside_la", "over_20_miles")
+    },
+}
+
+
+def published_table(table: pd.DataFrame) -> pd.DataFrame:
+    """A chapter table as published: its shares (:data:`PERCENT_COLUMNS`) in per cent, under
+    their published names; a copy."""
+    out = table.copy()
+    for col in PERCENT_COLUMNS:
+        if col in out.columns:
+            out[col] = per_cent(out[col])
+    return out.rename(columns=PERCENT_COLUMNS)
+
+
+def published_context(context: dict[str, Any]) -> dict[str, Any]:
+    """``results/national.json`` as written: the shares of :data:`PERCENT_KEYS` in per cent under
+    their published keys, in the order of ``context``."""
+    return {
+        PERCENT_KEYS.get(k, k): per_cent(v) if k in PERCENT_KEYS and v is not None else v
+        for k, v in context.items()
+    }
 
 
 def edition_borough(edition: str) -> str | None:
@@ -379,7 +420,7 @@ def _figure_homes_by_region(table: pd.DataFrame, paths: Any, register_year: int 
             f"England's {england} homes ({100 * london / england:.1f}%), fewer than most regions; "
             f"the North West has the most ({int(regions['homes'].max())})."
         ),
-        table=table,
+        table=published_table(table),
     )
 
 
@@ -389,7 +430,9 @@ def _figure_grade_mix(table: pd.DataFrame, paths: Any, register_year: int | None
     from analysis.charts import DUO, save_figure
 
     graded = table[table["grade"].isin(GRADES)]
-    wide = graded.pivot(index="grade", columns="area", values="share_of_graded_pct").reindex(GRADES)
+    wide = per_cent(
+        graded.pivot(index="grade", columns="area", values="share_of_graded").reindex(GRADES)
+    )
     fig, ax = plt.subplots(figsize=(7, 4))
     x = np.arange(len(GRADES))
     ax.bar(x - 0.2, wide["London"], width=0.4, color=DUO[0], label="London")
@@ -411,7 +454,7 @@ def _figure_grade_mix(table: pd.DataFrame, paths: Any, register_year: int | None
             f"good or outstanding against {good['England']:.0f}% in England; London has a smaller "
             "share rated outstanding."
         ),
-        table=table,
+        table=published_table(table),
     )
 
 
@@ -430,6 +473,8 @@ def _figure_borough_bars(
 
     from analysis.charts import save_figure
 
+    table = published_table(table)  # what is drawn and published: shares in per cent
+    column = PERCENT_COLUMNS.get(column, column)
     data = table.dropna(subset=[column]).sort_values(column)
     fig, ax = plt.subplots(figsize=(7, 8))
     ax.barh(
@@ -475,7 +520,10 @@ def write_national_outputs(
     if "homes_by_region" in tables:
         _figure_homes_by_region(tables["homes_by_region"], paths, context.get("register_year"))
         _figure_grade_mix(tables["grade_mix"], paths, context.get("register_year"))
-        write_table(tables["homes_by_borough"], paths.tables / "national_homes_by_borough.csv")
+        write_table(
+            published_table(tables["homes_by_borough"]),
+            paths.tables / "national_homes_by_borough.csv",
+        )
     if "placement_location" in tables:
         loc = tables["placement_location"]
         latest = int(loc["year"].max())
@@ -483,21 +531,22 @@ def write_national_outputs(
         by_area = latest_rows.set_index("area")
         _figure_borough_bars(
             latest_rows,
-            "outside_la_pct",
+            "share_outside_la",
             paths,
             "national_placement_location",
             caption=f"New placements outside the placing LA, London boroughs, year to 31 March {latest} (DfE)",
             alt=(
-                f"Bar chart by borough: in London {by_area.loc['London', 'outside_la_pct']:.0f}% of new "
-                f"placements in {latest} were outside the placing LA, against "
-                f"{by_area.loc['England', 'outside_la_pct']:.0f}% in England."
+                f"Bar chart by borough: in London "
+                f"{per_cent(by_area.loc['London', 'share_outside_la']):.0f}% of new placements in "
+                f"{latest} were outside the placing LA, against "
+                f"{per_cent(by_area.loc['England', 'share_outside_la']):.0f}% in England."
             ),
             xlabel="% of new placements outside the LA",
             borough=borough,
             **CHILD_COUNT_TABLES["national_placement_location"],
         )
         write_table(
-            loc,
+            published_table(loc),
             paths.tables / f"national_placement_location_{int(loc['year'].min())}_{latest}.csv",
             **CHILD_COUNT_TABLES["national_placement_location"],
         )
@@ -505,8 +554,8 @@ def write_national_outputs(
         for area in ("London", "England", *([borough] if borough else [])):
             if area in by_area.index:
                 key = "borough" if area == borough else area.lower()
-                context[f"{key}_outside_la_pct"] = by_area.loc[area, "outside_la_pct"]
-                context[f"{key}_over_20_miles_pct"] = by_area.loc[area, "over_20_miles_pct"]
+                context[f"{key}_outside_la"] = by_area.loc[area, "share_outside_la"]
+                context[f"{key}_over_20_miles"] = by_area.loc[area, "share_over_20_miles"]
     if "net_gain" in tables:
         gain = tables["net_gain"]
         latest = int(gain["year"].max())
@@ -536,8 +585,9 @@ def write_national_outputs(
     context["summary"] = national_summary(context)
     if context.get("years_note"):
         context["summary"] = context["years_note"] + " " + context["summary"]
-    write_json(paths.results / "national.json", context)
-    return context
+    record = published_context(context)
+    write_json(paths.results / "national.json", record)
+    return record
 
 
 def previous_register(
@@ -570,15 +620,17 @@ def previous_register(
 
 
 def national_summary(ctx: dict[str, Any]) -> str:
-    """A short paragraph of the chapter's headline figures (only those available)."""
+    """A short paragraph of the chapter's headline figures (only those available); ``ctx`` as
+    :func:`national_context` gives it (shares 0-1)."""
     parts: list[str] = []
     if "london_homes" in ctx:
         parts.append(
             f"At 31 March {ctx.get('register_year') or '?'} London had {ctx['london_homes']:,} of England's "
             f"{ctx['england_homes']:,} registered children's homes "
-            f"({ctx['london_share_of_england_homes_pct']:.1f}%), with {ctx['london_places']:,} places; "
-            f"{ctx['london_good_or_outstanding_pct']:.0f}% of London's graded homes were good or "
-            f"outstanding (England {ctx['england_good_or_outstanding_pct']:.0f}%)."
+            f"({per_cent(ctx['london_share_of_england_homes']):.1f}%), with "
+            f"{ctx['london_places']:,} places; "
+            f"{per_cent(ctx['london_good_or_outstanding']):.0f}% of London's graded homes were "
+            f"good or outstanding (England {per_cent(ctx['england_good_or_outstanding']):.0f}%)."
         )
     prev = ctx.get("previous_register")
     if prev and "london_homes" in ctx:
@@ -592,18 +644,19 @@ def national_summary(ctx: dict[str, Any]) -> str:
             f"{ctx['borough']} had {ctx['borough_homes']} children's homes with "
             f"{ctx['borough_places']} places."
         )
-    if ctx.get("london_outside_la_pct") is not None and "england_outside_la_pct" in ctx:
+    if ctx.get("london_outside_la") is not None and "england_outside_la" in ctx:
         year = ctx["placement_location_latest_year"]
         parts.append(
-            f"In the year to 31 March {year}, {ctx['london_outside_la_pct']:.0f}% of new placements "
-            f"by London boroughs were outside the placing authority (England "
-            f"{ctx['england_outside_la_pct']:.0f}%) and {ctx['london_over_20_miles_pct']:.0f}% were "
-            f"over 20 miles from home (England {ctx['england_over_20_miles_pct']:.0f}%)."
+            f"In the year to 31 March {year}, {per_cent(ctx['london_outside_la']):.0f}% of new "
+            f"placements by London boroughs were outside the placing authority (England "
+            f"{per_cent(ctx['england_outside_la']):.0f}%) and "
+            f"{per_cent(ctx['london_over_20_miles']):.0f}% were over 20 miles from home (England "
+            f"{per_cent(ctx['england_over_20_miles']):.0f}%)."
         )
-    if ctx.get("borough_outside_la_pct") is not None and not pd.isna(ctx["borough_outside_la_pct"]):
+    if ctx.get("borough_outside_la") is not None and not pd.isna(ctx["borough_outside_la"]):
         parts.append(
             f"For {ctx['borough']} the share outside the authority was "
-            f"{ctx['borough_outside_la_pct']:.0f}%."
+            f"{per_cent(ctx['borough_outside_la']):.0f}%."
         )
     if "london_net_gain_latest" in ctx:
         gain = ctx["london_net_gain_latest"]
