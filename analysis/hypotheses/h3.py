@@ -37,7 +37,7 @@ from scipy import stats as sps
 
 from analysis import stats
 from analysis.boroughs import london_boroughs
-from analysis.charts import interval_chart
+from analysis.charts import interval_chart, lazy_figure
 from analysis.dataset import Dataset
 from analysis.hypotheses.covariates import child_covariates
 from analysis.hypotheses.evidence import Estimate, evidence_summary, evidence_verdict, mark_supports
@@ -261,6 +261,7 @@ def _fit_beta(
     return res.x[:p], lsd, -float(res.fun)
 
 
+@london_level
 def random_intercept_logit(
     df: pd.DataFrame, outcome: str, covariates: list[str], group: str, alpha: float = 0.05
 ) -> RandomInterceptFit:
@@ -637,7 +638,8 @@ def borough_variation_figure(residuals: pd.DataFrame, la: str | None = None, lin
 
 def acceptance_by_profile_figure(table: pd.DataFrame):
     """Acceptance rate by profile type and completeness band (95% CI)."""
-    fig = interval_chart(
+    fig = lazy_figure(  # built only when not cached (analysis.charts.LazyFigure)
+        interval_chart,
         table,
         label="completeness",
         estimate="acceptance_rate",
