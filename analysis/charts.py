@@ -6,8 +6,10 @@ its caption and alt text, which the report uses for ``fig-alt``.
 
 from __future__ import annotations
 
+import json
 import textwrap
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +21,7 @@ import pandas as pd  # noqa: E402
 from afcharts.af_colours import get_af_colours  # noqa: E402
 from matplotlib.transforms import Bbox  # noqa: E402
 
-from analysis.figure_cache import active_cache, figure_key  # noqa: E402
+from analysis.figure_cache import active_cache, data_key, figure_key, verifying  # noqa: E402
 from analysis.outputs import EditionPaths, write_json, write_table  # noqa: E402
 
 _STYLE = Path(__import__("afcharts").__file__).parent / "afcharts.mplstyle"
@@ -88,8 +90,42 @@ def show_figure(png: Path | str) -> None:
         display(Image(filename=str(png)))
 
 
+@dataclass(frozen=True)
+class LazyFigure:
+    """A figure not built yet: ``draw(*args, **kwargs)`` builds it. :func:`save_figure` looks it
+    up in the figure cache by the function and its arguments first
+    (:func:`analysis.figure_cache.data_key`) and builds it only on a miss (or when its bars must
+    be read back and were not cached, or to verify, ``LONDON_FIGURE_VERIFY``). ``draw`` must be a
+    module-level function of the ``analysis`` package whose figure depends only on its
+    arguments, the package and the configuration; for anything else the figure is simply built."""
+
+    draw: Callable[..., Any]
+    args: tuple[Any, ...] = ()
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+    def build(self) -> plt.Figure:
+        return self.draw(*self.args, **self.kwargs)
+
+
+def lazy_figure(draw: Callable[..., Any], *args: Any, **kwargs: Any) -> LazyFigure:
+    """``draw(*args, **kwargs)``, built only when :func:`save_figure` needs it (see
+    :class:`LazyFigure`): e.g. ``lazy_figure(interval_chart, table, label=..., ...)``."""
+    return LazyFigure(draw, tuple(args), dict(kwargs))
+
+
+def _figure_data_key(lazy: LazyFigure, name: str, draws: Sequence[Mapping[str, Any]]) -> str | None:
+    return data_key(
+        lazy.draw,
+        lazy.args,
+        lazy.kwargs,
+        {"png": PNG_OPTIONS, "svg": SVG_OPTIONS},
+        # the bars read back are recorded under the figure's name
+        extra=[name, [dict(d) for d in draws]],
+    )
+
+
 def save_figure(
-    fig: plt.Figure,
+    fig: plt.Figure | LazyFigure,
     paths: EditionPaths,
     name: str,
     *,
@@ -112,10 +148,25 @@ def save_figure(
     ``figures/<name>.json`` for the attacker's audit, and a bar drawn for a cell the published
     table hides is refused (ValueError). Returns the PNG path (not written when drawing is off,
     see :func:`set_drawing`). Metadata that would change between runs is dropped.
+
+    ``fig`` may be a :class:`LazyFigure`: with the figure cache on, an identical figure saved
+    before (same drawing function and arguments) is copied without building this one; with
+    drawing off it is built only when its bars must be read back.
     """
     if not alt.strip():
         raise ValueError(f"figure {name!r} needs alt text")
-    drawn = drawn_series(fig, draws, name) if draws else []
+    cache = active_cache()
+    lazy = fig if isinstance(fig, LazyFigure) else None
+    dkey = _figure_data_key(lazy, name, draws) if lazy is not None and cache else None
+    suffixes = (".png", ".svg", ".key") + ((".drawn",) if draws else ())
+    hit = dkey is not None and cache is not None and cache.has(dkey, suffixes)
+    if lazy is not None:
+        needed = (not hit and (_DRAW or bool(draws))) or (hit and verifying())
+        fig = lazy.build() if needed else None
+    if hit and draws:
+        drawn = json.loads(cache.read_text(dkey, "figure.drawn") or "[]")  # type: ignore[union-attr]
+    else:
+        drawn = drawn_series(fig, draws, name) if draws else []
     csv = write_table(
         table,
         paths.tables / f"{name}.csv",
@@ -126,9 +177,20 @@ def save_figure(
     if drawn:
         refuse_hidden_bars(pd.read_csv(csv, dtype=str, keep_default_na=False), drawn, name)
     png = paths.figures / f"{name}.png"
-    if _DRAW:
-        _save_images(fig, png, png.with_suffix(".svg"))
-    plt.close(fig)
+    svg = png.with_suffix(".svg")
+    if hit and fig is not None:  # verifying: what this figure draws must be what was cached
+        _verify(fig, dkey, drawn if draws else None, draws, name, cache)  # type: ignore[arg-type]
+    if _DRAW and hit:
+        cache.restore(dkey, [png, svg])  # type: ignore[union-attr,arg-type]
+    elif _DRAW:
+        key = _save_images(fig, png, svg)
+        if dkey is not None and cache is not None:
+            texts = {"figure.key": key}
+            if draws:
+                texts["figure.drawn"] = json.dumps(drawn)
+            cache.store(dkey, [png, svg], texts)
+    if fig is not None:
+        plt.close(fig)
     doc: dict[str, Any] = {"name": name, "caption": caption, "alt": alt}
     if drawn:
         doc["drawn"] = drawn
@@ -192,17 +254,41 @@ def refuse_hidden_bars(
             )
 
 
-def _save_images(fig: plt.Figure, png: Path, svg: Path) -> None:
-    """PNG and SVG of ``fig``, copied from the figure cache when an identical one was drawn."""
+def _save_images(fig: plt.Figure, png: Path, svg: Path) -> str:
+    """PNG and SVG of ``fig``, copied from the figure cache when an identical one was drawn.
+    Returns the figure's key (:func:`analysis.figure_cache.figure_key`; empty without a cache)."""
     cache = active_cache()
     key = figure_key(fig, {"png": PNG_OPTIONS, "svg": SVG_OPTIONS}) if cache else ""
     if cache is not None and cache.restore(key, [png, svg]):
-        return
+        return key
     bbox = tight_bbox(fig)  # computed once for both files (each "tight" save measures again)
     fig.savefig(png, **{**PNG_OPTIONS, "bbox_inches": bbox})
     fig.savefig(svg, **{**SVG_OPTIONS, "bbox_inches": bbox})
     if cache is not None:
         cache.store(key, [png, svg])
+    return key
+
+
+def _verify(
+    fig: plt.Figure,
+    dkey: str,
+    drawn: list[dict[str, Any]] | None,
+    draws: Sequence[Mapping[str, Any]],
+    name: str,
+    cache: Any,
+) -> None:
+    """``LONDON_FIGURE_VERIFY``: raise when a lazy figure served from the cache by its data is
+    not the figure its drawing function makes now (the function read something else)."""
+    now = figure_key(fig, {"png": PNG_OPTIONS, "svg": SVG_OPTIONS})
+    same = now == cache.read_text(dkey, "figure.key")
+    if draws:
+        same = same and json.loads(json.dumps(drawn_series(fig, draws, name))) == drawn
+    if not same:
+        raise RuntimeError(
+            f"figure {name!r}: the figure cached for the same drawing function and arguments "
+            "differs from the one drawn now; its drawing depends on something other than its "
+            "arguments (analysis.figure_cache.data_key)"
+        )
 
 
 def interval_chart(

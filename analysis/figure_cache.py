@@ -14,14 +14,28 @@ Caveat: the fingerprint covers the artist properties matplotlib draws from (list
 :func:`_artist_state`); a figure that differs only in a property not listed there would be
 served from the cache. Every property our charts set is listed, and the key also includes the
 source of the ``analysis`` package, so a change to chart code never reuses an old picture.
+
+A figure can also be found *before it is built*: :func:`data_key` fingerprints the function
+that draws it and that function's arguments (frames by content, as
+:func:`analysis.london_memo.fingerprint`), with the package source, the configuration and
+reference data, the library versions and matplotlib's settings. :func:`analysis.charts.save_figure` given a
+:class:`analysis.charts.LazyFigure` looks that key up first, and on a hit copies the files
+without drawing anything (a borough edition's London-level charts, identical in every edition,
+cost nothing to build). Caveat: the drawing function must depend only on its arguments, the
+package source and the configuration and reference files (no other global state, no randomness,
+no change to matplotlib's settings other than re-applying the style in force); only
+module-level functions of the ``analysis`` package qualify (anything else is drawn as before).
+``LONDON_FIGURE_VERIFY=1`` draws every lazy figure even on a hit and raises when what it draws
+is not what the cache holds (by :func:`figure_key`), to check that assumption on a whole build.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import shutil
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +43,7 @@ import matplotlib
 import numpy as np
 
 ENV_VAR = "LONDON_FIGURE_CACHE"
+VERIFY_VAR = "LONDON_FIGURE_VERIFY"
 
 _GETTERS = (
     "get_visible",
@@ -154,6 +169,99 @@ def figure_key(fig: Any, save_options: dict[str, Any], extra: Iterable[str] = ()
     return h.hexdigest()
 
 
+@functools.lru_cache(maxsize=1)
+def _environment() -> str:
+    """What a figure drawn from given data also depends on, once per process: the package source,
+    the project's configuration and reference data (e.g. the suppression symbol a chart writes,
+    the tile map's grid) and the versions of the libraries that draw and format it."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    import pandas as pd
+
+    from analysis.hashing import analysis_source_hash, directory_hashes
+    from analysis.paths import CONFIG, REFERENCE
+
+    try:
+        afcharts = version("afcharts")
+    except PackageNotFoundError:  # pragma: no cover - installed with the package
+        afcharts = "unknown"
+    # configuration (e.g. the suppression symbol) and reference data (e.g. the tile grid)
+    config = {
+        f"{folder.name}/{k}": v
+        for folder in (Path(CONFIG), Path(REFERENCE))
+        if folder.is_dir()
+        for k, v in directory_hashes(folder).items()
+    }
+    return repr(
+        (
+            analysis_source_hash(),
+            sorted(config.items()),
+            matplotlib.__version__,
+            np.__version__,
+            pd.__version__,
+            afcharts,
+        )
+    )
+
+
+def _callable_id(draw: Any) -> str | None:
+    """``module.qualname`` of a module-level function of the ``analysis`` package, else None
+    (a lambda, a closure or a bound method may depend on more than its arguments)."""
+    module = getattr(draw, "__module__", "") or ""
+    qualname = getattr(draw, "__qualname__", "") or ""
+    if not module.startswith("analysis.") or not qualname or "<" in qualname or "." in qualname:
+        return None
+    return f"{module}.{qualname}"
+
+
+def _content(value: Any) -> Any:
+    """:func:`analysis.london_memo.fingerprint`, but a mapping keeps its order (a chart may
+    draw its entries in that order)."""
+    from analysis.london_memo import fingerprint
+
+    if isinstance(value, Mapping):
+        return ("omap", tuple((repr(k), _content(v)) for k, v in value.items()))
+    if isinstance(value, (list, tuple)):
+        return (type(value).__name__, tuple(_content(v) for v in value))
+    return fingerprint(value)
+
+
+def data_key(
+    draw: Any,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    save_options: dict[str, Any],
+    extra: Iterable[Any] = (),
+) -> str | None:
+    """SHA-256 of the figure ``draw(*args, **kwargs)`` would make, without making it: the
+    function, its arguments' content, the save options, matplotlib's settings (all of them:
+    the style in force when the figure is drawn), :func:`_environment` and ``extra``. None when
+    the function or an argument cannot be fingerprinted (the figure is then drawn)."""
+    from analysis.london_memo import Unkeyable
+
+    name = _callable_id(draw)
+    if name is None:
+        return None
+    try:
+        content = _content([list(args), dict(kwargs), list(extra)])
+    except Unkeyable:
+        return None
+    parts = [
+        "figure-data-v1",
+        name,
+        content,
+        sorted((k, repr(v)) for k, v in save_options.items()),
+        sorted((k, repr(v)) for k, v in matplotlib.rcParams.items()),
+        _environment(),
+    ]
+    return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()
+
+
+def verifying() -> bool:
+    """``LONDON_FIGURE_VERIFY=1``: lazy figures are drawn even on a hit and checked."""
+    return os.environ.get(VERIFY_VAR, "").strip() not in ("", "0")
+
+
 class FigureCache:
     """Saved figure files by content key: ``<root>/<key[:2]>/<key>/<file name>``."""
 
@@ -173,8 +281,19 @@ class FigureCache:
             shutil.copyfile(src, dst)
         return True
 
-    def store(self, key: str, files: list[Path]) -> None:
-        """Keep copies of ``files`` under ``key`` (atomic: a half-written entry is never read)."""
+    def has(self, key: str, suffixes: Iterable[str]) -> bool:
+        """Whether the entry for ``key`` holds a file for each suffix (``.png``...)."""
+        folder = self._dir(key)
+        return all((folder / ("figure" + s)).exists() for s in suffixes)
+
+    def read_text(self, key: str, name: str) -> str | None:
+        """A text stored with ``key`` (:meth:`store`'s ``texts``), None when absent."""
+        path = self._dir(key) / name
+        return path.read_text(encoding="utf-8") if path.exists() else None
+
+    def store(self, key: str, files: list[Path], texts: dict[str, str] | None = None) -> None:
+        """Keep copies of ``files`` (and ``texts``: file name -> content) under ``key``
+        (atomic: a half-written entry is never read)."""
         folder = self._dir(key)
         if folder.exists():
             return
@@ -182,6 +301,8 @@ class FigureCache:
         tmp.mkdir(parents=True, exist_ok=True)
         for f in files:
             shutil.copyfile(f, tmp / ("figure" + f.suffix))
+        for name, text in (texts or {}).items():
+            (tmp / name).write_text(text, encoding="utf-8")
         try:
             tmp.rename(folder)
         except OSError:  # another worker stored it first

@@ -47,6 +47,9 @@ class _Unkeyable(Exception):
     """An argument whose content cannot be fingerprinted: the call is not cached."""
 
 
+Unkeyable = _Unkeyable  # (public name: analysis.figure_cache keys figures by their data too)
+
+
 def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -62,13 +65,13 @@ def fingerprint(value: Any) -> Any:
     if isinstance(value, pd.DataFrame):
         return (
             "frame",
-            tuple(map(str, value.columns)),
+            tuple(map(repr, value.columns)),  # repr: a label 1 is not the label "1"
             tuple(map(str, value.dtypes)),
             _frame_hash(value),
             fingerprint(dict(value.attrs)),
         )
     if isinstance(value, pd.Series):
-        return ("series", str(value.name), str(value.dtype), _frame_hash(value.to_frame()))
+        return ("series", repr(value.name), str(value.dtype), _frame_hash(value.to_frame()))
     if isinstance(value, np.ndarray):
         if value.dtype == object:
             raise _Unkeyable("object array")

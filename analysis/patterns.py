@@ -375,7 +375,7 @@ def write_patterns_outputs(
     Tables counting children go through disclosure control; ``patterns.json`` holds London's
     totals and the destinations and borough rows with small counts suppressed as in the tables.
     """
-    from analysis.charts import save_figure
+    from analysis.charts import lazy_figure, save_figure
     from analysis.disclosure import load_rules, protect_table
     from analysis.groups.indicators import protected_indicators
     from analysis.outputs import EditionPaths, write_json, write_table
@@ -392,7 +392,7 @@ def write_patterns_outputs(
         by_b, paths.tables / "patterns_by_borough.csv", force=force, **by_borough_disclosure()
     )
     save_figure(
-        _bar_outside_by_borough(by_b_public, la),
+        lazy_figure(_bar_outside_by_borough, by_b_public, la),
         paths,
         "patterns_outside_by_borough",
         caption=f"Share of each borough's children in children's homes placed outside London, 31 March {year}",
@@ -425,7 +425,7 @@ def write_patterns_outputs(
     named = named[named["la"].isin(dest["la"])]
     top = ", ".join(named["la"].head(3)) or "not shown (disclosure control)"
     save_figure(
-        _bar_destinations(dest_public),
+        lazy_figure(_bar_destinations, dest_public),
         paths,
         "patterns_destinations",
         caption=f"Most frequent destinations outside London, 31 March {year}",
@@ -440,7 +440,7 @@ def write_patterns_outputs(
     use_spec = home_use_disclosure()
     use_public = protect_table(use, use_spec.pop("child_counts"), **use_spec).frame
     save_figure(
-        _bar_home_use(use_public, la),
+        lazy_figure(_bar_home_use, use_public, la),
         paths,
         "patterns_home_use",
         caption=f"Places in external children's homes in each borough and the number used by London boroughs, 31 March {year}",

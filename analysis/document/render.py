@@ -73,6 +73,7 @@ def render_pandoc(
         format="markdown",
         outputfile=str(ast),
         cworkdir=str(workdir),
+        verify_format=False,  # known formats: no `pandoc --list-*-formats` runs per call
     )
     inputs = str(ast)
     common = [
@@ -107,6 +108,7 @@ def render_pandoc(
             *_variables(meta),
         ],
         cworkdir=str(workdir),
+        verify_format=False,  # known formats: no `pandoc --list-*-formats` runs per call
     )
     html_out.write_text(
         embed_data_links(_add_th_scope(html_out.read_text(encoding="utf-8")), workdir),
@@ -126,6 +128,7 @@ def render_pandoc(
             *_variables(meta),
         ],
         cworkdir=str(workdir),
+        verify_format=False,  # known formats: no `pandoc --list-*-formats` runs per call
     )
     pdf = workdir / "report.pdf"
     compile_typst(typ, pdf, workdir)

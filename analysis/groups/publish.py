@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 
 from analysis.boroughs import resolve_borough
-from analysis.charts import save_figure
+from analysis.charts import lazy_figure, save_figure
 from analysis.dataset import Dataset
 from analysis.groups.clustering import ClusterResult, group_mean_z
 from analysis.groups.figures import (
@@ -172,8 +172,12 @@ def write_figures(
     names.append("groups_typology_map")
 
     typ_z = group_mean_z(a.z, a.typology.reindex(a.z.index))
-    fig = difference_heatmap(
-        typ_z, INDICATOR_LABELS, a.labels, title="What sets the 2022 groups apart"
+    fig = lazy_figure(
+        difference_heatmap,
+        typ_z,
+        INDICATOR_LABELS,
+        a.labels,
+        title="What sets the 2022 groups apart",
     )
     save_figure(
         fig,
@@ -212,8 +216,12 @@ def write_figures(
     names.append("groups_cluster_map")
 
     cl_z = group_mean_z(a.z, c.labels)
-    fig = difference_heatmap(
-        cl_z, INDICATOR_LABELS, clabels, title="What sets the data-driven groups apart"
+    fig = lazy_figure(
+        difference_heatmap,
+        cl_z,
+        INDICATOR_LABELS,
+        clabels,
+        title="What sets the data-driven groups apart",
     )
     save_figure(
         fig,
@@ -225,7 +233,9 @@ def write_figures(
     )
     names.append("groups_cluster_differences")
 
-    fig = selection_chart(c.selection, c.chosen_k, title="Choosing the number of groups")
+    fig = lazy_figure(
+        selection_chart, c.selection, c.chosen_k, title="Choosing the number of groups"
+    )
     save_figure(
         fig,
         paths,
@@ -264,8 +274,12 @@ def write_figures(
         )
         names.append("groups_public_map")
         pz = group_mean_z(a.public_z, p.labels)
-        fig = difference_heatmap(
-            pz, PUBLIC_INDICATOR_LABELS, plabels, title="What sets the public-data groups apart"
+        fig = lazy_figure(
+            difference_heatmap,
+            pz,
+            PUBLIC_INDICATOR_LABELS,
+            plabels,
+            title="What sets the public-data groups apart",
         )
         save_figure(
             fig,

@@ -23,8 +23,10 @@ K2_OUTSIDE_QUANTITIES: dict[str, str] = {
 
 @dataclass
 class FigureSpec:
-    """A figure ready to publish: the figure, its name, caption, alt text and the table behind
-    it (with the columns that count children, for disclosure control)."""
+    """A figure ready to publish: the figure (a matplotlib figure, or a
+    :class:`analysis.charts.LazyFigure` built only when the figure cache does not hold it), its
+    name, caption, alt text and the table behind it (with the columns that count children, for
+    disclosure control)."""
 
     name: str
     fig: Any

@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import stats
-from analysis.charts import interval_chart
+from analysis.charts import interval_chart, lazy_figure
 from analysis.dataset import Dataset
 from analysis.hypotheses.covariates import child_covariates
 from analysis.hypotheses.evidence import (
@@ -345,6 +345,7 @@ def equal_quantity_share(
     return _equal_quantity(counts, caps, _compatible(reqs, cats))
 
 
+@london_level
 def mismatch_estimate(
     children: pd.DataFrame,
     london: pd.DataFrame,
@@ -677,7 +678,8 @@ def needs_balance_figure(balance: pd.DataFrame):
     """Standardised difference of each need (outside minus inside London) with 95% CIs."""
     counts = ("children_outside", "with_need_outside", "children_inside", "with_need_inside")
     derived = {"share_outside": "with_need_outside", "share_inside": "with_need_inside"}
-    fig = interval_chart(
+    fig = lazy_figure(  # built only when not cached (analysis.charts.LazyFigure)
+        interval_chart,
         balance,
         label="need",
         estimate="smd",

@@ -32,7 +32,7 @@ from typing import Any
 import pandas as pd
 
 from analysis import stats
-from analysis.charts import interval_chart
+from analysis.charts import interval_chart, lazy_figure
 from analysis.dataset import Dataset
 from analysis.hypotheses.evidence import Estimate, evidence_summary, evidence_verdict, mark_supports
 from analysis.hypotheses.figures import FigureSpec, as_published
@@ -432,7 +432,8 @@ def good_or_better_table(
 
 def grade_mix_figure(table: pd.DataFrame):
     """Share of homes good or outstanding by group, with 95% CIs."""
-    fig = interval_chart(
+    fig = lazy_figure(  # built only when not cached (analysis.charts.LazyFigure)
+        interval_chart,
         table,
         label="group",
         estimate="share",
@@ -480,7 +481,8 @@ def use_by_grade_figure(table: pd.DataFrame):
         "ci_high": "london_children",
     }
     shown = as_published(table, counts, derived)
-    fig = interval_chart(
+    fig = lazy_figure(  # built only when not cached (analysis.charts.LazyFigure)
+        interval_chart,
         shown,
         label="grade",
         estimate="share",

@@ -33,7 +33,7 @@ import pandas as pd
 
 from analysis import stats
 from analysis.boroughs import london_boroughs
-from analysis.charts import interval_chart
+from analysis.charts import interval_chart, lazy_figure
 from analysis.dataset import Dataset
 from analysis.hypotheses.covariates import child_covariates
 from analysis.hypotheses.evidence import Estimate, evidence_summary, evidence_verdict, mark_supports
@@ -41,8 +41,12 @@ from analysis.hypotheses.figures import FigureSpec, as_published, k2_outside_lin
 from analysis.london_memo import london_level
 from analysis.referrals import decided_referrals
 from analysis.snapshot import for_year, placements_with_needs
-from analysis.stats import RandomInterceptFit, random_intercept_logit
+from analysis.stats import RandomInterceptFit
 from analysis.verdicts import HypothesisResult, Indicator, summarise_fieldwork
+
+#: The random-intercept logit (:func:`analysis.stats.random_intercept_logit`), fitted once per
+#: London-level data and reused by the borough editions (:func:`analysis.london_memo.london_level`).
+random_intercept_logit = london_level(stats.random_intercept_logit)
 
 HYPOTHESIS = 3
 
@@ -488,7 +492,8 @@ def borough_variation_figure(residuals: pd.DataFrame, la: str | None = None, lin
 
 def acceptance_by_profile_figure(table: pd.DataFrame):
     """Acceptance rate by profile type and completeness band (95% CI)."""
-    fig = interval_chart(
+    fig = lazy_figure(  # built only when not cached (analysis.charts.LazyFigure)
+        interval_chart,
         table,
         label="completeness",
         estimate="acceptance_rate",

@@ -81,7 +81,7 @@ def _published(paths: Any, name: str) -> pd.DataFrame:
 
 def write_distance(ds: Any, res: pd.DataFrame, paths: Any, year: int) -> dict[str, Any]:
     """Distance tables and figure (:mod:`analysis.placements.distance`)."""
-    from analysis.charts import save_figure
+    from analysis.charts import lazy_figure, save_figure
     from analysis.disclosure import protect_table
     from analysis.outputs import write_table
 
@@ -95,7 +95,8 @@ def write_distance(ds: Any, res: pd.DataFrame, paths: Any, year: int) -> dict[st
     public = protect_table(by_area, ["children", "near_home"], **spec).frame
     share = _numbers(public["pct_near_home"])
     save_figure(
-        _bars(
+        lazy_figure(
+            _bars,
             public["label"].tolist(),
             _numbers(public["median_miles"]),
             "Median straight-line distance from home (miles)",
@@ -134,7 +135,7 @@ def write_subregions(
     ds: Any, res: pd.DataFrame, home_use: pd.DataFrame, paths: Any, year: int
 ) -> dict[str, Any]:
     """The sub-regional table and figure (:mod:`analysis.placements.subregions`)."""
-    from analysis.charts import save_figure
+    from analysis.charts import lazy_figure, save_figure
     from analysis.disclosure import protect_table
     from analysis.groups.indicators import protected_indicators
     from analysis.patterns import home_use_disclosure
@@ -168,27 +169,11 @@ def write_subregions(
         "force": force,
     }
     public = protect_table(table, counts, **spec).frame
-    import matplotlib.pyplot as plt
-    import numpy as np
-
-    from analysis.charts import CATEGORICAL, use_af_style
-
-    use_af_style()
-    fig, ax = plt.subplots(figsize=(8, 4.5))
     labels = public["subregion"].tolist()
-    y = np.arange(len(labels))
     own = [float("nan") if v is None else v * 100 for v in _numbers(public["pct_in_own_subregion"])]
     out = [float("nan") if v is None else v * 100 for v in _numbers(public["pct_outside_london"])]
-    ax.barh(y - 0.2, own, height=0.4, color=CATEGORICAL[0], label="In the own sub-region")
-    ax.barh(y + 0.2, out, height=0.4, color=CATEGORICAL[1], label="Outside London")
-    ax.set_yticks(y, labels)
-    ax.invert_yaxis()
-    ax.set_xlim(0, 100)
-    ax.set_xlabel("% of the sub-region's children in children's homes")
-    ax.legend(loc="lower right", frameon=False)
-    fig.tight_layout()
     save_figure(
-        fig,
+        lazy_figure(_subregions_chart, labels, own, out),
         paths,
         "placements_subregions",
         caption=f"Children in children's homes placed in their own sub-region and outside London, by sub-region, 31 March {year}",
@@ -218,24 +203,39 @@ def write_subregions(
     return {"rows": public.to_dict(orient="records")}
 
 
-def write_local_places(ds: Any, paths: Any, year: int) -> dict[str, Any]:
-    """Places per borough (no children counted) and their link with residential care use."""
+def _subregions_chart(labels: list[str], own: list[float], out: list[float]) -> Any:
+    """Paired bars per sub-region: % placed in the own sub-region and % outside London."""
     import matplotlib.pyplot as plt
+    import numpy as np
 
-    from analysis.charts import CATEGORICAL, save_figure, use_af_style
-    from analysis.groups.indicators import borough_indicators
+    from analysis.charts import CATEGORICAL, use_af_style
 
-    from .local_places import places_and_use, places_by_borough
+    use_af_style()
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    y = np.arange(len(labels))
+    ax.barh(y - 0.2, own, height=0.4, color=CATEGORICAL[0], label="In the own sub-region")
+    ax.barh(y + 0.2, out, height=0.4, color=CATEGORICAL[1], label="Outside London")
+    ax.set_yticks(y, labels)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("% of the sub-region's children in children's homes")
+    ax.legend(loc="lower right", frameon=False)
+    fig.tight_layout()
+    return fig
 
-    places = places_by_borough(ds.table("homes"))
-    summary = places_and_use(places, borough_indicators(ds, year))
+
+def _local_places_chart(places: pd.DataFrame) -> Any:
+    """Bars of each borough's registered places, coloured Inner/Outer London."""
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch
+
+    from analysis.charts import CATEGORICAL, use_af_style
+
     use_af_style()
     df = places.sort_values(["places", "la_name"], kind="stable")
     fig, ax = plt.subplots(figsize=(8, 8))
     colours = [CATEGORICAL[0] if a == "Inner" else CATEGORICAL[1] for a in df["inner_outer"]]
     ax.barh(df["la_name"], df["places"], color=colours)
-    from matplotlib.patches import Patch
-
     ax.legend(
         handles=[Patch(color=CATEGORICAL[0]), Patch(color=CATEGORICAL[1])],
         labels=["Inner London", "Outer London"],
@@ -244,9 +244,21 @@ def write_local_places(ds: Any, paths: Any, year: int) -> dict[str, Any]:
     )
     ax.set_xlabel("Registered places in children's homes in the borough (all sectors)")
     fig.tight_layout()
+    return fig
+
+
+def write_local_places(ds: Any, paths: Any, year: int) -> dict[str, Any]:
+    """Places per borough (no children counted) and their link with residential care use."""
+    from analysis.charts import lazy_figure, save_figure
+    from analysis.groups.indicators import borough_indicators
+
+    from .local_places import places_and_use, places_by_borough
+
+    places = places_by_borough(ds.table("homes"))
+    summary = places_and_use(places, borough_indicators(ds, year))
     inner, outer = summary["inner"], summary["outer"]
     save_figure(
-        fig,
+        lazy_figure(_local_places_chart, places),
         paths,
         "placements_local_places",
         caption=f"Registered children's home places in each borough, Inner and Outer London, {year}",
@@ -262,7 +274,7 @@ def write_local_places(ds: Any, paths: Any, year: int) -> dict[str, Any]:
 
 def write_capacity(ds: Any, res: pd.DataFrame, paths: Any, year: int) -> dict[str, Any]:
     """The split of London's external places (:mod:`analysis.placements.capacity`)."""
-    from analysis.charts import save_figure
+    from analysis.charts import lazy_figure, save_figure
     from analysis.disclosure import is_small_count, load_rules
 
     from .capacity import external_places_split, split_table
@@ -276,7 +288,8 @@ def write_capacity(ds: Any, res: pd.DataFrame, paths: Any, year: int) -> dict[st
         table.loc[[0, 3], ["places", "share"]] = symbol
         split = {**split, "used_by_london": symbol, "rest": symbol, "not_used_by_london": symbol}
     save_figure(
-        _bars(
+        lazy_figure(
+            _bars,
             table["part"].tolist(),
             _numbers(table["places"]),
             "Places in London's private and voluntary children's homes",
@@ -320,7 +333,7 @@ def protected_receiving(res: pd.DataFrame) -> Any:
 
 def write_receiving(res: pd.DataFrame, paths: Any, year: int) -> dict[str, Any]:
     """Every receiving LA and the top eight's share (:mod:`analysis.placements.receiving`)."""
-    from analysis.charts import save_figure
+    from analysis.charts import lazy_figure, save_figure
     from analysis.disclosure import protect_table
     from analysis.outputs import write_table
 
@@ -366,7 +379,9 @@ def write_receiving(res: pd.DataFrame, paths: Any, year: int) -> dict[str, Any]:
             ],
         }
     save_figure(
-        _bars(published["la"].tolist(), drawn, "London children placed there", colour=1),
+        lazy_figure(
+            _bars, published["la"].tolist(), drawn, "London children placed there", colour=1
+        ),
         paths,
         "placements_receiving_top",
         caption=f"The {TOP} local authorities outside London receiving most London children, and the rest, 31 March {year}",
@@ -451,7 +466,7 @@ def write_diversity(ds: Any, res: pd.DataFrame, paths: Any, year: int) -> dict[s
     the by-group table (:data:`ETHNICITY_TABLE`), the figure of the minority share by location
     (its data in ``placements_ethnicity.csv``) and the shares the text quotes, all protected
     together (:func:`locations_hidden_by_groups`, :func:`published_minority_shares`)."""
-    from analysis.charts import save_figure
+    from analysis.charts import lazy_figure, save_figure
     from analysis.disclosure import load_rules, protect_table
     from analysis.outputs import write_table
 
@@ -486,7 +501,8 @@ def write_diversity(ds: Any, res: pd.DataFrame, paths: Any, year: int) -> dict[s
     public = protect_table(fig_table, ["children", "minority"], **spec).frame
     pcts = [None if v is None else v * 100 for v in _numbers(public["pct_minority"])]
     save_figure(
-        _bars(
+        lazy_figure(
+            _bars,
             public["location"].tolist(),
             pcts,
             "% from an ethnic group other than White British",
@@ -514,7 +530,7 @@ def write_providers(ds: Any, paths: Any, year: int) -> dict[str, Any] | None:
     """Referrals to known and new providers (:mod:`analysis.placements.providers`)."""
     if "referrals" not in ds.tables:
         return None
-    from analysis.charts import save_figure
+    from analysis.charts import lazy_figure, save_figure
     from analysis.disclosure import protect_table
 
     from .providers import known_provider_flags, known_provider_summary, known_provider_table
@@ -530,7 +546,7 @@ def write_providers(ds: Any, paths: Any, year: int) -> dict[str, Any] | None:
     public = protect_table(table, ["referrals", "accepted"], **spec).frame
     pcts = [None if v is None else v * 100 for v in _numbers(public["pct_accepted"])]
     save_figure(
-        _bars(public["label"].tolist(), pcts, "% of referrals accepted", colour=4),
+        lazy_figure(_bars, public["label"].tolist(), pcts, "% of referrals accepted", colour=4),
         paths,
         "placements_known_providers",
         caption=f"Referrals to providers the borough already used and to new ones, and how many were accepted, year to 31 March {year}",
@@ -563,7 +579,7 @@ def published_unplanned_shares(public: pd.DataFrame, symbol: str) -> dict[str, A
 
 def write_breakdowns(ds: Any, paths: Any, year: int) -> dict[str, Any]:
     """How placements ended during the year (:mod:`analysis.placements.breakdowns`)."""
-    from analysis.charts import save_figure
+    from analysis.charts import lazy_figure, save_figure
     from analysis.disclosure import load_rules, protect_table
 
     from .breakdowns import ended_placements, endings_by_location
@@ -593,7 +609,13 @@ def write_breakdowns(ds: Any, paths: Any, year: int) -> dict[str, Any]:
     shares = published_unplanned_shares(fpublic, load_rules().symbol)
     pcts = [None if v is None else v * 100 for v in _numbers(fpublic["pct_unplanned"])]
     save_figure(
-        _bars(fpublic["home"].tolist(), pcts, "% of placement moves that were unplanned", colour=5),
+        lazy_figure(
+            _bars,
+            fpublic["home"].tolist(),
+            pcts,
+            "% of placement moves that were unplanned",
+            colour=5,
+        ),
         paths,
         "placements_endings",
         caption=f"Children's home placements that ended during the year to 31 March {year} with a move: share unplanned, by where the home was",
@@ -620,7 +642,7 @@ def write_breakdowns(ds: Any, paths: Any, year: int) -> dict[str, Any]:
 
 def write_mix(res: pd.DataFrame, paths: Any, year: int) -> dict[str, Any]:
     """Placements by provider and location (:mod:`analysis.placements.mix`)."""
-    from analysis.charts import save_figure
+    from analysis.charts import lazy_figure, save_figure
     from analysis.disclosure import load_rules, protect_table
 
     from .mix import provider_by_location
@@ -641,7 +663,8 @@ def write_mix(res: pd.DataFrame, paths: Any, year: int) -> dict[str, Any]:
     pcts = [None if v is None else v * 100 for v in _numbers(public["pct_outside_london"])]
     shown = public["total"].astype(str) != "0"
     save_figure(
-        _bars(
+        lazy_figure(
+            _bars,
             public.loc[shown, "provider"].tolist(),
             [p for p, s in zip(pcts, shown, strict=True) if s],
             "% of the children placed outside London",
