@@ -368,7 +368,7 @@ def test_model_n_of_a_subset_of_boroughs_is_linked_to_the_table(tmp_path):
     )
     assert audit_edition(root) == []
     name = "Borough SD of the log-odds of a placement outside London, net of needs"
-    _results(root, "h3.json", {"indicators": [{"name": name, "n": 78}]})
+    _results(root, "h3.json", {"indicators": [{"id": "h3_borough_sd", "name": name, "n": 78}]})
     found = {(f.table, f.row, f.kind, f.detail) for f in audit_edition(root)}
     assert found == {("h3_borough_variation", "Camden", "recovered", "range [18.00, 18.00]")}
 

@@ -14,10 +14,8 @@ function Table(tbl)
   if name == "" then
     name = "Table " .. count
   end
-  return pandoc.Div({ tbl }, {
-    class = "table-wrap",
-    tabindex = "0",
-    role = "region",
-    ["aria-label"] = name,
-  })
+  -- the attributes as a list of pairs: a Lua table's keys have no fixed order, and the same
+  -- report must be written byte for byte the same
+  local attributes = { { "tabindex", "0" }, { "role", "region" }, { "aria-label", name } }
+  return pandoc.Div({ tbl }, pandoc.Attr("", { "table-wrap" }, attributes))
 end
