@@ -184,7 +184,8 @@ def quarto_front_matter(meta: dict[str, Any], assets: str = QUARTO_ASSETS) -> di
         {
             "lang": "en-GB",
             "number-sections": True,
-            "filters": [f"{assets}/{TABLES_FILTER}"],
+            # after Quarto's own filters (the "quarto" entry), so it wraps the tables they write
+            "filters": ["quarto", f"{assets}/{TABLES_FILTER}"],
             "format": {
                 "html": {
                     "minimal": True,
