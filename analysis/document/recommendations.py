@@ -27,7 +27,9 @@ import re
 from pathlib import Path
 from typing import Any
 
+from analysis.document.markdown import pct
 from analysis.hypotheses.indicator_ids import UnknownIndicatorId, check_id, find_indicator
+from analysis.shares import per_cent
 from analysis.yaml_files import read_yaml
 
 #: The results files a figure path may start with (``results/<name>.json``).
@@ -176,9 +178,9 @@ def format_figure(value: Any, kind: str = "number") -> str:
     if kind == "percent":
         return f"{value:.1f}%"
     if kind == "share":
-        return f"{100 * value:.0f}%"
+        return pct(value, 0)
     if kind == "points":
-        return f"{100 * value:+.0f} percentage points"
+        return f"{per_cent(value):+.0f} percentage points"
     if kind == "miles":
         return f"{value:.0f} miles"
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
