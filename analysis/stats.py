@@ -14,6 +14,7 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -708,6 +709,15 @@ def _design(df: pd.DataFrame, terms: list[str]) -> pd.DataFrame:
     return x[keep]
 
 
+def _coefficient(fit: Any, focus: str, alpha: float, n: int) -> Coefficient:
+    """The coefficient ``focus`` of a fitted statsmodels model, with its ``1 - alpha`` interval
+    and p-value on the model's own standard errors."""
+    low, high = fit.conf_int(alpha).loc[focus]
+    return Coefficient(
+        focus, float(fit.params[focus]), float(low), float(high), float(fit.pvalues[focus]), n
+    )
+
+
 @london_level
 def ols_coefficient(
     df: pd.DataFrame, outcome: str, terms: list[str], focus: str, alpha: float = 0.05
@@ -721,15 +731,7 @@ def ols_coefficient(
     if focus not in x.columns or len(data) <= x.shape[1] + 1:
         return None
     fit = sm.OLS(data[outcome].astype(float), x).fit(cov_type="HC3")
-    low, high = fit.conf_int(alpha).loc[focus]
-    return Coefficient(
-        focus,
-        float(fit.params[focus]),
-        float(low),
-        float(high),
-        float(fit.pvalues[focus]),
-        len(data),
-    )
+    return _coefficient(fit, focus, alpha, len(data))
 
 
 def full_rank_design(df: pd.DataFrame, terms: list[str]) -> pd.DataFrame:
@@ -774,15 +776,7 @@ def ols_coefficient_clustered(
     fit = sm.OLS(data[outcome].astype(float), x).fit(
         cov_type="cluster", cov_kwds={"groups": groups}, use_t=True
     )
-    low, high = fit.conf_int(alpha).loc[focus]
-    return Coefficient(
-        focus,
-        float(fit.params[focus]),
-        float(low),
-        float(high),
-        float(fit.pvalues[focus]),
-        len(data),
-    )
+    return _coefficient(fit, focus, alpha, len(data))
 
 
 @london_level
