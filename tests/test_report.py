@@ -13,7 +13,7 @@ from analysis.document.markdown import NotAFraction, figure, number_word, pct, p
 from analysis.document.recommendations import load_bank, select
 from analysis.document.workbook import write_workbook
 from analysis.hypotheses import registry
-from analysis.paths import CONFIG, REPORT_SOURCES
+from analysis.paths import CONFIG, REPORT_SOURCES, ROOT
 from analysis.verdicts import HypothesisResult, Indicator
 
 
@@ -275,6 +275,33 @@ def test_methods_chapter_prints_power_table_assumptions_and_inputs(edition, tmp_
     # the rivals study ran every registered hypothesis's test
     tests = number_word(len(registry.ids(CONFIG)))
     assert f"ran every one of the {tests} tests on each" in methods
+
+
+def test_borough_methods_chapter_names_the_log_and_keeps_its_own_caveats(edition, tmp_path):
+    """A borough edition refers to the assumptions log (the same for every edition, printed in
+    full by the London edition) instead of printing it; the caveats of its own analyses stay."""
+    from analysis.document.assemble import DOCUMENTS, read_document_table
+
+    entries = len(read_document_table(ROOT / DOCUMENTS["assumptions"])["rows"])
+    ctx = build_context(
+        edition,
+        edition="camden",
+        la_name="Camden",
+        year=2022,
+        previous_year=None,
+        metadata={},
+        data_hashes={},
+        parameters={},
+        config_dir=CONFIG,
+        settings={"top_recommendations": 3},
+    )
+    write_sources(ctx, REPORT_SOURCES / "templates", tmp_path / "src", edition)
+    methods = (tmp_path / "src" / "methods.qmd").read_text()
+    assert "| A14 |" not in methods and "Assumptions and caveats log" not in methods
+    assert f"{entries} entries, the same for every edition" in methods
+    assert "`london/report.html`" in methods and "`docs/assumptions.md`" in methods
+    caveats = methods.split("{#sec-caveats}")[1].split("## Reproducibility")[0]
+    assert "Caveats raised by the analyses of this edition:" in caveats and "- H5: c1" in caveats
 
 
 def test_the_real_power_table_and_assumptions_log_are_found():
