@@ -42,7 +42,7 @@ from analysis.outputs import EditionPaths, write_json, write_table
 paths = EditionPaths.for_edition(output_dir)
 rows = pd.read_csv(Path(data_dir) / "{table}.csv")
 write_json(paths.results / "{name}.json", {{"rows": len(rows), "edition": edition, "total": float(rows["n"].sum())}})
-write_table(rows, paths.tables / "{name}.csv", child_counts=["n"])
+_ = write_table(rows, paths.tables / "{name}.csv", child_counts=["n"])
 """
 
 FIGURE = """
@@ -55,7 +55,7 @@ ax.bar(["a", "b"], [3, 9])
 save_figure(fig, paths, "h1_demo", caption="Demo", alt="b is three times a", table=rows, child_counts=["n"])
 r = HypothesisResult(1, "Supported", "Supported when x > 0", [Indicator("x", 0.4, 0.1, 0.7, 0.01, n=100)],
                      figures=["h1_demo"], summary="x is positive.")
-write_json(paths.results / "h1.json", r.to_dict())
+_ = write_json(paths.results / "h1.json", r.to_dict())
 """
 
 
@@ -231,10 +231,12 @@ def test_two_builds_are_byte_identical(project, tmp_path, monkeypatch):
         p.relative_to(ea)
         for p in ea.rglob("*")
         if p.is_file()
-        and p.parts[-2] in ("results", "tables", "figures")
+        and p.parts[-2] in ("results", "tables", "figures", "notebooks")
         or p.name in ("report.html", "report.pdf", "tables.xlsx")
     )
     assert len(files) >= 8
+    # the executed notebooks too: no scratch paths, timestamps, random ids or kernel counts
+    assert any(p.suffix == ".ipynb" for p in files)
     for rel in files:
         assert (ea / rel).read_bytes() == (eb / rel).read_bytes(), rel
 
@@ -350,3 +352,65 @@ def test_a_london_edition_built_from_other_data_is_named_as_the_cause(project, m
         pipeline.audit_staged_editions(staged, project["out"], 2022, london_current=True)
     assert str(err.value).startswith("disclosure audit: 40 suppressed count(s)")
     assert "rebuild it first" not in str(err.value)
+
+
+def test_published_notebook_shows_no_machine_paths_counts_or_times(tmp_path):
+    """What a build publishes of an executed notebook does not depend on where the build ran,
+    on the scratch folder or on what its kernel ran before (reproducible_notebook)."""
+    from analysis.build.execute import reproducible_notebook, shown_parameters
+
+    root = tmp_path / "project"
+    (root / "data" / "example").mkdir(parents=True)
+    outside = tmp_path / "elsewhere" / "liia"
+    params = {
+        "data_dir": str(root / "data" / "example"),
+        "config_dir": str(root / "config"),
+        "public_data_dir": str(outside),
+        "output_dir": str(tmp_path / "out" / ".staging" / "2022" / "_work-1a2b" / ("e" * 64)),
+        "year": 2022,
+        "edition": "camden",
+    }
+    shown = shown_parameters(params, root)
+    assert shown["data_dir"] == "data/example" and shown["config_dir"] == "config"
+    assert shown["public_data_dir"] == str(outside)  # outside the project: as given
+    assert shown["output_dir"] == ".." and shown["year"] == 2022
+    assert shown_parameters({**params, "public_data_dir": ""}, root)["public_data_dir"] == ""
+
+    def executed(first_count: int, workdir: str) -> nbformat.NotebookNode:
+        from papermill.parameterize import parameterize_notebook
+
+        nb = nbformat.v4.new_notebook()
+        nb.metadata["kernelspec"] = {
+            "name": "python3",
+            "display_name": "Python 3",
+            "language": "python",
+        }
+        nb.metadata["papermill"] = {}
+        cell = nbformat.v4.new_code_cell(PARAMS)
+        cell.metadata["tags"] = ["parameters"]
+        nb.cells = [cell, nbformat.v4.new_code_cell("1 + 1"), nbformat.v4.new_markdown_cell("x")]
+        nb.cells.append(nbformat.v4.new_code_cell("never ran"))
+        for i, c in enumerate(nb.cells):  # the source notebook's fixed ids
+            c.metadata.setdefault("tags", [])
+            c.id = f"cell-{i}"
+        nb = parameterize_notebook(nb, {**params, "output_dir": workdir})
+        for i, c in enumerate(nb.cells[:3]):  # a kernel that ran other notebooks before
+            if c.cell_type == "code":
+                c.execution_count = first_count + i
+                c.metadata["execution"] = {"iopub.execute_input": f"2026-12-01T12:0{i}:00Z"}
+        nb.cells[2].outputs = [
+            nbformat.v4.new_output("execute_result", {"text/plain": "2"}, execution_count=99)
+        ]
+        return nb
+
+    a = reproducible_notebook(executed(645, "/tmp/a/_work-1/k"), params, root)
+    b = reproducible_notebook(executed(7, "/tmp/b/_work-2/k"), params, root)
+    assert nbformat.writes(a) == nbformat.writes(b)
+    counts = [c.get("execution_count") for c in a.cells if c.cell_type == "code"]
+    assert counts == [1, 2, 3, None]  # as a fresh kernel numbers them; the cell that never ran
+    assert a.cells[2].outputs[0]["execution_count"] == 3
+    injected = a.cells[1]
+    assert injected.id == "injected-parameters" and 'output_dir = ".."' in injected.source
+    assert 'data_dir = "data/example"' in injected.source and "_work-" not in injected.source
+    assert a.metadata.papermill.parameters["data_dir"] == "data/example"
+    assert not any("execution" in c.metadata for c in a.cells)

@@ -232,3 +232,19 @@ def test_attackers_audit_recovers_nothing_in_any_edition(built_outputs):
         print("  ", finding)
     assert len(editions) >= 34
     assert findings == []
+
+
+def test_published_notebooks_carry_no_scratch_or_project_paths(built_outputs):
+    """Every executed notebook of the full build shows its parameters without the scratch folder
+    or the project's absolute path, and counts its cells as a fresh kernel would."""
+    from analysis.paths import ROOT
+
+    root, _ = built_outputs
+    notebooks = sorted(root.rglob("*.ipynb"))
+    assert len(notebooks) >= 34 * 9
+    for path in notebooks:
+        text = path.read_text(encoding="utf-8")
+        assert "/.staging/" not in text and str(ROOT) + "/" not in text, path
+        nb = json.loads(text)
+        counts = [c.get("execution_count") for c in nb["cells"] if c["cell_type"] == "code"]
+        assert counts == list(range(1, len(counts) + 1)), path

@@ -67,6 +67,72 @@ def _export_html(executed: Path, target: Path) -> None:
     target.write_text(body, encoding="utf-8")
 
 
+#: Parameters that are paths; the published notebook shows them relative to the project folder.
+PATH_PARAMETERS = ("data_dir", "config_dir", "public_data_dir")
+#: The comment above the parameters the published notebook shows (papermill's cell, rewritten).
+SHOWN_PARAMETERS_COMMENT = (
+    "Parameters given by report build. Paths are relative to the project folder; output_dir,\n"
+    "# where this notebook wrote its results, tables and figures, is the folder above this\n"
+    "# notebook's own (the edition's folder, or its previous/ folder)"
+)
+
+
+def shown_parameters(parameters: dict[str, Any], root: Path) -> dict[str, Any]:
+    """The parameters as the published notebook shows them: a path inside ``root`` (the project
+    folder) relative to it, a path elsewhere as it was; ``output_dir`` (the run's scratch folder,
+    whose contents are moved to the edition's folder) as ``..``, where they are relative to the
+    published notebook."""
+    shown = dict(parameters)
+    for key in PATH_PARAMETERS:
+        value = shown.get(key)
+        if value:
+            path = Path(str(value))
+            try:
+                shown[key] = path.resolve().relative_to(Path(root).resolve()).as_posix() or "."
+            except ValueError:
+                shown[key] = str(value)
+    if "output_dir" in shown:
+        shown["output_dir"] = ".."
+    return shown
+
+
+def reproducible_notebook(nb: Any, parameters: dict[str, Any], root: Path) -> Any:
+    """The executed notebook in the form that is published: the same bytes from the same inputs,
+    wherever and in whichever order the build ran it.
+
+    - the injected parameters cell shows :func:`shown_parameters` (no scratch or machine paths)
+      and has a fixed id (papermill gives it a random one);
+    - execution counts are numbered 1, 2, ... in cell order, as a fresh kernel would (a build's
+      kernel runs many notebooks, so its counts depend on what ran before);
+    - no execution timestamps (the client is run with ``record_timing=False``).
+
+    Caveat: the notebook no longer records the absolute paths it ran with; the edition's
+    ``build.json`` and the report's reproducibility section identify the inputs by content.
+    """
+    from papermill.parameterize import parameterize_notebook
+
+    for cell in nb.cells:
+        cell.metadata.setdefault("tags", [])  # papermill reads every cell's tags
+    # which cells ran, read before the parameters cell is replaced (at the same index)
+    ran = [c.cell_type == "code" and c.get("execution_count") is not None for c in nb.cells]
+    nb = parameterize_notebook(
+        nb, shown_parameters(parameters, root), comment=SHOWN_PARAMETERS_COMMENT
+    )
+    count = 0
+    for cell, executed in zip(nb.cells, ran, strict=True):
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell.id = "injected-parameters"
+        if cell.cell_type != "code":
+            continue
+        count += 1 if executed else 0
+        cell.execution_count = count if executed else None
+        for output in cell.get("outputs", []):
+            if "execution_count" in output:
+                output["execution_count"] = cell.execution_count
+        cell.metadata.pop("execution", None)
+    return nb
+
+
 class KernelSession:
     """One long-lived Jupyter kernel that executes notebook after notebook.
 
@@ -139,7 +205,12 @@ class KernelSession:
             outcome.error = f"{type(exc).__name__}: {exc}"
             return outcome
         client = NotebookClient(
-            nb, km=self.km, kernel_name=KERNEL, timeout=1800, allow_errors=False
+            nb,
+            km=self.km,
+            kernel_name=KERNEL,
+            timeout=1800,
+            allow_errors=False,
+            record_timing=False,
         )
         client.kc = self.kc  # (NotebookClient's constructor clears kc)
         index = None
@@ -173,7 +244,9 @@ class KernelSession:
         except Exception as exc:  # kernel died or timed out
             outcome.cell = index
             outcome.error = f"{type(exc).__name__}: {exc}"
-        nbformat.write(nb, executed)
+        from analysis.paths import ROOT
+
+        nbformat.write(reproducible_notebook(nb, task.parameters, ROOT), executed)
         if outcome.ok and task.html:
             _export_html(executed, executed.with_suffix(".html"))
         outcome.seconds = time.perf_counter() - start
