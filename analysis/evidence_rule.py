@@ -99,6 +99,9 @@ class PartVerdict:
     reason: str
     #: times the present data needed to settle it (None: not Inconclusive, or cannot say)
     data_factor: float | None = None
+    #: what would settle it, one sentence (:func:`settle_sentence`; "" unless Inconclusive
+    #: with an estimate); ``reason`` ends with it
+    settle: str = ""
 
 
 def classify(
@@ -175,7 +178,8 @@ def judge_part(part: PartEvidence) -> PartVerdict:
         why = "lies inside plus or minus it" if hi >= 0 else "lies wholly on the other side of 0"
         return PartVerdict(part.name, verdict, f"{span}: the interval {why}.")
     factor = data_factor(est, lo, hi, part.smallest)
-    return PartVerdict(part.name, verdict, f"{span}. {settle_sentence(part, factor, est)}", factor)
+    settle = settle_sentence(part, factor, est)
+    return PartVerdict(part.name, verdict, f"{span}. {settle}", factor, settle)
 
 
 def combine(verdicts: Iterable[str], rule: Combine = "all") -> str:

@@ -206,3 +206,50 @@ def test_evidence_summary_reads_each_part_in_its_declared_plain_words():
         rules, {"odds": Estimate(0.3, -0.2, 0.8, n=50), "gap": Estimate(0.0, -0.05, 0.05)}
     )
     assert "not yet decided (about" in evidence_summary("Inconclusive", record)
+
+
+def _says_settle(summary: str, part: dict) -> bool:
+    factor = part.get("data_factor")
+    if factor:
+        return f"{factor:.1f} times" in summary
+    return "more data alone cannot" in summary
+
+
+# pure null 5101: Inconclusive parts of H1 and H5; rival of H6 5103: of H4 and H6
+@pytest.mark.parametrize("arm,seed", [("pure_null", 5101), ("rival_h6_floor", 5103)])
+def test_each_summary_names_the_parts_whose_settling_it_states(arm, seed):
+    """The report adds "what would settle it" for an Inconclusive part unless the hypothesis's
+    summary already says it; it knows which from the result's ``settle_in_summary`` (never by
+    reading the summary). Checked on every registered hypothesis, on two simulated datasets in
+    which parts of four hypotheses are Inconclusive: a part named there is settled in the
+    summary (its data factor is in it), a part not named is not."""
+    from analysis.simulation_rivals import (
+        arm_effects,
+        generate_dataset,
+        load_rivals_config,
+        one_thread,
+    )
+
+    cfg = load_rivals_config()
+    year = int(cfg.get("year", 2022))
+    with one_thread():
+        ds = generate_dataset(arm_effects(cfg, arm), seed, year)
+        checked = 0
+        for n in registry.ids():
+            entry = registry.get(n)
+            result = entry.evaluate(ds, year, entry.rules(), seed=seed).to_dict()
+            record = result.get("evidence") or {}
+            named = set(record.get("settle_in_summary") or [])
+            parts = record.get("parts") or []
+            assert named <= {p["name"] for p in parts}
+            factors = [f"{p['data_factor']:.1f}" for p in parts if p.get("data_factor")]
+            for part in parts:
+                if part["name"] in named:
+                    assert part["verdict"] == "Inconclusive" and part["settle"], (n, part["name"])
+                    assert _says_settle(result["summary"], part), (n, part["name"])
+                    checked += 1
+                elif part.get("settle") and part.get("data_factor"):
+                    if factors.count(f"{part['data_factor']:.1f}") == 1:  # not another part's
+                        assert not _says_settle(result["summary"], part), (n, part["name"])
+                        checked += 1
+    assert checked >= 2

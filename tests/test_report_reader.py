@@ -177,12 +177,19 @@ def test_the_verdict_words_and_sentence():
                     "ci_high": 0.5,
                     "smallest_effect": 0.405,
                     "because": "estimate 0.2. It would take about 4.0 times the present data.",
+                    "settle": "It would take about 4.0 times the present data.",
                 }
             ]
         }
     }
     (part,) = evidence_parts(record)
     assert part["name"] == "Needs outside London" and part["settle"].startswith("It would take")
+    assert part["stated"] == ""  # the summary does not say it: the chapter does
+    record["evidence"]["settle_in_summary"] = ["needs_outside_london"]
+    assert evidence_parts(record)[0]["stated"] == "yes"
+    # a part that is decided has nothing to settle, whatever its record says
+    record["evidence"]["parts"][0]["verdict"] = "Supported"
+    assert evidence_parts(record)[0]["settle"] == ""
 
 
 # --- the borough page ----------------------------------------------------------------------------

@@ -68,17 +68,15 @@ def _num(x: Any) -> str:
 def evidence_parts(result: dict[str, Any] | None) -> list[dict[str, str]]:
     """The common evidence rule's parts of one result (``evidence.parts`` of ``h<N>.json``) for
     a reader: ``name, scale, verdict, estimate, interval, smallest, because, settle`` (the
-    "what would settle it" sentence of an Inconclusive part, else ""). Empty under the old
-    rule (no ``evidence`` record)."""
+    "what would settle it" sentence of an Inconclusive part, else ""), ``stated`` ("yes" when
+    the hypothesis's summary already says it in its own words: the record's
+    ``settle_in_summary``, else ""). Empty under the old rule (no ``evidence`` record)."""
     record = (result or {}).get("evidence") or {}
+    stated = set(record.get("settle_in_summary") or [])
     out = []
     for part in record.get("parts") or []:
         because = str(part.get("because") or "")
-        settle = ""
-        if part.get("verdict") == "Inconclusive" and "It would take" in because:
-            settle = because[because.index("It would take") :]
-        elif part.get("verdict") == "Inconclusive" and "more data alone" in because:
-            settle = because.split(": ", 1)[-1] if ": " in because else because
+        settle = str(part.get("settle") or "") if part.get("verdict") == "Inconclusive" else ""
         lo, hi = part.get("ci_low"), part.get("ci_high")
         out.append(
             {
@@ -90,6 +88,7 @@ def evidence_parts(result: dict[str, Any] | None) -> list[dict[str, str]]:
                 "smallest": _num(part.get("smallest_effect")),
                 "because": because,
                 "settle": settle,
+                "stated": "yes" if part.get("name") in stated else "",
             }
         )
     return out

@@ -13,7 +13,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import pandas as pd
+
 from analysis import evidence_rule, stats
+from analysis.shares import per_cent
 from analysis.verdicts import FieldworkSummary, HypothesisResult, Indicator
 
 
@@ -28,12 +31,19 @@ def coverage_row(what: str, n: int, of: int | None = None) -> dict[str, Any]:
     return {"what": what, "n": n, "of": of, "share": (n / of) if of else None}
 
 
+def coverage_table(caption: str, rows: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
+    """A chapter's coverage table as its module's ``tables()`` returns it (shown in the
+    notebook, not published): the :func:`coverage_row` rows indexed by ``what``, shares to 3
+    decimals, under ``caption``."""
+    return [(caption, rows.set_index("what").round(3))]
+
+
 def fmt_pct(x: float | None, digits: int = 1) -> str:
     """A share 0-1 written as a percentage in a sentence: ``0.123`` -> ``12.3%``; missing as
-    ``n/a``."""
+    ``n/a``. The conversion is :func:`analysis.shares.per_cent` (the one in the project)."""
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "n/a"
-    return f"{100 * x:.{digits}f}%"
+    return f"{per_cent(x):.{digits}f}%"
 
 
 @dataclass(frozen=True)
@@ -74,8 +84,9 @@ def evidence_verdict(
 
     Returns ``(verdict, record)``: the verdict is Supported, Not supported or Inconclusive;
     the record is ``{"rule", "parts": [{name, scale, direction, smallest_effect,
-    reason, estimate, ci_low, ci_high, n, unit, verdict, because, data_factor, plain, short}]}``
-    (``plain`` and ``short``: the part's sentence and table-cell templates in plain words, when
+    reason, estimate, ci_low, ci_high, n, unit, verdict, because, data_factor, settle, plain,
+    short}]}`` (``settle``: what would settle an Inconclusive part, one sentence, else "";
+    ``plain`` and ``short``: the part's sentence and table-cell templates in plain words, when
     the rules declare them; the
     three words' plain meanings are :data:`analysis.evidence_rule.PLAIN_WORDS`, not copied here)."""
     declared = evidence_rule.declared_parts(rules)
@@ -115,6 +126,7 @@ def evidence_verdict(
                 "verdict": verdict.verdict,
                 "because": verdict.reason,
                 "data_factor": verdict.data_factor,
+                "settle": verdict.settle,
                 **{k: " ".join(str(spec[k]).split()) for k in ("plain", "short") if spec.get(k)},
             }
         )
@@ -172,6 +184,40 @@ def _plain_numbers(part: Mapping[str, Any]) -> dict[str, float]:
     return out
 
 
+def settle_in_summary(record: Mapping[str, Any], names: Iterable[str]) -> dict[str, Any]:
+    """``record`` with ``settle_in_summary``: the parts whose "what would settle it" the
+    hypothesis's summary already says (in its own words), so the report does not repeat it.
+    A module that writes its own summary names them; :func:`summary_settles` gives those of
+    :func:`evidence_summary`."""
+    declared = {p["name"] for p in record["parts"]}
+    chosen = [str(n) for n in names]
+    unknown = sorted(set(chosen) - declared)
+    if unknown:
+        raise ValueError(f"settle_in_summary: parts not in the record {unknown}")
+    return {
+        **record,
+        "settle_in_summary": [n for n in (p["name"] for p in record["parts"]) if n in chosen],
+    }
+
+
+def states_settle(part: Mapping[str, Any]) -> bool:
+    """Whether :func:`evidence_summary` says what would settle ``part``: an Inconclusive part
+    estimated, with a data factor (the times the present data it would take)."""
+    return (
+        part["verdict"] == "Inconclusive"
+        and part["estimate"] is not None
+        and part["ci_low"] is not None
+        and part["ci_high"] is not None
+        and bool(part.get("data_factor"))
+    )
+
+
+def summary_settles(record: Mapping[str, Any]) -> dict[str, Any]:
+    """``record`` with the parts whose settling :func:`evidence_summary` states
+    (:func:`settle_in_summary`)."""
+    return settle_in_summary(record, [p["name"] for p in record["parts"] if states_settle(p)])
+
+
 def _part_sentence(part: Mapping[str, Any]) -> str:
     """One part in plain words: its declared ``plain`` template filled with its numbers (or its
     estimate, interval and smallest effect on its own scale), then its verdict and, when
@@ -192,9 +238,8 @@ def _part_sentence(part: Mapping[str, Any]) -> str:
     verdict = str(part["verdict"])
     tail = f"{verdict.lower()}" if verdict != "Inconclusive" else "not yet decided"
     text += f": {tail}"
-    factor = part.get("data_factor")
-    if verdict == "Inconclusive" and factor:
-        text += f" (about {factor:.1f} times the present data would settle it)"
+    if states_settle(part):
+        text += f" (about {part['data_factor']:.1f} times the present data would settle it)"
     return text + "."
 
 

@@ -44,6 +44,7 @@ from analysis.hypotheses.evidence import (
     evidence_verdict,
     mark_supports,
     share_indicator,
+    summary_settles,
 )
 from analysis.hypotheses.figures import FigureSpec, as_published, k2_outside_links
 from analysis.london_memo import london_level
@@ -658,7 +659,7 @@ def evaluate(
         caveats=caveats,
         insufficient=insufficient,
         summary=evidence_summary(verdict, record),
-        evidence=record,
+        evidence=summary_settles(record),
     )
 
 

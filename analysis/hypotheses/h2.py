@@ -34,7 +34,13 @@ import pandas as pd
 from analysis import stats
 from analysis.charts import interval_chart, lazy_figure
 from analysis.dataset import Dataset
-from analysis.hypotheses.evidence import Estimate, evidence_summary, evidence_verdict, mark_supports
+from analysis.hypotheses.evidence import (
+    Estimate,
+    evidence_summary,
+    evidence_verdict,
+    mark_supports,
+    summary_settles,
+)
 from analysis.hypotheses.figures import FigureSpec, as_published
 from analysis.london_memo import london_level
 from analysis.providers import external_sector
@@ -380,7 +386,7 @@ def evaluate(
         caveats=caveats,
         insufficient=insufficient,
         summary=evidence_summary(verdict, record),
-        evidence=record,
+        evidence=summary_settles(record),
     )
 
 

@@ -36,7 +36,13 @@ from analysis.boroughs import london_boroughs
 from analysis.charts import interval_chart, lazy_figure
 from analysis.dataset import Dataset
 from analysis.hypotheses.covariates import child_covariates
-from analysis.hypotheses.evidence import Estimate, evidence_summary, evidence_verdict, mark_supports
+from analysis.hypotheses.evidence import (
+    Estimate,
+    evidence_summary,
+    evidence_verdict,
+    mark_supports,
+    summary_settles,
+)
 from analysis.hypotheses.figures import FigureSpec, as_published, k2_outside_links
 from analysis.london_memo import london_level
 from analysis.referrals import decided_referrals
@@ -439,7 +445,7 @@ def evaluate(
         caveats=caveats,
         insufficient=insufficient,
         summary=evidence_summary(verdict, record),
-        evidence=record,
+        evidence=summary_settles(record),
     )
 
 

@@ -37,9 +37,11 @@ from analysis.hypotheses.evidence import (
     Estimate,
     coefficient_evidence,
     coverage_row,
+    coverage_table,
     evidence_verdict,
     fmt_pct,
     not_tested,
+    settle_in_summary,
 )
 from analysis.hypotheses.figures import FigureSpec, as_published
 from analysis.london_memo import london_level
@@ -411,7 +413,10 @@ def evaluate(
         caveats=caveats,
         insufficient=insufficient,
         summary=summary,
-        evidence=record,
+        # premium_summary says what would settle the premium when it is Inconclusive
+        evidence=settle_in_summary(
+            record, [PART] if verdict == "Inconclusive" and coefs["adjusted"] is not None else []
+        ),
     )
 
 
@@ -626,9 +631,7 @@ def tables(
     ds: Dataset, year: int, rules: dict[str, Any], result: HypothesisResult, **_: Any
 ) -> list[tuple[str, pd.DataFrame]]:
     """The chapter's tables (shown, not published): what the cost test can see."""
-    return [
-        (
-            "Coverage: the placements with a recorded cost and a needs record.",
-            coverage(ds, year).set_index("what").round(3),
-        )
-    ]
+    return coverage_table(
+        "Coverage: the placements with a recorded cost and a needs record.",
+        coverage(ds, year),
+    )

@@ -54,9 +54,11 @@ from analysis.flags import flag_true, high_risk_flags
 from analysis.hypotheses.evidence import (
     coefficient_evidence,
     coverage_row,
+    coverage_table,
     evidence_verdict,
     fmt_pct,
     not_tested,
+    settle_in_summary,
 )
 from analysis.hypotheses.figures import FigureSpec, as_published
 from analysis.london_memo import london_level
@@ -494,7 +496,7 @@ def evaluate(
         caveats=caveats,
         insufficient=insufficient,
         summary=risk_summary(gap, or_main, or_local, record, verdict),
-        evidence=record,
+        evidence=settle_in_summary(record, [p["name"] for p in _settled(record, verdict)]),
     )
 
 
@@ -523,14 +525,20 @@ def risk_summary(gap, or_main, or_local, record: dict[str, Any], verdict: str) -
             f"that would matter is {math.exp(-p['smallest_effect']):.2f}): {p['verdict'].lower()}. "
         )
     text += f"Either suffices. Verdict: {verdict.lower()}."
-    if verdict == "Inconclusive":
-        for p in record["parts"]:
-            if p["data_factor"]:
-                text += (
-                    f" About {p['data_factor']:.1f} times as many referrals would settle "
-                    f"{WORDS[p['name']]}, if the estimate held."
-                )
+    for p in _settled(record, verdict):
+        text += (
+            f" About {p['data_factor']:.1f} times as many referrals would settle "
+            f"{WORDS[p['name']]}, if the estimate held."
+        )
     return text
+
+
+def _settled(record: dict[str, Any], verdict: str) -> list[dict[str, Any]]:
+    """The parts whose settling :func:`risk_summary` states: when the verdict is Inconclusive,
+    those with a data factor."""
+    if verdict != "Inconclusive":
+        return []
+    return [p for p in record["parts"] if p["data_factor"]]
 
 
 # --- tables for the notebook's figures ---------------------------------------------------
@@ -709,9 +717,7 @@ def tables(
     ds: Dataset, year: int, rules: dict[str, Any], result: HypothesisResult, **_: Any
 ) -> list[tuple[str, pd.DataFrame]]:
     """The chapter's tables (shown, not published): what the risk test can see."""
-    return [
-        (
-            "Coverage: the referrals answered, with the child's needs record and a located home.",
-            coverage(ds, year, rules).set_index("what").round(3),
-        )
-    ]
+    return coverage_table(
+        "Coverage: the referrals answered, with the child's needs record and a located home.",
+        coverage(ds, year, rules),
+    )

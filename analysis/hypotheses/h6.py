@@ -34,9 +34,11 @@ from analysis.hypotheses.evidence import (
     Estimate,
     coefficient_evidence,
     coverage_row,
+    coverage_table,
     evidence_verdict,
     fmt_pct,
     not_tested,
+    settle_in_summary,
 )
 from analysis.hypotheses.figures import FigureSpec, as_published
 from analysis.london_memo import london_level
@@ -377,7 +379,7 @@ def evaluate(
         caveats=caveats,
         insufficient=insufficient,
         summary=summary,
-        evidence=record,
+        evidence=settle_in_summary(record, [p["name"] for p in _settled(record)]),
     )
 
 
@@ -416,14 +418,19 @@ def staffing_summary(
             f"{v['verdict'].lower()}. "
         )
     text += f"Both are needed. Verdict: {verdict.lower()}."
-    for p in record["parts"]:
-        if p["verdict"] == "Inconclusive" and p["data_factor"]:
-            what = "homes" if p["name"] == GAP else "referrals"
-            text += (
-                f" About {p['data_factor']:.1f} times as many {what} would settle "
-                f"{WORDS[p['name']]}, if the estimate held."
-            )
+    for p in _settled(record):
+        what = "homes" if p["name"] == GAP else "referrals"
+        text += (
+            f" About {p['data_factor']:.1f} times as many {what} would settle "
+            f"{WORDS[p['name']]}, if the estimate held."
+        )
     return text
+
+
+def _settled(record: dict[str, Any]) -> list[dict[str, Any]]:
+    """The parts whose settling :func:`staffing_summary` states: Inconclusive ones with a data
+    factor."""
+    return [p for p in record["parts"] if p["verdict"] == "Inconclusive" and p["data_factor"]]
 
 
 # --- tables for the notebook's figures ---------------------------------------------------
@@ -629,9 +636,7 @@ def tables(
     ds: Dataset, year: int, rules: dict[str, Any], result: HypothesisResult, **_: Any
 ) -> list[tuple[str, pd.DataFrame]]:
     """The chapter's tables (shown, not published): what the staffing test can see."""
-    return [
-        (
-            "Coverage: the homes with a staffing return and the referrals that reach them.",
-            coverage(ds, year, rules).set_index("what").round(3),
-        )
-    ]
+    return coverage_table(
+        "Coverage: the homes with a staffing return and the referrals that reach them.",
+        coverage(ds, year, rules),
+    )
