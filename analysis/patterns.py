@@ -14,6 +14,7 @@ import pandas as pd
 
 from analysis.boroughs import london_boroughs
 from analysis.providers import external_sector
+from analysis.shares import per_cent
 
 
 def _share(part: float, whole: float) -> float | None:
@@ -397,7 +398,7 @@ def write_patterns_outputs(
         "patterns_outside_by_borough",
         caption=f"Share of each borough's children in children's homes placed outside London, 31 March {year}",
         alt=(
-            f"Bar chart: across London {L['pct_outside_london'] * 100 if L['pct_outside_london'] is not None else 0:.0f}% "
+            f"Bar chart: across London {per_cent(L['pct_outside_london']) if L['pct_outside_london'] is not None else 0:.0f}% "
             f"of children in children's homes were placed outside London; {L['boroughs_all_outside']} "
             f"boroughs placed all of theirs outside London and {L['boroughs_none_outside']} none. "
             "A borough whose share would reveal a small count has no bar and is marked c."

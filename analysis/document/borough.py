@@ -24,6 +24,7 @@ from analysis.document.markdown import fmt, small_base
 from analysis.hypotheses.indicator_ids import UnknownIndicatorId, find_indicator
 from analysis.hypotheses.scopes import LONDON_SCOPE
 from analysis.outputs import EditionPaths, read_json
+from analysis.shares import per_cent
 
 if TYPE_CHECKING:
     from analysis.hypotheses.registry import Hypothesis
@@ -54,7 +55,7 @@ def _share(value: Any, *, percent_already: bool = False) -> str:
     v = _num(value)
     if v is None:
         return DASH
-    return f"{v if percent_already else v * 100:.0f}%"
+    return f"{v if percent_already else per_cent(v):.0f}%"
 
 
 def _number(value: Any, digits: int = 1) -> str:
@@ -178,7 +179,7 @@ def _indicator(results: dict | None, indicator_id: str, declared: Collection[str
 def _points(value: Any) -> str:
     """A difference of shares as signed percentage points (``+3``)."""
     v = _num(value)
-    return DASH if v is None else f"{v * 100:+.0f}"
+    return DASH if v is None else f"{per_cent(v):+.0f}"
 
 
 #: How a borough table row's values are written (``format`` of a registry entry's row).

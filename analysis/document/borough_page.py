@@ -16,6 +16,8 @@ from typing import Any
 
 import pandas as pd
 
+from analysis.shares import per_cent
+
 #: The one comparator of the page, in words (printed once).
 COMPARATOR = (
     "\u201c{label}\u201d means all {subject} counted together: every child (or place) counts "
@@ -45,7 +47,7 @@ def _share(value: Any) -> str:
     if _withheld(value):
         return "c"
     v = _num(value)
-    return "–" if v is None else f"{100 * v:.0f}%"
+    return "–" if v is None else f"{per_cent(v):.0f}%"
 
 
 def _count(value: Any) -> str:
@@ -100,7 +102,7 @@ def signals(
         if b is not None and lon is not None:
             lo, hi = _num(staffing.get("low")), _num(staffing.get("high"))
             interval = (
-                f" (95% interval {100 * lo:.0f}% to {100 * hi:.0f}%, on "
+                f" (95% interval {per_cent(lo):.0f}% to {per_cent(hi):.0f}%, on "
                 f"{_count(staffing.get('places'))} registered places)"
                 if lo is not None and hi is not None
                 else ""
@@ -119,9 +121,9 @@ def signals(
                 {
                     "id": "staffing",
                     "flagged": b > lon,
-                    "text": f"Staffing: {100 * b:.0f}% of the registered places in homes in {la} "
+                    "text": f"Staffing: {per_cent(b):.0f}% of the registered places in homes in {la} "
                     f"were out of use for lack of staff on the snapshot date{interval}, {side} "
-                    f"London's {100 * lon:.0f}%.{sure}",
+                    f"London's {per_cent(lon):.0f}%.{sure}",
                 }
             )
     else:

@@ -7,6 +7,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from analysis.shares import per_cent
+
 _ESCAPE = str.maketrans({"|": "\\|", "\n": " "})
 
 
@@ -44,7 +46,7 @@ def pct(value: Any, digits: int = 0) -> str:
         return fmt(v)
     if abs(v) > 1:
         raise NotAFraction(f"pct() takes a share 0-1, got {value!r} (already in per cent?)")
-    return f"{v * 100:.{digits}f}%"
+    return f"{per_cent(v):.{digits}f}%"
 
 
 def cell(value: Any, digits: int = 2) -> str:
@@ -195,7 +197,7 @@ def indicator_row(ind: dict[str, Any]) -> list[Any]:
     def num(v: Any) -> Any:
         if v is None or not scale or isinstance(v, str):
             return v
-        return f"{float(v) * 100:.1f}"
+        return f"{per_cent(float(v)):.1f}"
 
     shown_unit = {"proportion": "%", "proportion points": "percentage points"}.get(unit, unit)
     interval = f"{fmt(num(lo))} to {fmt(num(hi))}" if lo is not None and hi is not None else "–"

@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from analysis.shares import per_cent
 from analysis.snapshot import year_window
 
 #: What the data cannot support, and the data each would need (one plain sentence each).
@@ -181,8 +182,8 @@ def write_subregions(
             "Bar chart comparing London's five sub-regions: the share of their children in "
             "children's homes placed within the sub-region and the share placed outside London. "
             + "; ".join(
-                f"{s}: {_shown(None if a is None else a * 100)} in the sub-region, "
-                f"{_shown(None if b is None else b * 100)} outside London"
+                f"{s}: {_shown(None if a is None else per_cent(a))} in the sub-region, "
+                f"{_shown(None if b is None else per_cent(b))} outside London"
                 for s, a, b in zip(
                     labels,
                     _numbers(public["pct_in_own_subregion"]),
@@ -388,7 +389,7 @@ def write_receiving(res: pd.DataFrame, paths: Any, year: int) -> dict[str, Any]:
         alt=(
             f"Bar chart: {summary['las_outside_london']} local authorities outside London received "
             f"London children in children's homes; the top {TOP} ({', '.join(summary['top_las'])}) "
-            f"took {summary['top_share'] * 100 if summary['top_share'] is not None else 0:.0f}% of them."
+            f"took {per_cent(summary['top_share']) if summary['top_share'] is not None else 0:.0f}% of them."
         ),
         table=fig_table,
         child_counts=["children"],

@@ -417,7 +417,7 @@ def _figure_homes_by_region(table: pd.DataFrame, paths: Any, register_year: int 
         caption=f"Children's homes by region of England, {at} (Ofsted)",
         alt=(
             f"Horizontal bar chart of children's homes by region: London has {london} of "
-            f"England's {england} homes ({100 * london / england:.1f}%), fewer than most regions; "
+            f"England's {england} homes ({per_cent(london / england):.1f}%), fewer than most regions; "
             f"the North West has the most ({int(regions['homes'].max())})."
         ),
         table=published_table(table),
