@@ -35,6 +35,22 @@ OTHER = [
 GRADES = ["Inadequate", "Requires improvement to be good", "Good", "Outstanding"]
 
 
+def borough_effect_frame(
+    seed: int, sd: float, structural: float, boroughs: int = 30, size: int = 40
+) -> pd.DataFrame:
+    """Children in ``boroughs`` boroughs: a random borough effect of SD ``sd`` and a structural
+    one (an Inner indicator times ``structural``) on the log-odds of an outside placement
+    (columns ``LA``, ``inner``, ``need``, ``outside``)."""
+    rng = np.random.default_rng(seed)
+    la = np.repeat([f"B{i:02d}" for i in range(boroughs)], size)
+    inner = np.repeat((np.arange(boroughs) % 2).astype(float), size)
+    u = np.repeat(rng.normal(0, sd, boroughs), size)
+    need = rng.integers(0, 2, len(la)).astype(float)
+    eta = 0.3 + 0.5 * need + structural * (inner - 0.5) * 2 + u
+    outside = (rng.random(len(la)) < 1 / (1 + np.exp(-eta))).astype(int)
+    return pd.DataFrame({"LA": la, "inner": inner, "need": need, "outside": outside})
+
+
 def _logistic(x: np.ndarray) -> np.ndarray:
     return 1 / (1 + np.exp(-x))
 

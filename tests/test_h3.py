@@ -3,7 +3,6 @@ quality with the one definition of a decline; the verdict by the common evidence
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -11,7 +10,7 @@ import yaml
 from analysis.hypotheses import h3
 from analysis.hypotheses.evidence import Estimate, evidence_verdict
 from analysis.paths import CONFIG
-from tests.hyp_frames import YEAR, make_dataset, without
+from tests.hyp_frames import YEAR, borough_effect_frame, make_dataset, without
 
 
 @pytest.fixture(scope="module")
@@ -23,22 +22,9 @@ def _part(result, name: str) -> dict:
     return next(p for p in result.evidence["parts"] if p["name"] == name)
 
 
-def _frame(seed: int, sd: float, structural: float, boroughs: int = 30, size: int = 40):
-    """Children in ``boroughs`` boroughs: a random borough effect of SD ``sd`` and a structural
-    one (an Inner indicator times ``structural``) on the log-odds of an outside placement."""
-    rng = np.random.default_rng(seed)
-    la = np.repeat([f"B{i:02d}" for i in range(boroughs)], size)
-    inner = np.repeat((np.arange(boroughs) % 2).astype(float), size)
-    u = np.repeat(rng.normal(0, sd, boroughs), size)
-    need = rng.integers(0, 2, len(la)).astype(float)
-    eta = 0.3 + 0.5 * need + structural * (inner - 0.5) * 2 + u
-    outside = (rng.random(len(la)) < 1 / (1 + np.exp(-eta))).astype(int)
-    return pd.DataFrame({"LA": la, "inner": inner, "need": need, "outside": outside})
-
-
 def test_structural_rival_is_not_practice(rules) -> None:
     # a borough effect carried by structure (SD 0.5 on the log-odds), no practice
-    df = _frame(3, 0.0, 0.5)
+    df = borough_effect_frame(3, 0.0, 0.5)
     naive, _ = h3.practice_estimate(df, ["need"])
     net, _ = h3.practice_estimate(df, ["need", "inner"])
     assert naive.estimate > net.estimate and net.ci_low == 0.0

@@ -14,38 +14,26 @@ import statsmodels.api as sm
 from scipy import stats as sps
 
 from analysis import stats
+from tests.hyp_frames import borough_effect_frame
 
 # --- random-intercept logistic regression ----------------------------------------------------
 
 
-def _frame(seed: int, sd: float, structural: float, boroughs: int = 30, size: int = 40):
-    """Children in ``boroughs`` boroughs: a random borough effect of SD ``sd`` and a structural
-    one (an Inner indicator times ``structural``) on the log-odds of an outside placement."""
-    rng = np.random.default_rng(seed)
-    la = np.repeat([f"B{i:02d}" for i in range(boroughs)], size)
-    inner = np.repeat((np.arange(boroughs) % 2).astype(float), size)
-    u = np.repeat(rng.normal(0, sd, boroughs), size)
-    need = rng.integers(0, 2, len(la)).astype(float)
-    eta = 0.3 + 0.5 * need + structural * (inner - 0.5) * 2 + u
-    outside = (rng.random(len(la)) < 1 / (1 + np.exp(-eta))).astype(int)
-    return pd.DataFrame({"LA": la, "inner": inner, "need": need, "outside": outside})
-
-
 def test_random_intercept_logit_recovers_a_planted_borough_sd() -> None:
-    fit = stats.random_intercept_logit(_frame(1, 1.0, 0.0), "outside", ["need"], "LA")
+    fit = stats.random_intercept_logit(borough_effect_frame(1, 1.0, 0.0), "outside", ["need"], "LA")
     assert 0.6 < fit.sd < 1.5 and 0 < fit.ci_low < 1.0 < fit.ci_high
     assert fit.coefficients["need"] == pytest.approx(0.5, abs=0.3)
     assert (fit.n, fit.groups) == (1200, 30)
 
 
 def test_no_borough_effect_gives_an_interval_from_zero() -> None:
-    fit = stats.random_intercept_logit(_frame(2, 0.0, 0.0), "outside", ["need"], "LA")
+    fit = stats.random_intercept_logit(borough_effect_frame(2, 0.0, 0.0), "outside", ["need"], "LA")
     assert fit.ci_low == 0.0 and fit.sd < 0.43 and fit.ci_high < 0.8
 
 
 def test_random_intercept_likelihood_at_zero_sd_is_the_plain_logit_likelihood() -> None:
     # with the group SD at ~0 the marginal likelihood is the ordinary logistic one (statsmodels)
-    df = _frame(4, 0.5, 0.0, boroughs=12, size=25)
+    df = borough_effect_frame(4, 0.5, 0.0, boroughs=12, size=25)
     x = np.column_stack([np.ones(len(df)), df["need"].to_numpy()])
     y = df["outside"].astype(float).to_numpy()
     codes = pd.factorize(df["LA"])[0]
@@ -57,7 +45,7 @@ def test_random_intercept_likelihood_at_zero_sd_is_the_plain_logit_likelihood() 
 
 
 def test_random_intercept_gradient_matches_finite_differences() -> None:
-    df = _frame(5, 0.8, 0.0, boroughs=10, size=20)
+    df = borough_effect_frame(5, 0.8, 0.0, boroughs=10, size=20)
     x = np.column_stack([np.ones(len(df)), df["need"].to_numpy()])
     y = df["outside"].astype(float).to_numpy()
     codes = pd.factorize(df["LA"])[0]
@@ -74,7 +62,7 @@ def test_random_intercept_gradient_matches_finite_differences() -> None:
 
 
 def test_random_intercept_logit_is_nan_without_two_groups_or_outcome_variation() -> None:
-    df = _frame(6, 0.5, 0.0, boroughs=4, size=10)
+    df = borough_effect_frame(6, 0.5, 0.0, boroughs=4, size=10)
     one = stats.random_intercept_logit(df.assign(LA="B00"), "outside", ["need"], "LA")
     flat = stats.random_intercept_logit(df.assign(outside=1), "outside", ["need"], "LA")
     for fit in (one, flat):
