@@ -104,6 +104,23 @@ def test_pipe_table_and_figure_markdown():
     )
 
 
+def _context(edition_dir: Path, la_name: str | None = None, **given):  # noqa: ANN202
+    """``build_context`` for the 2022 edition of ``la_name`` (London when None) from the files
+    in ``edition_dir``: no metadata, inputs or parameters, three recommendations in the summary,
+    unless ``given``."""
+    slug = "london" if la_name is None else la_name.lower().replace(" ", "-")
+    kwargs = {
+        "year": 2022,
+        "previous_year": None,
+        "metadata": {},
+        "data_hashes": {},
+        "parameters": {},
+        "config_dir": CONFIG,
+        "settings": {"top_recommendations": 3},
+    }
+    return build_context(edition_dir, edition=slug, la_name=la_name, **{**kwargs, **given})
+
+
 @pytest.fixture
 def edition(tmp_path: Path) -> Path:
     (tmp_path / "results").mkdir()
@@ -122,16 +139,12 @@ def edition(tmp_path: Path) -> Path:
 
 
 def test_chapters_missing_results_say_not_yet_available(edition, tmp_path):
-    ctx = build_context(
+    ctx = _context(
         edition,
-        edition="camden",
-        la_name="Camden",
-        year=2022,
-        previous_year=None,
+        "Camden",
         metadata={"synthetic": True, "name": "x"},
         data_hashes={"episodes.csv": "ab" * 32},
         parameters={"seed": 1},
-        config_dir=CONFIG,
         settings={"top_recommendations": 3, "synthetic_banner": "Synthetic"},
     )
     files = write_sources(ctx, REPORT_SOURCES / "templates", tmp_path / "src")
@@ -173,18 +186,7 @@ def test_every_figure_links_the_csv_behind_it(edition, tmp_path):
     data = json.loads((edition / "results" / "h5.json").read_text())
     data["figures"] = ["h5_demo", "h5_nodata"]
     (edition / "results" / "h5.json").write_text(json.dumps(data))
-    ctx = build_context(
-        edition,
-        edition="london",
-        la_name=None,
-        year=2022,
-        previous_year=None,
-        metadata={},
-        data_hashes={},
-        parameters={},
-        config_dir=CONFIG,
-        settings={"top_recommendations": 3},
-    )
+    ctx = _context(edition)
     assert ctx.figures["h5_demo"]["csv"] == "tables/h5_demo.csv"
     assert ctx.figures["h5_nodata"]["csv"] == ""
     write_sources(ctx, REPORT_SOURCES / "templates", tmp_path / "src")
@@ -251,16 +253,10 @@ def test_methods_chapter_prints_power_table_assumptions_and_inputs(edition, tmp_
     )
     assert read_document_table(power)["rows"] == [["H1 alone", "200", "100% (98-100%)"]]
     assert read_document_table(tmp_path / "missing.md") is None
-    ctx = build_context(
+    ctx = _context(
         edition,
-        edition="london",
-        la_name=None,
-        year=2022,
-        previous_year=None,
-        metadata={},
         data_hashes={"episodes.csv": "ab" * 32},
         parameters={"data_dir": str(data)},
-        config_dir=CONFIG,
         settings={"top_recommendations": 3, "documents": {"rivals": str(power)}},
     )
     assert ctx.inputs == [{"name": "episodes.csv", "rows": 2, "sha256": "ab" * 32}]
@@ -283,18 +279,7 @@ def test_borough_methods_chapter_names_the_log_and_keeps_its_own_caveats(edition
     from analysis.document.assemble import DOCUMENTS, read_document_table
 
     entries = len(read_document_table(ROOT / DOCUMENTS["assumptions"])["rows"])
-    ctx = build_context(
-        edition,
-        edition="camden",
-        la_name="Camden",
-        year=2022,
-        previous_year=None,
-        metadata={},
-        data_hashes={},
-        parameters={},
-        config_dir=CONFIG,
-        settings={"top_recommendations": 3},
-    )
+    ctx = _context(edition, "Camden")
     write_sources(ctx, REPORT_SOURCES / "templates", tmp_path / "src", edition)
     methods = (tmp_path / "src" / "methods.qmd").read_text()
     assert "| A14 |" not in methods and "Assumptions and caveats log" not in methods
@@ -321,18 +306,7 @@ def test_caveats_are_listed_once(edition):
     for n in registry.ids():
         data["hypothesis"], data["caveats"] = n, ["Synthetic example data.", f"only h{n}"]
         (edition / "results" / f"h{n}.json").write_text(json.dumps(data))
-    ctx = build_context(
-        edition,
-        edition="london",
-        la_name=None,
-        year=2022,
-        previous_year=None,
-        metadata={},
-        data_hashes={},
-        parameters={},
-        config_dir=CONFIG,
-        settings={},
-    )
+    ctx = _context(edition, settings={})
     assert ctx.caveats.count("Synthetic example data.") == 1
     assert "H3: only h3" in ctx.caveats
 
@@ -415,18 +389,7 @@ def test_borough_edition_compares_the_borough_with_its_group_and_london(tmp_path
     assert rows["h6"][0][1:] == ["22%", "12%", "11%"]
     assert "h5" not in rows  # no table: no rows, never an empty table
 
-    ctx = build_context(
-        edition,
-        edition="camden",
-        la_name="Camden",
-        year=2022,
-        previous_year=None,
-        metadata={},
-        data_hashes={},
-        parameters={},
-        config_dir=CONFIG,
-        settings={"top_recommendations": 3},
-    )
+    ctx = _context(edition, "Camden")
     assert ctx.group == {
         "id": "4",
         "label": "Scattergun",
@@ -492,18 +455,7 @@ def test_a_borough_the_typology_does_not_place_is_compared_with_its_scopes_group
     assert own[1:] == ["0%", "5%", "17%"]  # group: City of London and Camden; London: all
     assert rows["h6"][0][1:] == ["22%", "15%", "11%"]  # "Homes in Inner London"
 
-    ctx = build_context(
-        root,
-        edition="city-of-london",
-        la_name="City of London",
-        year=2022,
-        previous_year=None,
-        metadata={},
-        data_hashes={},
-        parameters={},
-        config_dir=CONFIG,
-        settings={"top_recommendations": 3},
-    )
+    ctx = _context(root, "City of London")
     assert ctx.group is None  # not in a behaviour group
     write_sources(ctx, REPORT_SOURCES / "templates", tmp_path / "src", root)
     text = (tmp_path / "src" / "h1.qmd").read_text()
@@ -538,16 +490,12 @@ def test_headline_of_a_dataset_without_outer_london_boroughs(edition, tmp_path):
             }
         )  # fmt: skip
     )
-    ctx = build_context(
+    ctx = _context(
         edition,
-        edition="hackney",
-        la_name="Hackney",
+        "Hackney",
         year=2023,
-        previous_year=None,
         metadata={"synthetic": True, "name": "x", "boroughs_in_data": ["Hackney"]},
-        data_hashes={},
         parameters={"seed": 1},
-        config_dir=CONFIG,
         settings={"top_recommendations": 3, "synthetic_banner": "Synthetic"},
     )
     write_sources(ctx, REPORT_SOURCES / "templates", tmp_path / "src")
