@@ -10,6 +10,7 @@ names end in ``_pct`` or start with ``pct_``, or their entry in ``config/report.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TypeVar
 
 import pandas as pd
@@ -28,3 +29,14 @@ def per_cent(share: T) -> T:
     if isinstance(share, pd.Series | pd.DataFrame):
         return (100.0 * share.astype(float)).round(_DECIMALS)
     return round(100.0 * float(share), _DECIMALS)
+
+
+def columns_in_per_cent(table: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
+    """A copy of ``table`` with those of ``columns`` it has (shares, fractions 0-1) in per cent
+    (:func:`per_cent`): how a table whose published columns have always said per cent is
+    written."""
+    out = table.copy()
+    for col in columns:
+        if col in out.columns:
+            out[col] = per_cent(out[col])
+    return out

@@ -13,7 +13,7 @@ import pandas as pd
 
 from analysis.boroughs import london_boroughs, london_ons_codes
 from analysis.dataset import Dataset
-from analysis.shares import per_cent
+from analysis.shares import columns_in_per_cent
 from analysis.snapshot import k2_placements, open_episodes
 
 GOOD_OR_BETTER = frozenset({"outstanding", "good"})
@@ -98,11 +98,7 @@ INDICATOR_QUANTITIES: dict[str, str] = {c: c for c in CHILD_COUNT_COLUMNS}
 def published_indicators(indicators: pd.DataFrame) -> pd.DataFrame:
     """The indicator table as published: the shares of :data:`PERCENT_COLUMNS` (fractions 0-1)
     in per cent; a copy."""
-    out = indicators.copy()
-    for col in PERCENT_COLUMNS:
-        if col in out.columns:
-            out[col] = per_cent(out[col])
-    return out
+    return columns_in_per_cent(indicators, PERCENT_COLUMNS)
 
 
 def indicator_disclosure() -> dict[str, object]:

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.boroughs import london_boroughs
-from analysis.shares import per_cent
+from analysis.shares import columns_in_per_cent
 
 SUPPRESSION_SYMBOLS = frozenset({"c", "z", "x", "k", "low", "u", ":", ""})
 
@@ -52,11 +52,7 @@ PUBLIC_PERCENT_COLUMNS: tuple[str, ...] = (
 def published_public_indicators(indicators: pd.DataFrame) -> pd.DataFrame:
     """The public-data indicator table as published: :data:`PUBLIC_PERCENT_COLUMNS` in per
     cent; a copy."""
-    out = indicators.copy()
-    for col in PUBLIC_PERCENT_COLUMNS:
-        if col in out.columns:
-            out[col] = per_cent(out[col])
-    return out
+    return columns_in_per_cent(indicators, PUBLIC_PERCENT_COLUMNS)
 
 
 def to_number(values: pd.Series) -> pd.Series:

@@ -18,7 +18,7 @@ import pandas as pd
 
 from analysis.groups.indicators import PERCENT_COLUMNS
 from analysis.paths import CONFIG
-from analysis.shares import per_cent
+from analysis.shares import columns_in_per_cent, per_cent
 from analysis.yaml_files import read_yaml
 
 NOT_GROUPED = "not grouped"
@@ -134,11 +134,7 @@ def compare_with_report(profile: pd.DataFrame, report: Mapping[str, Any]) -> pd.
 def published_profile(profile: pd.DataFrame) -> pd.DataFrame:
     """The profile as published (``groups_typology_profile.csv``, ``groups.json``): share
     columns in per cent, as the 2022 report's table; a copy."""
-    out = profile.copy()
-    for col in PERCENT_COLUMNS:
-        if col in out.columns:
-            out[col] = per_cent(out[col])
-    return out
+    return columns_in_per_cent(profile, PERCENT_COLUMNS)
 
 
 def published_comparison(comparison: pd.DataFrame) -> pd.DataFrame:

@@ -19,7 +19,7 @@ from analysis.boroughs import london_boroughs, resolve_borough
 from analysis.public_data.fetch import check_public_folder, choose_files
 from analysis.public_data.ofsted import GRADE_COLUMN, GRADES, childrens_homes, read_register
 from analysis.public_data.tidy import read_tidy
-from analysis.shares import per_cent
+from analysis.shares import columns_in_per_cent, per_cent
 
 LONDON_REGION_CODES = frozenset({"E12000007", "E13000001", "E13000002"})
 OUTSIDE = (
@@ -369,11 +369,7 @@ PERCENT_KEYS: dict[str, str] = {
 def published_table(table: pd.DataFrame) -> pd.DataFrame:
     """A chapter table as published: its shares (:data:`PERCENT_COLUMNS`) in per cent, under
     their published names; a copy."""
-    out = table.copy()
-    for col in PERCENT_COLUMNS:
-        if col in out.columns:
-            out[col] = per_cent(out[col])
-    return out.rename(columns=PERCENT_COLUMNS)
+    return columns_in_per_cent(table, PERCENT_COLUMNS).rename(columns=PERCENT_COLUMNS)
 
 
 def published_context(context: dict[str, Any]) -> dict[str, Any]:
