@@ -36,7 +36,8 @@ class NotAFraction(ValueError):
 def pct(value: Any, digits: int = 0) -> str:
     """A share, a fraction 0-1, as a percentage (``0.675`` -> ``68%``); ``None``, NaN and text
     (a suppression symbol) pass through :func:`fmt`. Shares are fractions everywhere in the code
-    and turned into per cent only here, when written: a value outside [-1, 1] is refused
+    and turned into per cent only when written, by :func:`analysis.shares.per_cent` (as here):
+    a value outside [-1, 1] is refused
     (:class:`NotAFraction`) rather than guessed to be already in per cent (1.5 could be 1.5% or
     150%)."""
     if value is None or isinstance(value, str):

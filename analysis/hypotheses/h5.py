@@ -59,6 +59,7 @@ from analysis.hypotheses.evidence import (
     fmt_pct,
     not_tested,
     settle_in_summary,
+    states_settle,
 )
 from analysis.hypotheses.figures import FigureSpec, as_published
 from analysis.london_memo import london_level
@@ -535,10 +536,10 @@ def risk_summary(gap, or_main, or_local, record: dict[str, Any], verdict: str) -
 
 def _settled(record: dict[str, Any], verdict: str) -> list[dict[str, Any]]:
     """The parts whose settling :func:`risk_summary` states: when the verdict is Inconclusive,
-    those with a data factor."""
+    those :func:`evidence_summary` would settle (:func:`states_settle`)."""
     if verdict != "Inconclusive":
         return []
-    return [p for p in record["parts"] if p["data_factor"]]
+    return [p for p in record["parts"] if states_settle(p)]
 
 
 # --- tables for the notebook's figures ---------------------------------------------------

@@ -38,7 +38,8 @@ from analysis.hypotheses.evidence import (
     evidence_verdict,
     fmt_pct,
     not_tested,
-    settle_in_summary,
+    states_settle,
+    summary_settles,
 )
 from analysis.hypotheses.figures import FigureSpec, as_published
 from analysis.london_memo import london_level
@@ -379,7 +380,7 @@ def evaluate(
         caveats=caveats,
         insufficient=insufficient,
         summary=summary,
-        evidence=settle_in_summary(record, [p["name"] for p in _settled(record)]),
+        evidence=summary_settles(record),  # staffing_summary settles what evidence_summary would
     )
 
 
@@ -418,19 +419,13 @@ def staffing_summary(
             f"{v['verdict'].lower()}. "
         )
     text += f"Both are needed. Verdict: {verdict.lower()}."
-    for p in _settled(record):
+    for p in filter(states_settle, record["parts"]):
         what = "homes" if p["name"] == GAP else "referrals"
         text += (
             f" About {p['data_factor']:.1f} times as many {what} would settle "
             f"{WORDS[p['name']]}, if the estimate held."
         )
     return text
-
-
-def _settled(record: dict[str, Any]) -> list[dict[str, Any]]:
-    """The parts whose settling :func:`staffing_summary` states: Inconclusive ones with a data
-    factor."""
-    return [p for p in record["parts"] if p["verdict"] == "Inconclusive" and p["data_factor"]]
 
 
 # --- tables for the notebook's figures ---------------------------------------------------
