@@ -502,3 +502,31 @@ def test_headline_of_a_dataset_without_outer_london_boroughs(edition, tmp_path):
     summary = (tmp_path / "src" / "index.qmd").read_text()
     assert "**25** of them (62.5%) were placed outside London." in summary
     assert "Outer London boroughs" not in summary
+
+
+def test_chapter_templates_are_compiled_once_per_process_and_again_when_edited(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each edition gets a new Jinja environment, but a template is parsed once per process
+    (the compiled code is shared); an edited template is parsed again."""
+    import jinja2
+
+    from analysis.document.assemble import _environment
+
+    (tmp_path / "chapter.qmd.j2").write_text("one {{ 1 + 1 }}", encoding="utf-8")
+    assert _environment(tmp_path).get_template("chapter.qmd.j2").render() == "one 2"
+
+    parsed: list[str] = []
+    real_parse = jinja2.Environment._parse
+
+    def counting_parse(self: jinja2.Environment, source: str, *args: object) -> object:
+        parsed.append(source)
+        return real_parse(self, source, *args)
+
+    monkeypatch.setattr(jinja2.Environment, "_parse", counting_parse)
+    assert _environment(tmp_path).get_template("chapter.qmd.j2").render() == "one 2"
+    assert parsed == []  # a new environment, the same template: not parsed again
+
+    (tmp_path / "chapter.qmd.j2").write_text("two {{ 2 + 2 }}", encoding="utf-8")
+    assert _environment(tmp_path).get_template("chapter.qmd.j2").render() == "two 4"
+    assert parsed == ["two {{ 2 + 2 }}"]
