@@ -14,6 +14,8 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from analysis.london_memo import london_level
+
 Verdict = Literal["Supported", "Not supported", "Inconclusive"]
 #: The common evidence rule's three words (analysis.evidence_rule, issue 13): the only verdicts.
 EVIDENCE_VERDICTS: tuple[str, ...] = ("Supported", "Not supported", "Inconclusive")
@@ -143,9 +145,11 @@ def fieldwork_themes(rows: pd.DataFrame) -> list[dict[str, Any]]:
     return sorted(out, key=lambda t: (-(t["year"] or 0), -t["statements"], t["theme"]))
 
 
+@london_level
 def summarise_fieldwork(fieldwork: pd.DataFrame | None, hypothesis: int) -> FieldworkSummary:
     """Count coded statements (``stance`` Supports/Contradicts/Mixed) for one hypothesis, with
-    their themes, years and sources (:func:`fieldwork_themes`)."""
+    their themes, years and sources (:func:`fieldwork_themes`). The same for every edition:
+    memoised by the table's content (:func:`analysis.london_memo.london_level`)."""
     if fieldwork is None or fieldwork.empty:
         return FieldworkSummary()
     rows = fieldwork[pd.to_numeric(fieldwork["hypothesis"], errors="coerce") == hypothesis]
