@@ -376,7 +376,7 @@ def test_published_notebook_shows_no_machine_paths_counts_or_times(tmp_path):
     assert shown["output_dir"] == ".." and shown["year"] == 2022
     assert shown_parameters({**params, "public_data_dir": ""}, root)["public_data_dir"] == ""
 
-    def executed(first_count: int, workdir: str) -> nbformat.NotebookNode:
+    def executed(first_count: int, workdir: str, printed: list[str]) -> nbformat.NotebookNode:
         from papermill.parameterize import parameterize_notebook
 
         nb = nbformat.v4.new_notebook()
@@ -399,16 +399,28 @@ def test_published_notebook_shows_no_machine_paths_counts_or_times(tmp_path):
                 c.execution_count = first_count + i
                 c.metadata["execution"] = {"iopub.execute_input": f"2026-12-01T12:0{i}:00Z"}
         nb.cells[2].outputs = [
-            nbformat.v4.new_output("execute_result", {"text/plain": "2"}, execution_count=99)
+            *(nbformat.v4.new_output("stream", name="stdout", text=t) for t in printed),
+            nbformat.v4.new_output("stream", name="stderr", text="a warning\n"),
+            nbformat.v4.new_output("stream", name="stdout", text="after\n"),
+            nbformat.v4.new_output("execute_result", {"text/plain": "2"}, execution_count=99),
         ]
         return nb
 
-    a = reproducible_notebook(executed(645, "/tmp/a/_work-1/k"), params, root)
-    b = reproducible_notebook(executed(7, "/tmp/b/_work-2/k"), params, root)
+    # the kernel sent the printed line in two chunks in one run, in one chunk in the other
+    a = reproducible_notebook(
+        executed(645, "/tmp/a/_work-1/k", ["Wrote h1", ".json\n"]), params, root
+    )
+    b = reproducible_notebook(executed(7, "/tmp/b/_work-2/k", ["Wrote h1.json\n"]), params, root)
     assert nbformat.writes(a) == nbformat.writes(b)
+    streams = [(o.get("name"), o.get("text")) for o in a.cells[2].outputs[:-1]]
+    assert streams == [
+        ("stdout", "Wrote h1.json\n"),
+        ("stderr", "a warning\n"),
+        ("stdout", "after\n"),
+    ]
     counts = [c.get("execution_count") for c in a.cells if c.cell_type == "code"]
     assert counts == [1, 2, 3, None]  # as a fresh kernel numbers them; the cell that never ran
-    assert a.cells[2].outputs[0]["execution_count"] == 3
+    assert a.cells[2].outputs[-1]["execution_count"] == 3
     injected = a.cells[1]
     assert injected.id == "injected-parameters" and 'output_dir = ".."' in injected.source
     assert 'data_dir = "data/example"' in injected.source and "_work-" not in injected.source

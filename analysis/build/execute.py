@@ -104,7 +104,10 @@ def reproducible_notebook(nb: Any, parameters: dict[str, Any], root: Path) -> An
       and has a fixed id (papermill gives it a random one);
     - execution counts are numbered 1, 2, ... in cell order, as a fresh kernel would (a build's
       kernel runs many notebooks, so its counts depend on what ran before);
-    - no execution timestamps (the client is run with ``record_timing=False``).
+    - no execution timestamps (the client is run with ``record_timing=False``);
+    - what a cell printed is one output per stream (:func:`joined_streams`): the kernel sends
+      printed text in chunks whose boundaries depend on timing (``print(x)`` can arrive as
+      ``x`` and ``\n``), so two runs of one cell could store it split differently.
 
     Caveat: the notebook no longer records the absolute paths it ran with; the edition's
     ``build.json`` and the report's reproducibility section identify the inputs by content.
@@ -126,11 +129,34 @@ def reproducible_notebook(nb: Any, parameters: dict[str, Any], root: Path) -> An
             continue
         count += 1 if executed else 0
         cell.execution_count = count if executed else None
-        for output in cell.get("outputs", []):
+        cell.outputs = joined_streams(cell.get("outputs", []))
+        for output in cell.outputs:
             if "execution_count" in output:
                 output["execution_count"] = cell.execution_count
         cell.metadata.pop("execution", None)
     return nb
+
+
+def joined_streams(outputs: list[Any]) -> list[Any]:
+    """A cell's outputs with consecutive text on the same stream (stdout, stderr) joined into
+    one output, as a reader sees it; other outputs, and their order, are kept."""
+    joined: list[Any] = []
+    for output in outputs:
+        previous = joined[-1] if joined else None
+        if (
+            output.get("output_type") == "stream"
+            and previous is not None
+            and previous.get("output_type") == "stream"
+            and previous.get("name") == output.get("name")
+        ):
+            previous["text"] = _text(previous.get("text", "")) + _text(output.get("text", ""))
+            continue
+        joined.append(output)
+    return joined
+
+
+def _text(text: str | list[str]) -> str:
+    return text if isinstance(text, str) else "".join(text)
 
 
 class KernelSession:
