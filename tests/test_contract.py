@@ -410,3 +410,16 @@ def test_fieldwork_may_name_any_positive_hypothesis_id(tmp_path: Path, frames) -
     frames["fieldwork"].loc[0, "hypothesis"] = "0"
     problems = _problems(write_frames(frames, tmp_path / "zero"))
     assert _has(problems, table="fieldwork", column="hypothesis", row=2, rule="must be 1 or more")
+
+
+def test_a_blank_cell_is_shown_blank_not_as_nan(tmp_path: Path, frames) -> None:
+    """A required value left blank is reported with an empty value (the user's cell), not
+    pandas' ``nan``, in the problems table and its CSV."""
+    from analysis.contract.validate import problems_frame
+
+    frames["episodes"].loc[1, "CHILD"] = None
+    problems = _problems(write_frames(frames, tmp_path))
+    blank = [p for p in problems if p.table == "episodes" and p.column == "CHILD" and p.row == 3]
+    assert blank and all(p.value == "" for p in blank), blank
+    assert not any(p.value.lower() in ("nan", "<na>", "nat", "none") for p in problems)
+    assert problems_frame(blank)["value"].tolist() == [""] * len(blank)

@@ -15,7 +15,7 @@ import pandas as pd
 
 from analysis.boroughs import resolve_borough
 from analysis.contract import codes
-from analysis.contract.problems import ERROR, WARNING, Problem
+from analysis.contract.problems import ERROR, WARNING, Problem, cell_text
 from analysis.contract.reader import heading_key
 from analysis.contract.schemas import ColumnSpec, TableSpec
 from analysis.geography import postcode_sector
@@ -55,7 +55,7 @@ def _cell_problems(
     table: str, column: str, values: pd.Series, bad: pd.Series, rule: str, severity: str = ERROR
 ) -> list[Problem]:
     return [
-        Problem(table, int(row), column, str(value), rule, severity)
+        Problem(table, int(row), column, cell_text(value), rule, severity)
         for row, value in values[bad].items()
     ]
 

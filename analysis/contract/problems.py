@@ -10,6 +10,17 @@ ERROR = "error"
 WARNING = "warning"
 
 
+def cell_text(value: object) -> str:
+    """A cell as the user typed it, for a problem's ``value``: a blank (missing) cell is ""
+    (not ``nan``, ``<NA>`` or ``NaT``, pandas' names for it), anything else ``str(value)``."""
+    try:
+        if pd.isna(value):  # type: ignore[call-overload]
+            return ""
+    except (TypeError, ValueError):  # a list or array: not one missing value
+        pass
+    return str(value)
+
+
 @dataclass(frozen=True)
 class Problem:
     """One problem in the input.

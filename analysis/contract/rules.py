@@ -13,7 +13,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from analysis.contract import codes
-from analysis.contract.problems import ERROR, WARNING, Problem
+from analysis.contract.problems import ERROR, WARNING, Problem, cell_text
 from analysis.contract.schemas import TABLE_SPECS, pandera_schema
 from analysis.snapshot import open_episodes, snapshot_date
 
@@ -70,7 +70,7 @@ def _failure_cases_to_problems(
     key = [k for k in TABLE_SPECS[table].key + TABLE_SPECS[table].optional_key if k in frame]
     duplicates = cases[cases["check"].astype(str).str.contains("uniqueness", na=False)]
     for row in pd.unique(duplicates["index"].dropna()):
-        values = " / ".join(str(frame.at[row, k]) for k in key) if row in frame.index else ""
+        values = " / ".join(cell_text(frame.at[row, k]) for k in key) if row in frame.index else ""
         problems.append(
             Problem(
                 table,
@@ -87,7 +87,7 @@ def _failure_cases_to_problems(
                 table,
                 _as_row(case.index),
                 str(case.column),
-                str(case.failure_case),
+                cell_text(case.failure_case),
                 _readable_check(case.check),
             )
         )
