@@ -461,3 +461,23 @@ def test_provision_type_spellings_of_childrens_homes(tmp_path: Path) -> None:
         "Children's home",
         "",
     ]
+
+
+def test_import_names_the_return_file_and_row_of_each_problem(liia, tmp_path: Path) -> None:
+    """A bad value in a borough's own return is reported with the return file and its own row
+    (as the analyst opens it), beside the row of the dataset the import wrote."""
+    from analysis.contract.raw_import import import_command
+
+    raw = rf.write_raw_returns(liia["history"], "Barnet", tmp_path / "raw")
+    episodes = raw / "2021-22" / "episodes.csv"
+    frame = pd.read_csv(episodes, dtype=str, keep_default_na=False)
+    frame.loc[1, "DECOM"] = "31/02/2021"  # the file's row 3 (its header is row 1)
+    frame.to_csv(episodes, index=False)
+    ofsted = rf.write_ofsted_file(liia["register"], tmp_path, ".xlsx")
+    assert import_command(raw, tmp_path / "barnet", la="Barnet", ofsted=ofsted) == 1
+    problems = pd.read_csv(tmp_path / "barnet" / "validation_problems.csv", dtype=str)
+    (bad,) = problems[(problems["column"] == "DECOM") & (problems["value"] == "31/02/2021")].index
+    row = problems.loc[bad]
+    assert row["source"] == "2021-22/episodes.csv row 3"
+    first_year_rows = len(pd.read_csv(raw / "2020-21" / "episodes.csv", dtype=str))
+    assert int(row["row"]) == 2 + first_year_rows + 1  # the combined dataset's own row

@@ -28,6 +28,8 @@ class Problem:
     ``row`` is the row number a user sees in Excel or a text editor (the header is row 1 of a
     CSV; title rows above an XLSX header count too); ``None`` for a whole-table or whole-column
     problem. ``value`` is the offending cell as text (local report only, never published).
+    ``source`` is where the row came from when the dataset was made from other files (``report
+    import``: the return file and its own row, e.g. ``2022/episodes.csv row 3``), else "".
     """
 
     table: str
@@ -36,6 +38,7 @@ class Problem:
     value: str
     rule: str
     severity: str = ERROR
+    source: str = ""
 
 
 class DataValidationError(Exception):
@@ -55,10 +58,13 @@ class DataValidationError(Exception):
 
 
 def problems_frame(problems: list[Problem]) -> pd.DataFrame:
-    """The problems as a table (``table, row, column, value, rule, severity``), in reading order."""
+    """The problems as a table (``table, row, column, value, rule, severity``, and ``source``
+    when any problem has one), in reading order."""
     columns = ["table", "row", "column", "value", "rule", "severity"]
     if not problems:
         return pd.DataFrame(columns=columns)
+    if any(p.source for p in problems):
+        columns.append("source")
     frame = pd.DataFrame([asdict(p) for p in problems], columns=columns)
     frame["row"] = frame["row"].astype("Int64")
     return frame

@@ -18,6 +18,7 @@ import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -42,10 +43,24 @@ class ImportError_(Exception):
 @dataclass
 class ImportResult:
     out_dir: Path
+    source: Path
     la: str
     years: list[int]
     files: dict[str, list[Path]] = field(default_factory=dict)
     unused: list[Path] = field(default_factory=list)
+    #: per table, the return file and its own row number of each row written, in order (the
+    #: dataset's row ``r`` is entry ``r - 2``: its header is row 1)
+    rows: dict[str, list[tuple[Path, int]]] = field(default_factory=dict)
+
+    def source_of(self, problem: Any) -> str:
+        """Where a problem's row of the new dataset came from: ``2022/episodes.csv row 3``
+        (relative to ``source``), or "" for a whole-table problem or another table."""
+        rows = self.rows.get(problem.table, [])
+        if problem.row is None or not 2 <= problem.row < len(rows) + 2:
+            return ""
+        path, row = rows[problem.row - 2]
+        shown = path.relative_to(self.source) if path.is_relative_to(self.source) else path
+        return f"{shown.as_posix()} row {row}"
 
 
 def return_year(text: str) -> int | None:
@@ -148,9 +163,16 @@ def import_returns(
             f"unknown borough {la!r}" if la else "the borough is not in the CHILD ids: give --la"
         )
     out_dir.mkdir(parents=True, exist_ok=True)
+    rows: dict[str, list[tuple[Path, int]]] = {}
     for table, frames in tables.items():
         if not frames:
             continue
+        # each frame's index is its file's own row numbers (the reader numbers them so)
+        rows[table] = [
+            (path, int(row))
+            for path, f in zip(files[table], frames, strict=True)
+            for row in f.index
+        ]
         frame = pd.concat(frames, ignore_index=True).assign(LA=borough)
         for column in frame.columns:
             if column.strip().upper() in POSTCODE_COLUMNS:
@@ -165,7 +187,7 @@ def import_returns(
         f"la: {borough}\nsynthetic: false\n",
         encoding="utf-8",
     )
-    return ImportResult(out_dir, borough, years, files, unused)
+    return ImportResult(out_dir, source, borough, years, files, unused, rows)
 
 
 def import_command(
@@ -201,4 +223,9 @@ def import_command(
             "Add Ofsted's children's homes file to the folder (or use --ofsted) before building."
         )
     # the problems list (it may quote CHILD ids) stays beside the new dataset, never published
-    return validate_command(result.out_dir, problems_csv=result.out_dir / "validation_problems.csv")
+    # and names, beside each row of the new dataset, the return file and row it came from
+    return validate_command(
+        result.out_dir,
+        problems_csv=result.out_dir / "validation_problems.csv",
+        source_of=result.source_of,
+    )

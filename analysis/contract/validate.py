@@ -6,6 +6,8 @@ part of a published output.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -23,12 +25,14 @@ MAX_SHOWN = 200
 def problems_table(problems: list[Problem], limit: int = MAX_SHOWN) -> Table:
     """A rich table of problems: table / row / column / value / rule (and severity)."""
     table = Table(title="Problems found", show_lines=False)
+    sources = any(p.source for p in problems)
     for heading in ("table", "row", "column", "value", "rule", "severity"):
         table.add_column(heading, overflow="fold")
+    if sources:
+        table.add_column("in the file you gave", overflow="fold")
     for p in problems[:limit]:
-        table.add_row(
-            p.table, "" if p.row is None else str(p.row), p.column, p.value[:60], p.rule, p.severity
-        )
+        cells = [p.table, "" if p.row is None else str(p.row), p.column, p.value[:60], p.rule]
+        table.add_row(*cells, p.severity, *([p.source] if sources else []))
     return table
 
 
@@ -61,12 +65,16 @@ def write_problems_csv(problems: list[Problem], path: Path) -> Path:
 
 
 def validate_command(
-    data_dir: Path, year: int | None = None, problems_csv: Path | None = None
+    data_dir: Path,
+    year: int | None = None,
+    problems_csv: Path | None = None,
+    source_of: Callable[[Problem], str] | None = None,
 ) -> int:
     """Validate ``data_dir``; print problems or a summary; return 1 on any error, else 0.
 
     The problems CSV (default ``validation_problems.csv`` in the current directory) is written
-    whenever there is any problem, errors or warnings.
+    whenever there is any problem, errors or warnings. ``source_of`` gives each problem's
+    ``source`` (``report import``: the return file and row the dataset's row came from).
     """
     console = Console()
     print_file_roles(console, Path(data_dir))
@@ -75,6 +83,8 @@ def validate_command(
     except Exception as exc:  # a bug, not a data problem: say so plainly, no traceback
         console.print(f"[red]Unexpected error while validating {data_dir}: {exc!r}[/red]")
         return 2
+    if source_of is not None:
+        problems = [replace(p, source=source_of(p)) for p in problems]
     errors = [p for p in problems if p.severity == ERROR]
     if problems:
         console.print(problems_table(problems))
