@@ -29,7 +29,8 @@ borough editions it runs reuse what its London edition computed):
 the dataset memo (:mod:`analysis.build.dataset_memo`: each dataset loaded and validated once),
 :meth:`analysis.dataset.Dataset.derived` (London-level intermediates of one loaded dataset),
 London-level statistics by the content of their arguments (:mod:`analysis.london_memo`),
-parsed YAML (:mod:`analysis.yaml_files`) and protected tables (:mod:`analysis.disclosure`).
+parsed YAML (:mod:`analysis.yaml_files`) and protected tables (:mod:`analysis.disclosure`);
+in a render worker, the compiled chapter templates (:mod:`analysis.document.assemble`).
 
 The root is ``$LONDON_PROVISION_CACHE`` when set, else ``outputs/.cache`` of the project.
 ``report build --output DIR`` uses ``DIR/.cache`` and sets the variable for its worker
