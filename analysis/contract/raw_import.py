@@ -18,11 +18,11 @@ import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
 from analysis.boroughs import london_boroughs, resolve_borough
+from analysis.contract.problems import Problem
 from analysis.contract.reader import SUFFIXES, decode_bytes, heading_key, read_csv_text, read_xlsx
 from analysis.geography import postcode_sectors
 
@@ -52,7 +52,7 @@ class ImportResult:
     #: dataset's row ``r`` is entry ``r - 2``: its header is row 1)
     rows: dict[str, list[tuple[Path, int]]] = field(default_factory=dict)
 
-    def source_of(self, problem: Any) -> str:
+    def source_of(self, problem: Problem) -> str:
         """Where a problem's row of the new dataset came from: ``2022/episodes.csv row 3``
         (relative to ``source``), or "" for a whole-table problem or another table."""
         rows = self.rows.get(problem.table, [])
