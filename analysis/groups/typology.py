@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis.groups.indicators import PERCENT_COLUMNS
+from analysis.groups.indicators import INDICATOR_LABELS, PERCENT_COLUMNS
 from analysis.paths import CONFIG
 from analysis.shares import columns_in_per_cent, per_cent
 from analysis.yaml_files import read_yaml
@@ -148,14 +148,23 @@ def published_comparison(comparison: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def indicator_phrase(indicator: str) -> str:
+    """An indicator as a reader's words inside a sentence: its label
+    (:data:`analysis.groups.indicators.INDICATOR_LABELS`) with a lower-case first letter
+    ("children per London LA used"), or the id with spaces when it has no label."""
+    label = INDICATOR_LABELS.get(indicator, indicator.replace("_", " "))
+    return label[:1].lower() + label[1:]
+
+
 def _margin_text(indicator: str, margin: float, threshold: float) -> str:
-    """``has <indicator> within <margin> of the threshold <t>``; shares in per cent."""
+    """``has "<indicator>" within <margin> of the threshold <t>``; shares in per cent."""
+    name = f'"{indicator_phrase(indicator)}"'
     if indicator in PERCENT_COLUMNS:
         return (
-            f"has {indicator} within {per_cent(margin):g} percentage points of the threshold "
+            f"has {name} within {per_cent(margin):g} percentage points of the threshold "
             f"{per_cent(threshold):g}%"
         )
-    return f"has {indicator} within {margin:g} of the threshold {threshold:g}"
+    return f"has {name} within {margin:g} of the threshold {threshold:g}"
 
 
 def typology_assignments(groups: pd.Series, labels: Mapping[int, str]) -> pd.DataFrame:
@@ -233,7 +242,7 @@ def borderline(
             record.update(
                 borderline=True,
                 reason="rests on a count of 5 or fewer children ("
-                + ", ".join(sorted(hidden))
+                + ", ".join(indicator_phrase(ind) for ind in sorted(hidden))
                 + ")",
             )
             rows.append(record)
