@@ -416,9 +416,9 @@ def evaluate(
         "counts any home registered for emotional and behavioural difficulties as meeting them "
         "(criminal exploitation is H5's risk, adjusted for here but not counted as a "
         "hard-to-place need).",
-        "Vacancies over the year are not in the data (home_staffing is one day): the children "
-        "are those whose placement outside London started in the year (the flow), the places "
-        "those free on 31 March; at equal quantity only their mixes matter.",
+        "Vacancies over the year are not in the data (the staffing return is one day): the "
+        "children are those whose placement outside London started in the year (the flow), the "
+        "places those free on 31 March; at equal quantity only their mixes matter.",
     ]
     if ds.synthetic:
         caveats.insert(0, "Synthetic example data: the figures illustrate the method only.")
