@@ -242,3 +242,40 @@ def test_no_heading_or_figure_is_glued_to_the_line_above(built_outputs):
             if block and lines[i - 1].strip() and not lines[i - 1].startswith(":::"):
                 glued.append(f"{qmd.parent.parent.name}/{qmd.name}:{i + 1}: {lines[i][:40]}")
     assert glued == [], glued[:10]
+
+
+#: A column or table id (``children_per_london_la``, ``home_staffing``) in running text; file
+#: names (``h1_needs.ipynb``) and paths are not.
+IDENTIFIER = re.compile(r"(?<![\w./#:-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w/-]|\.\w)")
+
+
+def _identifiers_in_prose(markdown: str) -> list[str]:
+    """The ids in a chapter's Markdown outside code spans, link targets and attributes."""
+    prose = re.sub(r"`[^`]*`", " ", markdown)
+    prose = re.sub(r"\]\([^)]*\)", "]", prose)
+    prose = re.sub(r"\{[#.][^}]*\}", " ", prose)
+    return IDENTIFIER.findall(prose)
+
+
+def test_prose_names_no_column_ids():
+    assert _identifiers_in_prose("it rests on children_per_london_la here") == [
+        "children_per_london_la"
+    ]
+    assert _identifiers_in_prose("see `home_staffing` and [h1](tables/h1_x.csv)") == []
+    assert _identifiers_in_prose("the h1_needs.ipynb notebook {#fig-h1_x}") == []
+
+
+def test_no_column_ids_in_what_readers_read(london, built_outputs):
+    """The London edition's text (HTML, code excluded) and every borough edition's own page and
+    groups chapter name indicators and tables in words, not by their column ids."""
+    soup = _soup(london)
+    for node in soup(["code", "pre", "script", "style"]):
+        node.decompose()
+    found = {"london": IDENTIFIER.findall(" ".join(soup.get_text(" ").split()))}
+    root, _ = built_outputs
+    for sources in sorted(root.rglob("report-sources")):
+        for chapter in ("borough.qmd", "groups.qmd"):
+            if (sources / chapter).exists():
+                text = (sources / chapter).read_text(encoding="utf-8")
+                found[f"{sources.parent.name}/{chapter}"] = _identifiers_in_prose(text)
+    assert {k: v for k, v in found.items() if v} == {}
