@@ -423,3 +423,13 @@ def test_a_blank_cell_is_shown_blank_not_as_nan(tmp_path: Path, frames) -> None:
     assert blank and all(p.value == "" for p in blank), blank
     assert not any(p.value.lower() in ("nan", "<na>", "nat", "none") for p in problems)
     assert problems_frame(blank)["value"].tolist() == [""] * len(blank)
+
+
+def test_problems_are_listed_in_reading_order(tmp_path: Path, frames) -> None:
+    """Problems found by different checks are listed table by table, rows top to bottom."""
+    frames["episodes"].loc[0, "CHILD"] = None  # row 2
+    frames["episodes"].loc[1, "DECOM"] = "31/02/2021"  # row 3, found by the date parser
+    frames["episodes"].loc[2, "LS"] = "ZZ"  # row 4
+    problems = [p for p in _problems(write_frames(frames, tmp_path)) if p.table == "episodes"]
+    rows = [p.row for p in problems if p.row is not None]
+    assert rows[:3] == [2, 3, 4] and rows == sorted(rows)

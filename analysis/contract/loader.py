@@ -17,7 +17,14 @@ from analysis.contract import rules
 from analysis.contract.derive import add_derived_fields, add_home_geography
 from analysis.contract.discover import discover
 from analysis.contract.normalise import match_columns, normalise_table
-from analysis.contract.problems import ERROR, WARNING, DataValidationError, Problem, errors_only
+from analysis.contract.problems import (
+    ERROR,
+    WARNING,
+    DataValidationError,
+    Problem,
+    errors_only,
+    in_reading_order,
+)
 from analysis.contract.reader import heading_key, read_metadata, read_table_parts
 from analysis.contract.schemas import TABLE_SPECS
 from analysis.dataset import OPTIONAL_TABLES, REQUIRED_TABLES, Dataset
@@ -152,7 +159,7 @@ def check_and_build(
     if "costs" in canonical:
         problems += rules.cost_total_problems(canonical["costs"])
 
-    problems = [as_file_headings(p, headings) for p in problems]
+    problems = in_reading_order([as_file_headings(p, headings) for p in problems])
     if errors_only(problems):
         return None, problems
     canonical["episodes"] = add_derived_fields(canonical["episodes"], canonical["homes"], boroughs)

@@ -70,6 +70,16 @@ def problems_frame(problems: list[Problem]) -> pd.DataFrame:
     return frame
 
 
+def in_reading_order(problems: list[Problem]) -> list[Problem]:
+    """The problems as a user reads the files: table by table (in the order the checks first
+    met each table), a table's whole-table problems first, then its rows top to bottom; problems
+    of one row keep the order the checks found them in."""
+    first_seen: dict[str, int] = {}
+    for p in problems:
+        first_seen.setdefault(p.table, len(first_seen))
+    return sorted(problems, key=lambda p: (first_seen[p.table], p.row is not None, p.row or 0))
+
+
 def errors_only(problems: list[Problem]) -> list[Problem]:
     """The problems that stop a build (warnings excluded)."""
     return [p for p in problems if p.severity == ERROR]
