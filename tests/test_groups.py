@@ -495,7 +495,7 @@ def test_borderline_boroughs_near_a_threshold_or_on_small_counts(config):
     assert not flags.loc["Lambeth", "borderline"]
     assert flags.loc["Lewisham", "borderline"]
     assert flags.loc["Lewisham", "reason"] == (
-        "rests on a count of 5 or fewer children (children in in-house homes)"
+        'rests on a count of 5 or fewer children ("Children in in-house homes")'
     )
     assert not flags.loc["City of London", "borderline"]  # excluded, never borderline
     # The margin comes from the configuration.
@@ -510,6 +510,9 @@ def test_borderline_boroughs_near_a_threshold_or_on_small_counts(config):
         "the threshold 3%"
     )
     assert not flags["reason"].str.contains("_").any()  # no column ids in a reader's text
+    from analysis.groups.typology import indicator_phrase
+
+    assert indicator_phrase("n_london_las") == '"London LAs used"'  # a proper noun kept
 
 
 def test_borderline_margin_includes_a_share_exactly_at_it(config):

@@ -150,15 +150,15 @@ def published_comparison(comparison: pd.DataFrame) -> pd.DataFrame:
 
 def indicator_phrase(indicator: str) -> str:
     """An indicator as a reader's words inside a sentence: its label
-    (:data:`analysis.groups.indicators.INDICATOR_LABELS`) with a lower-case first letter
-    ("children per London LA used"), or the id with spaces when it has no label."""
-    label = INDICATOR_LABELS.get(indicator, indicator.replace("_", " "))
-    return label[:1].lower() + label[1:]
+    (:data:`analysis.groups.indicators.INDICATOR_LABELS`) in quotation marks, as written
+    (``"London LAs used"``: a label may start with a proper noun), or the id with spaces when
+    it has no label."""
+    return '"' + INDICATOR_LABELS.get(indicator, indicator.replace("_", " ")) + '"'
 
 
 def _margin_text(indicator: str, margin: float, threshold: float) -> str:
     """``has "<indicator>" within <margin> of the threshold <t>``; shares in per cent."""
-    name = f'"{indicator_phrase(indicator)}"'
+    name = indicator_phrase(indicator)
     if indicator in PERCENT_COLUMNS:
         return (
             f"has {name} within {per_cent(margin):g} percentage points of the threshold "
