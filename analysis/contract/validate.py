@@ -31,8 +31,9 @@ def problems_table(problems: list[Problem], limit: int = MAX_SHOWN) -> Table:
     if sources:
         table.add_column("in the file you gave", overflow="fold")
     for p in problems[:limit]:
-        cells = [p.table, "" if p.row is None else str(p.row), p.column, p.value[:60], p.rule]
-        table.add_row(*cells, p.severity, *([p.source] if sources else []))
+        row = "" if p.row is None else str(p.row)
+        cells = [p.table, row, p.column, p.value[:60], p.rule, p.severity]
+        table.add_row(*cells, *([p.source] if sources else []))
     return table
 
 
